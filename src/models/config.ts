@@ -1,0 +1,67 @@
+// The model config stored as DIR/config.json beside DIR/model.safetensors. Documented in docs/model-config.schema.json.
+
+export type CellKind = 'lstm' | 'gru';
+
+/** How raw text becomes symbols. Recorded with the model so evaluation normalizes exactly as training did. */
+export interface NormalizationConfig {
+  /** Symbols in id order; each is one character. Default: a–z, '#', apostrophe, period, space. */
+  alphabet: string[];
+  lowercase: boolean;
+  /** Every decimal digit becomes this symbol (null: digits are treated as other characters). */
+  digitSymbol: string | null;
+  /** What happens to characters outside the alphabet: dropped, or turned into a space. */
+  unknown: 'drop' | 'space';
+  /** Runs of whitespace become one space; segments are trimmed. */
+  collapseWhitespace: boolean;
+}
+
+export interface CorpusRecord {
+  /** 'sotu' for the bundled corpus, otherwise the path as given. */
+  source: string;
+  /** sha256 of the normalized symbol stream (all segments, in order), hex. */
+  sha256: string;
+  segmentation: 'line' | 'sentence';
+  split: { train: number; dev: number; eval: number; seed: number };
+  /** Symbols (characters after normalization) per partition. */
+  symbols: { train: number; dev: number; eval: number };
+  segments: { train: number; dev: number; eval: number };
+  /** Cap applied to the corpus before splitting (most recent N characters), or null. */
+  maxChars: number | null;
+}
+
+export interface TrainingRecord {
+  batch: number;
+  seq: number;
+  lr: number;
+  dropout: number;
+  clip: number;
+  epochs: number;
+  maxSteps: number | null;
+  seed: number;
+  patience: number;
+  /** Optimizer steps actually taken, and epochs completed. */
+  steps: number;
+  epochsCompleted: number;
+  /** Step at which the kept (best-dev) weights were saved. */
+  bestStep: number;
+  wallSeconds: number;
+}
+
+export interface ModelMetrics {
+  devPerplexity: number | null;
+  evalPerplexity: number | null;
+}
+
+export interface CharLmConfig {
+  format: 'memsig-model';
+  version: 1;
+  kind: 'char-lm';
+  cell: CellKind;
+  layers: number;
+  units: number;
+  embed: number;
+  normalization: NormalizationConfig;
+  corpus: CorpusRecord | null;
+  training: TrainingRecord | null;
+  metrics: ModelMetrics;
+}
