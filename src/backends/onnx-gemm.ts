@@ -1,0 +1,121 @@
+// GEMM through onnxruntime-node's CPU provider (MLAS): the fast backend on Node.
+// We call the native session synchronously: the public API wraps the same call in a promise per run, which would
+// make every matrix product in the engine asynchronous for no gain (the native run is synchronous anyway).
+
+import { createRequire } from 'node:module';
+import { checkGemmArgs, type Gemm, tsGemm } from '../core/gemm.js';
+import { buildGemmModel } from './onnx-model.js';
+
+interface NativeSession {
+  loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void;
+  run(feeds: Record<string, unknown>, fetches: Record<string, unknown>, options: object): unknown;
+}
+
+interface OrtModules {
+  createSession(): NativeSession;
+  TensorCtor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown;
+}
+
+let ortModules: OrtModules | null | undefined;
+let ortLoadError = '';
+
+function loadOrt(): OrtModules | null {
+  if (ortModules !== undefined) return ortModules;
+  try {
+    const require = createRequire(import.meta.url);
+    const bindingModule = require('onnxruntime-node/dist/binding.js') as {
+      binding: { InferenceSession: new () => NativeSession };
+      initOrt: () => void;
+    };
+    const common = require('onnxruntime-common') as { Tensor: OrtModules['TensorCtor'] };
+    bindingModule.initOrt();
+    ortModules = {
+      createSession: () => new bindingModule.binding.InferenceSession(),
+      TensorCtor: common.Tensor,
+    };
+  } catch (err) {
+    ortLoadError = err instanceof Error ? (err.message.split('\n')[0] ?? String(err)) : String(err);
+    ortModules = null;
+  }
+  return ortModules;
+}
+
+/** Why onnxruntime could not be loaded, or '' when it was. */
+export function onnxLoadError(): string {
+  loadOrt();
+  return ortLoadError;
+}
+
+export interface OnnxGemmOptions {
+  /** Intra-op threads for MLAS; default: 2 (this project's machines have 2 cores). */
+  threads?: number;
+  /** Products with fewer multiply-adds than this run in TypeScript: below it the native call overhead dominates. */
+  smallWork?: number;
+}
+
+export class OnnxGemm implements Gemm {
+  readonly name = 'onnxruntime';
+  private readonly sessions = new Map<number, NativeSession>();
+  private readonly ort: OrtModules;
+  private readonly threads: number;
+  private readonly smallWork: number;
+
+  constructor(options: OnnxGemmOptions = {}) {
+    const ort = loadOrt();
+    if (!ort) throw new Error(`onnxruntime-node is not available: ${ortLoadError}`);
+    this.ort = ort;
+    this.threads = options.threads ?? 2;
+    this.smallWork = options.smallWork ?? 4096;
+  }
+
+  private session(transA: boolean, transB: boolean, accumulate: boolean): NativeSession {
+    const key = (transA ? 1 : 0) | (transB ? 2 : 0) | (accumulate ? 4 : 0);
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = this.ort.createSession();
+      const bytes = buildGemmModel(transA, transB, accumulate);
+      session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
+        intraOpNumThreads: this.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+      this.sessions.set(key, session);
+    }
+    return session;
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void {
+    checkGemmArgs(m, n, k, a, b, c);
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      if (!accumulate) c.fill(0, 0, m * n);
+      return;
+    }
+    if (m * n * k < this.smallWork) {
+      tsGemm.gemm(transA, transB, m, n, k, a, b, c, accumulate);
+      return;
+    }
+    const T = this.ort.TensorCtor;
+    const y = c.length === m * n ? c : c.subarray(0, m * n);
+    const feeds: Record<string, unknown> = {
+      A: new T('float32', a.length === m * k ? a : a.subarray(0, m * k), transA ? [k, m] : [m, k]),
+      B: new T('float32', b.length === k * n ? b : b.subarray(0, k * n), transB ? [n, k] : [k, n]),
+    };
+    const out = new T('float32', y, [m, n]);
+    // Accumulate by feeding C as the bias and writing Y over the same memory: ORT's Gemm copies C into Y first
+    // (a no-op copy when they alias) and then runs MLAS with beta = 1.
+    if (accumulate) feeds.C = out;
+    this.session(transA, transB, accumulate).run(feeds, { Y: out }, {});
+  }
+}

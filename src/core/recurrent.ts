@@ -1,0 +1,67 @@
+// What every recurrent layer (LSTM, GRU, and variants) offers the stacked network: a whole-sequence forward that
+// keeps what backward needs, and a backward through time that accumulates parameter gradients.
+
+import type { Gemm } from './gemm.js';
+
+/** PyTorch's per-layer parameters: weight_ih (G·H, I), weight_hh (G·H, H), bias_ih (G·H), bias_hh (G·H). */
+export interface RecurrentParams {
+  wIh: Float32Array;
+  wHh: Float32Array;
+  bIh: Float32Array;
+  bHh: Float32Array;
+}
+
+/** The recurrent state carried between chunks: h (B, H) and, for an LSTM, c (B, H). Updated in place by forward. */
+export interface LayerState {
+  h: Float32Array;
+  c: Float32Array | null;
+}
+
+/** Per-sequence controls shared by all layers of a stack. */
+export interface SequenceControl {
+  /** (T, B): 1 where the state is zeroed just before that step (a segment starts), or null. */
+  resets: Uint8Array | null;
+}
+
+export interface RecurrentLayer {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  /** Gate blocks: 4 for LSTM, 3 for GRU. */
+  readonly gates: number;
+  /**
+   * Runs T steps over x (T, B, I). Starts from `state` and leaves the final state in it. Returns h_t for every step,
+   * (T, B, H), a view into the layer's workspace that stays valid until the next forward.
+   * `recurrentMask` (B, H) or null: dropout on the state as seen by the recurrent kernel (same mask every step).
+   */
+  forward(
+    gemm: Gemm,
+    p: RecurrentParams,
+    x: Float32Array,
+    T: number,
+    B: number,
+    state: LayerState,
+    control: SequenceControl,
+    recurrentMask: Float32Array | null,
+  ): Float32Array;
+  /**
+   * Backpropagates dOut (T, B, H) (gradient into every h_t; consumed, may be overwritten) through the last forward.
+   * Accumulates into grads; writes dX (T, B, I) when given. The initial state is treated as a constant
+   * (truncated BPTT).
+   */
+  backward(gemm: Gemm, p: RecurrentParams, grads: RecurrentParams, dOut: Float32Array, dX: Float32Array | null): void;
+  /** The memory vector of every step of the last forward, (T, B, H): c_t for an LSTM, h_t for a GRU. */
+  memory(): Float32Array;
+}
+
+/** Grows a workspace buffer only when needed; returns a buffer of at least n floats. */
+export function ensureCapacity(buf: Float32Array, n: number): Float32Array {
+  return buf.length >= n ? buf : new Float32Array(n);
+}
+
+/** Adds the column sums of m (rows, cols) into out (cols). */
+export function addColumnSums(m: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let j = 0; j < cols; j++) out[j] += m[base + j];
+  }
+}

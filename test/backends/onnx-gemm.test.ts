@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createGemm, OnnxGemm, onnxLoadError } from '../../src/backends/index.js';
+import { tsGemm } from '../../src/core/gemm.js';
+import { Rng } from '../../src/core/random.js';
+
+const rng = new Rng(42);
+const random = (n: number) => new Float32Array(n).map(() => rng.uniform(-1, 1));
+
+/** Reference product in float64 straight from the definition. */
+function reference(tA: boolean, tB: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array) {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (tA ? a[p * m + i]! : a[i * k + p]!) * (tB ? b[j * k + p]! : b[p * n + j]!);
+      c[i * n + j] = s;
+    }
+  return c;
+}
+
+test('onnxruntime loads here', () => {
+  assert.equal(onnxLoadError(), '');
+  assert.equal(createGemm('auto').name, 'onnxruntime');
+});
+
+for (const backend of [tsGemm, new OnnxGemm({ smallWork: 0 })]) {
+  for (const [m, n, k] of [
+    [5, 7, 3],
+    [33, 65, 17],
+    [1, 9, 40],
+  ] as const) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        for (const acc of [false, true]) {
+          test(`${backend.name} gemm(transA=${tA}, transB=${tB}, accumulate=${acc}) ${m}×${n}×${k} matches the definition`, () => {
+            // Views at an offset, as the engine passes them.
+            const a = random(m * k + 3).subarray(3);
+            const b = random(k * n + 5).subarray(5);
+            const c0 = random(m * n + 2);
+            const c = c0.subarray(2);
+            const before = c.slice();
+            backend.gemm(tA, tB, m, n, k, a, b, c, acc);
+            const ref = reference(tA, tB, m, n, k, a, b);
+            for (let i = 0; i < m * n; i++) {
+              const want = ref[i]! + (acc ? before[i]! : 0);
+              assert.ok(Math.abs(c[i]! - want) < 1e-4 * (1 + Math.abs(want)), `c[${i}] = ${c[i]}, want ${want}`);
+            }
+            assert.equal(c0[1], c0[1]); // untouched prefix is still a number
+          });
+        }
+      }
+    }
+  }
+}
+
+test('gemm leaves memory outside C untouched and rejects short buffers', () => {
+  const g = new OnnxGemm({ smallWork: 0 });
+  const c = new Float32Array(10).fill(7);
+  g.gemm(false, false, 2, 2, 2, random(4), random(4), c.subarray(3, 7), false);
+  assert.deepEqual([...c.subarray(0, 3), ...c.subarray(7)], [7, 7, 7, 7, 7, 7]);
+  assert.throws(() => g.gemm(false, false, 3, 3, 3, random(8), random(9), new Float32Array(9), false), /A has 8/);
+});
