@@ -208,7 +208,9 @@ export class CharLm {
     makeDropoutMask(dropout.rng, mask, dropout.p);
     this.dropMasks[k] = mask;
     // A separate buffer per slot: the unmasked x is still needed by whoever produced it (its backward).
-    const out = (this.dropped[k] = ensureCapacity(this.dropped[k] ?? new Float32Array(0), n)).subarray(0, n);
+    const slot = ensureCapacity(this.dropped[k] ?? new Float32Array(0), n);
+    this.dropped[k] = slot;
+    const out = slot.subarray(0, n);
     for (let i = 0; i < n; i++) out[i] = x[i] * mask[i];
     return out;
   }
@@ -221,7 +223,7 @@ export class CharLm {
 
   private recurrentMask(k: number, n: number, dropout: DropoutSettings | null): Float32Array | null {
     if (!dropout || dropout.recurrent === 0) return null;
-    const mask = new Float32Array(n);
+    const mask = this.recMasks[k]?.length === n ? this.recMasks[k]! : new Float32Array(n);
     makeDropoutMask(dropout.rng, mask, dropout.recurrent);
     return mask;
   }

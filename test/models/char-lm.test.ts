@@ -15,7 +15,10 @@ function tinyModel(cell: CellKind): CharLm {
   const model = new CharLm({ cell, layers: 2, units: 3, embed: 4, vocab: V });
   model.initialize(new Rng(11));
   // Larger recurrent weights than the default init, so that the gradient paths through time are not negligible.
-  for (const [name, t] of model.params) if (name.includes('weight_hh')) t.data.forEach((v, i, a) => (a[i] = v * 3));
+  for (const [name, t] of model.params) {
+    if (!name.includes('weight_hh')) continue;
+    for (let i = 0; i < t.data.length; i++) t.data[i]! *= 3;
+  }
   return model;
 }
 
@@ -65,5 +68,5 @@ test('CharLm carries state across chunks: two chunks of 2 equal one chunk of 4',
   const first = model.forward(tsGemm, seq.subarray(0, 2), 2, 1, two, null, null).slice();
   const second = model.forward(tsGemm, seq.subarray(2), 2, 1, two, null, null).slice();
   const joined = [...first, ...second];
-  joined.forEach((v, i) => assert.ok(Math.abs(v - whole[i]!) < 1e-6));
+  for (let i = 0; i < joined.length; i++) assert.ok(Math.abs(joined[i]! - whole[i]!) < 1e-6);
 });
