@@ -1,0 +1,104 @@
+// Validation of a model's config.json against docs/model-config.schema.json (the schema users read is the one that
+// is enforced), plus the checks a schema cannot express. Failures are one UserError line naming the file.
+
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { UserError } from '../core/errors.js';
+import type { CharLmConfig } from '../models/config.js';
+import { packageFile } from './package-files.js';
+
+export const MODEL_CONFIG_SCHEMA_PATH = ['docs', 'model-config.schema.json'] as const;
+
+let compiled: ValidateFunction | undefined;
+
+// Compiled on first use and kept: compiling costs far more than validating.
+function schemaValidator(): ValidateFunction {
+  if (!compiled) {
+    const schema = JSON.parse(readFileSync(packageFile(...MODEL_CONFIG_SCHEMA_PATH), 'utf8'));
+    // strict: a schema mistake throws here (and in the tests) instead of being logged; verbose: errors carry the data.
+    const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: false, verbose: true, logger: false });
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+/** Checks `value` (parsed config.json) and returns it typed; `label` (the file) starts every UserError message. */
+export function validateModelConfig(value: unknown, label: string): CharLmConfig {
+  checkIdentity(value, label);
+  const validate = schemaValidator();
+  if (!validate(value)) throw new UserError(`${label}: ${describeError(validate.errors?.[0])}`);
+  const config = value as CharLmConfig;
+  checkSemantics(config, label);
+  return config;
+}
+
+// A clear message for the likeliest mix-ups (another file, a newer memsig) before the field-by-field schema errors.
+function checkIdentity(value: unknown, label: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError(`${label}: a model config must be a JSON object`);
+  }
+  const { format, version } = value as Record<string, unknown>;
+  if (format !== 'memsig-model') {
+    throw new UserError(`${label}: not a memsig model config ("format" is ${show(format)}, expected "memsig-model")`);
+  }
+  if (typeof version === 'number' && version !== 1) {
+    throw new UserError(`${label}: config version ${version} is not supported (this memsig reads version 1)`);
+  }
+}
+
+// A JSON pointer to the field, as users see it in messages ("/normalization/alphabet").
+function pointer(path: string, child?: string): string {
+  return child === undefined ? path || '(top level)' : `${path}/${child}`;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function describeError(error: ErrorObject | undefined): string {
+  if (!error) return 'invalid model config';
+  const at = pointer(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `missing field ${pointer(error.instancePath, String(params.missingProperty))}`;
+    case 'additionalProperties':
+      return `unknown field ${pointer(error.instancePath, String(params.additionalProperty))}`;
+    case 'const':
+      return `${at} must be ${show(params.allowedValue)} (found ${show(error.data)})`;
+    case 'enum':
+      return `${at} must be one of ${(params.allowedValues as unknown[]).map(show).join(', ')} (found ${show(error.data)})`;
+    case 'uniqueItems':
+      return `${at} has the same symbol twice (items ${params.j} and ${params.i})`;
+    default:
+      return `${at} ${error.message ?? 'is invalid'} (found ${show(error.data)})`;
+  }
+}
+
+function checkSemantics(config: CharLmConfig, label: string): void {
+  const fail = (message: string) => new UserError(`${label}: ${message}`);
+  const { alphabet, digitSymbol, unknown } = config.normalization;
+  // JSON Schema counts code points, as we do here: one symbol is one Unicode character.
+  const seen = new Map<string, number>();
+  alphabet.forEach((symbol, i) => {
+    if ([...symbol].length !== 1) {
+      throw fail(`/normalization/alphabet/${i} must be exactly one character (found ${show(symbol)})`);
+    }
+    const first = seen.get(symbol);
+    if (first !== undefined) throw fail(`/normalization/alphabet has ${show(symbol)} twice (items ${first} and ${i})`);
+    seen.set(symbol, i);
+  });
+  if (digitSymbol !== null && !seen.has(digitSymbol)) {
+    throw fail(`/normalization/digitSymbol ${show(digitSymbol)} is not in the alphabet`);
+  }
+  if (unknown === 'space' && !seen.has(' ')) {
+    throw fail('/normalization/unknown is "space" but the alphabet has no space');
+  }
+  for (const field of ['layers', 'units', 'embed'] as const) {
+    if (!Number.isSafeInteger(config[field]) || config[field] < 1) {
+      throw fail(`/${field} must be a positive integer (found ${show(config[field])})`);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// The resumable training checkpoint: one safetensors file holding the weights, the best weights so far, Adam's
+// moments and the carried recurrent state, with every counter in its metadata. Written atomically.
+
+import { UserError } from '../core/errors.js';
+import type { TrainConfig, TrainSnapshot } from '../train/train-char-lm.js';
+import { type NamedTensor, readSafetensors, toFloat32, writeSafetensors } from './safetensors.js';
+
+const META_KEY = 'memsig_checkpoint';
+const CHECKPOINT_VERSION = 1;
+
+interface CheckpointMeta {
+  version: number;
+  trainConfig: TrainConfig;
+  corpusSha256: string;
+  step: number;
+  epoch: number;
+  chunk: number;
+  bestDevLoss: number | null;
+  bestStep: number;
+  badEpochs: number;
+  hasBest: boolean;
+  adamStep: number;
+  rngState: number;
+  layers: number;
+  hasCell: boolean;
+  epochLossSum: number;
+  epochLossCount: number;
+  history: TrainSnapshot['history'];
+  elapsedSeconds: number;
+  finished: boolean;
+}
+
+export interface LoadedCheckpoint {
+  snapshot: TrainSnapshot;
+  trainConfig: TrainConfig;
+  corpusSha256: string;
+}
+
+function f32(data: Float32Array): NamedTensor {
+  return { dtype: 'F32', shape: [data.length], data };
+}
+
+export async function writeTrainCheckpoint(
+  path: string,
+  snapshot: TrainSnapshot,
+  trainConfig: TrainConfig,
+  corpusSha256: string,
+): Promise<void> {
+  const tensors = new Map<string, NamedTensor>();
+  for (const [name, data] of snapshot.params) tensors.set(`param.${name}`, f32(data));
+  if (snapshot.best) for (const [name, data] of snapshot.best) tensors.set(`best.${name}`, f32(data));
+  for (const [name, data] of snapshot.adam.buffers) tensors.set(`adam.${name}`, f32(data));
+  snapshot.state.forEach((s, k) => {
+    tensors.set(`state.l${k}.h`, f32(s.h));
+    if (s.c) tensors.set(`state.l${k}.c`, f32(s.c));
+  });
+  const meta: CheckpointMeta = {
+    version: CHECKPOINT_VERSION,
+    trainConfig,
+    corpusSha256,
+    step: snapshot.step,
+    epoch: snapshot.epoch,
+    chunk: snapshot.chunk,
+    bestDevLoss: Number.isFinite(snapshot.bestDevLoss) ? snapshot.bestDevLoss : null,
+    bestStep: snapshot.bestStep,
+    badEpochs: snapshot.badEpochs,
+    hasBest: snapshot.best !== null,
+    adamStep: snapshot.adam.step,
+    rngState: snapshot.rngState,
+    layers: snapshot.state.length,
+    hasCell: snapshot.state[0]?.c != null,
+    epochLossSum: snapshot.epochLossSum,
+    epochLossCount: snapshot.epochLossCount,
+    history: snapshot.history,
+    elapsedSeconds: snapshot.elapsedSeconds,
+    finished: snapshot.finished,
+  };
+  await writeSafetensors(path, tensors, { [META_KEY]: JSON.stringify(meta) });
+}
+
+export async function readTrainCheckpoint(path: string): Promise<LoadedCheckpoint> {
+  const { tensors, metadata } = await readSafetensors(path);
+  const raw = metadata[META_KEY];
+  if (raw === undefined) throw new UserError(`${path}: not a memsig training checkpoint`);
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(raw) as CheckpointMeta;
+  } catch {
+    throw new UserError(`${path}: the checkpoint's metadata is not valid JSON`);
+  }
+  if (meta.version !== CHECKPOINT_VERSION) {
+    throw new UserError(`${path}: checkpoint version ${meta.version} is not supported (expected ${CHECKPOINT_VERSION})`);
+  }
+  const take = (name: string): Float32Array => {
+    const t = tensors.get(name);
+    if (!t) throw new UserError(`${path}: the checkpoint lacks tensor '${name}'`);
+    return toFloat32(t, `${path}: tensor '${name}'`);
+  };
+  const params = new Map<string, Float32Array>();
+  const best = meta.hasBest ? new Map<string, Float32Array>() : null;
+  const buffers = new Map<string, Float32Array>();
+  for (const name of tensors.keys()) {
+    if (name.startsWith('param.')) params.set(name.slice(6), take(name));
+    else if (name.startsWith('best.')) best?.set(name.slice(5), take(name));
+    else if (name.startsWith('adam.')) buffers.set(name.slice(5), take(name));
+  }
+  const state = [];
+  for (let k = 0; k < meta.layers; k++) {
+    state.push({ h: take(`state.l${k}.h`), c: meta.hasCell ? take(`state.l${k}.c`) : null });
+  }
+  const snapshot: TrainSnapshot = {
+    step: meta.step,
+    epoch: meta.epoch,
+    chunk: meta.chunk,
+    params,
+    best,
+    bestDevLoss: meta.bestDevLoss ?? Number.POSITIVE_INFINITY,
+    bestStep: meta.bestStep,
+    badEpochs: meta.badEpochs,
+    adam: { step: meta.adamStep, buffers },
+    rngState: meta.rngState,
+    state,
+    epochLossSum: meta.epochLossSum,
+    epochLossCount: meta.epochLossCount,
+    history: meta.history,
+    elapsedSeconds: meta.elapsedSeconds,
+    finished: meta.finished,
+  };
+  return { snapshot, trainConfig: meta.trainConfig, corpusSha256: meta.corpusSha256 };
+}

@@ -1,0 +1,88 @@
+// Perplexity and per-symbol next-symbol accuracy of a character LM on a partition (the data of the paper's Fig. 1b).
+
+import type { Gemm } from '../core/gemm.js';
+import { argmaxRow, softmaxCrossEntropy } from '../core/loss.js';
+import type { EncodedPartition } from '../data/corpus.js';
+import { allocChunk, evalChunks } from '../data/batches.js';
+import type { CharLm } from '../models/char-lm.js';
+
+export interface SymbolAccuracy {
+  symbol: string;
+  /** Positions whose next symbol is this one. */
+  count: number;
+  correct: number;
+  /** correct / count, or null when the symbol never occurs as a target. */
+  accuracy: number | null;
+}
+
+export interface LmEvaluation {
+  /** Mean cross-entropy per predicted character, in nats. */
+  loss: number;
+  /** exp(loss): per-character perplexity. */
+  perplexity: number;
+  /** Mean cross-entropy in bits per character. */
+  bitsPerChar: number;
+  /** Predicted positions (every position but the first of each segment). */
+  predicted: number;
+  accuracy: number;
+  perSymbol: SymbolAccuracy[];
+}
+
+export interface EvaluateOptions {
+  batch?: number;
+  seq?: number;
+  signal?: AbortSignal;
+}
+
+export function evaluateCharLm(
+  model: CharLm,
+  partition: EncodedPartition,
+  symbols: readonly string[],
+  gemm: Gemm,
+  options: EvaluateOptions = {},
+): LmEvaluation {
+  const B = options.batch ?? 32;
+  const T = options.seq ?? 64;
+  const V = model.shape.vocab;
+  const batches = evalChunks(partition, B, T);
+  const chunk = allocChunk(B, T);
+  const state = model.zeroState(B);
+  const count = new Float64Array(V);
+  const correct = new Float64Array(V);
+  let lossSum = 0;
+  let predicted = 0;
+  for (let k = 0; k < batches.chunkCount; k++) {
+    options.signal?.throwIfAborted();
+    batches.chunk(k, chunk);
+    const logits = model.forward(gemm, chunk.inputs, T, B, state, chunk.resets, null);
+    const { loss, count: n } = softmaxCrossEntropy(logits, chunk.targets, T * B, V, null);
+    lossSum += loss * n;
+    predicted += n;
+    for (let r = 0; r < T * B; r++) {
+      const target = chunk.targets[r]!;
+      if (target < 0) continue;
+      count[target]++;
+      if (argmaxRow(logits, r * V, V) === target) correct[target]++;
+    }
+  }
+  const loss = predicted > 0 ? lossSum / predicted : Number.NaN;
+  let totalCorrect = 0;
+  const perSymbol: SymbolAccuracy[] = [];
+  for (let s = 0; s < V; s++) {
+    totalCorrect += correct[s]!;
+    perSymbol.push({
+      symbol: symbols[s] ?? String(s),
+      count: count[s]!,
+      correct: correct[s]!,
+      accuracy: count[s]! > 0 ? correct[s]! / count[s]! : null,
+    });
+  }
+  return {
+    loss,
+    perplexity: Math.exp(loss),
+    bitsPerChar: loss / Math.LN2,
+    predicted,
+    accuracy: predicted > 0 ? totalCorrect / predicted : Number.NaN,
+    perSymbol,
+  };
+}

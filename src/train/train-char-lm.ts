@@ -1,0 +1,288 @@
+// Trains a character LM with truncated BPTT over carried-state stream batches: Adam, gradient clipping,
+// dev perplexity after every epoch, early stopping, the best weights kept, and snapshots to resume from.
+
+import { UserError } from '../core/errors.js';
+import type { Gemm } from '../core/gemm.js';
+import { softmaxCrossEntropy } from '../core/loss.js';
+import { Adam, type AdamState, clipGradNorm } from '../core/optim.js';
+import { Rng } from '../core/random.js';
+import type { LayerState } from '../core/recurrent.js';
+import { allocChunk, StreamBatcher } from '../data/batches.js';
+import type { PreparedCorpus } from '../data/corpus.js';
+import { CharLm } from '../models/char-lm.js';
+import type { CellKind } from '../models/config.js';
+import { evaluateCharLm } from './evaluate.js';
+
+export interface TrainConfig {
+  cell: CellKind;
+  layers: number;
+  units: number;
+  embed: number;
+  batch: number;
+  seq: number;
+  lr: number;
+  /** Drop probability on the embedding output, between layers and on the last layer's output. */
+  dropout: number;
+  /** Drop probability on the state fed back to the recurrent kernel (one mask per chunk). */
+  recurrentDropout: number;
+  clip: number;
+  epochs: number;
+  /** Stop after this many optimizer steps in all, or null for no cap. */
+  maxSteps: number | null;
+  /** Stop when dev perplexity has not improved for this many epochs. */
+  patience: number;
+  seed: number;
+}
+
+export function defaultTrainConfig(): TrainConfig {
+  return {
+    cell: 'lstm',
+    layers: 1,
+    units: 320,
+    embed: 32,
+    batch: 32,
+    seq: 64,
+    lr: 2e-3,
+    dropout: 0,
+    recurrentDropout: 0,
+    clip: 5,
+    epochs: 10,
+    maxSteps: null,
+    patience: 2,
+    seed: 1,
+  };
+}
+
+export interface EpochRecord {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  devLoss: number;
+  devPerplexity: number;
+}
+
+/** Everything needed to continue a run exactly where it stopped. */
+export interface TrainSnapshot {
+  step: number;
+  epoch: number;
+  /** Next chunk of the current epoch. */
+  chunk: number;
+  params: Map<string, Float32Array>;
+  best: Map<string, Float32Array> | null;
+  bestDevLoss: number;
+  bestStep: number;
+  badEpochs: number;
+  adam: AdamState;
+  rngState: number;
+  state: LayerState[];
+  /** Loss sum and count of the current epoch so far. */
+  epochLossSum: number;
+  epochLossCount: number;
+  history: EpochRecord[];
+  elapsedSeconds: number;
+  finished: boolean;
+}
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** Mean training loss (nats per character) over recent steps. */
+  loss: number;
+  charsPerSecond: number;
+  etaSeconds: number;
+  /** Set at the end of an epoch. */
+  epochRecord?: EpochRecord;
+}
+
+export interface TrainHooks {
+  gemm: Gemm;
+  onProgress?: (p: TrainProgress) => void;
+  /** Called with a snapshot every `checkpointEvery` steps, at each epoch end, and when stopped by the signal. */
+  onSnapshot?: (s: TrainSnapshot) => Promise<void> | void;
+  checkpointEvery?: number;
+  signal?: AbortSignal;
+  resumeFrom?: TrainSnapshot;
+  now?: () => number;
+}
+
+export interface TrainResult {
+  /** The model with the best dev perplexity seen. */
+  model: CharLm;
+  snapshot: TrainSnapshot;
+  interrupted: boolean;
+  history: EpochRecord[];
+  totalSteps: number;
+}
+
+export function validateTrainConfig(c: TrainConfig): void {
+  const positiveInts: (keyof TrainConfig)[] = ['layers', 'units', 'embed', 'batch', 'seq', 'epochs'];
+  for (const key of positiveInts) {
+    const v = c[key] as number;
+    if (!Number.isSafeInteger(v) || v < 1) throw new UserError(`--${key} must be a whole number ≥ 1 (got ${v})`);
+  }
+  if (!(c.lr > 0 && c.lr < 10)) throw new UserError(`--lr must be a number in (0, 10) (got ${c.lr})`);
+  for (const key of ['dropout', 'recurrentDropout'] as const) {
+    if (!(c[key] >= 0 && c[key] < 1)) throw new UserError(`--${flagName(key)} must be in [0, 1) (got ${c[key]})`);
+  }
+  if (!(c.clip > 0)) throw new UserError(`--clip must be a positive number (got ${c.clip})`);
+  if (c.maxSteps !== null && (!Number.isSafeInteger(c.maxSteps) || c.maxSteps < 1)) {
+    throw new UserError(`--max-steps must be a whole number ≥ 1 (got ${c.maxSteps})`);
+  }
+  if (!Number.isSafeInteger(c.patience) || c.patience < 1) {
+    throw new UserError(`--patience must be a whole number ≥ 1 (got ${c.patience})`);
+  }
+  if (c.cell !== 'lstm' && c.cell !== 'gru') throw new UserError(`--cell must be lstm or gru (got ${c.cell})`);
+}
+
+function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+}
+
+export async function trainCharLm(corpus: PreparedCorpus, config: TrainConfig, hooks: TrainHooks): Promise<TrainResult> {
+  validateTrainConfig(config);
+  const { gemm } = hooks;
+  const now = hooks.now ?? (() => performance.now());
+  const V = corpus.alphabet.size;
+  const { batch: B, seq: T } = config;
+  const batcher = new StreamBatcher(corpus.partitions.train, B, T);
+  const perEpoch = batcher.chunksPerEpoch;
+  const totalSteps = Math.min(config.epochs * perEpoch, config.maxSteps ?? Number.POSITIVE_INFINITY);
+
+  const model = new CharLm({ cell: config.cell, layers: config.layers, units: config.units, embed: config.embed, vocab: V });
+  const rng = new Rng(config.seed);
+  model.initialize(rng.fork(1));
+  const dropRng = rng.fork(2);
+  const adam = new Adam(model.trainable(), { lr: config.lr });
+
+  let snap: TrainSnapshot = {
+    step: 0,
+    epoch: 0,
+    chunk: 0,
+    params: new Map([...model.params].map(([n, t]) => [n, t.data])),
+    best: null,
+    bestDevLoss: Number.POSITIVE_INFINITY,
+    bestStep: 0,
+    badEpochs: 0,
+    adam: adam.getState(),
+    rngState: dropRng.getState(),
+    state: model.zeroState(B),
+    epochLossSum: 0,
+    epochLossCount: 0,
+    history: [],
+    elapsedSeconds: 0,
+    finished: false,
+  };
+  if (hooks.resumeFrom) {
+    snap = hooks.resumeFrom;
+    for (const [name, data] of snap.params) model.params.get(name)!.data.set(data);
+    adam.setState(snap.adam);
+    dropRng.setState(snap.rngState);
+  }
+  const state = snap.state;
+  const chunk = allocChunk(B, T);
+  const dLogits = new Float32Array(B * T * V);
+  const grads = [...model.grads.values()];
+  const dropout =
+    config.dropout > 0 || config.recurrentDropout > 0
+      ? { p: config.dropout, recurrent: config.recurrentDropout, rng: dropRng }
+      : null;
+  const checkpointEvery = hooks.checkpointEvery ?? 0;
+  const startedAt = now();
+  const elapsedBefore = snap.elapsedSeconds;
+  const stepsBefore = snap.step;
+  let recentLoss = 0;
+  let recentCount = 0;
+
+  const capture = (): TrainSnapshot => ({
+    ...snap,
+    params: new Map([...model.params].map(([n, t]) => [n, t.data.slice()])),
+    adam: adam.getState(),
+    rngState: dropRng.getState(),
+    state: state.map((s) => ({ h: s.h.slice(), c: s.c ? s.c.slice() : null })),
+    history: [...snap.history],
+    elapsedSeconds: elapsedBefore + (now() - startedAt) / 1000,
+  });
+
+  let interrupted = false;
+  while (!snap.finished) {
+    if (hooks.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    batcher.chunk(snap.chunk, chunk);
+    const logits = model.forward(gemm, chunk.inputs, T, B, state, chunk.resets, dropout);
+    const { loss, count } = softmaxCrossEntropy(logits, chunk.targets, T * B, V, dLogits);
+    if (!Number.isFinite(loss)) {
+      throw new UserError(
+        `training diverged: the loss became ${loss} at step ${snap.step + 1}; try a lower --lr or --clip`,
+      );
+    }
+    model.zeroGrads();
+    model.backward(gemm, dLogits);
+    clipGradNorm(grads, config.clip);
+    adam.step();
+    snap.step++;
+    snap.chunk++;
+    snap.epochLossSum += loss * count;
+    snap.epochLossCount += count;
+    recentLoss += loss;
+    recentCount++;
+
+    const epochEnds = snap.chunk >= perEpoch || snap.step >= totalSteps;
+    let epochRecord: EpochRecord | undefined;
+    if (epochEnds) {
+      const dev = evaluateCharLm(model, corpus.partitions.dev, corpus.alphabet.symbols, gemm, { batch: B, seq: T });
+      epochRecord = {
+        epoch: snap.epoch + 1,
+        step: snap.step,
+        trainLoss: snap.epochLossSum / Math.max(1, snap.epochLossCount),
+        devLoss: dev.loss,
+        devPerplexity: dev.perplexity,
+      };
+      snap.history.push(epochRecord);
+      if (dev.loss < snap.bestDevLoss) {
+        snap.bestDevLoss = dev.loss;
+        snap.bestStep = snap.step;
+        snap.best = new Map([...model.params].map(([n, t]) => [n, t.data.slice()]));
+        snap.badEpochs = 0;
+      } else {
+        snap.badEpochs++;
+      }
+      snap.epoch++;
+      snap.chunk = 0;
+      snap.epochLossSum = 0;
+      snap.epochLossCount = 0;
+      // Streams restart at the beginning of the partition: the carried state must not leak across.
+      for (const s of state) {
+        s.h.fill(0);
+        s.c?.fill(0);
+      }
+      snap.finished = snap.step >= totalSteps || snap.epoch >= config.epochs || snap.badEpochs >= config.patience;
+    }
+    if (hooks.onProgress) {
+      const seconds = (now() - startedAt) / 1000;
+      const rate = (snap.step - stepsBefore) / Math.max(seconds, 1e-9);
+      hooks.onProgress({
+        step: snap.step,
+        totalSteps,
+        epoch: snap.epoch + (epochEnds ? 0 : 1),
+        loss: recentLoss / recentCount,
+        charsPerSecond: rate * B * T,
+        etaSeconds: (totalSteps - snap.step) / Math.max(rate, 1e-9),
+        epochRecord,
+      });
+      recentLoss = 0;
+      recentCount = 0;
+    }
+    if (hooks.onSnapshot && (epochEnds || (checkpointEvery > 0 && snap.step % checkpointEvery === 0))) {
+      await hooks.onSnapshot(capture());
+    }
+  }
+  const finalSnapshot = capture();
+  if (interrupted && hooks.onSnapshot) await hooks.onSnapshot(finalSnapshot);
+  const bestModel = new CharLm(model.shape);
+  const best = snap.best ?? new Map([...model.params].map(([n, t]) => [n, t.data]));
+  for (const [name, data] of best) bestModel.params.get(name)!.data.set(data);
+  return { model: bestModel, snapshot: finalSnapshot, interrupted, history: snap.history, totalSteps };
+}

@@ -1,0 +1,63 @@
+// Golden parity with PyTorch: fixtures written by scripts/make_goldens.py (nn.Embedding → nn.LSTM/GRU → nn.Linear).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { OnnxGemm } from '../../src/backends/onnx-gemm.js';
+import { type Gemm, tsGemm } from '../../src/core/gemm.js';
+import { softmaxCrossEntropy } from '../../src/core/loss.js';
+import { readSafetensors, toFloat32, toInt32 } from '../../src/io/safetensors.js';
+import { CharLm, type Tensor } from '../../src/models/char-lm.js';
+import { charLmParamShapes } from '../../src/models/char-lm-params.js';
+import type { CellKind } from '../../src/models/config.js';
+
+const fixtures = new URL('../../../test/fixtures/golden/', import.meta.url);
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string, tol = 1e-4): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const diff = Math.abs(actual[i]! - expected[i]!);
+    assert.ok(diff <= tol * Math.max(1, Math.abs(expected[i]!)), `${what}[${i}]: ${actual[i]} vs PyTorch ${expected[i]}`);
+  }
+}
+
+for (const cell of ['lstm', 'gru'] as CellKind[]) {
+  for (const prefix of ['', 'reset.']) {
+    for (const gemm of [tsGemm, new OnnxGemm({ smallWork: 0 })] as Gemm[]) {
+      test(`CharLm ${cell}${prefix ? ' with segment resets' : ''} matches PyTorch logits, loss, states and gradients (${gemm.name})`, async () => {
+        const { tensors, metadata } = await readSafetensors(new URL(`${cell}.safetensors`, fixtures).pathname);
+        const get = (name: string) => {
+          const t = tensors.get(name);
+          assert.ok(t, `fixture lacks ${name}`);
+          return t;
+        };
+        const shape = {
+          cell,
+          layers: Number(metadata.layers),
+          units: Number(metadata.units),
+          embed: Number(metadata.embed),
+          vocab: Number(metadata.vocab),
+        };
+        const params = new Map<string, Tensor>();
+        for (const [name, dims] of charLmParamShapes(shape)) params.set(name, { shape: dims, data: toFloat32(get(name)) });
+        const model = new CharLm(shape, params);
+        const ids = toInt32(get(`${prefix}inputs`));
+        const targets = toInt32(get(`${prefix}targets`));
+        const [T, B] = get(`${prefix}inputs`).shape as [number, number];
+        const resets = prefix ? (get('reset.resets').data as Uint8Array) : null;
+        const logits = model.forward(gemm, ids, T, B, model.zeroState(B), resets, null);
+        assertClose(logits, toFloat32(get(`${prefix}logits`)), 'logits');
+        for (let k = 0; k < shape.layers; k++) {
+          assertClose(model.hidden(k), toFloat32(get(`${prefix}hidden.l${k}`)), `h of layer ${k}`);
+          if (cell === 'lstm') assertClose(model.memory(k), toFloat32(get(`${prefix}cell.l${k}`)), `c of layer ${k}`);
+        }
+        const dLogits = new Float32Array(logits.length);
+        const { loss } = softmaxCrossEntropy(logits, targets, T * B, shape.vocab, dLogits);
+        assert.ok(Math.abs(loss - toFloat32(get(`${prefix}loss`))[0]!) < 1e-5, `loss ${loss}`);
+        model.zeroGrads();
+        model.backward(gemm, dLogits);
+        for (const name of model.params.keys()) {
+          assertClose(model.grads.get(name)!, toFloat32(get(`${prefix}grad.${name}`)), `grad ${name}`);
+        }
+      });
+    }
+  }
+}
