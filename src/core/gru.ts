@@ -1,6 +1,7 @@
 // GRU layer with PyTorch's nn.GRU semantics (gates r, z, n; the reset gate multiplies W_hn·h + b_hn):
 // forward over a whole sequence and BPTT, with the input projection of all steps in one GEMM.
 
+import { sigmoid32, tanh32 } from './activations.js';
 import type { Gemm } from './gemm.js';
 import { accumulateWeightGrads, writeKernelState } from './lstm.js';
 import {
@@ -8,6 +9,7 @@ import {
   type LayerState,
   type RecurrentLayer,
   type RecurrentParams,
+  type InputProjection,
   type SequenceControl,
 } from './recurrent.js';
 
@@ -43,6 +45,7 @@ export class GruLayer implements RecurrentLayer {
     state: LayerState,
     control: SequenceControl,
     recurrentMask: Float32Array | null,
+    projectInput?: InputProjection,
   ): Float32Array {
     const H = this.hiddenSize;
     const I = this.inputSize;
@@ -65,7 +68,8 @@ export class GruLayer implements RecurrentLayer {
     const { bIh, bHh } = p;
     h0.set(state.h.subarray(0, BH));
 
-    gemm.gemm(false, true, T * B, G, I, x, p.wIh, act, false); // (T·B, I)·(I, 3H)
+    if (projectInput) projectInput(act.subarray(0, T * B * G));
+    else gemm.gemm(false, true, T * B, G, I, x, p.wIh, act, false); // (T·B, I)·(I, 3H)
     writeKernelState(h0, hPrev, 0, B, H, resets, recurrentMask);
 
     for (let t = 0; t < T; t++) {
@@ -81,10 +85,10 @@ export class GruLayer implements RecurrentLayer {
         const s0 = t * BH + b * H;
         const m0 = b * H;
         for (let j = 0; j < H; j++) {
-          const r = 1 / (1 + Math.exp(-(act[a0 + j] + bIh[j] + hGates[k0 + j] + bHh[j])));
-          const z = 1 / (1 + Math.exp(-(act[a0 + H + j] + bIh[H + j] + hGates[k0 + H + j] + bHh[H + j])));
+          const r = sigmoid32(act[a0 + j] + bIh[j] + hGates[k0 + j] + bHh[j]);
+          const z = sigmoid32(act[a0 + H + j] + bIh[H + j] + hGates[k0 + H + j] + bHh[H + j]);
           const hnj = hGates[k0 + 2 * H + j] + bHh[2 * H + j];
-          const nn = 1 - 2 / (Math.exp(2 * (act[a0 + 2 * H + j] + bIh[2 * H + j] + r * hnj)) + 1);
+          const nn = tanh32(act[a0 + 2 * H + j] + bIh[2 * H + j] + r * hnj);
           const hp = reset ? 0 : prevBase[prevOff + m0 + j];
           const h = (1 - z) * nn + z * hp;
           act[a0 + j] = r;

@@ -1,6 +1,7 @@
 // LSTM layer with PyTorch's nn.LSTM semantics (gates i, f, g, o): forward over a whole sequence and BPTT.
 // The input projection of all steps is one GEMM; per step only the recurrent GEMM and one fused gate loop remain.
 
+import { sigmoid32, tanh32 } from './activations.js';
 import type { Gemm } from './gemm.js';
 import {
   addColumnSums,
@@ -8,6 +9,7 @@ import {
   type LayerState,
   type RecurrentLayer,
   type RecurrentParams,
+  type InputProjection,
   type SequenceControl,
 } from './recurrent.js';
 
@@ -56,6 +58,7 @@ export class LstmLayer implements RecurrentLayer {
     state: LayerState,
     control: SequenceControl,
     recurrentMask: Float32Array | null,
+    projectInput?: InputProjection,
   ): Float32Array {
     const H = this.hiddenSize;
     const I = this.inputSize;
@@ -74,7 +77,8 @@ export class LstmLayer implements RecurrentLayer {
     this.c0.set(state.c.subarray(0, BH));
 
     // act = x · W_ihᵀ for every step at once: (T·B, I) · (I, 4H).
-    gemm.gemm(false, true, T * B, G, I, x, p.wIh, act, false);
+    if (projectInput) projectInput(act.subarray(0, T * B * G));
+    else gemm.gemm(false, true, T * B, G, I, x, p.wIh, act, false);
     // h_{-1} as the kernel sees it.
     writeKernelState(state.h, hPrev, 0, B, H, resets, recurrentMask);
 
@@ -91,13 +95,13 @@ export class LstmLayer implements RecurrentLayer {
         const s0 = t * BH + b * H;
         const m0 = b * H;
         for (let j = 0; j < H; j++) {
-          const ig = 1 / (1 + Math.exp(-(actT[g0 + j] + bias[j])));
-          const fg = 1 / (1 + Math.exp(-(actT[g0 + H + j] + bias[H + j])));
-          const gg = 1 - 2 / (Math.exp(2 * (actT[g0 + 2 * H + j] + bias[2 * H + j])) + 1);
-          const og = 1 / (1 + Math.exp(-(actT[g0 + 3 * H + j] + bias[3 * H + j])));
+          const ig = sigmoid32(actT[g0 + j] + bias[j]);
+          const fg = sigmoid32(actT[g0 + H + j] + bias[H + j]);
+          const gg = tanh32(actT[g0 + 2 * H + j] + bias[2 * H + j]);
+          const og = sigmoid32(actT[g0 + 3 * H + j] + bias[3 * H + j]);
           const cPrev = reset ? 0 : cPrevBase[cPrevOff + m0 + j];
           const c = fg * cPrev + ig * gg;
-          const tc = 1 - 2 / (Math.exp(2 * c) + 1);
+          const tc = tanh32(c);
           const h = og * tc;
           actT[g0 + j] = ig;
           actT[g0 + H + j] = fg;
@@ -217,7 +221,7 @@ export function accumulateWeightGrads(
 ): void {
   gemm.gemm(true, false, G, I, rows, dPre, x, grads.wIh, true); // (G, T·B)·(T·B, I)
   gemm.gemm(true, false, G, H, rows, dPreH, hPrev, grads.wHh, true); // (G, T·B)·(T·B, H)
-  addColumnSums(dPre, rows, G, grads.bIh);
-  addColumnSums(dPreH, rows, G, grads.bHh);
+  addColumnSums(gemm, dPre, rows, G, grads.bIh);
+  addColumnSums(gemm, dPreH, rows, G, grads.bHh);
   if (dX) gemm.gemm(false, false, rows, I, G, dPre, p.wIh, dX, false); // (T·B, G)·(G, I)
 }

@@ -23,6 +23,9 @@ export interface SequenceControl {
   resets: Uint8Array | null;
 }
 
+/** Writes the input projection x·W_ihᵀ of every step, (T·B, G), into `out`. */
+export type InputProjection = (out: Float32Array) => void;
+
 export interface RecurrentLayer {
   readonly inputSize: number;
   readonly hiddenSize: number;
@@ -32,6 +35,8 @@ export interface RecurrentLayer {
    * Runs T steps over x (T, B, I). Starts from `state` and leaves the final state in it. Returns h_t for every step,
    * (T, B, H), a view into the layer's workspace that stays valid until the next forward.
    * `recurrentMask` (B, H) or null: dropout on the state as seen by the recurrent kernel (same mask every step).
+   * `projectInput`, when given, writes x·W_ihᵀ (T·B, G) into its argument in place of the layer's own GEMM (the
+   * language model gathers it from a per-symbol table); x is still needed for the weight gradient.
    */
   forward(
     gemm: Gemm,
@@ -42,6 +47,7 @@ export interface RecurrentLayer {
     state: LayerState,
     control: SequenceControl,
     recurrentMask: Float32Array | null,
+    projectInput?: InputProjection,
   ): Float32Array;
   /**
    * Backpropagates dOut (T, B, H) (gradient into every h_t; consumed, may be overwritten) through the last forward.
@@ -58,10 +64,10 @@ export function ensureCapacity(buf: Float32Array, n: number): Float32Array {
   return buf.length >= n ? buf : new Float32Array(n);
 }
 
-/** Adds the column sums of m (rows, cols) into out (cols). */
-export function addColumnSums(m: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let j = 0; j < cols; j++) out[j] += m[base + j];
-  }
+let ones = new Float32Array(0);
+
+/** Adds the column sums of m (rows, cols) into out (cols), as the product ones(1, rows) · m: one GEMM, not a JS loop. */
+export function addColumnSums(gemm: Gemm, m: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  if (ones.length < rows) ones = new Float32Array(rows).fill(1);
+  gemm.gemm(false, false, 1, cols, rows, ones, m, out, true);
 }

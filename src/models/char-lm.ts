@@ -9,7 +9,13 @@ import { linearBackward, linearForward } from '../core/linear.js';
 import { LstmLayer } from '../core/lstm.js';
 import type { Param } from '../core/optim.js';
 import type { Rng } from '../core/random.js';
-import { ensureCapacity, type LayerState, type RecurrentLayer, type RecurrentParams } from '../core/recurrent.js';
+import {
+  ensureCapacity,
+  type InputProjection,
+  type LayerState,
+  type RecurrentLayer,
+  type RecurrentParams,
+} from '../core/recurrent.js';
 import { type CharLmShape, charLmParamShapes } from './char-lm-params.js';
 
 export interface Tensor {
@@ -44,6 +50,7 @@ export class CharLm {
   private dropMasks: (Float32Array | null)[] = []; // per layer input, and one for the output (index layers)
   private dropped: Float32Array[] = []; // the masked copies, same slots as dropMasks
   private recMasks: (Float32Array | null)[] = [];
+  private symbolTable: Float32Array = new Float32Array(0); // (V, G) embed · W_ih0ᵀ: layer 0's input projection per symbol
   private dTop: Float32Array = new Float32Array(0);
   private dLayer: Float32Array = new Float32Array(0);
 
@@ -137,7 +144,10 @@ export class CharLm {
       x = this.dropInput(k, x, rows * inSize, dropout);
       this.layerInputs[k] = x;
       this.recMasks[k] = this.recurrentMask(k, B * H, dropout);
-      x = this.layers[k]!.forward(gemm, this.layerParams[k]!, x, T, B, state[k]!, { resets }, this.recMasks[k]!);
+      // Layer 0 sees embedding rows: its input projection is a row of a (V, G) table, a copy instead of a GEMM.
+      const project = k === 0 && this.dropMasks[0] === null ? this.gatherInputProjection(gemm, ids) : undefined;
+      const layer = this.layers[k]!;
+      x = layer.forward(gemm, this.layerParams[k]!, x, T, B, state[k]!, { resets }, this.recMasks[k]!, project);
     }
     x = this.dropInput(L, x, rows * H, dropout);
     this.top = x;
@@ -154,6 +164,20 @@ export class CharLm {
       V,
     );
     return logits;
+  }
+
+  private gatherInputProjection(gemm: Gemm, ids: Int32Array): InputProjection {
+    const { embed: E, vocab: V } = this.shape;
+    const G = this.layers[0]!.gates * this.shape.units;
+    this.symbolTable = ensureCapacity(this.symbolTable, V * G);
+    const table = this.symbolTable;
+    gemm.gemm(false, true, V, G, E, this.params.get('embed.weight')!.data, this.layerParams[0]!.wIh, table, false);
+    return (out) => {
+      for (let r = 0; r < ids.length; r++) {
+        const id = ids[r]!;
+        out.set(table.subarray(id * G, (id + 1) * G), r * G);
+      }
+    };
   }
 
   /** Backpropagates dLogits (T, B, V) of the last forward, accumulating into grads. */

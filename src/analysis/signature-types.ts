@@ -1,0 +1,129 @@
+// The memory signature: what decoders recover from a frozen model's recurrent state about the input δ steps back,
+// per layer, per δ and per symbol, with chance baselines, information in bits and confidence intervals.
+// Serialized as versioned JSON (docs/signature.schema.json); every reader validates it.
+
+export const SIGNATURE_FORMAT = 'memsig-signature';
+export const SIGNATURE_VERSION = 1;
+
+export type StateKind = 'c' | 'h';
+
+/** What was analysed. */
+export interface SignatureModel {
+  /** 'char-lm' (LSTM/GRU language model), 'ngram', 'factorized-lstm', or 'synthetic' (tests). */
+  kind: string;
+  /** A short human label, e.g. "1-layer GRU, 320 units". */
+  label: string;
+  cell: string | null;
+  layers: number;
+  units: number;
+  embed: number | null;
+  /** sha256 of the weights file (hex), or of an equivalent canonical encoding; null for synthetic models. */
+  weightsSha256: string | null;
+  /** Extra model facts (e.g. n-gram order), string → number|string. */
+  details: Record<string, number | string>;
+}
+
+export interface SignatureCorpus {
+  source: string;
+  sha256: string;
+  segmentation: string;
+  split: { train: number; dev: number; eval: number; seed: number };
+  /** Symbols per partition. */
+  symbols: { train: number; dev: number; eval: number };
+  maxChars: number | null;
+}
+
+export interface DecoderSettings {
+  seed: number;
+  /** Sampled positions per partition (the same positions serve every δ whose history fits in the segment). */
+  trainPositions: number;
+  devPositions: number;
+  evalPositions: number;
+  /** Keep probabilities swept (the paper: 0.5 to 1.0 by 0.1), applied to the state and the hidden layers. */
+  keepProbs: number[];
+  /** Hidden layer sizes given by the user, or null for the paper's rule (see LayerSignature.decoder). */
+  hidden: number[] | null;
+  maxEpochs: number;
+  patience: number;
+  batch: number;
+  lr: number;
+}
+
+/** The language model's own next-symbol prediction per symbol (the paper's Figure 1b). */
+export interface ForwardAccuracy {
+  accuracy: number;
+  perplexity: number;
+  /** Per symbol, in alphabet order: positions whose next symbol is it, and how often the LM predicted it. */
+  count: number[];
+  correct: number[];
+  /** correct / count, null where count is 0. */
+  recall: (number | null)[];
+}
+
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/** Decoder (δ, l): predicts the symbol at t−δ from the state of layer l at t. */
+export interface DeltaSignature {
+  delta: number;
+  /** Positions actually used (positions whose t−δ lies in the same segment). */
+  positions: { train: number; dev: number; eval: number };
+  /** The keep probability chosen by dev accuracy, and the epochs trained (best epoch by dev accuracy). */
+  keepProb: number;
+  epochs: number;
+  devAccuracy: number;
+  /** Eval accuracy over all symbols (the marginal recall of Figures 2 and 3). */
+  accuracy: number;
+  /** 95% Wilson interval of accuracy. */
+  accuracyInterval: Interval;
+  /** Chance: always predicting the most frequent training symbol at t−δ. */
+  chanceAccuracy: number;
+  chanceSymbol: string;
+  /** One-sided p-value of accuracy > chanceAccuracy (binomial, normal approximation with continuity correction). */
+  pValue: number;
+  /** Per symbol s (alphabet order): eval positions whose symbol at t−δ is s, and the recall on them. */
+  count: number[];
+  recall: (number | null)[];
+  /** The training prior of each symbol at t−δ (its chance level under prior-matched guessing). */
+  prior: number[];
+  /** Eval confusion counts, rows = true symbol, columns = predicted. */
+  confusion: number[][];
+  /** Decoder cross-entropy on eval, bits per symbol. */
+  crossEntropyBits: number;
+  /** Entropy of the training prior, bits (the cross-entropy of a decoder that ignores the state). */
+  priorEntropyBits: number;
+  /** Information recovered: max(0, priorEntropyBits − crossEntropyBits), bits. */
+  informationBits: number;
+}
+
+export interface LayerSignature {
+  /** 1-based, as in the paper (layer 1 is closest to the input). */
+  layer: number;
+  stateSize: number;
+  decoder: {
+    /** Hidden layer sizes used. */
+    hidden: number[];
+    /** Trainable parameters of one decoder. */
+    parameters: number;
+    /** How the size was chosen: 'paper-rule' (≥ the layer's kernel + input-projection parameters) or 'given'. */
+    rule: 'paper-rule' | 'given';
+  };
+  deltas: DeltaSignature[];
+}
+
+export interface Signature {
+  format: typeof SIGNATURE_FORMAT;
+  version: typeof SIGNATURE_VERSION;
+  /** memsig version that wrote it. */
+  generator: string;
+  model: SignatureModel;
+  corpus: SignatureCorpus;
+  alphabet: string[];
+  state: StateKind;
+  maxDelta: number;
+  settings: DecoderSettings;
+  forward: ForwardAccuracy | null;
+  layers: LayerSignature[];
+}
