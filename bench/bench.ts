@@ -113,7 +113,9 @@ async function main(): Promise<void> {
     if (!json) console.log(line);
   };
   const hasTorch = torchAvailable();
-  log(`backend: ${gemm.name}; PyTorch reference: ${hasTorch ? PYTHON : 'not installed (apt-get install python3-torch)'}`);
+  log(
+    `backend: ${gemm.name}; PyTorch reference: ${hasTorch ? PYTHON : 'not installed (apt-get install python3-torch)'}`,
+  );
   const result: Record<string, unknown> = {};
   for (const cell of ['lstm', 'gru'] as const) {
     const memsig = timeTrainingStep(gemm, cell);
@@ -132,7 +134,9 @@ async function main(): Promise<void> {
   const small = gemmGflops(gemm, 32, 352, 1280);
   const large = gemmGflops(gemm, 1024, 352, 1280);
   result.gemm = { backend: gemm.name, small_gflops: round(small), large_gflops: round(large) };
-  log(`gemm (${gemm.name}): [32×352]·[352×1280] ${small.toFixed(1)} GFLOPS, [1024×352]·[352×1280] ${large.toFixed(1)} GFLOPS`);
+  log(
+    `gemm (${gemm.name}): [32×352]·[352×1280] ${small.toFixed(1)} GFLOPS, [1024×352]·[352×1280] ${large.toFixed(1)} GFLOPS`,
+  );
   result.workload = { ...WORKLOAD, vocab: defaultNormalization().alphabet.length };
   if (json) console.log(JSON.stringify(result));
 }

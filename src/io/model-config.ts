@@ -70,11 +70,31 @@ function describeError(error: ErrorObject | undefined): string {
       return `${at} must be ${show(params.allowedValue)} (found ${show(error.data)})`;
     case 'enum':
       return `${at} must be one of ${(params.allowedValues as unknown[]).map(show).join(', ')} (found ${show(error.data)})`;
-    case 'uniqueItems':
-      return `${at} has the same symbol twice (items ${params.j} and ${params.i})`;
+    case 'uniqueItems': {
+      const [first, second] = [Number(params.i), Number(params.j)].sort((a, b) => a - b);
+      return `${at} has ${show((error.data as unknown[])[first])} twice (items ${first} and ${second})`;
+    }
+    case 'type':
+      return `${at} must be ${typePhrase(params.type)} (found ${show(error.data)})`;
     default:
       return `${at} ${error.message ?? 'is invalid'} (found ${show(error.data)})`;
   }
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+};
+
+// Ajv gives "integer" or "number,null"; users read "an integer" or "a number or null".
+function typePhrase(type: unknown): string {
+  const names = Array.isArray(type) ? type : String(type).split(',');
+  return names.map((name) => TYPE_WORDS[name] ?? name).join(' or ');
 }
 
 function checkSemantics(config: CharLmConfig, label: string): void {

@@ -85,7 +85,9 @@ export async function saveModelDir(
   const tensors = new Map<string, NamedTensor>();
   for (const [name, p] of params) {
     if (!(p.data instanceof Float32Array) || p.data.length !== elementCount(p.shape)) {
-      throw new Error(`saveModelDir(${dir}): tensor '${name}' needs a Float32Array of ${showShape(p.shape)} elements`);
+      throw new Error(
+        `saveModelDir(${dir}): tensor '${name}' needs a Float32Array of ${elementCount(p.shape)} elements (shape ${showShape(p.shape)})`,
+      );
     }
     tensors.set(name, { dtype: 'F32', shape: p.shape, data: p.data });
   }

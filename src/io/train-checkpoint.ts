@@ -20,7 +20,6 @@ interface CheckpointMeta {
   badEpochs: number;
   hasBest: boolean;
   adamStep: number;
-  rngState: number;
   layers: number;
   hasCell: boolean;
   epochLossSum: number;
@@ -66,7 +65,6 @@ export async function writeTrainCheckpoint(
     badEpochs: snapshot.badEpochs,
     hasBest: snapshot.best !== null,
     adamStep: snapshot.adam.step,
-    rngState: snapshot.rngState,
     layers: snapshot.state.length,
     hasCell: snapshot.state[0]?.c != null,
     epochLossSum: snapshot.epochLossSum,
@@ -89,7 +87,9 @@ export async function readTrainCheckpoint(path: string): Promise<LoadedCheckpoin
     throw new UserError(`${path}: the checkpoint's metadata is not valid JSON`);
   }
   if (meta.version !== CHECKPOINT_VERSION) {
-    throw new UserError(`${path}: checkpoint version ${meta.version} is not supported (expected ${CHECKPOINT_VERSION})`);
+    throw new UserError(
+      `${path}: checkpoint version ${meta.version} is not supported (expected ${CHECKPOINT_VERSION})`,
+    );
   }
   const take = (name: string): Float32Array => {
     const t = tensors.get(name);
@@ -118,7 +118,6 @@ export async function readTrainCheckpoint(path: string): Promise<LoadedCheckpoin
     bestStep: meta.bestStep,
     badEpochs: meta.badEpochs,
     adam: { step: meta.adamStep, buffers },
-    rngState: meta.rngState,
     state,
     epochLossSum: meta.epochLossSum,
     epochLossCount: meta.epochLossCount,

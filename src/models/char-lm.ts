@@ -54,7 +54,11 @@ export class CharLm {
   private dTop: Float32Array = new Float32Array(0);
   private dLayer: Float32Array = new Float32Array(0);
 
-  constructor(shape: CharLmShape, params?: Map<string, Tensor>) {
+  /**
+   * `params` (and `grads`) supply the buffers to use, e.g. shared memory seen by several threads; by default the model
+   * allocates zeroed ones.
+   */
+  constructor(shape: CharLmShape, params?: Map<string, Tensor>, grads?: Map<string, Float32Array>) {
     this.shape = { ...shape };
     const shapes = charLmParamShapes(shape);
     this.params = new Map();
@@ -65,7 +69,9 @@ export class CharLm {
       if (params && !given) throw new Error(`CharLm: missing parameter ${name}`);
       if (given && given.data.length !== size) throw new Error(`CharLm: parameter ${name} has the wrong size`);
       this.params.set(name, { shape: dims, data: given ? given.data : new Float32Array(size) });
-      this.grads.set(name, new Float32Array(size));
+      const givenGrad = grads?.get(name);
+      if (givenGrad && givenGrad.length !== size) throw new Error(`CharLm: gradient ${name} has the wrong size`);
+      this.grads.set(name, givenGrad ?? new Float32Array(size));
     }
     this.layers = [];
     this.layerParams = [];

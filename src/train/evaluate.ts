@@ -2,8 +2,8 @@
 
 import type { Gemm } from '../core/gemm.js';
 import { argmaxRow, softmaxCrossEntropy } from '../core/loss.js';
-import type { EncodedPartition } from '../data/corpus.js';
 import { allocChunk, evalChunks } from '../data/batches.js';
+import type { EncodedPartition } from '../data/corpus.js';
 import type { CharLm } from '../models/char-lm.js';
 
 export interface SymbolAccuracy {

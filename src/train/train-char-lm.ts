@@ -3,15 +3,15 @@
 
 import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
-import { softmaxCrossEntropy } from '../core/loss.js';
 import { Adam, type AdamState, clipGradNorm } from '../core/optim.js';
-import { Rng } from '../core/random.js';
+import { hash32, Rng } from '../core/random.js';
 import type { LayerState } from '../core/recurrent.js';
 import { allocChunk, StreamBatcher } from '../data/batches.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import { CharLm } from '../models/char-lm.js';
 import type { CellKind } from '../models/config.js';
 import { evaluateCharLm } from './evaluate.js';
+import { type DropoutConfig, SerialStepRunner, type StepRunner } from './step-runner.js';
 
 export interface TrainConfig {
   cell: CellKind;
@@ -73,7 +73,6 @@ export interface TrainSnapshot {
   bestStep: number;
   badEpochs: number;
   adam: AdamState;
-  rngState: number;
   state: LayerState[];
   /** Loss sum and count of the current epoch so far. */
   epochLossSum: number;
@@ -104,6 +103,8 @@ export interface TrainHooks {
   signal?: AbortSignal;
   resumeFrom?: TrainSnapshot;
   now?: () => number;
+  /** Builds the step runner (default: the whole batch in this thread with `gemm`). */
+  createRunner?: (model: CharLm, T: number, B: number, dropout: DropoutConfig | null) => StepRunner;
 }
 
 export interface TrainResult {
@@ -139,7 +140,11 @@ function flagName(key: string): string {
   return key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
 }
 
-export async function trainCharLm(corpus: PreparedCorpus, config: TrainConfig, hooks: TrainHooks): Promise<TrainResult> {
+export async function trainCharLm(
+  corpus: PreparedCorpus,
+  config: TrainConfig,
+  hooks: TrainHooks,
+): Promise<TrainResult> {
   validateTrainConfig(config);
   const { gemm } = hooks;
   const now = hooks.now ?? (() => performance.now());
@@ -149,11 +154,20 @@ export async function trainCharLm(corpus: PreparedCorpus, config: TrainConfig, h
   const perEpoch = batcher.chunksPerEpoch;
   const totalSteps = Math.min(config.epochs * perEpoch, config.maxSteps ?? Number.POSITIVE_INFINITY);
 
-  const model = new CharLm({ cell: config.cell, layers: config.layers, units: config.units, embed: config.embed, vocab: V });
+  const model = new CharLm({
+    cell: config.cell,
+    layers: config.layers,
+    units: config.units,
+    embed: config.embed,
+    vocab: V,
+  });
   const rng = new Rng(config.seed);
   model.initialize(rng.fork(1));
-  const dropRng = rng.fork(2);
   const adam = new Adam(model.trainable(), { lr: config.lr });
+  const dropout: DropoutConfig | null =
+    config.dropout > 0 || config.recurrentDropout > 0
+      ? { p: config.dropout, recurrent: config.recurrentDropout, seed: hash32(config.seed + 2) }
+      : null;
 
   let snap: TrainSnapshot = {
     step: 0,
@@ -165,7 +179,6 @@ export async function trainCharLm(corpus: PreparedCorpus, config: TrainConfig, h
     bestStep: 0,
     badEpochs: 0,
     adam: adam.getState(),
-    rngState: dropRng.getState(),
     state: model.zeroState(B),
     epochLossSum: 0,
     epochLossCount: 0,
@@ -177,16 +190,17 @@ export async function trainCharLm(corpus: PreparedCorpus, config: TrainConfig, h
     snap = hooks.resumeFrom;
     for (const [name, data] of snap.params) model.params.get(name)!.data.set(data);
     adam.setState(snap.adam);
-    dropRng.setState(snap.rngState);
   }
-  const state = snap.state;
+  const runner = hooks.createRunner
+    ? hooks.createRunner(model, T, B, dropout)
+    : new SerialStepRunner(model, gemm, T, B, dropout);
+  const state = runner.states();
+  snap.state.forEach((s, k) => {
+    state[k]!.h.set(s.h);
+    if (s.c) state[k]!.c!.set(s.c);
+  });
   const chunk = allocChunk(B, T);
-  const dLogits = new Float32Array(B * T * V);
   const grads = [...model.grads.values()];
-  const dropout =
-    config.dropout > 0 || config.recurrentDropout > 0
-      ? { p: config.dropout, recurrent: config.recurrentDropout, rng: dropRng }
-      : null;
   const checkpointEvery = hooks.checkpointEvery ?? 0;
   const startedAt = now();
   const elapsedBefore = snap.elapsedSeconds;
@@ -198,86 +212,84 @@ export async function trainCharLm(corpus: PreparedCorpus, config: TrainConfig, h
     ...snap,
     params: new Map([...model.params].map(([n, t]) => [n, t.data.slice()])),
     adam: adam.getState(),
-    rngState: dropRng.getState(),
     state: state.map((s) => ({ h: s.h.slice(), c: s.c ? s.c.slice() : null })),
     history: [...snap.history],
     elapsedSeconds: elapsedBefore + (now() - startedAt) / 1000,
   });
 
   let interrupted = false;
-  while (!snap.finished) {
-    if (hooks.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
-    batcher.chunk(snap.chunk, chunk);
-    const logits = model.forward(gemm, chunk.inputs, T, B, state, chunk.resets, dropout);
-    const { loss, count } = softmaxCrossEntropy(logits, chunk.targets, T * B, V, dLogits);
-    if (!Number.isFinite(loss)) {
-      throw new UserError(
-        `training diverged: the loss became ${loss} at step ${snap.step + 1}; try a lower --lr or --clip`,
-      );
-    }
-    model.zeroGrads();
-    model.backward(gemm, dLogits);
-    clipGradNorm(grads, config.clip);
-    adam.step();
-    snap.step++;
-    snap.chunk++;
-    snap.epochLossSum += loss * count;
-    snap.epochLossCount += count;
-    recentLoss += loss;
-    recentCount++;
+  try {
+    while (!snap.finished) {
+      if (hooks.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      batcher.chunk(snap.chunk, chunk);
+      const { lossSum, count } = await runner.step(chunk, snap.step);
+      const loss = count > 0 ? lossSum / count : 0;
+      if (!Number.isFinite(loss)) {
+        throw new UserError(
+          `training diverged: the loss became ${loss} at step ${snap.step + 1}; try a lower --lr or --clip`,
+        );
+      }
+      clipGradNorm(grads, config.clip);
+      adam.step();
+      snap.step++;
+      snap.chunk++;
+      snap.epochLossSum += loss * count;
+      snap.epochLossCount += count;
+      recentLoss += loss;
+      recentCount++;
 
-    const epochEnds = snap.chunk >= perEpoch || snap.step >= totalSteps;
-    let epochRecord: EpochRecord | undefined;
-    if (epochEnds) {
-      const dev = evaluateCharLm(model, corpus.partitions.dev, corpus.alphabet.symbols, gemm, { batch: B, seq: T });
-      epochRecord = {
-        epoch: snap.epoch + 1,
-        step: snap.step,
-        trainLoss: snap.epochLossSum / Math.max(1, snap.epochLossCount),
-        devLoss: dev.loss,
-        devPerplexity: dev.perplexity,
-      };
-      snap.history.push(epochRecord);
-      if (dev.loss < snap.bestDevLoss) {
-        snap.bestDevLoss = dev.loss;
-        snap.bestStep = snap.step;
-        snap.best = new Map([...model.params].map(([n, t]) => [n, t.data.slice()]));
-        snap.badEpochs = 0;
-      } else {
-        snap.badEpochs++;
+      const epochEnds = snap.chunk >= perEpoch || snap.step >= totalSteps;
+      let epochRecord: EpochRecord | undefined;
+      if (epochEnds) {
+        const dev = evaluateCharLm(model, corpus.partitions.dev, corpus.alphabet.symbols, gemm, { batch: B, seq: T });
+        epochRecord = {
+          epoch: snap.epoch + 1,
+          step: snap.step,
+          trainLoss: snap.epochLossSum / Math.max(1, snap.epochLossCount),
+          devLoss: dev.loss,
+          devPerplexity: dev.perplexity,
+        };
+        snap.history.push(epochRecord);
+        if (dev.loss < snap.bestDevLoss) {
+          snap.bestDevLoss = dev.loss;
+          snap.bestStep = snap.step;
+          snap.best = new Map([...model.params].map(([n, t]) => [n, t.data.slice()]));
+          snap.badEpochs = 0;
+        } else {
+          snap.badEpochs++;
+        }
+        snap.epoch++;
+        snap.chunk = 0;
+        snap.epochLossSum = 0;
+        snap.epochLossCount = 0;
+        // Streams restart at the beginning of the partition: the carried state must not leak across.
+        runner.resetStates();
+        snap.finished = snap.step >= totalSteps || snap.epoch >= config.epochs || snap.badEpochs >= config.patience;
       }
-      snap.epoch++;
-      snap.chunk = 0;
-      snap.epochLossSum = 0;
-      snap.epochLossCount = 0;
-      // Streams restart at the beginning of the partition: the carried state must not leak across.
-      for (const s of state) {
-        s.h.fill(0);
-        s.c?.fill(0);
+      if (hooks.onProgress) {
+        const seconds = (now() - startedAt) / 1000;
+        const rate = (snap.step - stepsBefore) / Math.max(seconds, 1e-9);
+        hooks.onProgress({
+          step: snap.step,
+          totalSteps,
+          epoch: snap.epoch + (epochEnds ? 0 : 1),
+          loss: recentLoss / recentCount,
+          charsPerSecond: rate * B * T,
+          etaSeconds: (totalSteps - snap.step) / Math.max(rate, 1e-9),
+          epochRecord,
+        });
+        recentLoss = 0;
+        recentCount = 0;
       }
-      snap.finished = snap.step >= totalSteps || snap.epoch >= config.epochs || snap.badEpochs >= config.patience;
+      if (hooks.onSnapshot && (epochEnds || (checkpointEvery > 0 && snap.step % checkpointEvery === 0))) {
+        await hooks.onSnapshot(capture());
+      }
     }
-    if (hooks.onProgress) {
-      const seconds = (now() - startedAt) / 1000;
-      const rate = (snap.step - stepsBefore) / Math.max(seconds, 1e-9);
-      hooks.onProgress({
-        step: snap.step,
-        totalSteps,
-        epoch: snap.epoch + (epochEnds ? 0 : 1),
-        loss: recentLoss / recentCount,
-        charsPerSecond: rate * B * T,
-        etaSeconds: (totalSteps - snap.step) / Math.max(rate, 1e-9),
-        epochRecord,
-      });
-      recentLoss = 0;
-      recentCount = 0;
-    }
-    if (hooks.onSnapshot && (epochEnds || (checkpointEvery > 0 && snap.step % checkpointEvery === 0))) {
-      await hooks.onSnapshot(capture());
-    }
+  } finally {
+    await runner.close();
   }
   const finalSnapshot = capture();
   if (interrupted && hooks.onSnapshot) await hooks.onSnapshot(finalSnapshot);

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createGemm } from '../../src/backends/index.js';
+import { tsGemm } from '../../src/core/gemm.js';
+import { Alphabet } from '../../src/data/alphabet.js';
+import { encodeSegments, type PreparedCorpus } from '../../src/data/corpus.js';
+import { defaultNormalization } from '../../src/data/normalize.js';
+import { ParallelStepRunner } from '../../src/train/parallel-step-runner.js';
+import {
+  defaultTrainConfig,
+  type TrainConfig,
+  type TrainSnapshot,
+  trainCharLm,
+} from '../../src/train/train-char-lm.js';
+
+const SENTENCES = [
+  'the cat sat on the mat',
+  'a dog ran in the park',
+  'it was the best of times',
+  'to be or not to be',
+  'all that glitters is not gold',
+  'the quick brown fox jumps over the lazy dog',
+  'now is the winter of our discontent',
+  'we few we happy few',
+];
+
+function tinyCorpus(): PreparedCorpus {
+  const normalization = defaultNormalization();
+  const alphabet = new Alphabet(normalization.alphabet);
+  const segments = (n: number, offset: number) =>
+    Array.from({ length: n }, (_, i) => SENTENCES[(i * 3 + offset) % SENTENCES.length]!);
+  const partitions = {
+    train: encodeSegments(segments(60, 0), alphabet),
+    dev: encodeSegments(segments(8, 1), alphabet),
+    eval: encodeSegments(segments(8, 2), alphabet),
+  };
+  const record = {
+    source: 'test',
+    sha256: '0'.repeat(64),
+    segmentation: 'line' as const,
+    split: { train: 0.9, dev: 0.05, eval: 0.05, seed: 1 },
+    symbols: { train: partitions.train.ids.length, dev: partitions.dev.ids.length, eval: partitions.eval.ids.length },
+    segments: { train: 60, dev: 8, eval: 8 },
+    maxChars: null,
+  };
+  return { alphabet, normalization, partitions, record };
+}
+
+function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    ...defaultTrainConfig(),
+    cell: 'gru',
+    units: 16,
+    embed: 8,
+    batch: 4,
+    seq: 8,
+    epochs: 3,
+    lr: 1e-2,
+    ...overrides,
+  };
+}
+
+test('trainCharLm() lowers dev perplexity well below the uniform level and keeps the best epoch', async () => {
+  const corpus = tinyCorpus();
+  const result = await trainCharLm(corpus, config(), { gemm: tsGemm });
+  const first = result.history[0]!;
+  const best = Math.min(...result.history.map((h) => h.devPerplexity));
+  assert.ok(best < 0.5 * corpus.alphabet.size, `best dev perplexity ${best}`);
+  assert.ok(best <= first.devPerplexity);
+  assert.equal(result.snapshot.finished, true);
+});
+
+test('a run stopped mid-epoch and resumed from its snapshot ends with the same weights as an unbroken run', async () => {
+  const corpus = tinyCorpus();
+  const cfg = config({ dropout: 0.2, recurrentDropout: 0.1, cell: 'lstm' });
+  const straight = await trainCharLm(corpus, cfg, { gemm: tsGemm });
+  const controller = new AbortController();
+  let saved: TrainSnapshot | null = null;
+  const first = await trainCharLm(corpus, cfg, {
+    gemm: tsGemm,
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (p.step === 7) controller.abort();
+    },
+    onSnapshot: (s) => {
+      saved = s;
+    },
+  });
+  assert.equal(first.interrupted, true);
+  assert.equal(saved!.step, 7);
+  const resumed = await trainCharLm(corpus, cfg, { gemm: tsGemm, resumeFrom: saved! });
+  assert.equal(resumed.interrupted, false);
+  for (const [name, t] of straight.model.params) {
+    assert.deepEqual(resumed.model.params.get(name)!.data, t.data, `parameter ${name} differs after resume`);
+  }
+  assert.deepEqual(resumed.history, straight.history);
+});
+
+test('data-parallel steps over worker threads match the single-thread run', async () => {
+  const corpus = tinyCorpus();
+  const cfg = config({ epochs: 1, cell: 'lstm' });
+  const serial = await trainCharLm(corpus, cfg, { gemm: tsGemm });
+  const parallel = await trainCharLm(corpus, cfg, {
+    gemm: tsGemm,
+    createRunner: (model, T, B, dropout) =>
+      new ParallelStepRunner(model, T, B, dropout, { shards: 2, backend: 'ts', gemm: tsGemm }),
+  });
+  for (const [name, t] of serial.model.params) {
+    const other = parallel.model.params.get(name)!.data;
+    for (let i = 0; i < t.data.length; i++) {
+      assert.ok(Math.abs(other[i]! - t.data[i]!) < 1e-4, `${name}[${i}]: ${other[i]} vs ${t.data[i]}`);
+    }
+  }
+  assert.ok(Math.abs(parallel.history[0]!.devLoss - serial.history[0]!.devLoss) < 1e-4);
+});
+
+test('data-parallel steps work with the onnxruntime backend in the workers', async () => {
+  const corpus = tinyCorpus();
+  const cfg = config({ epochs: 1, maxSteps: 5 });
+  const result = await trainCharLm(corpus, cfg, {
+    gemm: createGemm('auto'),
+    createRunner: (model, T, B, dropout) =>
+      new ParallelStepRunner(model, T, B, dropout, { shards: 2, backend: 'auto', gemm: createGemm('auto', 1) }),
+  });
+  assert.equal(result.snapshot.step, 5);
+  assert.ok(Number.isFinite(result.history[0]!.devLoss));
+});
