@@ -61,7 +61,7 @@ export function tanh32(x: number): number {
   let v = (x + TANH_RANGE) * TANH_STEPS_PER_UNIT;
   if (v < 0) v = 0;
   else if (v > TANH_LAST) v = TANH_LAST;
-  else if (v !== v) return Number.NaN;
+  else if (Number.isNaN(v)) return Number.NaN;
   const i = v | 0;
   const u = v - i;
   const k = 4 * i;

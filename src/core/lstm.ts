@@ -6,10 +6,10 @@ import type { Gemm } from './gemm.js';
 import {
   addColumnSums,
   ensureCapacity,
+  type InputProjection,
   type LayerState,
   type RecurrentLayer,
   type RecurrentParams,
-  type InputProjection,
   type SequenceControl,
 } from './recurrent.js';
 

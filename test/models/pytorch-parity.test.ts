@@ -15,7 +15,10 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string,
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
     const diff = Math.abs(actual[i]! - expected[i]!);
-    assert.ok(diff <= tol * Math.max(1, Math.abs(expected[i]!)), `${what}[${i}]: ${actual[i]} vs PyTorch ${expected[i]}`);
+    assert.ok(
+      diff <= tol * Math.max(1, Math.abs(expected[i]!)),
+      `${what}[${i}]: ${actual[i]} vs PyTorch ${expected[i]}`,
+    );
   }
 }
 
@@ -37,7 +40,8 @@ for (const cell of ['lstm', 'gru'] as CellKind[]) {
           vocab: Number(metadata.vocab),
         };
         const params = new Map<string, Tensor>();
-        for (const [name, dims] of charLmParamShapes(shape)) params.set(name, { shape: dims, data: toFloat32(get(name)) });
+        for (const [name, dims] of charLmParamShapes(shape))
+          params.set(name, { shape: dims, data: toFloat32(get(name)) });
         const model = new CharLm(shape, params);
         const ids = toInt32(get(`${prefix}inputs`));
         const targets = toInt32(get(`${prefix}targets`));
