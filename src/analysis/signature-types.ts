@@ -78,10 +78,10 @@ export interface DeltaSignature {
   accuracy: number;
   /** 95% Wilson interval of accuracy. */
   accuracyInterval: Interval;
-  /** Chance: always predicting the most frequent training symbol at t−δ. */
+  /** Chance: the training prior of the most frequent training symbol at t−δ (always guessing it). */
   chanceAccuracy: number;
   chanceSymbol: string;
-  /** One-sided p-value of accuracy > chanceAccuracy (binomial, normal approximation with continuity correction). */
+  /** One-sided p-value of accuracy > chanceAccuracy: the exact binomial tail P[X ≥ correct | n, chanceAccuracy]. */
   pValue: number;
   /** Per symbol s (alphabet order): eval positions whose symbol at t−δ is s, and the recall on them. */
   count: number[];

@@ -1,0 +1,94 @@
+// The recurrent state at the sampled positions. The model runs over the whole partition in evaluation chunks (every
+// position once, streams cut at segment starts, state reset at each segment start), so the state at a position is
+// exactly what the model computes reading its segment from the start; only the rows of sampled positions are kept.
+
+import { allocChunk, evalChunks } from '../data/batches.js';
+import type { EncodedPartition } from '../data/corpus.js';
+import type { SampledPositions } from './positions.js';
+import type { StateSource } from './state-source.js';
+
+export interface ExtractProgress {
+  /** Chunks run so far, and the number that will run (fewer than the partition's when the sample ends early). */
+  chunks: number;
+  totalChunks: number;
+}
+
+export interface ExtractOptions {
+  /** Parallel streams (default 32). */
+  batch?: number;
+  /** Steps per chunk (default 64). */
+  seq?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ExtractProgress) => void;
+}
+
+/**
+ * The state of each requested layer (0-based) at every sampled position: per layer an (N, H_l) row-major matrix whose
+ * row i is the state at positions.index[i]. Memory beyond the result is one chunk's worth of state.
+ */
+export function extractStates(
+  source: StateSource,
+  partition: EncodedPartition,
+  positions: SampledPositions,
+  layers: number[],
+  options: ExtractOptions = {},
+): Float32Array[] {
+  for (const l of layers) {
+    if (!Number.isInteger(l) || l < 0 || l >= source.layers) {
+      throw new RangeError(`layer ${l} is outside 0..${source.layers - 1}`);
+    }
+  }
+  const { index } = positions;
+  const N = index.length;
+  const sizes = layers.map((l) => source.stateSizes[l]!);
+  const out = sizes.map((H) => new Float32Array(N * H));
+  if (N === 0) return out;
+  for (let i = 1; i < N; i++) {
+    if (index[i]! <= index[i - 1]!) throw new RangeError('positions.index must be sorted ascending without repeats');
+  }
+  if (index[N - 1]! >= partition.ids.length) throw new RangeError('a sampled position lies outside the partition');
+
+  const B = options.batch ?? 32;
+  const T = options.seq ?? 64;
+  const batches = evalChunks(partition, B, T);
+  const { streamStarts } = batches;
+  // Stream b holds offsets streamStarts[b] .. streamStarts[b+1]−1, so its sampled positions are a run of index:
+  // first[b] .. first[b+1]−1. next[b] walks through that run as the chunks go by.
+  const first = new Uint32Array(B + 1);
+  for (let b = 0, i = 0; b <= B; b++) {
+    while (i < N && index[i]! < streamStarts[b]!) i++;
+    first[b] = i;
+  }
+  const next = first.slice(0, B);
+  // Run only until every stream has passed its last sampled position.
+  let chunks = 0;
+  for (let b = 0; b < B; b++) {
+    if (first[b + 1]! > first[b]!) {
+      const lastStep = index[first[b + 1]! - 1]! - streamStarts[b]!;
+      chunks = Math.max(chunks, Math.floor(lastStep / T) + 1);
+    }
+  }
+
+  const chunk = allocChunk(B, T);
+  source.begin(B);
+  for (let k = 0; k < chunks; k++) {
+    options.signal?.throwIfAborted();
+    batches.chunk(k, chunk);
+    const states = source.run(chunk, T, B);
+    for (let b = 0; b < B; b++) {
+      const from = streamStarts[b]! + k * T; // offset of step t = 0 of this chunk in stream b
+      const end = first[b + 1]!;
+      let i = next[b]!;
+      for (; i < end && index[i]! < from + T; i++) {
+        const row = (index[i]! - from) * B + b; // (t, b) in the (T, B) chunk
+        for (let j = 0; j < layers.length; j++) {
+          const H = sizes[j]!;
+          out[j]!.set(states[layers[j]!]!.subarray(row * H, (row + 1) * H), i * H);
+        }
+      }
+      next[b] = i;
+    }
+    options.onProgress?.({ chunks: k + 1, totalChunks: chunks });
+  }
+  return out;
+}

@@ -1,0 +1,310 @@
+// Memory signature files: validation against docs/signature.schema.json (the schema users read is the one enforced)
+// plus the checks a schema cannot express, and deterministic writing: the same signature always gives the same bytes
+// (keys in the order of the Signature type, numbers as JSON.stringify writes them — the shortest text that reads
+// back as the same double —, 2-space indent, final newline).
+
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type {
+  DeltaSignature,
+  ForwardAccuracy,
+  LayerSignature,
+  Signature,
+  SignatureCorpus,
+  SignatureModel,
+} from '../analysis/signature-types.js';
+import { SIGNATURE_FORMAT, SIGNATURE_VERSION } from '../analysis/signature-types.js';
+import { UserError } from '../core/errors.js';
+import { writeFileAtomic } from './atomic.js';
+import { packageFile } from './package-files.js';
+import { readJsonFile } from './read-file.js';
+
+export const SIGNATURE_SCHEMA_PATH = ['docs', 'signature.schema.json'] as const;
+
+let compiled: ValidateFunction | undefined;
+
+// Compiled on first use and kept: compiling costs far more than validating.
+function schemaValidator(): ValidateFunction {
+  if (!compiled) {
+    const schema = JSON.parse(readFileSync(packageFile(...SIGNATURE_SCHEMA_PATH), 'utf8'));
+    // strict: a schema mistake throws here (and in the tests) instead of being logged; verbose: errors carry the data.
+    const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: false, verbose: true, logger: false });
+    compiled = ajv.compile(schema);
+  }
+  return compiled;
+}
+
+/** Checks `value` (a parsed signature file) and returns it typed; `label` (the file) starts every UserError message. */
+export function validateSignature(value: unknown, label: string): Signature {
+  checkIdentity(value, label);
+  const validate = schemaValidator();
+  if (!validate(value)) throw new UserError(`${label}: ${describeError(validate.errors?.[0])}`);
+  const signature = value as Signature;
+  checkSemantics(signature, label);
+  return signature;
+}
+
+/** Reads and validates a signature file. */
+export async function readSignature(path: string): Promise<Signature> {
+  return validateSignature(await readJsonFile(path), path);
+}
+
+/**
+ * The file text of a signature: deterministic (see the top of this file). Throws on numbers JSON cannot hold
+ * (NaN, ±Infinity) instead of writing them as null.
+ */
+export function serializeSignature(sig: Signature): string {
+  return `${JSON.stringify(canonicalSignature(sig), finiteOnly, 2)}\n`;
+}
+
+/**
+ * Writes a signature atomically. It is validated first: an invalid signature is a bug in whatever built it, so that
+ * is an Error, not a UserError, and nothing is written.
+ */
+export async function writeSignature(path: string, sig: Signature): Promise<void> {
+  const text = serializeSignature(sig);
+  try {
+    validateSignature(JSON.parse(text), path);
+  } catch (err) {
+    if (err instanceof UserError) throw new Error(`refusing to write an invalid signature: ${err.message}`);
+    throw err;
+  }
+  await writeFileAtomic(path, text);
+}
+
+// ---- Canonical form: a copy with keys in the order of the types in signature-types.ts ----
+
+function finiteOnly(key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new Error(`signature field ${JSON.stringify(key)} is ${value}, which JSON cannot hold`);
+  }
+  return value;
+}
+
+function canonicalSignature(s: Signature): Signature {
+  return {
+    format: s.format,
+    version: s.version,
+    generator: s.generator,
+    model: canonicalModel(s.model),
+    corpus: canonicalCorpus(s.corpus),
+    alphabet: [...s.alphabet],
+    state: s.state,
+    maxDelta: s.maxDelta,
+    settings: {
+      seed: s.settings.seed,
+      trainPositions: s.settings.trainPositions,
+      devPositions: s.settings.devPositions,
+      evalPositions: s.settings.evalPositions,
+      keepProbs: [...s.settings.keepProbs],
+      hidden: s.settings.hidden === null ? null : [...s.settings.hidden],
+      maxEpochs: s.settings.maxEpochs,
+      patience: s.settings.patience,
+      batch: s.settings.batch,
+      lr: s.settings.lr,
+    },
+    forward: s.forward === null ? null : canonicalForward(s.forward),
+    layers: s.layers.map(canonicalLayer),
+  };
+}
+
+function canonicalModel(m: SignatureModel): SignatureModel {
+  // details is a free-form map: its keys in sorted order.
+  const details: Record<string, number | string> = {};
+  for (const key of Object.keys(m.details).sort()) details[key] = m.details[key]!;
+  return {
+    kind: m.kind,
+    label: m.label,
+    cell: m.cell,
+    layers: m.layers,
+    units: m.units,
+    embed: m.embed,
+    weightsSha256: m.weightsSha256,
+    details,
+  };
+}
+
+function canonicalCorpus(c: SignatureCorpus): SignatureCorpus {
+  return {
+    source: c.source,
+    sha256: c.sha256,
+    segmentation: c.segmentation,
+    split: { train: c.split.train, dev: c.split.dev, eval: c.split.eval, seed: c.split.seed },
+    symbols: { train: c.symbols.train, dev: c.symbols.dev, eval: c.symbols.eval },
+    maxChars: c.maxChars,
+  };
+}
+
+function canonicalForward(f: ForwardAccuracy): ForwardAccuracy {
+  return {
+    accuracy: f.accuracy,
+    perplexity: f.perplexity,
+    count: [...f.count],
+    correct: [...f.correct],
+    recall: [...f.recall],
+  };
+}
+
+function canonicalLayer(l: LayerSignature): LayerSignature {
+  return {
+    layer: l.layer,
+    stateSize: l.stateSize,
+    decoder: { hidden: [...l.decoder.hidden], parameters: l.decoder.parameters, rule: l.decoder.rule },
+    deltas: l.deltas.map(canonicalDelta),
+  };
+}
+
+function canonicalDelta(d: DeltaSignature): DeltaSignature {
+  return {
+    delta: d.delta,
+    positions: { train: d.positions.train, dev: d.positions.dev, eval: d.positions.eval },
+    keepProb: d.keepProb,
+    epochs: d.epochs,
+    devAccuracy: d.devAccuracy,
+    accuracy: d.accuracy,
+    accuracyInterval: { low: d.accuracyInterval.low, high: d.accuracyInterval.high },
+    chanceAccuracy: d.chanceAccuracy,
+    chanceSymbol: d.chanceSymbol,
+    pValue: d.pValue,
+    count: [...d.count],
+    recall: [...d.recall],
+    prior: [...d.prior],
+    confusion: d.confusion.map((row) => [...row]),
+    crossEntropyBits: d.crossEntropyBits,
+    priorEntropyBits: d.priorEntropyBits,
+    informationBits: d.informationBits,
+  };
+}
+
+// ---- Messages ----
+
+// A clear message for the likeliest mix-ups (another file, a newer memsig) before the field-by-field schema errors.
+function checkIdentity(value: unknown, label: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError(`${label}: a memory signature must be a JSON object`);
+  }
+  const { format, version } = value as Record<string, unknown>;
+  if (format !== SIGNATURE_FORMAT) {
+    throw new UserError(
+      `${label}: not a memsig signature ("format" is ${show(format)}, expected "${SIGNATURE_FORMAT}")`,
+    );
+  }
+  if (typeof version === 'number' && version !== SIGNATURE_VERSION) {
+    throw new UserError(
+      `${label}: signature version ${version} is not supported (this memsig reads version ${SIGNATURE_VERSION})`,
+    );
+  }
+}
+
+// A JSON pointer to the field, as users see it in messages ("/layers/0/deltas/2/recall").
+function pointer(path: string, child?: string): string {
+  return child === undefined ? path || '(top level)' : `${path}/${child}`;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function describeError(error: ErrorObject | undefined): string {
+  if (!error) return 'invalid memory signature';
+  const at = pointer(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `missing field ${pointer(error.instancePath, String(params.missingProperty))}`;
+    case 'additionalProperties':
+      return `unknown field ${pointer(error.instancePath, String(params.additionalProperty))}`;
+    case 'const':
+      return `${at} must be ${show(params.allowedValue)} (found ${show(error.data)})`;
+    case 'enum':
+      return `${at} must be one of ${(params.allowedValues as unknown[]).map(show).join(', ')} (found ${show(error.data)})`;
+    case 'uniqueItems': {
+      const [first, second] = [Number(params.i), Number(params.j)].sort((a, b) => a - b);
+      return `${at} has ${show((error.data as unknown[])[first])} twice (items ${first} and ${second})`;
+    }
+    case 'type':
+      return `${at} must be ${typePhrase(params.type)} (found ${show(error.data)})`;
+    default:
+      return `${at} ${error.message ?? 'is invalid'} (found ${show(error.data)})`;
+  }
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  null: 'null',
+};
+
+// Ajv gives "integer" or "number,null"; users read "an integer" or "a number or null".
+function typePhrase(type: unknown): string {
+  const names = Array.isArray(type) ? type : String(type).split(',');
+  return names.map((name) => TYPE_WORDS[name] ?? name).join(' or ');
+}
+
+// ---- Checks beyond the schema ----
+
+function checkSemantics(sig: Signature, label: string): void {
+  const fail = (message: string) => new UserError(`${label}: ${message}`);
+  const { alphabet } = sig;
+  const V = alphabet.length;
+  // JSON Schema counts code points, as we do here: one symbol is one Unicode character.
+  const seen = new Map<string, number>();
+  alphabet.forEach((symbol, i) => {
+    if ([...symbol].length !== 1) throw fail(`/alphabet/${i} must be exactly one character (found ${show(symbol)})`);
+    const first = seen.get(symbol);
+    if (first !== undefined) throw fail(`/alphabet has ${show(symbol)} twice (items ${first} and ${i})`);
+    seen.set(symbol, i);
+  });
+  const perSymbol = (path: string, list: readonly unknown[]) => {
+    if (list.length !== V) {
+      throw fail(`${path} has ${list.length} entries, one per alphabet symbol expected (${V})`);
+    }
+  };
+  if (sig.forward !== null) {
+    for (const field of ['count', 'correct', 'recall'] as const) perSymbol(`/forward/${field}`, sig.forward[field]);
+    sig.forward.correct.forEach((c, s) => {
+      if (c > sig.forward!.count[s]!) {
+        throw fail(`/forward/correct/${s} is ${c}, more than /forward/count/${s} (${sig.forward!.count[s]})`);
+      }
+    });
+  }
+  const layerAt = new Map<number, number>();
+  sig.layers.forEach((layer, li) => {
+    const at = `/layers/${li}`;
+    const other = layerAt.get(layer.layer);
+    if (other !== undefined) throw fail(`${at}/layer: layer ${layer.layer} is also /layers/${other}`);
+    layerAt.set(layer.layer, li);
+    if (layer.deltas.length !== sig.maxDelta) {
+      throw fail(`${at}/deltas has ${layer.deltas.length} entries, expected one per δ = 1..${sig.maxDelta}`);
+    }
+    layer.deltas.forEach((d, di) => {
+      const dat = `${at}/deltas/${di}`;
+      if (d.delta !== di + 1) throw fail(`${dat}/delta must be ${di + 1} (δ = 1..maxDelta in order; found ${d.delta})`);
+      if (!seen.has(d.chanceSymbol)) throw fail(`${dat}/chanceSymbol ${show(d.chanceSymbol)} is not in the alphabet`);
+      perSymbol(`${dat}/count`, d.count);
+      perSymbol(`${dat}/recall`, d.recall);
+      perSymbol(`${dat}/prior`, d.prior);
+      perSymbol(`${dat}/confusion`, d.confusion);
+      const total = d.count.reduce((a, b) => a + b, 0);
+      if (total !== d.positions.eval) {
+        throw fail(`${dat}/count sums to ${total}, but ${dat}/positions/eval is ${d.positions.eval}`);
+      }
+      d.confusion.forEach((row, s) => {
+        perSymbol(`${dat}/confusion/${s}`, row);
+        const total = row.reduce((a, b) => a + b, 0);
+        if (total !== d.count[s]) {
+          throw fail(`${dat}/confusion/${s} sums to ${total}, but ${dat}/count/${s} is ${d.count[s]}`);
+        }
+      });
+      if (d.accuracyInterval.low > d.accuracyInterval.high) {
+        throw fail(`${dat}/accuracyInterval has low ${d.accuracyInterval.low} above high ${d.accuracyInterval.high}`);
+      }
+    });
+  });
+}
