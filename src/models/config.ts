@@ -34,6 +34,8 @@ export interface TrainingRecord {
   seq: number;
   lr: number;
   dropout: number;
+  /** Dropout on the state fed back to the recurrent kernel. */
+  recurrentDropout: number;
   clip: number;
   epochs: number;
   maxSteps: number | null;

@@ -103,6 +103,11 @@ export interface TrainHooks {
   signal?: AbortSignal;
   resumeFrom?: TrainSnapshot;
   now?: () => number;
+  /**
+   * Awaited after every step: lets the host's event loop run (e.g. Node's setImmediate), so that a Ctrl-C handler
+   * can abort the signal while training runs in this thread.
+   */
+  yieldEachStep?: () => Promise<void>;
   /** Builds the step runner (default: the whole batch in this thread with `gemm`). */
   createRunner?: (model: CharLm, T: number, B: number, dropout: DropoutConfig | null) => StepRunner;
 }

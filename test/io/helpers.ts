@@ -76,6 +76,7 @@ export function validConfig(): CharLmConfig {
       seq: 64,
       lr: 0.002,
       dropout: 0.1,
+      recurrentDropout: 0,
       clip: 1,
       epochs: 5,
       maxSteps: null,

@@ -1,0 +1,56 @@
+// `memsig eval`: perplexity, bits/char, accuracy and per-symbol accuracy of a model directory on a corpus.
+
+import type { Command } from 'commander';
+import { SOTU_SOURCE } from '../../data/index.js';
+import { parseChoice, parsePath, UsageError } from '../args.js';
+import { SPLITS } from '../eval-corpus.js';
+import { runEval } from '../eval-run.js';
+import { addBackendOptions, type CommandContext, parseBackend, SEGMENTS } from './common.js';
+
+interface RawEvalFlags {
+  model?: string;
+  corpus?: string;
+  split?: string;
+  segment?: string;
+  backend?: string;
+  threads?: string;
+  json?: boolean;
+}
+
+export function registerEval(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('eval')
+    .summary('measure a model on a corpus')
+    .description(
+      "Evaluate a model directory (made by memsig or by PyTorch, see docs/formats.md) on a corpus normalized as the model's config says.\n" +
+        "On the corpus the model was trained on, the model's own split is used.",
+    )
+    .option('--model <dir>', '(required) model directory (config.json + model.safetensors)')
+    .option('--corpus <path|sotu>', '(required) text file, .gz file, folder of .txt files, or "sotu"')
+    .option('--split <name>', 'train, dev, eval, or all (the whole text as one partition)', 'eval')
+    .option(
+      '--segment <mode>',
+      "line, sentence, or auto (the model's recorded one, else sentence for sotu, else line)",
+      'auto',
+    )
+    .option('--json', 'print the results as one JSON object');
+  addBackendOptions(cmd).action(async (raw: RawEvalFlags) => {
+    if (raw.model === undefined) throw new UsageError('missing --model (a model directory)');
+    if (raw.corpus === undefined) throw new UsageError("missing --corpus (a text file, or 'sotu')");
+    const corpus = parsePath('--corpus', raw.corpus);
+    const segment = parseChoice('--segment', raw.segment ?? 'auto', SEGMENTS);
+    ctx.exitCode = await runEval(
+      {
+        model: parsePath('--model', raw.model),
+        corpus,
+        split: parseChoice('--split', raw.split ?? 'eval', SPLITS),
+        segmentation: segment === 'auto' ? undefined : segment,
+        autoSegmentation: corpus === SOTU_SOURCE ? 'sentence' : 'line',
+        ...parseBackend(raw),
+        json: raw.json === true,
+      },
+      ctx.io,
+      ctx.hooks,
+    );
+  });
+}

@@ -1,0 +1,138 @@
+// `memsig train`: flags one to one onto TrainConfig, every value checked here so that a mistake is one line
+// naming the flag (exit code 2) before any file is read.
+
+import type { Command } from 'commander';
+import { UserError } from '../../core/errors.js';
+import { defaultTrainConfig, type TrainConfig, validateTrainConfig } from '../../train/train-char-lm.js';
+import { parseChoice, parseInteger, parsePath, parsePositive, parseProbability, UsageError } from '../args.js';
+import { runTrain, type TrainOptions } from '../train-run.js';
+import { addBackendOptions, type CommandContext, parseBackend, resolveSegmentation } from './common.js';
+
+export const DEFAULT_CHECKPOINT_EVERY = 200;
+
+export interface RawTrainFlags {
+  corpus?: string;
+  segment?: string;
+  cell?: string;
+  layers?: string;
+  units?: string;
+  embed?: string;
+  batch?: string;
+  seq?: string;
+  lr?: string;
+  dropout?: string;
+  recurrentDropout?: string;
+  clip?: string;
+  epochs?: string;
+  maxSteps?: string;
+  patience?: string;
+  seed?: string;
+  maxChars?: string;
+  backend?: string;
+  threads?: string;
+  out?: string;
+  resume?: boolean;
+  force?: boolean;
+  checkpointEvery?: string;
+  json?: boolean;
+}
+
+export function registerTrain(program: Command, ctx: CommandContext): void {
+  const d = defaultTrainConfig();
+  const cmd = program
+    .command('train')
+    .summary('train a character language model')
+    .description(
+      'Train a character-level LSTM/GRU language model on a corpus and save it to --out (config.json + model.safetensors).\n' +
+        'Checkpoints go to OUT/checkpoint.safetensors; Ctrl-C stops after the current step and --resume continues.',
+    )
+    .option(
+      '--corpus <path|sotu>',
+      '(required) text file, .gz file, folder of .txt files, or "sotu" (bundled State of the Union)',
+    )
+    .option('--segment <mode>', 'segments: line, sentence, or auto (sentence for sotu, else line)', 'auto')
+    .option('--cell <kind>', 'recurrent cell: lstm or gru', d.cell)
+    .option('--layers <n>', `stacked recurrent layers (default: ${d.layers})`)
+    .option('--units <n>', `hidden units per layer (default: ${d.units})`)
+    .option('--embed <n>', `embedding size (default: ${d.embed})`)
+    .option('--batch <n>', `parallel streams per step (default: ${d.batch})`)
+    .option('--seq <n>', `steps of truncated backpropagation (default: ${d.seq})`)
+    .option('--lr <x>', `Adam learning rate (default: ${d.lr})`)
+    .option('--dropout <p>', `dropout on embeddings, between layers and on the output (default: ${d.dropout})`)
+    .option('--recurrent-dropout <p>', `dropout on the recurrent state (default: ${d.recurrentDropout})`)
+    .option('--clip <x>', `gradient-norm clipping threshold (default: ${d.clip})`)
+    .option('--epochs <n>', `passes over the training partition (default: ${d.epochs})`)
+    .option('--max-steps <n>', 'stop after this many steps in all (default: no cap)')
+    .option('--patience <n>', `stop after this many epochs without a better dev perplexity (default: ${d.patience})`)
+    .option('--seed <n>', `random seed of initialization and dropout (default: ${d.seed})`)
+    .option('--max-chars <n>', 'use only the last N characters of the corpus (default: all)')
+    .option('--out <dir>', '(required) model directory to write')
+    .option('--resume', 'continue the run whose checkpoint is in --out (same corpus and flags)')
+    .option('--force', 'replace a model already in --out (only once the new one is complete)')
+    .option(
+      '--checkpoint-every <n>',
+      `steps between checkpoints (0: epoch ends only) (default: ${DEFAULT_CHECKPOINT_EVERY})`,
+    )
+    .option('--json', 'print the final summary as one JSON object on stdout');
+  addBackendOptions(cmd).action(async (raw: RawTrainFlags) => {
+    const commandLine = ['memsig', ...ctx.argv.filter((a) => a !== '--resume' && a !== '--force')];
+    ctx.exitCode = await runTrain(parseTrainFlags(raw, commandLine), ctx.io, ctx.hooks);
+  });
+}
+
+/** Raw flag values → checked options; the first bad value is a UsageError naming its flag. */
+export function parseTrainFlags(raw: RawTrainFlags, commandLine: string[]): TrainOptions {
+  if (raw.corpus === undefined) throw new UsageError("missing --corpus (a text file, or 'sotu')");
+  if (raw.out === undefined) throw new UsageError('missing --out (the model directory to write)');
+  const corpus = parsePath('--corpus', raw.corpus);
+  const config = parseTrainConfig(raw);
+  return {
+    corpus,
+    segmentation: resolveSegmentation(raw.segment, corpus),
+    maxChars: raw.maxChars === undefined ? null : parseInteger('--max-chars', raw.maxChars, 1),
+    config,
+    ...parseBackend(raw),
+    out: parsePath('--out', raw.out),
+    resume: raw.resume === true,
+    force: raw.force === true,
+    checkpointEvery:
+      raw.checkpointEvery === undefined
+        ? DEFAULT_CHECKPOINT_EVERY
+        : parseInteger('--checkpoint-every', raw.checkpointEvery, 0),
+    json: raw.json === true,
+    commandLine,
+  };
+}
+
+export function parseTrainConfig(raw: RawTrainFlags): TrainConfig {
+  const d = defaultTrainConfig();
+  const int = (flag: string, v: string | undefined, fallback: number, min = 1) =>
+    v === undefined ? fallback : parseInteger(flag, v, min);
+  const config: TrainConfig = {
+    cell: parseChoice('--cell', raw.cell ?? d.cell, ['lstm', 'gru'] as const),
+    layers: int('--layers', raw.layers, d.layers),
+    units: int('--units', raw.units, d.units),
+    embed: int('--embed', raw.embed, d.embed),
+    batch: int('--batch', raw.batch, d.batch),
+    seq: int('--seq', raw.seq, d.seq),
+    lr: raw.lr === undefined ? d.lr : parsePositive('--lr', raw.lr, 10),
+    dropout: raw.dropout === undefined ? d.dropout : parseProbability('--dropout', raw.dropout),
+    recurrentDropout:
+      raw.recurrentDropout === undefined
+        ? d.recurrentDropout
+        : parseProbability('--recurrent-dropout', raw.recurrentDropout),
+    clip: raw.clip === undefined ? d.clip : parsePositive('--clip', raw.clip),
+    epochs: int('--epochs', raw.epochs, d.epochs),
+    maxSteps: raw.maxSteps === undefined ? d.maxSteps : parseInteger('--max-steps', raw.maxSteps, 1),
+    patience: int('--patience', raw.patience, d.patience),
+    seed: raw.seed === undefined ? d.seed : parseInteger('--seed', raw.seed, 0, 0xffffffff),
+  };
+  try {
+    validateTrainConfig(config);
+  } catch (err) {
+    // The trainer's own check, as a backstop: anything it rejects is a bad flag too.
+    if (err instanceof UserError) throw new UsageError(err.message);
+    throw err;
+  }
+  return config;
+}

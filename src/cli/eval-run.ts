@@ -1,0 +1,98 @@
+// One `memsig eval` run: load a model directory (memsig- or PyTorch-made), read the text as the model normalizes
+// it, and report perplexity, bits/char, accuracy and the per-symbol next-symbol accuracy (the paper's Fig. 1b).
+
+import type { BackendName } from '../backends/index.js';
+import type { Segmentation } from '../data/index.js';
+import { loadModelDir } from '../io/model-dir.js';
+import { CharLm } from '../models/char-lm.js';
+import { evaluateCharLm, type LmEvaluation } from '../train/evaluate.js';
+import { defaultThreads, makeGemm } from './backend.js';
+import { type EvalText, loadEvalText, type SplitName } from './eval-corpus.js';
+import { formatMetric, formatPercent, showSymbol } from './format.js';
+import { type CliHooks, type CliIo, writeLine } from './io.js';
+
+export interface EvalOptions {
+  model: string;
+  corpus: string;
+  split: SplitName;
+  /** --segment, or undefined for auto. */
+  segmentation: Segmentation | undefined;
+  autoSegmentation: Segmentation;
+  backend: BackendName;
+  threads: number | undefined;
+  json: boolean;
+}
+
+const EVAL_BATCH = 32;
+const EVAL_SEQ = 64;
+
+export async function runEval(opts: EvalOptions, io: CliIo, hooks: CliHooks = {}): Promise<number> {
+  const { config, params } = await loadModelDir(opts.model);
+  const symbols = config.normalization.alphabet;
+  const model = new CharLm(
+    { cell: config.cell, layers: config.layers, units: config.units, embed: config.embed, vocab: symbols.length },
+    params,
+  );
+  const text = await loadEvalText(opts.corpus, config, opts.split, opts.segmentation, opts.autoSegmentation);
+  const gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
+  const result = evaluateCharLm(model, text.partition, symbols, gemm, { batch: EVAL_BATCH, seq: EVAL_SEQ });
+
+  const modelLine = `${config.cell}, ${config.layers} layer${config.layers === 1 ? '' : 's'}, ${config.units} units, embed ${config.embed}, ${symbols.length} symbols`;
+  if (opts.json) {
+    writeLine(io.stdout, JSON.stringify(evalJson(opts.model, modelLine, text, result)));
+    return 0;
+  }
+  printEval(io, opts.model, modelLine, text, result);
+  return 0;
+}
+
+function corpusJson(text: EvalText) {
+  return {
+    source: text.source,
+    split: text.split,
+    segmentation: text.segmentation,
+    trainingCorpus: text.trainingCorpus,
+    splitSeed: text.splitSeed,
+    segments: text.segments,
+    symbols: text.partition.ids.length,
+  };
+}
+
+function evalJson(dir: string, modelLine: string, text: EvalText, r: LmEvaluation) {
+  return {
+    model: dir,
+    modelDescription: modelLine,
+    corpus: corpusJson(text),
+    predicted: r.predicted,
+    loss: r.loss,
+    perplexity: r.perplexity,
+    bitsPerChar: r.bitsPerChar,
+    accuracy: r.accuracy,
+    perSymbol: r.perSymbol,
+  };
+}
+
+function printEval(io: CliIo, dir: string, modelLine: string, text: EvalText, r: LmEvaluation): void {
+  const where = text.split === 'all' ? 'whole text' : `${text.split} split`;
+  const origin = text.trainingCorpus
+    ? `the model's training corpus and split, seed ${text.splitSeed}`
+    : text.split === 'all'
+      ? 'not split'
+      : `split with the default fractions (seed ${text.splitSeed})`;
+  writeLine(io.stdout, `model       ${dir} (${modelLine})`);
+  writeLine(
+    io.stdout,
+    `text        ${text.source}, ${where}: ${text.segments} ${text.segmentation}s, ${text.partition.ids.length} symbols (${origin})`,
+  );
+  writeLine(io.stdout, `perplexity  ${formatMetric(r.perplexity)} per character (${r.predicted} predictions)`);
+  writeLine(io.stdout, `bits/char   ${formatMetric(r.bitsPerChar)}`);
+  writeLine(io.stdout, `accuracy    ${formatPercent(r.accuracy)} (next symbol)`);
+  writeLine(io.stdout);
+  writeLine(io.stdout, 'next symbol    count  accuracy');
+  for (const s of r.perSymbol) {
+    writeLine(
+      io.stdout,
+      `${showSymbol(s.symbol).padEnd(11)} ${String(s.count).padStart(8)}  ${formatPercent(s.accuracy).padStart(8)}`,
+    );
+  }
+}

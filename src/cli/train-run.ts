@@ -1,0 +1,270 @@
+// One `memsig train` run: prepare the corpus, train with checkpoints (resumable, stoppable with Ctrl-C), then
+// evaluate the best weights on the eval partition and save the model directory. Only a complete model is ever
+// written to --out, so a failed or interrupted run leaves any model already there untouched.
+
+import type { BackendName } from '../backends/index.js';
+import type { Segmentation } from '../data/index.js';
+import { evalChunks, type PreparedCorpus, prepareCorpus, StreamBatcher } from '../data/index.js';
+import { ensureDir } from '../io/atomic.js';
+import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
+import { writeTrainCheckpoint } from '../io/train-checkpoint.js';
+import type { CharLmConfig } from '../models/config.js';
+import { evaluateCharLm } from '../train/evaluate.js';
+import {
+  type EpochRecord,
+  type TrainConfig,
+  type TrainResult,
+  type TrainSnapshot,
+  trainCharLm,
+} from '../train/train-char-lm.js';
+import { type TrainCompute, trainCompute } from './backend.js';
+import { formatCount, formatDuration, formatMetric, shellQuote } from './format.js';
+import { type CliHooks, type CliIo, writeLine } from './io.js';
+import { ProgressReporter } from './progress.js';
+import { checkTrainDir, loadResumeCheckpoint, type TrainDirPaths, trainDirPaths } from './train-dir.js';
+
+export interface TrainOptions {
+  /** A text file, a .gz file, a folder of .txt files, or 'sotu'. */
+  corpus: string;
+  segmentation: Segmentation;
+  maxChars: number | null;
+  config: TrainConfig;
+  backend: BackendName;
+  threads: number | undefined;
+  out: string;
+  resume: boolean;
+  force: boolean;
+  /** Write a checkpoint every this many steps (0: only at epoch ends and when stopped). */
+  checkpointEvery: number;
+  json: boolean;
+  /** The command that repeats this run (no --resume or --force), for the "resume with" hint. */
+  commandLine: string[];
+}
+
+export type StopReason = 'epochs' | 'max-steps' | 'early-stopping';
+
+export interface TrainSummary {
+  out: string;
+  corpus: string;
+  steps: number;
+  epochs: number;
+  bestStep: number;
+  stopReason: StopReason;
+  devPerplexity: number | null;
+  evalPerplexity: number;
+  evalBitsPerChar: number;
+  evalAccuracy: number;
+  /** Whole run, including the time before a resume. */
+  seconds: number;
+  charsPerSecond: number;
+  history: EpochRecord[];
+}
+
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+export async function runTrain(opts: TrainOptions, io: CliIo, hooks: CliHooks = {}): Promise<number> {
+  const paths = trainDirPaths(opts.out);
+  await checkTrainDir(paths, opts.resume, opts.force);
+  const corpus = await prepareCorpus(opts.corpus, { segmentation: opts.segmentation, maxChars: opts.maxChars });
+  const totalSteps = checkCorpusFits(corpus, opts.config);
+  const sha = corpus.record.sha256;
+  const resumeFrom = opts.resume
+    ? (await loadResumeCheckpoint(paths.checkpoint, opts.config, sha)).snapshot
+    : undefined;
+  // An injected GEMM (tests) runs serial steps with it.
+  const compute: TrainCompute = hooks.gemm
+    ? { gemm: hooks.gemm, threads: 1 }
+    : trainCompute(opts.backend, opts.threads);
+  const { gemm } = compute;
+  describeRun(io, opts, corpus, compute, resumeFrom);
+
+  const progress = new ProgressReporter({
+    stream: io.stderr,
+    isTTY: io.isTTY,
+    epochs: opts.config.epochs,
+    now: hooks.now,
+  });
+  const stop = hooks.signal ? { signal: hooks.signal, dispose: () => {} } : sigintStopper(progress);
+  let result: TrainResult;
+  try {
+    progress.start(resumeFrom?.step ?? 0, totalSteps);
+    result = await trainCharLm(corpus, opts.config, {
+      gemm,
+      createRunner: compute.createRunner,
+      signal: stop.signal,
+      resumeFrom,
+      now: hooks.now,
+      checkpointEvery: opts.checkpointEvery,
+      onSnapshot: checkpointWriter(paths, opts, sha),
+      // One event-loop turn per step, so that a Ctrl-C is seen while training runs in this thread.
+      yieldEachStep: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      onProgress: (p) => {
+        progress.update(p);
+        hooks.onProgress?.(p);
+      },
+    });
+  } finally {
+    progress.clear();
+    stop.dispose();
+  }
+
+  const snap = result.snapshot;
+  if (result.interrupted) {
+    writeLine(io.stderr, `stopped at step ${snap.step}; resume with: ${shellQuote([...opts.commandLine, '--resume'])}`);
+    if (opts.json) {
+      writeLine(io.stdout, JSON.stringify({ interrupted: true, step: snap.step, checkpoint: paths.checkpoint }));
+    }
+    return EXIT_INTERRUPTED;
+  }
+
+  const { batch, seq } = opts.config;
+  const evaluation = evaluateCharLm(result.model, corpus.partitions.eval, corpus.alphabet.symbols, gemm, {
+    batch,
+    seq,
+  });
+  const devPerplexity = Number.isFinite(snap.bestDevLoss) ? Math.exp(snap.bestDevLoss) : null;
+  const modelConfig = buildModelConfig(opts.config, corpus, snap, devPerplexity, evaluation.perplexity);
+  await saveModelDir(opts.out, modelConfig, result.model.params);
+
+  const summary: TrainSummary = {
+    out: opts.out,
+    corpus: corpus.record.source,
+    steps: snap.step,
+    epochs: snap.epoch,
+    bestStep: snap.bestStep,
+    stopReason: stopReason(snap, opts.config),
+    devPerplexity,
+    evalPerplexity: evaluation.perplexity,
+    evalBitsPerChar: evaluation.bitsPerChar,
+    evalAccuracy: evaluation.accuracy,
+    seconds: snap.elapsedSeconds,
+    charsPerSecond: snap.elapsedSeconds > 0 ? (snap.step * batch * seq) / snap.elapsedSeconds : 0,
+    history: snap.history,
+  };
+  if (opts.json) writeLine(io.stdout, JSON.stringify(summary));
+  else printSummary(io, summary);
+  return 0;
+}
+
+/**
+ * Fails before anything is written when the partitions cannot make one training batch or one evaluation; returns
+ * the most steps the run can take (as the trainer counts them).
+ */
+function checkCorpusFits(corpus: PreparedCorpus, config: TrainConfig): number {
+  const perEpoch = new StreamBatcher(corpus.partitions.train, config.batch, config.seq).chunksPerEpoch;
+  evalChunks(corpus.partitions.dev, config.batch, config.seq);
+  evalChunks(corpus.partitions.eval, config.batch, config.seq);
+  return Math.min(config.epochs * perEpoch, config.maxSteps ?? Number.POSITIVE_INFINITY);
+}
+
+/**
+ * The trainer's onSnapshot: it is called every --checkpoint-every steps, at each epoch end, and when the run stops
+ * (finished or interrupted); each snapshot becomes DIR/checkpoint.safetensors, written atomically.
+ */
+function checkpointWriter(paths: TrainDirPaths, opts: TrainOptions, sha: string) {
+  let dirReady = false;
+  return async (s: TrainSnapshot): Promise<void> => {
+    if (!dirReady) {
+      await ensureDir(paths.dir);
+      dirReady = true;
+    }
+    await writeTrainCheckpoint(paths.checkpoint, s, opts.config, sha);
+  };
+}
+
+/** Ctrl-C once: stop after the current step (with a checkpoint). The handler then removes itself, so a second
+ * Ctrl-C gets Node's default action and ends the process at once. */
+function sigintStopper(progress: ProgressReporter): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.removeListener('SIGINT', onSigint);
+    controller.abort();
+    progress.log('stopping after the current step (press Ctrl-C again to quit at once)');
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
+}
+
+function describeRun(
+  io: CliIo,
+  opts: TrainOptions,
+  corpus: PreparedCorpus,
+  compute: TrainCompute,
+  resumeFrom: TrainSnapshot | undefined,
+): void {
+  const c = opts.config;
+  const r = corpus.record;
+  const layers = `${c.layers} layer${c.layers === 1 ? '' : 's'}`;
+  writeLine(
+    io.stderr,
+    `training ${c.cell} (${layers}, ${c.units} units, embed ${c.embed}) on ${r.source}: ` +
+      `${r.symbols.train} train / ${r.symbols.dev} dev / ${r.symbols.eval} eval symbols (${r.segmentation}s); ` +
+      `backend ${compute.gemm.name}, ${compute.threads} thread${compute.threads === 1 ? '' : 's'}`,
+  );
+  if (resumeFrom) {
+    const state = resumeFrom.finished ? 'finished; writing the model' : `continuing at step ${resumeFrom.step}`;
+    writeLine(io.stderr, `resuming from ${trainDirPaths(opts.out).checkpoint}: ${state}`);
+  }
+}
+
+function stopReason(s: TrainSnapshot, config: TrainConfig): StopReason {
+  if (config.maxSteps !== null && s.step >= config.maxSteps) return 'max-steps';
+  if (s.epoch >= config.epochs) return 'epochs';
+  return 'early-stopping';
+}
+
+function buildModelConfig(
+  config: TrainConfig,
+  corpus: PreparedCorpus,
+  s: TrainSnapshot,
+  devPerplexity: number | null,
+  evalPerplexity: number,
+): CharLmConfig {
+  return {
+    format: 'memsig-model',
+    version: 1,
+    kind: 'char-lm',
+    cell: config.cell,
+    layers: config.layers,
+    units: config.units,
+    embed: config.embed,
+    normalization: corpus.normalization,
+    corpus: corpus.record,
+    training: {
+      batch: config.batch,
+      seq: config.seq,
+      lr: config.lr,
+      dropout: config.dropout,
+      recurrentDropout: config.recurrentDropout,
+      clip: config.clip,
+      epochs: config.epochs,
+      maxSteps: config.maxSteps,
+      seed: config.seed,
+      patience: config.patience,
+      steps: s.step,
+      epochsCompleted: s.epoch,
+      bestStep: s.bestStep,
+      wallSeconds: s.elapsedSeconds,
+    },
+    metrics: {
+      devPerplexity,
+      evalPerplexity: Number.isFinite(evalPerplexity) ? evalPerplexity : null,
+    },
+  };
+}
+
+function printSummary(io: CliIo, s: TrainSummary): void {
+  const why = { epochs: 'all epochs done', 'max-steps': '--max-steps reached', 'early-stopping': 'stopped early' };
+  writeLine(io.stdout, `saved ${s.out} (${CONFIG_FILE}, ${WEIGHTS_FILE})`);
+  writeLine(
+    io.stdout,
+    `  ${s.steps} steps, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} (${why[s.stopReason]}; best dev at step ${s.bestStep}), ` +
+      `${formatDuration(s.seconds)}, ${formatCount(s.charsPerSecond)} chars/s`,
+  );
+  writeLine(
+    io.stdout,
+    `  dev perplexity ${formatMetric(s.devPerplexity)}, eval perplexity ${formatMetric(s.evalPerplexity)} ` +
+      `(${formatMetric(s.evalBitsPerChar)} bits/char, next-symbol accuracy ${(100 * s.evalAccuracy).toFixed(1)}%)`,
+  );
+}
