@@ -1,0 +1,141 @@
+// Training and inference loops of a DecoderStack: shuffled minibatches with one shared state-dropout mask per batch,
+// Adam, and chunked no-dropout forwards over a partition. All buffers are allocated once per trainer.
+
+import type { Gemm } from '../core/gemm.js';
+import { Adam } from '../core/optim.js';
+import type { Rng } from '../core/random.js';
+import { type FeatureStats, gatherStandardized } from './decoder-kernels.js';
+import type { DecoderStack } from './decoder-net.js';
+
+/** States (n, D) of one partition and their labels per δ (labels[δ−1], −1 = no target). */
+export interface Partition {
+  x: Float32Array;
+  n: number;
+  labels: readonly Int32Array[];
+}
+
+/** Rows with a target for at least one δ: rows with none would only cost time (and would skew the statistics). */
+export function usedRows(part: Partition): Int32Array {
+  const used: number[] = [];
+  for (let r = 0; r < part.n; r++) {
+    if (part.labels.some((l) => l[r] !== -1)) used.push(r);
+  }
+  return Int32Array.from(used);
+}
+
+export interface BatchReport {
+  batch: number;
+  batches: number;
+  /** Mean over decoders of the batch's mean cross-entropy (nats). */
+  loss: number;
+}
+
+export interface EpochHooks {
+  onBatch?: (report: BatchReport) => void;
+  /** Checked before every batch. */
+  signal?: AbortSignal;
+}
+
+/** Each decoder's targets for a batch, beside the stack's own input buffer, filled row by row from a partition. */
+class BatchBuffers {
+  readonly targets: Int32Array[];
+
+  constructor(readonly stack: DecoderStack) {
+    this.targets = Array.from({ length: stack.deltas }, () => new Int32Array(stack.maxBatch));
+  }
+
+  /** Rows order[start .. start+nb): standardized, state-dropped-out input, and each decoder's targets. */
+  fill(
+    part: Partition,
+    stats: FeatureStats,
+    order: Int32Array,
+    start: number,
+    nb: number,
+    keep: number,
+    rng: Rng | null,
+  ) {
+    const { D, input } = this.stack;
+    gatherStandardized(part.x, D, order, start, nb, stats.mean, stats.invStd, input, D + 1, keep, rng);
+    for (let d = 0; d < this.targets.length; d++) {
+      const src = part.labels[d];
+      const dst = this.targets[d];
+      for (let i = 0; i < nb; i++) dst[i] = src[order[start + i]];
+    }
+  }
+}
+
+/** Trains one stack at one keep probability: the state and every hidden layer are dropped out with it. */
+export class DecoderTrainer {
+  private readonly adam: Adam;
+  private readonly buffers: BatchBuffers;
+  private order = new Int32Array(0);
+
+  constructor(
+    private readonly gemm: Gemm,
+    readonly stack: DecoderStack,
+    private readonly stats: FeatureStats,
+    readonly keep: number,
+    lr: number,
+    private readonly rng: Rng,
+  ) {
+    this.adam = new Adam(stack.params(), { lr });
+    this.buffers = new BatchBuffers(stack);
+  }
+
+  /** One pass over `rows` of part in a fresh shuffled order; returns the mean of the batch losses. */
+  trainEpoch(part: Partition, rows: Int32Array, hooks: EpochHooks = {}): number {
+    if (this.order.length !== rows.length) this.order = new Int32Array(rows.length);
+    const order = this.order;
+    order.set(rows);
+    shuffle(order, this.rng);
+    const B = this.stack.maxBatch;
+    const batches = Math.ceil(rows.length / B);
+    let sum = 0;
+    for (let b = 0; b < batches; b++) {
+      hooks.signal?.throwIfAborted();
+      const start = b * B;
+      const nb = Math.min(B, rows.length - start);
+      this.buffers.fill(part, this.stats, order, start, nb, this.keep, this.rng);
+      this.stack.forward(this.gemm, nb, this.keep, this.rng);
+      const total = this.stack.loss(this.gemm, this.buffers.targets, this.keep, true);
+      this.adam.step();
+      const loss = this.stack.counted > 0 ? total / this.stack.counted : 0;
+      sum += loss;
+      hooks.onBatch?.({ batch: b + 1, batches, loss });
+    }
+    return batches > 0 ? sum / batches : 0;
+  }
+}
+
+/**
+ * Forward without dropout over rows of part in chunks of the stack's batch; after each chunk visit(start, nb) reads
+ * stack.logits(δ) for rows[start .. start+nb).
+ */
+export function forEachChunk(
+  gemm: Gemm,
+  stack: DecoderStack,
+  stats: FeatureStats,
+  part: Partition,
+  rows: Int32Array,
+  visit: (start: number, nb: number) => void,
+  signal?: AbortSignal,
+): void {
+  const buffers = new BatchBuffers(stack);
+  for (let start = 0; start < rows.length; start += stack.maxBatch) {
+    signal?.throwIfAborted();
+    const nb = Math.min(stack.maxBatch, rows.length - start);
+    buffers.fill(part, stats, rows, start, nb, 1, null);
+    stack.forward(gemm, nb, 1, null);
+    visit(start, nb);
+  }
+}
+
+/** Fisher–Yates with the seeded generator (Rng.shuffle's algorithm, on a typed array). */
+function shuffle(a: Int32Array, rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}

@@ -1,0 +1,209 @@
+// memorySignature(): the paper's method end to end. Sample positions, read the frozen model's states there, train
+// the Δ decoders of each layer, and compile accuracies, per-symbol recall, chance, bits and intervals.
+
+import { UserError } from '../core/errors.js';
+import type { Gemm } from '../core/gemm.js';
+import { Rng } from '../core/random.js';
+import type { PreparedCorpus } from '../data/corpus.js';
+import type { AnalysableModel } from './analysable-model.js';
+import {
+  type DecoderConfig,
+  type DecoderProgress,
+  decoderParameterCount,
+  defaultDecoderConfig,
+  fitDecoders,
+  hiddenSizeByRule,
+} from './decoders.js';
+import { buildDeltaSignature } from './metrics.js';
+import { labelCount, type SampledPositions, samplePositions } from './positions.js';
+import {
+  type LayerSignature,
+  SIGNATURE_FORMAT,
+  SIGNATURE_VERSION,
+  type Signature,
+  type StateKind,
+} from './signature-types.js';
+import { extractStates } from './states.js';
+
+export interface SignatureOptions {
+  maxDelta: number;
+  /** 0-based layers to analyse, or null for all. */
+  layers: number[] | null;
+  state: StateKind;
+  trainPositions: number;
+  devPositions: number;
+  evalPositions: number;
+  seed: number;
+  decoder: DecoderConfig;
+}
+
+export function defaultSignatureOptions(): SignatureOptions {
+  return {
+    maxDelta: 10,
+    layers: null,
+    state: 'c',
+    trainPositions: 60_000,
+    devPositions: 10_000,
+    evalPositions: 40_000,
+    seed: 1,
+    decoder: defaultDecoderConfig(),
+  };
+}
+
+export type SignatureProgress =
+  | { phase: 'states'; partition: 'train' | 'dev' | 'eval'; done: number; total: number }
+  | { phase: 'forward' }
+  | { phase: 'decoders'; layer: number; layerIndex: number; layerCount: number; decoder: DecoderProgress }
+  | { phase: 'layer-done'; layer: LayerSignature };
+
+export interface SignatureHooks {
+  gemm: Gemm;
+  onProgress?: (p: SignatureProgress) => void;
+  signal?: AbortSignal;
+  /** Layers finished by an earlier, interrupted run with the same inputs: reused, not retrained. */
+  completedLayers?: LayerSignature[];
+  /** memsig's version, recorded in the signature. */
+  generator?: string;
+}
+
+export function memorySignature(
+  model: AnalysableModel,
+  corpus: PreparedCorpus,
+  options: SignatureOptions,
+  hooks: SignatureHooks,
+): Signature {
+  const { maxDelta, state } = options;
+  const alphabet = corpus.alphabet.symbols;
+  if (model.vocab !== alphabet.length) {
+    throw new UserError(
+      `the model has ${model.vocab} symbols but the corpus alphabet has ${alphabet.length}: they must match`,
+    );
+  }
+  if (!Number.isSafeInteger(maxDelta) || maxDelta < 1) {
+    throw new UserError(`--max-delta must be a whole number ≥ 1 (got ${maxDelta})`);
+  }
+  const layers = options.layers ?? Array.from({ length: model.layers }, (_, k) => k);
+  for (const k of layers) {
+    if (!Number.isInteger(k) || k < 0 || k >= model.layers) {
+      throw new UserError(`layer ${k + 1} does not exist: the model has ${model.layers} layer(s)`);
+    }
+  }
+  const source = model.stateSource(state);
+
+  const rng = new Rng(options.seed);
+  const parts = ['train', 'dev', 'eval'] as const;
+  const counts = { train: options.trainPositions, dev: options.devPositions, eval: options.evalPositions };
+  const positions = {} as Record<(typeof parts)[number], SampledPositions>;
+  for (const [i, part] of parts.entries()) {
+    positions[part] = samplePositions(corpus.partitions[part], counts[part], maxDelta, rng.fork(i + 1));
+  }
+  for (const part of parts) {
+    if (labelCount(positions[part], maxDelta) === 0) {
+      throw new UserError(
+        `--max-delta ${maxDelta} is longer than every segment of the ${part} partition: no position has ${maxDelta} symbols of history`,
+      );
+    }
+  }
+
+  const done = new Map((hooks.completedLayers ?? []).map((l) => [l.layer - 1, l]));
+  const todo = layers.filter((k) => !done.has(k));
+  const states = {} as Record<(typeof parts)[number], Float32Array[]>;
+  for (const part of parts) {
+    states[part] = todo.length
+      ? extractStates(source, corpus.partitions[part], positions[part], todo, {
+          signal: hooks.signal,
+          onProgress: (p) =>
+            hooks.onProgress?.({ phase: 'states', partition: part, done: p.chunks, total: p.totalChunks }),
+        })
+      : [];
+  }
+  hooks.onProgress?.({ phase: 'forward' });
+  const forward = model.forwardAccuracy(corpus.partitions.eval, alphabet);
+
+  const result: LayerSignature[] = [];
+  for (const [layerIndex, k] of layers.entries()) {
+    const previous = done.get(k);
+    if (previous) {
+      result.push(previous);
+      continue;
+    }
+    const t = todo.indexOf(k);
+    const D = model.stateSizes[k]!;
+    const V = alphabet.length;
+    const given = options.decoder.hidden.length > 0;
+    const hidden = given ? options.decoder.hidden : [hiddenSizeByRule(D, V, model.layerParameterCount(k))];
+    const outcomes = fitDecoders(
+      hooks.gemm,
+      {
+        train: states.train[t]!,
+        dev: states.dev[t]!,
+        eval: states.eval[t]!,
+        nTrain: positions.train.index.length,
+        nDev: positions.dev.index.length,
+        nEval: positions.eval.index.length,
+        D,
+        trainLabels: positions.train.labels,
+        devLabels: positions.dev.labels,
+        evalLabels: positions.eval.labels,
+        V,
+      },
+      { ...options.decoder, hidden, seed: options.seed + 1000 * (k + 1) },
+      {
+        signal: hooks.signal,
+        onProgress: (decoder) =>
+          hooks.onProgress?.({ phase: 'decoders', layer: k + 1, layerIndex, layerCount: layers.length, decoder }),
+      },
+    );
+    const layerSig: LayerSignature = {
+      layer: k + 1,
+      stateSize: D,
+      decoder: { hidden, parameters: decoderParameterCount(D, V, hidden), rule: given ? 'given' : 'paper-rule' },
+      deltas: outcomes.map((outcome, i) =>
+        buildDeltaSignature({
+          delta: i + 1,
+          alphabet,
+          trainLabels: positions.train.labels[i]!,
+          devLabels: positions.dev.labels[i]!,
+          evalLabels: positions.eval.labels[i]!,
+          outcome,
+        }),
+      ),
+    };
+    hooks.onProgress?.({ phase: 'layer-done', layer: layerSig });
+    result.push(layerSig);
+  }
+
+  const { record } = corpus;
+  const d = options.decoder;
+  return {
+    format: SIGNATURE_FORMAT,
+    version: SIGNATURE_VERSION,
+    generator: hooks.generator ?? 'memsig',
+    model: model.describe(),
+    corpus: {
+      source: record.source,
+      sha256: record.sha256,
+      segmentation: record.segmentation,
+      split: record.split,
+      symbols: record.symbols,
+      maxChars: record.maxChars,
+    },
+    alphabet: [...alphabet],
+    state,
+    maxDelta,
+    settings: {
+      seed: options.seed,
+      trainPositions: positions.train.index.length,
+      devPositions: positions.dev.index.length,
+      evalPositions: positions.eval.index.length,
+      keepProbs: [...d.keepProbs],
+      hidden: d.hidden.length > 0 ? [...d.hidden] : null,
+      maxEpochs: d.maxEpochs,
+      patience: d.patience,
+      batch: d.batch,
+      lr: d.lr,
+    },
+    forward,
+    layers: result,
+  };
+}

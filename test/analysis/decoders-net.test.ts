@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  columnSums,
+  drawsPerPass,
+  drawUint32,
+  dropoutScale,
+  featureStats,
+  gatherStandardized,
+  reluDropout,
+  reluDropoutBackward,
+} from '../../src/analysis/decoder-kernels.js';
+import { DecoderStack, decoderParameterCount } from '../../src/analysis/decoder-net.js';
+import { OnnxGemm, onnxLoadError } from '../../src/backends/index.js';
+import { tsGemm } from '../../src/core/gemm.js';
+import { checkGradient } from '../../src/core/gradcheck.js';
+import { Rng } from '../../src/core/random.js';
+
+function randn(rng: Rng, n: number): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.normal());
+}
+
+describe('decoder kernels', () => {
+  it('draw the very stream of Rng.nextUint32 and leave the generator where it would be', () => {
+    const a = new Rng(42);
+    const b = new Rng(42);
+    const out = new Uint32Array(1000);
+    drawUint32(a, out, out.length);
+    for (let i = 0; i < out.length; i++) assert.equal(out[i], b.nextUint32());
+    assert.equal(a.nextUint32(), b.nextUint32());
+  });
+
+  it('reluDropout keeps about `keep` of the units, scaled to keep the expectation, two decisions per draw', () => {
+    const rows = 50;
+    const cols = 201; // odd: the last entry of a row takes a draw of its own
+    const z = new Float32Array(rows * cols).fill(1.5);
+    const rng = new Rng(3);
+    const scale = dropoutScale(0.7);
+    assert.ok(Math.abs(scale * 0.7 - 1) < 1e-4, 'the 16-bit keep rate is within 2⁻¹⁶ of 0.7');
+    reluDropout(z, cols, z, cols, rows, cols, 0.7, rng);
+    let kept = 0;
+    for (const v of z) {
+      assert.ok(v === 0 || Math.abs(v - 1.5 * scale) < 1e-6, `value ${v}`);
+      if (v !== 0) kept++;
+    }
+    // Binomial(10050, 0.7): sd ≈ 46, so ±300 is > 6 sd.
+    assert.ok(Math.abs(kept - 0.7 * rows * cols) < 300, `kept ${kept}`);
+    // The decisions are the 16-bit halves of Rng.nextUint32, low half first.
+    const draws = new Uint32Array(drawsPerPass(rows, cols));
+    const replay = new Rng(3);
+    drawUint32(replay, draws, draws.length);
+    assert.equal(rng.getState(), replay.getState());
+    const threshold = Math.round(0.7 * 65536);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const u = draws[r * 101 + (c >> 1)];
+        const half = c % 2 === 0 ? u & 0xffff : u >>> 16;
+        assert.equal(z[r * cols + c] !== 0, half < threshold, `entry (${r}, ${c})`);
+      }
+    }
+  });
+
+  it('reluDropout without dropout is relu, strided, and draws nothing', () => {
+    const src = Float32Array.from([-2, -0.5, 0.5, 99, 0.75, 3, -1, 99]); // 2 rows, stride 4, 3 columns used
+    const dst = new Float32Array(6);
+    const rng = new Rng(1);
+    const state = rng.getState();
+    reluDropout(src, 4, dst, 3, 2, 3, 1, rng);
+    assert.deepEqual([...dst], [0, 0, 0.5, 0.75, 3, 0]);
+    assert.equal(rng.getState(), state);
+  });
+
+  it('reluDropoutBackward passes the gradient exactly where the output is positive', () => {
+    const a = Float32Array.from([0, 2, 0.5, 0, 1.4e-45, 0]); // the smallest positive float32 still passes
+    const d = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    const out = new Float32Array(8).fill(-7); // written with row stride 4
+    reluDropoutBackward(d, 3, a, 3, out, 4, 2, 3, 2);
+    assert.deepEqual([...out], [0, 4, 6, -7, 0, 10, 0, -7]);
+    const sums = new Float32Array(3).fill(99);
+    columnSums(Float32Array.from([1, 2, 3, 4, 5, 6]), 2, 3, sums);
+    assert.deepEqual([...sums], [5, 7, 9]);
+  });
+
+  it('featureStats and gatherStandardized standardize with the statistics of the listed rows', () => {
+    const x = Float32Array.from([1, 5, 3, 5, 100, -7]); // rows (1,5), (3,5), (100,−7); row 2 unlisted
+    const stats = featureStats(x, 2, Int32Array.from([0, 1]));
+    assert.deepEqual([...stats.mean], [2, 5]);
+    assert.deepEqual([...stats.invStd], [1, 1]); // std 1 for feature 0; constant feature 1 → 1
+    const dst = new Float32Array(6).fill(9); // row stride 3: the third column is left alone
+    gatherStandardized(x, 2, Int32Array.from([1, 0]), 0, 2, stats.mean, stats.invStd, dst, 3, 1, null);
+    assert.deepEqual([...dst], [1, 0, 9, -1, 0, 9]);
+  });
+});
+
+/** A stack with random weights and a batch of inputs and targets (some −1). */
+function setup(hidden: number[], deltas: number, nb: number) {
+  const D = 5;
+  const V = 4;
+  const rng = new Rng(11);
+  const stack = new DecoderStack(D, V, deltas, hidden, 8);
+  stack.initialize(rng);
+  const x = randn(rng, nb * D);
+  stack.setInput(x, nb);
+  const targets = Array.from({ length: deltas }, (_, d) =>
+    Int32Array.from({ length: nb }, (_, i) => ((i + d) % 3 === 0 ? -1 : rng.int(V))),
+  );
+  return { stack, x, targets, D, V };
+}
+
+/**
+ * Finite differences across a ReLU kink are wrong by O(1), so the check sets biases of ±3 (first layer) and ±5
+ * (deeper, with weights scaled by 0.1): every pre-activation then stays far from 0 for any ε-perturbation, and half
+ * the units are dead, so the ReLU gate is still exercised. Asserts the first layer's margin.
+ */
+function keepOffKinks(stack: DecoderStack, x: Float32Array, nb: number, D: number): void {
+  const b1 = stack.first.b.data;
+  const width = b1.length;
+  for (let j = 0; j < width; j++) b1[j] = j % 2 === 0 ? 3 : -3;
+  for (const layer of stack.deep) {
+    for (const { w, b } of layer) {
+      for (let i = 0; i < w.data.length; i++) w.data[i] *= 0.1;
+      for (let j = 0; j < b.data.length; j++) b.data[j] = j % 2 === 0 ? 5 : -5;
+    }
+  }
+  const w1 = stack.first.w.data;
+  for (let r = 0; r < nb; r++) {
+    for (let j = 0; j < width; j++) {
+      let z = b1[j];
+      for (let i = 0; i < D; i++) z += x[r * D + i] * w1[i * width + j];
+      assert.ok(Math.abs(z) > 0.5, `pre-activation ${z} is too close to the kink`);
+    }
+  }
+}
+
+describe('DecoderStack backward', () => {
+  for (const hidden of [[6], [6, 3]]) {
+    it(`matches finite differences with fixed dropout masks (hidden ${JSON.stringify(hidden)})`, () => {
+      const nb = 7;
+      const keep = 0.7;
+      const { stack, x, targets, D } = setup(hidden, 2, nb);
+      keepOffKinks(stack, x, nb, D);
+      const maskRng = new Rng(5);
+      const maskState = maskRng.getState();
+      // Every evaluation redraws the same masks: the loss is then a fixed function of the parameters.
+      const lossAt = (grad: boolean): number => {
+        maskRng.setState(maskState);
+        stack.forward(tsGemm, nb, keep, maskRng);
+        return stack.loss(tsGemm, targets, keep, grad);
+      };
+      lossAt(true);
+      const params = stack.params();
+      const analytic = params.map((p) => p.grad.slice());
+      assert.ok(
+        analytic.every((g) => g.some((v) => v !== 0)),
+        'every tensor gets some gradient',
+      );
+      const res = checkGradient({
+        params: params.map((p) => p.data),
+        analytic,
+        names: params.map((p) => p.name),
+        loss: () => lossAt(false),
+        // Off the kinks a large ε is safe and keeps float32 rounding of the loss (~3e-7) small against 2ε.
+        eps: 2e-2,
+        floor: 1e-2,
+        rng: new Rng(2),
+      });
+      assert.ok(res.checked > 100);
+      assert.ok(res.maxRelError < 1e-2, res.worst);
+    });
+  }
+
+  it('gives a decoder with no target zero loss and zero gradient', () => {
+    const nb = 6;
+    const { stack, targets } = setup([4], 2, nb);
+    targets[1].fill(-1);
+    stack.forward(tsGemm, nb, 1, null);
+    stack.loss(tsGemm, targets, 1, true);
+    assert.equal(stack.counted, 1);
+    assert.ok(stack.out[1].w.grad.every((v) => v === 0));
+    // The first-layer weight is (D, Δ·h): decoder 2 owns columns h .. 2h of every row.
+    const h = 4;
+    const w1Grad = stack.first.w.grad;
+    for (let i = 0; i < 5; i++) {
+      assert.ok(
+        w1Grad.subarray(i * 2 * h + h, (i + 1) * 2 * h).every((v) => v === 0),
+        "decoder 2's columns",
+      );
+    }
+    assert.ok(
+      w1Grad.some((v) => v !== 0),
+      "decoder 1's columns",
+    );
+    assert.ok(stack.first.b.grad.subarray(h).every((v) => v === 0));
+  });
+
+  it('counts its parameters as D·h + h + h·V + V per decoder', () => {
+    assert.equal(decoderParameterCount(320, 30, [969]), 320 * 969 + 969 + 969 * 30 + 30);
+    const { stack } = setup([6, 3], 3, 4);
+    const total = stack.params().reduce((s, p) => s + p.data.length, 0);
+    assert.equal(total, 3 * stack.parametersPerDecoder);
+  });
+
+  it('agrees with the TypeScript GEMM on the onnxruntime backend', { skip: onnxLoadError() !== '' }, () => {
+    const nb = 8;
+    const ort = new OnnxGemm({ smallWork: 0 }); // tiny products must not fall back to TypeScript here
+    const results = [tsGemm, ort].map((gemm) => {
+      const { stack, targets } = setup([6, 5], 3, nb);
+      const rng = new Rng(8);
+      stack.forward(gemm, nb, 0.8, rng);
+      const loss = stack.loss(gemm, targets, 0.8, true);
+      return { loss, grads: stack.params().map((p) => p.grad.slice()) };
+    });
+    assert.ok(Math.abs(results[0].loss - results[1].loss) < 1e-5);
+    results[0].grads.forEach((g, i) => {
+      for (let j = 0; j < g.length; j++) assert.ok(Math.abs(g[j] - results[1].grads[i][j]) < 1e-5);
+    });
+  });
+});

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AnalysableModel } from '../../src/analysis/analysable-model.js';
+import { defaultSignatureOptions, memorySignature, type SignatureOptions } from '../../src/analysis/signature.js';
+import type { StateSource } from '../../src/analysis/state-source.js';
+import { createGemm } from '../../src/backends/index.js';
+import { UserError } from '../../src/core/errors.js';
+import { Rng } from '../../src/core/random.js';
+import { Alphabet } from '../../src/data/alphabet.js';
+import type { BatchChunk } from '../../src/data/batches.js';
+import { encodeSegments, type PreparedCorpus } from '../../src/data/corpus.js';
+
+const SYMBOLS = ['a', 'b', 'c', 'd', 'e'];
+
+/** Segments of random symbols with a skewed prior, so that chance is well away from 1/V. */
+function syntheticCorpus(seed: number): PreparedCorpus {
+  const rng = new Rng(seed);
+  const alphabet = new Alphabet(SYMBOLS);
+  const weights = [0.4, 0.25, 0.15, 0.12, 0.08];
+  const draw = () => {
+    let u = rng.next();
+    for (let s = 0; s < weights.length; s++) {
+      u -= weights[s]!;
+      if (u < 0) return SYMBOLS[s]!;
+    }
+    return SYMBOLS[0]!;
+  };
+  const segments = (n: number) => Array.from({ length: n }, () => Array.from({ length: 30 }, draw).join(''));
+  const partitions = {
+    train: encodeSegments(segments(200), alphabet),
+    dev: encodeSegments(segments(40), alphabet),
+    eval: encodeSegments(segments(80), alphabet),
+  };
+  return {
+    alphabet,
+    normalization: {
+      alphabet: SYMBOLS,
+      lowercase: true,
+      digitSymbol: null,
+      unknown: 'drop',
+      collapseWhitespace: false,
+    },
+    partitions,
+    record: {
+      source: 'synthetic',
+      sha256: 'f'.repeat(64),
+      segmentation: 'line',
+      split: { train: 0.9, dev: 0.05, eval: 0.05, seed: 1 },
+      symbols: { train: partitions.train.ids.length, dev: partitions.dev.ids.length, eval: partitions.eval.ids.length },
+      segments: { train: 200, dev: 40, eval: 80 },
+      maxChars: null,
+    },
+  };
+}
+
+/** A "model" whose state at t is exactly the one-hot of the inputs at t−1 … t−k (zeros before the segment start). */
+function historyModel(k: number, shuffle = false): AnalysableModel {
+  const V = SYMBOLS.length;
+  const D = k * V;
+  const source = (): StateSource => {
+    let history: Int32Array[] = [];
+    let out = new Float32Array(0);
+    return {
+      layers: 1,
+      stateSizes: [D],
+      begin(B) {
+        history = Array.from({ length: B }, () => new Int32Array(k + 1).fill(-1));
+      },
+      run(chunk: BatchChunk, T, B) {
+        if (out.length < T * B * D) out = new Float32Array(T * B * D);
+        out.fill(0);
+        const scramble = new Rng(99);
+        for (let t = 0; t < T; t++) {
+          for (let b = 0; b < B; b++) {
+            const h = history[b]!;
+            if (chunk.resets[t * B + b]) h.fill(-1);
+            // h[0] is the current input; h[j] the input j steps back.
+            h.copyWithin(1, 0, k);
+            h[0] = chunk.inputs[t * B + b]!;
+            for (let j = 1; j <= k; j++) {
+              const s = shuffle ? scramble.int(V) : h[j]!;
+              if (h[j]! >= 0) out[(t * B + b) * D + (j - 1) * V + s] = 1;
+            }
+          }
+        }
+        return [out.subarray(0, T * B * D)];
+      },
+    };
+  };
+  return {
+    layers: 1,
+    stateSizes: [D],
+    vocab: V,
+    describe: () => ({
+      kind: 'synthetic',
+      label: `one-hot of the last ${k}`,
+      cell: null,
+      layers: 1,
+      units: D,
+      embed: null,
+      weightsSha256: null,
+      details: { k },
+    }),
+    stateSource: () => source(),
+    layerParameterCount: () => 2000,
+    forwardAccuracy: () => null,
+  };
+}
+
+function options(overrides: Partial<SignatureOptions> = {}): SignatureOptions {
+  const d = defaultSignatureOptions();
+  return {
+    ...d,
+    maxDelta: 5,
+    trainPositions: 3000,
+    devPositions: 600,
+    evalPositions: 1500,
+    decoder: { ...d.decoder, hidden: [32], keepProbs: [1], maxEpochs: 15, patience: 3, batch: 64, lr: 1e-2 },
+    ...overrides,
+  };
+}
+
+test('memorySignature() of a one-hot history of k = 3 recalls δ ≤ 3 perfectly and falls to chance beyond', () => {
+  const corpus = syntheticCorpus(1);
+  const sig = memorySignature(historyModel(3), corpus, options(), { gemm: createGemm('auto') });
+  const deltas = sig.layers[0]!.deltas;
+  assert.equal(deltas.length, 5);
+  for (const d of deltas.slice(0, 3)) {
+    assert.ok(d.accuracy > 0.99, `δ=${d.delta} accuracy ${d.accuracy}`);
+    assert.ok(d.recall.every((r) => r === null || r > 0.97));
+    assert.ok(d.informationBits > 0.9 * d.priorEntropyBits, `δ=${d.delta} bits ${d.informationBits}`);
+    assert.ok(d.pValue < 1e-12);
+  }
+  for (const d of deltas.slice(3)) {
+    // Nothing to recover: the decoder can only learn the prior, so it guesses the majority symbol (chance 0.4).
+    assert.ok(
+      Math.abs(d.accuracy - d.chanceAccuracy) < 0.05,
+      `δ=${d.delta} accuracy ${d.accuracy} vs ${d.chanceAccuracy}`,
+    );
+    assert.equal(d.chanceSymbol, 'a');
+    assert.ok(d.informationBits < 0.05, `δ=${d.delta} bits ${d.informationBits}`);
+    assert.ok(d.pValue > 1e-3);
+  }
+});
+
+test('memorySignature() of a state unrelated to the input gives chance at every δ', () => {
+  const corpus = syntheticCorpus(2);
+  const sig = memorySignature(historyModel(3, true), corpus, options({ maxDelta: 2 }), { gemm: createGemm('auto') });
+  for (const d of sig.layers[0]!.deltas) {
+    assert.ok(Math.abs(d.accuracy - d.chanceAccuracy) < 0.05, `δ=${d.delta} accuracy ${d.accuracy}`);
+  }
+});
+
+test('memorySignature() is deterministic: the same inputs and seed give the same signature', () => {
+  const corpus = syntheticCorpus(3);
+  const o = options({ maxDelta: 2, trainPositions: 800, devPositions: 200, evalPositions: 300 });
+  const a = memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
+  const b = memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
+  assert.deepEqual(a, b);
+});
+
+test('memorySignature() refuses a Δ longer than every segment, a missing layer and a mismatched alphabet', () => {
+  const corpus = syntheticCorpus(4);
+  const gemm = createGemm('auto');
+  assert.throws(
+    () => memorySignature(historyModel(1), corpus, options({ maxDelta: 40 }), { gemm }),
+    (e: Error) => e instanceof UserError && /longer than every segment/.test(e.message),
+  );
+  assert.throws(
+    () => memorySignature(historyModel(1), corpus, options({ layers: [1] }), { gemm }),
+    (e: Error) => e instanceof UserError && /layer 2 does not exist/.test(e.message),
+  );
+  const wrong = { ...historyModel(1), vocab: 7 };
+  assert.throws(
+    () => memorySignature(wrong, corpus, options(), { gemm }),
+    (e: Error) => e instanceof UserError && /symbols/.test(e.message),
+  );
+});
