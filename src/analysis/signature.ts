@@ -8,6 +8,9 @@ import type { PreparedCorpus } from '../data/corpus.js';
 import type { AnalysableModel } from './analysable-model.js';
 import {
   type DecoderConfig,
+  type DecoderData,
+  type DecoderHooks,
+  type DecoderOutcome,
   type DecoderProgress,
   decoderParameterCount,
   defaultDecoderConfig,
@@ -64,14 +67,25 @@ export interface SignatureHooks {
   completedLayers?: LayerSignature[];
   /** memsig's version, recorded in the signature. */
   generator?: string;
+  /** Awaited regularly during long work, so that the host's event loop (e.g. a Ctrl-C handler) can run. */
+  yieldToHost?: () => Promise<void>;
+  /** Trains the decoders of one layer (default: fitDecoders in this thread). */
+  decoderRunner?: DecoderRunner;
 }
 
-export function memorySignature(
+/** How the decoders of a layer get trained: in this thread, or spread over worker threads (see decoder-pool.ts). */
+export type DecoderRunner = (
+  data: DecoderData,
+  config: DecoderConfig,
+  hooks: DecoderHooks,
+) => Promise<DecoderOutcome[]>;
+
+export async function memorySignature(
   model: AnalysableModel,
   corpus: PreparedCorpus,
   options: SignatureOptions,
   hooks: SignatureHooks,
-): Signature {
+): Promise<Signature> {
   const { maxDelta, state } = options;
   const alphabet = corpus.alphabet.symbols;
   if (model.vocab !== alphabet.length) {
@@ -105,13 +119,16 @@ export function memorySignature(
     }
   }
 
+  const runDecoders: DecoderRunner =
+    hooks.decoderRunner ?? (async (data, config, h) => fitDecoders(hooks.gemm, data, config, h));
   const done = new Map((hooks.completedLayers ?? []).map((l) => [l.layer - 1, l]));
   const todo = layers.filter((k) => !done.has(k));
   const states = {} as Record<(typeof parts)[number], Float32Array[]>;
   for (const part of parts) {
     states[part] = todo.length
-      ? extractStates(source, corpus.partitions[part], positions[part], todo, {
+      ? await extractStates(source, corpus.partitions[part], positions[part], todo, {
           signal: hooks.signal,
+          yieldToHost: hooks.yieldToHost,
           onProgress: (p) =>
             hooks.onProgress?.({ phase: 'states', partition: part, done: p.chunks, total: p.totalChunks }),
         })
@@ -132,8 +149,7 @@ export function memorySignature(
     const V = alphabet.length;
     const given = options.decoder.hidden.length > 0;
     const hidden = given ? options.decoder.hidden : [hiddenSizeByRule(D, V, model.layerParameterCount(k))];
-    const outcomes = fitDecoders(
-      hooks.gemm,
+    const outcomes = await runDecoders(
       {
         train: states.train[t]!,
         dev: states.dev[t]!,

@@ -20,19 +20,21 @@ export interface ExtractOptions {
   seq?: number;
   signal?: AbortSignal;
   onProgress?: (p: ExtractProgress) => void;
+  /** Awaited after every chunk, so that the host's event loop (e.g. a Ctrl-C handler) can run. */
+  yieldToHost?: () => Promise<void>;
 }
 
 /**
  * The state of each requested layer (0-based) at every sampled position: per layer an (N, H_l) row-major matrix whose
  * row i is the state at positions.index[i]. Memory beyond the result is one chunk's worth of state.
  */
-export function extractStates(
+export async function extractStates(
   source: StateSource,
   partition: EncodedPartition,
   positions: SampledPositions,
   layers: number[],
   options: ExtractOptions = {},
-): Float32Array[] {
+): Promise<Float32Array[]> {
   for (const l of layers) {
     if (!Number.isInteger(l) || l < 0 || l >= source.layers) {
       throw new RangeError(`layer ${l} is outside 0..${source.layers - 1}`);
@@ -72,6 +74,7 @@ export function extractStates(
   const chunk = allocChunk(B, T);
   source.begin(B);
   for (let k = 0; k < chunks; k++) {
+    if (options.yieldToHost) await options.yieldToHost();
     options.signal?.throwIfAborted();
     batches.chunk(k, chunk);
     const states = source.run(chunk, T, B);

@@ -120,9 +120,9 @@ function options(overrides: Partial<SignatureOptions> = {}): SignatureOptions {
   };
 }
 
-test('memorySignature() of a one-hot history of k = 3 recalls δ ≤ 3 perfectly and falls to chance beyond', () => {
+test('memorySignature() of a one-hot history of k = 3 recalls δ ≤ 3 perfectly and falls to chance beyond', async () => {
   const corpus = syntheticCorpus(1);
-  const sig = memorySignature(historyModel(3), corpus, options(), { gemm: createGemm('auto') });
+  const sig = await memorySignature(historyModel(3), corpus, options(), { gemm: createGemm('auto') });
   const deltas = sig.layers[0]!.deltas;
   assert.equal(deltas.length, 5);
   for (const d of deltas.slice(0, 3)) {
@@ -143,35 +143,37 @@ test('memorySignature() of a one-hot history of k = 3 recalls δ ≤ 3 perfectly
   }
 });
 
-test('memorySignature() of a state unrelated to the input gives chance at every δ', () => {
+test('memorySignature() of a state unrelated to the input gives chance at every δ', async () => {
   const corpus = syntheticCorpus(2);
-  const sig = memorySignature(historyModel(3, true), corpus, options({ maxDelta: 2 }), { gemm: createGemm('auto') });
+  const sig = await memorySignature(historyModel(3, true), corpus, options({ maxDelta: 2 }), {
+    gemm: createGemm('auto'),
+  });
   for (const d of sig.layers[0]!.deltas) {
     assert.ok(Math.abs(d.accuracy - d.chanceAccuracy) < 0.05, `δ=${d.delta} accuracy ${d.accuracy}`);
   }
 });
 
-test('memorySignature() is deterministic: the same inputs and seed give the same signature', () => {
+test('memorySignature() is deterministic: the same inputs and seed give the same signature', async () => {
   const corpus = syntheticCorpus(3);
   const o = options({ maxDelta: 2, trainPositions: 800, devPositions: 200, evalPositions: 300 });
-  const a = memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
-  const b = memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
+  const a = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
+  const b = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
   assert.deepEqual(a, b);
 });
 
-test('memorySignature() refuses a Δ longer than every segment, a missing layer and a mismatched alphabet', () => {
+test('memorySignature() refuses a Δ longer than every segment, a missing layer and a mismatched alphabet', async () => {
   const corpus = syntheticCorpus(4);
   const gemm = createGemm('auto');
-  assert.throws(
+  await assert.rejects(
     () => memorySignature(historyModel(1), corpus, options({ maxDelta: 40 }), { gemm }),
     (e: Error) => e instanceof UserError && /longer than every segment/.test(e.message),
   );
-  assert.throws(
+  await assert.rejects(
     () => memorySignature(historyModel(1), corpus, options({ layers: [1] }), { gemm }),
     (e: Error) => e instanceof UserError && /layer 2 does not exist/.test(e.message),
   );
   const wrong = { ...historyModel(1), vocab: 7 };
-  assert.throws(
+  await assert.rejects(
     () => memorySignature(wrong, corpus, options(), { gemm }),
     (e: Error) => e instanceof UserError && /symbols/.test(e.message),
   );

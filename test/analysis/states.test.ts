@@ -51,14 +51,14 @@ function directState(model: CharLm, p: EncodedPartition, g: number, k: number, s
 
 for (const cell of ['lstm', 'gru'] as const) {
   for (const state of ['c', 'h'] as const) {
-    test(`extracted ${cell} ${state} states equal a direct forward of the position's segment`, () => {
+    test(`extracted ${cell} ${state} states equal a direct forward of the position's segment`, async () => {
       const model = tinyModel(cell);
       const positions = samplePositions(corpus, 40, 3, new Rng(7));
       assert.equal(positions.index.length, 40);
       const source = charLmStateSource(model, tsGemm, state);
       assert.equal(source.layers, 2);
       assert.deepEqual(source.stateSizes, [5, 5]);
-      const [first, second] = extractStates(source, corpus, positions, [1, 0], { batch: 3, seq: 4 });
+      const [first, second] = await extractStates(source, corpus, positions, [1, 0], { batch: 3, seq: 4 });
       const H = 5;
       assert.equal(first!.length, 40 * H);
       let largest = 0;
@@ -84,11 +84,11 @@ for (const cell of ['lstm', 'gru'] as const) {
   }
 }
 
-test('for a GRU, state c (its memory) and h are the same vector', () => {
+test('for a GRU, state c (its memory) and h are the same vector', async () => {
   const model = tinyModel('gru');
   const positions = samplePositions(corpus, 10, 1, new Rng(1));
-  const c = extractStates(charLmStateSource(model, tsGemm, 'c'), corpus, positions, [0, 1]);
-  const h = extractStates(charLmStateSource(model, tsGemm, 'h'), corpus, positions, [0, 1]);
+  const c = await extractStates(charLmStateSource(model, tsGemm, 'c'), corpus, positions, [0, 1]);
+  const h = await extractStates(charLmStateSource(model, tsGemm, 'h'), corpus, positions, [0, 1]);
   assert.deepEqual(c, h);
 });
 
@@ -131,7 +131,7 @@ class CountingSource implements StateSource {
   }
 }
 
-test('a synthetic source: every row is the state at its own offset, for any batch and seq', () => {
+test('a synthetic source: every row is the state at its own offset, for any batch and seq', async () => {
   const positions = samplePositions(corpus, 1000, 1, new Rng(1)); // all of them
   for (const [batch, seq] of [
     [1, 1],
@@ -139,7 +139,7 @@ test('a synthetic source: every row is the state at its own offset, for any batc
     [5, 7],
     [32, 64],
   ] as const) {
-    const [l0, l1] = extractStates(new CountingSource(), corpus, positions, [0, 1], { batch, seq });
+    const [l0, l1] = await extractStates(new CountingSource(), corpus, positions, [0, 1], { batch, seq });
     for (let i = 0; i < positions.index.length; i++) {
       const g = positions.index[i]!;
       const start = corpus.starts[segmentOf(corpus, g)]!;
@@ -154,12 +154,12 @@ test('a synthetic source: every row is the state at its own offset, for any batc
   }
 });
 
-test('stops once every stream has passed its last sampled position, and reports progress', () => {
+test('stops once every stream has passed its last sampled position, and reports progress', async () => {
   // One stream (B = 1): sampled positions only at the start, so only the first chunks run.
   const early = { index: Uint32Array.from([1, 2, 6]), labels: [] };
   const source = new CountingSource();
   const seen: number[] = [];
-  extractStates(source, corpus, early, [0], {
+  await extractStates(source, corpus, early, [0], {
     batch: 1,
     seq: 4,
     onProgress: (p) => seen.push(p.chunks * 100 + p.totalChunks),
@@ -167,23 +167,23 @@ test('stops once every stream has passed its last sampled position, and reports 
   assert.equal(source.chunksRun, 2); // offsets 0..7
   assert.deepEqual(seen, [102, 202]);
   // No positions: nothing runs.
-  const none = extractStates(source, corpus, { index: new Uint32Array(0), labels: [] }, [0, 1]);
+  const none = await extractStates(source, corpus, { index: new Uint32Array(0), labels: [] }, [0, 1]);
   assert.deepEqual(
     none.map((m) => m.length),
     [0, 0],
   );
 });
 
-test('honours an abort signal and rejects bad layers and unsorted positions', () => {
+test('honours an abort signal and rejects bad layers and unsorted positions', async () => {
   const positions = samplePositions(corpus, 20, 1, new Rng(2));
   const controller = new AbortController();
   controller.abort();
-  assert.throws(
+  await assert.rejects(
     () => extractStates(new CountingSource(), corpus, positions, [0], { signal: controller.signal }),
     (err: unknown) => (err as Error).name === 'AbortError',
   );
-  assert.throws(() => extractStates(new CountingSource(), corpus, positions, [2]), RangeError);
-  assert.throws(() => extractStates(new CountingSource(), corpus, positions, [-1]), RangeError);
+  await assert.rejects(() => extractStates(new CountingSource(), corpus, positions, [2]), RangeError);
+  await assert.rejects(() => extractStates(new CountingSource(), corpus, positions, [-1]), RangeError);
   const unsorted = { index: Uint32Array.from([5, 3]), labels: [] };
-  assert.throws(() => extractStates(new CountingSource(), corpus, unsorted, [0]), RangeError);
+  await assert.rejects(() => extractStates(new CountingSource(), corpus, unsorted, [0]), RangeError);
 });
