@@ -4,14 +4,19 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { decoderPoolRunner } from '../src/analysis/decoder-pool.js';
+import { type DecoderData, defaultDecoderConfig, fitKeepProb, hiddenSizeByRule } from '../src/analysis/decoders.js';
+import { defaultSignatureOptions } from '../src/analysis/signature.js';
 import { createGemm } from '../src/backends/index.js';
 import type { Gemm } from '../src/core/gemm.js';
-import { softmaxCrossEntropy } from '../src/core/loss.js';
 import { Adam, clipGradNorm } from '../src/core/optim.js';
 import { Rng } from '../src/core/random.js';
+import { allocChunk } from '../src/data/batches.js';
 import { defaultNormalization } from '../src/data/normalize.js';
 import { CharLm } from '../src/models/char-lm.js';
 import type { CellKind } from '../src/models/config.js';
+import { ParallelStepRunner } from '../src/train/parallel-step-runner.js';
+import { SerialStepRunner, type StepRunner } from '../src/train/step-runner.js';
 
 /** The standard workload of the foundation issue. */
 export const WORKLOAD = { layers: 1, embed: 32, units: 320, batch: 32, seq: 64, warmup: 3, steps: 15 } as const;
@@ -24,8 +29,11 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Median wall time of one training step: forward + BPTT + clip + Adam, state carried between steps. */
-export function timeTrainingStep(gemm: Gemm, cell: CellKind): number {
+/**
+ * Median wall time of one training step (forward + BPTT + clip + Adam, state carried between steps), as `memsig
+ * train` runs it: data-parallel over `shards` threads (1 = the whole batch in this thread with a 2-thread GEMM).
+ */
+export async function timeTrainingStep(cell: CellKind, shards: number): Promise<number> {
   const { layers, embed, units, batch: B, seq: T, warmup, steps } = WORKLOAD;
   const V = defaultNormalization().alphabet.length;
   const rng = new Rng(1);
@@ -33,20 +41,26 @@ export function timeTrainingStep(gemm: Gemm, cell: CellKind): number {
   model.initialize(rng);
   const adam = new Adam(model.trainable(), { lr: 2e-3 });
   const grads = [...model.grads.values()];
-  const ids = new Int32Array(T * B).map(() => rng.int(V));
-  const targets = new Int32Array(T * B).map(() => rng.int(V));
-  const dLogits = new Float32Array(T * B * V);
-  const state = model.zeroState(B);
+  const chunk = allocChunk(B, T);
+  for (let i = 0; i < T * B; i++) {
+    chunk.inputs[i] = rng.int(V);
+    chunk.targets[i] = rng.int(V);
+  }
+  const runner: StepRunner =
+    shards > 1
+      ? new ParallelStepRunner(model, T, B, null, { shards, backend: 'auto', gemm: createGemm('auto', 1) })
+      : new SerialStepRunner(model, createGemm('auto'), T, B, null);
   const times: number[] = [];
-  for (let s = 0; s < warmup + steps; s++) {
-    const t0 = performance.now();
-    const logits = model.forward(gemm, ids, T, B, state, null, null);
-    softmaxCrossEntropy(logits, targets, T * B, V, dLogits);
-    model.zeroGrads();
-    model.backward(gemm, dLogits);
-    clipGradNorm(grads, 5);
-    adam.step();
-    if (s >= warmup) times.push(performance.now() - t0);
+  try {
+    for (let s = 0; s < warmup + steps; s++) {
+      const t0 = performance.now();
+      await runner.step(chunk, s);
+      clipGradNorm(grads, 5);
+      adam.step();
+      if (s >= warmup) times.push(performance.now() - t0);
+    }
+  } finally {
+    await runner.close();
   }
   return median(times);
 }
@@ -66,6 +80,74 @@ export function gemmGflops(gemm: Gemm, m: number, k: number, n: number): number 
     times.push(performance.now() - t0);
   }
   return (2 * m * n * k) / (median(times) * 1e6);
+}
+
+/** A Gemm that adds up the multiply-add FLOPs (2·m·n·k) of the products it forwards. */
+function countingGemm(inner: Gemm): Gemm & { flops: number } {
+  const counter = {
+    name: `counting(${inner.name})`,
+    flops: 0,
+    gemm(...args: Parameters<Gemm['gemm']>) {
+      counter.flops += 2 * args[2] * args[3] * args[4];
+      inner.gemm(...args);
+    },
+  };
+  return counter;
+}
+
+/** The paper's standard layer: GRU, 320 units, input 32; V = 30, Δ = 10; decoders sized by the rule. */
+function decoderWorkload(rows: { train: number; dev: number; eval: number }): DecoderData {
+  const D = 320;
+  const V = defaultNormalization().alphabet.length;
+  const rng = new Rng(4);
+  const states = (n: number) => new Float32Array(n * D).map(() => rng.normal());
+  const labels = (n: number) => Array.from({ length: 10 }, () => new Int32Array(n).map(() => rng.int(V)));
+  return {
+    train: states(rows.train),
+    dev: states(rows.dev),
+    eval: states(rows.eval),
+    nTrain: rows.train,
+    nDev: rows.dev,
+    nEval: rows.eval,
+    D,
+    trainLabels: labels(rows.train),
+    devLabels: labels(rows.dev),
+    evalLabels: labels(rows.eval),
+    V,
+  };
+}
+
+/**
+ * Decoder stage: one epoch (plus its dev and eval passes) of the 10 decoders of a 320-unit layer on the default
+ * positions, first in one thread with a 2-thread GEMM, then two keep probabilities at once in the worker pool.
+ */
+async function timeDecoders(gemm: Gemm) {
+  const defaults = defaultSignatureOptions();
+  const rows = { train: defaults.trainPositions, dev: defaults.devPositions, eval: defaults.evalPositions };
+  const data = decoderWorkload(rows);
+  const hidden = [hiddenSizeByRule(320, data.V, 3 * 320 * (32 + 320) + 2 * 3 * 320)];
+  const config = { ...defaultDecoderConfig(), hidden, maxEpochs: 1, patience: 1, keepProbs: [0.5, 0.6] };
+  const counter = countingGemm(gemm);
+  let t0 = performance.now();
+  fitKeepProb(counter, data, config, 0);
+  const serialSeconds = (performance.now() - t0) / 1000;
+  const flopsPerKeep = counter.flops;
+  t0 = performance.now();
+  await decoderPoolRunner({ threads: 2 })(data, config, {});
+  const poolSeconds = (performance.now() - t0) / 1000;
+  const peak = Math.max(gemmGflops(gemm, 1024, 1024, 1024), gemmGflops(gemm, 2048, 1024, 2048));
+  const poolGflops = (2 * flopsPerKeep) / (poolSeconds * 1e9);
+  return {
+    rows,
+    hidden: hidden[0]!,
+    gflop_per_epoch: round(flopsPerKeep / 1e9, 1),
+    serial_seconds_per_epoch: round(serialSeconds),
+    serial_gflops: round(flopsPerKeep / (serialSeconds * 1e9)),
+    pool_seconds_for_two_epochs: round(poolSeconds),
+    pool_gflops: round(poolGflops),
+    peak_gflops: round(peak),
+    fraction_of_peak: round(poolGflops / peak, 3),
+  };
 }
 
 interface TorchTiming {
@@ -118,17 +200,19 @@ async function main(): Promise<void> {
   );
   const result: Record<string, unknown> = {};
   for (const cell of ['lstm', 'gru'] as const) {
-    const memsig = timeTrainingStep(gemm, cell);
+    const serial = await timeTrainingStep(cell, 1);
+    const memsig = await timeTrainingStep(cell, 2);
     const torch = hasTorch ? timeTorch(cell) : null;
     const ratio = torch ? memsig / torch.median_ms : null;
     result[cell] = {
       memsig_ms: round(memsig),
+      memsig_one_thread_ms: round(serial),
       pytorch_ms: torch ? round(torch.median_ms) : null,
       ratio: ratio === null ? null : round(ratio, 3),
       pytorch_threads: torch ? { torch: torch.threads, openblas: torch.blas_threads } : null,
     };
     log(
-      `${cell.padEnd(5)} step: memsig ${memsig.toFixed(1)} ms, PyTorch ${torch ? `${torch.median_ms.toFixed(1)} ms (torch ${torch.threads} thread(s), OpenBLAS ${torch.blas_threads})` : 'n/a'}, ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}`,
+      `${cell.padEnd(5)} step: memsig ${memsig.toFixed(1)} ms (one thread ${serial.toFixed(1)} ms), PyTorch ${torch ? `${torch.median_ms.toFixed(1)} ms (torch ${torch.threads} thread(s), OpenBLAS ${torch.blas_threads})` : 'n/a'}, ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}`,
     );
   }
   const small = gemmGflops(gemm, 32, 352, 1280);
@@ -138,6 +222,17 @@ async function main(): Promise<void> {
     `gemm (${gemm.name}): [32×352]·[352×1280] ${small.toFixed(1)} GFLOPS, [1024×352]·[352×1280] ${large.toFixed(1)} GFLOPS`,
   );
   result.workload = { ...WORKLOAD, vocab: defaultNormalization().alphabet.length };
+  if (!process.argv.includes('--no-decoders')) {
+    const decoders = await timeDecoders(gemm);
+    result.decoders = decoders;
+    log(
+      `decoders (Δ = 10, 320-unit layer, hidden ${decoders.hidden}, ${decoders.rows.train} train positions): ` +
+        `${decoders.gflop_per_epoch} GFLOP per epoch; one thread ${decoders.serial_seconds_per_epoch} s ` +
+        `(${decoders.serial_gflops} GFLOPS); two keep probabilities in parallel ${decoders.pool_seconds_for_two_epochs} s ` +
+        `(${decoders.pool_gflops} GFLOPS) = ${(100 * decoders.fraction_of_peak).toFixed(0)}% of the measured ` +
+        `${decoders.peak_gflops} GFLOPS peak`,
+    );
+  }
   if (json) console.log(JSON.stringify(result));
 }
 

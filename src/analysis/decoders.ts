@@ -117,10 +117,20 @@ export interface DecoderHooks {
   signal?: AbortSignal;
 }
 
+/** One keep probability's run: per decoder its best dev epoch, and its eval scores at that epoch. */
+export interface KeepProbRun {
+  keepIndex: number;
+  points: SweepPoint[];
+  /** Per δ: eval predictions and log-likelihood at the best dev epoch (predictions −1 where unused). */
+  evalPredictions: Int32Array[];
+  evalLogLikelihood: number[];
+}
+
 /**
  * Trains and scores decoders δ = 1..Δ (Δ = trainLabels.length) on one layer's states; one outcome per δ.
  * Rows whose label for δ is −1 are no part of decoder δ's loss, gradient or scores; rows with no label at all are
- * skipped (and kept out of the standardization statistics). Deterministic for a seed and a GEMM backend.
+ * skipped (and kept out of the standardization statistics). Deterministic for a seed and a GEMM backend, and the
+ * same whether the keep probabilities run here one after another or in parallel (see decoder-pool.ts).
  */
 export function fitDecoders(
   gemm: Gemm,
@@ -129,7 +139,25 @@ export function fitDecoders(
   hooks: DecoderHooks = {},
 ): DecoderOutcome[] {
   validate(data, config);
+  const runs = config.keepProbs.map((_, k) => fitKeepProb(gemm, data, config, k, hooks));
+  return mergeKeepProbRuns(data, config, runs);
+}
+
+/**
+ * Trains the Δ decoders at keep probability config.keepProbs[keepIndex], with early stopping per decoder on dev
+ * accuracy, and scores each on eval at its best dev epoch. Independent of the other keep probabilities: the initial
+ * weights come from the seed alone and the dropout stream from (seed, keepIndex).
+ */
+export function fitKeepProb(
+  gemm: Gemm,
+  data: DecoderData,
+  config: DecoderConfig,
+  keepIndex: number,
+  hooks: DecoderHooks = {},
+): KeepProbRun {
+  validate(data, config);
   const deltas = data.trainLabels.length;
+  const keep = config.keepProbs[keepIndex]!;
   const train: Partition = { x: data.train, n: data.nTrain, labels: data.trainLabels };
   const dev: Partition = { x: data.dev, n: data.nDev, labels: data.devLabels };
   const evalPart: Partition = { x: data.eval, n: data.nEval, labels: data.evalLabels };
@@ -137,65 +165,70 @@ export function fitDecoders(
   const devRows = usedRows(dev);
   const evalRows = usedRows(evalPart);
   const stats = config.standardize ? featureStats(data.train, data.D, trainRows) : identityStats(data.D);
-  const parameters = decoderParameterCount(data.D, data.V, config.hidden);
-  const outcomes: DecoderOutcome[] = Array.from({ length: deltas }, (_, d) => ({
-    delta: d + 1,
-    keepProb: Number.NaN,
-    epochs: 0,
-    devAccuracy: Number.NEGATIVE_INFINITY,
-    evalPredictions: new Int32Array(data.nEval).fill(-1),
-    evalLogLikelihood: 0,
-    evalCount: countLabels(data.evalLabels[d]),
-    trainCount: countLabels(data.trainLabels[d]),
-    devCount: countLabels(data.devLabels[d]),
-    parameters,
-    sweep: [],
-  }));
   const stack = new DecoderStack(data.D, data.V, deltas, config.hidden, config.batch);
   const root = new Rng(config.seed);
-  const initRng = root.fork(0); // the same initial weights at every keep probability
-  const initState = initRng.getState();
-  config.keepProbs.forEach((keep, k) => {
-    initRng.setState(initState);
-    stack.initialize(initRng);
-    const trainer = new DecoderTrainer(gemm, stack, stats, keep, config.lr, root.fork(k + 1));
-    const points: SweepPoint[] = outcomes.map(() => ({
+  stack.initialize(root.fork(0)); // the same initial weights at every keep probability
+  const trainer = new DecoderTrainer(gemm, stack, stats, keep, config.lr, root.fork(keepIndex + 1));
+  const run: KeepProbRun = {
+    keepIndex,
+    points: Array.from({ length: deltas }, () => ({
       keepProb: keep,
       devAccuracy: Number.NEGATIVE_INFINITY,
       epochs: 0,
-    }));
-    const waiting = new Int32Array(deltas); // epochs since the decoder's last dev improvement
-    for (let epoch = 1; epoch <= config.maxEpochs; epoch++) {
-      trainer.trainEpoch(train, trainRows, {
-        signal: hooks.signal,
-        onBatch: hooks.onProgress
-          ? (b) => hooks.onProgress?.({ keepProb: keep, epoch, maxEpochs: config.maxEpochs, ...b })
-          : undefined,
-      });
-      const accuracy = devAccuracies(gemm, stack, stats, dev, devRows, hooks.signal);
-      const record: number[] = []; // decoders whose dev accuracy is now the best of the whole sweep
-      for (let d = 0; d < deltas; d++) {
-        if (waiting[d] >= config.patience) continue; // stopped early: its best epoch is behind it
-        if (accuracy[d] > points[d].devAccuracy) {
-          points[d].devAccuracy = accuracy[d];
-          points[d].epochs = epoch;
-          waiting[d] = 0;
-          if (accuracy[d] > outcomes[d].devAccuracy) {
-            Object.assign(outcomes[d], { keepProb: keep, epochs: epoch, devAccuracy: accuracy[d] });
-            record.push(d);
-          }
-        } else {
-          waiting[d]++;
-        }
-      }
-      if (record.length > 0) recordEval(gemm, stack, stats, evalPart, evalRows, outcomes, record, hooks.signal);
-      if (waiting.every((w) => w >= config.patience)) break;
-    }
-    points.forEach((p, d) => {
-      outcomes[d].sweep.push(p);
+    })),
+    evalPredictions: Array.from({ length: deltas }, () => new Int32Array(data.nEval).fill(-1)),
+    evalLogLikelihood: new Array<number>(deltas).fill(0),
+  };
+  const waiting = new Int32Array(deltas); // epochs since the decoder's last dev improvement
+  for (let epoch = 1; epoch <= config.maxEpochs; epoch++) {
+    trainer.trainEpoch(train, trainRows, {
+      signal: hooks.signal,
+      onBatch: hooks.onProgress
+        ? (b) => hooks.onProgress?.({ keepProb: keep, epoch, maxEpochs: config.maxEpochs, ...b })
+        : undefined,
     });
+    const accuracy = devAccuracies(gemm, stack, stats, dev, devRows, hooks.signal);
+    const improved: number[] = [];
+    for (let d = 0; d < deltas; d++) {
+      if (waiting[d]! >= config.patience) continue; // stopped early: its best epoch is behind it
+      if (accuracy[d]! > run.points[d]!.devAccuracy) {
+        run.points[d]!.devAccuracy = accuracy[d]!;
+        run.points[d]!.epochs = epoch;
+        waiting[d] = 0;
+        improved.push(d);
+      } else {
+        waiting[d]++;
+      }
+    }
+    if (improved.length > 0) recordEval(gemm, stack, stats, evalPart, evalRows, run, improved, hooks.signal);
+    if (waiting.every((w) => w >= config.patience)) break;
+  }
+  return run;
+}
+
+/** Per δ, the keep probability with the best dev accuracy (the first in config order on a tie), scored on eval. */
+export function mergeKeepProbRuns(data: DecoderData, config: DecoderConfig, runs: KeepProbRun[]): DecoderOutcome[] {
+  const deltas = data.trainLabels.length;
+  const parameters = decoderParameterCount(data.D, data.V, config.hidden);
+  const ordered = [...runs].sort((a, b) => a.keepIndex - b.keepIndex);
+  return Array.from({ length: deltas }, (_, d) => {
+    let best = ordered[0]!;
+    for (const run of ordered) if (run.points[d]!.devAccuracy > best.points[d]!.devAccuracy) best = run;
+    const point = best.points[d]!;
+    return {
+      delta: d + 1,
+      keepProb: point.keepProb,
+      epochs: point.epochs,
+      devAccuracy: point.devAccuracy,
+      evalPredictions: best.evalPredictions[d]!,
+      evalLogLikelihood: best.evalLogLikelihood[d]!,
+      evalCount: countLabels(data.evalLabels[d]!),
+      trainCount: countLabels(data.trainLabels[d]!),
+      devCount: countLabels(data.devLabels[d]!),
+      parameters,
+      sweep: ordered.map((r) => ({ ...r.points[d]! })),
+    };
   });
-  return outcomes;
 }
 
 /** Dev accuracy of each decoder (0 for a decoder with no dev target). */
@@ -240,7 +273,7 @@ function recordEval(
   stats: FeatureStats,
   evalPart: Partition,
   rows: Int32Array,
-  outcomes: DecoderOutcome[],
+  run: KeepProbRun,
   record: readonly number[],
   signal?: AbortSignal,
 ): void {
@@ -256,20 +289,20 @@ function recordEval(
     (start, nb) => {
       for (const d of record) {
         const logits = stack.logits(d + 1);
-        const labels = evalPart.labels[d];
-        const predictions = outcomes[d].evalPredictions;
+        const labels = evalPart.labels[d]!;
+        const predictions = run.evalPredictions[d]!;
         for (let i = 0; i < nb; i++) {
-          const row = rows[start + i];
-          const t = labels[row];
+          const row = rows[start + i]!;
+          const t = labels[row]!;
           if (t === -1) continue;
           predictions[row] = argmaxRow(logits, i * V, V);
-          ll[d] += logits[i * V + t] - logSoftmaxRow(logits, i * V, V, logProbs);
+          ll[d] += logits[i * V + t]! - logSoftmaxRow(logits, i * V, V, logProbs);
         }
       }
     },
     signal,
   );
-  for (const d of record) outcomes[d].evalLogLikelihood = ll[d];
+  for (const d of record) run.evalLogLikelihood[d] = ll[d]!;
 }
 
 function countLabels(labels: Int32Array): number {

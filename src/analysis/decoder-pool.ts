@@ -1,0 +1,127 @@
+// The keep-probability sweep of the decoders spread over worker threads (Node only). Each keep probability is an
+// independent run (fitKeepProb), so workers take them from a queue and this thread merges the results exactly as
+// fitDecoders would: same outcomes, wall time divided by the cores. The states are copied once into shared memory.
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { BackendName } from '../backends/index.js';
+import type { DecoderConfig, DecoderData, DecoderHooks, DecoderOutcome, KeepProbRun } from './decoders.js';
+import { mergeKeepProbRuns } from './decoders.js';
+import type { DecoderRunner } from './signature.js';
+
+export interface DecoderJob {
+  data: DecoderData;
+  config: DecoderConfig;
+  keepIndex: number;
+  gemmThreads: number;
+  backend: BackendName;
+}
+
+export type DecoderWorkerMessage =
+  | { type: 'progress'; progress: Parameters<NonNullable<DecoderHooks['onProgress']>>[0] }
+  | { type: 'done'; run: KeepProbRun }
+  | { type: 'error'; message: string };
+
+function shareFloat32(a: Float32Array): Float32Array {
+  const s = new Float32Array(new SharedArrayBuffer(a.length * 4));
+  s.set(a);
+  return s;
+}
+
+function shareInt32(a: Int32Array): Int32Array {
+  const s = new Int32Array(new SharedArrayBuffer(a.length * 4));
+  s.set(a);
+  return s;
+}
+
+/** The data in shared memory, so that every worker reads the same copy. */
+function shareData(d: DecoderData): DecoderData {
+  return {
+    ...d,
+    train: shareFloat32(d.train.subarray(0, d.nTrain * d.D)),
+    dev: shareFloat32(d.dev.subarray(0, d.nDev * d.D)),
+    eval: shareFloat32(d.eval.subarray(0, d.nEval * d.D)),
+    trainLabels: d.trainLabels.map(shareInt32),
+    devLabels: d.devLabels.map(shareInt32),
+    evalLabels: d.evalLabels.map(shareInt32),
+  };
+}
+
+export interface DecoderPoolOptions {
+  /** Worker threads (default: the cores available). */
+  threads?: number;
+  backend?: BackendName;
+}
+
+/** A DecoderRunner that trains the keep probabilities of a sweep in parallel worker threads. */
+export function decoderPoolRunner(options: DecoderPoolOptions = {}): DecoderRunner {
+  const cores = availableParallelism();
+  const threads = Math.max(1, options.threads ?? cores);
+  const backend = options.backend ?? 'auto';
+  return (data, config, hooks) => runPool(data, config, hooks, threads, cores, backend);
+}
+
+function runPool(
+  data: DecoderData,
+  config: DecoderConfig,
+  hooks: DecoderHooks,
+  threads: number,
+  cores: number,
+  backend: BackendName,
+): Promise<DecoderOutcome[]> {
+  const jobs = config.keepProbs.length;
+  const workers = Math.min(threads, jobs);
+  // Spare cores go to each worker's GEMM (e.g. one keep probability on two cores).
+  const gemmThreads = Math.max(1, Math.floor(cores / workers));
+  const shared = shareData(data);
+  const url = new URL('./decoder-worker.js', import.meta.url);
+  return new Promise((resolve, reject) => {
+    const runs: KeepProbRun[] = [];
+    const live = new Set<Worker>();
+    let next = 0;
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      for (const w of live) void w.terminate();
+      reject(err);
+    };
+    const onAbort = () => fail(hooks.signal?.reason ?? new Error('aborted'));
+    if (hooks.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    hooks.signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = () => {
+      hooks.signal?.removeEventListener('abort', onAbort);
+      resolve(mergeKeepProbRuns(data, config, runs));
+    };
+    const give = (worker: Worker) => {
+      if (next >= jobs) {
+        live.delete(worker);
+        void worker.terminate();
+        if (live.size === 0 && !failed) finish();
+        return;
+      }
+      const job: DecoderJob = { data: shared, config, keepIndex: next++, gemmThreads, backend };
+      worker.postMessage(job);
+    };
+    for (let w = 0; w < workers; w++) {
+      const worker = new Worker(url);
+      live.add(worker);
+      worker.on('message', (m: DecoderWorkerMessage) => {
+        if (m.type === 'progress') hooks.onProgress?.(m.progress);
+        else if (m.type === 'error') fail(new Error(`decoder worker: ${m.message}`));
+        else {
+          runs.push(m.run);
+          give(worker);
+        }
+      });
+      worker.on('error', (err) => fail(err));
+      worker.on('exit', (code) => {
+        if (live.has(worker) && !failed) fail(new Error(`a decoder worker exited (code ${code})`));
+      });
+      give(worker);
+    }
+  });
+}

@@ -1,0 +1,28 @@
+// Worker-thread entry of the decoder pool: runs one keep probability of the sweep per job it is sent.
+
+import { parentPort } from 'node:worker_threads';
+import { createGemm } from '../backends/index.js';
+import type { DecoderJob, DecoderWorkerMessage } from './decoder-pool.js';
+import { fitKeepProb } from './decoders.js';
+
+const PROGRESS_INTERVAL_MS = 250;
+
+parentPort!.on('message', (job: DecoderJob) => {
+  let message: DecoderWorkerMessage;
+  try {
+    const gemm = createGemm(job.backend, job.gemmThreads);
+    let last = 0;
+    const run = fitKeepProb(gemm, job.data, job.config, job.keepIndex, {
+      onProgress: (progress) => {
+        const now = performance.now();
+        if (now - last < PROGRESS_INTERVAL_MS && progress.batch !== progress.batches) return;
+        last = now;
+        parentPort!.postMessage({ type: 'progress', progress } satisfies DecoderWorkerMessage);
+      },
+    });
+    message = { type: 'done', run };
+  } catch (err) {
+    message = { type: 'error', message: err instanceof Error ? err.message : String(err) };
+  }
+  parentPort!.postMessage(message);
+});
