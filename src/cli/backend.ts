@@ -24,7 +24,7 @@ export function makeGemm(backend: BackendName, threads: number | undefined): Gem
 }
 
 export interface TrainCompute {
-  /** This thread's GEMM: serial steps, this thread's shard of parallel steps, and the evaluations. */
+  /** This thread's GEMM for serial steps and the evaluations. */
   gemm: Gemm;
   createRunner?: TrainHooks['createRunner'];
   threads: number;
@@ -33,10 +33,12 @@ export interface TrainCompute {
 export function trainCompute(backend: BackendName, threads: number | undefined): TrainCompute {
   const n = threads ?? defaultThreads();
   if (n <= 1) return { gemm: makeGemm(backend, 1), threads: 1 };
-  const gemm = makeGemm(backend, 1);
+  // Evaluations run in this thread alone, so their products use every thread; a training step's shard uses one.
+  const shardGemm = makeGemm(backend, 1);
   return {
-    gemm,
+    gemm: makeGemm(backend, n),
     threads: n,
-    createRunner: (model, T, B, dropout) => new ParallelStepRunner(model, T, B, dropout, { shards: n, backend, gemm }),
+    createRunner: (model, T, B, dropout) =>
+      new ParallelStepRunner(model, T, B, dropout, { shards: n, backend, gemm: shardGemm }),
   };
 }

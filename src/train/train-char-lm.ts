@@ -108,6 +108,8 @@ export interface TrainHooks {
    * can abort the signal while training runs in this thread.
    */
   yieldEachStep?: () => Promise<void>;
+  /** Weights to start from instead of a fresh initialization (fine-tuning); ignored when resuming. */
+  initialParams?: Map<string, Float32Array>;
   /** Builds the step runner (default: the whole batch in this thread with `gemm`). */
   createRunner?: (model: CharLm, T: number, B: number, dropout: DropoutConfig | null) => StepRunner;
 }
@@ -168,6 +170,13 @@ export async function trainCharLm(
   });
   const rng = new Rng(config.seed);
   model.initialize(rng.fork(1));
+  if (hooks.initialParams) {
+    for (const [name, t] of model.params) {
+      const given = hooks.initialParams.get(name);
+      if (!given || given.length !== t.data.length) throw new Error(`trainCharLm: initial weights lack ${name}`);
+      t.data.set(given);
+    }
+  }
   const adam = new Adam(model.trainable(), { lr: config.lr });
   const dropout: DropoutConfig | null =
     config.dropout > 0 || config.recurrentDropout > 0

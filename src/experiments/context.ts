@@ -1,0 +1,168 @@
+// What every experiment step shares: where results go, how to compute, how to report, and the cached steps
+// (a trained model, a signature) that make a long experiment resumable: a finished step is found and reused.
+
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AnalysableModel } from '../analysis/analysable-model.js';
+import { decoderPoolRunner } from '../analysis/decoder-pool.js';
+import { memorySignature, type SignatureOptions } from '../analysis/signature.js';
+import type { Signature } from '../analysis/signature-types.js';
+import type { BackendName } from '../backends/index.js';
+import { createGemm } from '../backends/index.js';
+import type { Gemm } from '../core/gemm.js';
+import type { PreparedCorpus } from '../data/corpus.js';
+import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
+import { loadModelDir, saveModelDir } from '../io/model-dir.js';
+import { readSignature, writeSignature } from '../io/signature-file.js';
+import { readTrainCheckpoint, writeTrainCheckpoint } from '../io/train-checkpoint.js';
+import { CharLm, type Tensor } from '../models/char-lm.js';
+import type { CharLmConfig } from '../models/config.js';
+import { evaluateCharLm } from '../train/evaluate.js';
+import { buildModelConfig } from '../train/model-config.js';
+import { ParallelStepRunner } from '../train/parallel-step-runner.js';
+import { type TrainConfig, trainCharLm } from '../train/train-char-lm.js';
+
+export interface ExperimentContext {
+  /** This experiment's folder: models/, signatures/, figures, results.json. */
+  dir: string;
+  quick: boolean;
+  backend: BackendName;
+  threads: number;
+  /** A line of progress for the person watching. */
+  log: (line: string) => void;
+  signal?: AbortSignal;
+  /** Where Shakespeare lives (the complete works, .txt.gz). */
+  shakespeare: string;
+  generator: string;
+}
+
+export interface TrainedModel {
+  model: CharLm;
+  config: CharLmConfig;
+  weightsSha256: string;
+  /** True when it was trained now, false when a finished one was found. */
+  fresh: boolean;
+}
+
+/** A GEMM for work done in this thread alone (evaluations, state extraction). */
+export function contextGemm(ctx: ExperimentContext): Gemm {
+  return createGemm(ctx.backend, ctx.threads);
+}
+
+const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The model ctx.dir/models/NAME: loaded if finished; otherwise trained (resuming its checkpoint if one is there),
+ * evaluated on the corpus's eval partition and saved. `init` can start from other weights (fine-tuning).
+ */
+export async function ensureModel(
+  ctx: ExperimentContext,
+  name: string,
+  corpus: PreparedCorpus,
+  config: TrainConfig,
+  init?: Map<string, Float32Array>,
+): Promise<TrainedModel> {
+  const dir = join(ctx.dir, 'models', name);
+  if (existsSync(join(dir, 'config.json'))) {
+    const loaded = await loadModelDir(dir);
+    const c = loaded.config;
+    const shape = {
+      cell: c.cell,
+      layers: c.layers,
+      units: c.units,
+      embed: c.embed,
+      vocab: c.normalization.alphabet.length,
+    };
+    ctx.log(`${name}: found (eval perplexity ${c.metrics.evalPerplexity?.toFixed(3)})`);
+    return { model: new CharLm(shape, loaded.params), config: c, weightsSha256: loaded.weightsSha256, fresh: false };
+  }
+  await ensureDir(dir);
+  const checkpoint = join(dir, 'checkpoint.safetensors');
+  const resumeFrom = existsSync(checkpoint) ? (await readTrainCheckpoint(checkpoint)).snapshot : undefined;
+  const gemm = contextGemm(ctx);
+  const shardGemm = createGemm(ctx.backend, 1);
+  ctx.log(
+    `${name}: training ${config.layers}×${config.units} ${config.cell}${resumeFrom ? ` from step ${resumeFrom.step}` : ''}`,
+  );
+  let lastLog = 0;
+  const result = await trainCharLm(corpus, config, {
+    gemm,
+    resumeFrom,
+    signal: ctx.signal,
+    checkpointEvery: 500,
+    yieldEachStep: yieldToHost,
+    initialParams: init,
+    createRunner:
+      ctx.threads > 1
+        ? (model, T, B, dropout) =>
+            new ParallelStepRunner(model, T, B, dropout, { shards: ctx.threads, backend: ctx.backend, gemm: shardGemm })
+        : undefined,
+    onSnapshot: (s) => writeTrainCheckpoint(checkpoint, s, config, corpus.record.sha256),
+    onProgress: (p) => {
+      const now = performance.now();
+      if (p.epochRecord) {
+        ctx.log(`${name}: epoch ${p.epochRecord.epoch}, dev perplexity ${p.epochRecord.devPerplexity.toFixed(3)}`);
+      } else if (now - lastLog > 30_000) {
+        lastLog = now;
+        ctx.log(
+          `${name}: step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(3)}, ETA ${Math.round(p.etaSeconds)} s`,
+        );
+      }
+    },
+  });
+  if (result.interrupted) throw ctx.signal?.reason ?? new Error('interrupted');
+  const snap = result.snapshot;
+  const evaluation = evaluateCharLm(result.model, corpus.partitions.eval, corpus.alphabet.symbols, gemm);
+  const devPerplexity = Number.isFinite(snap.bestDevLoss) ? Math.exp(snap.bestDevLoss) : null;
+  const modelConfig = buildModelConfig(config, corpus, snap, devPerplexity, evaluation.perplexity);
+  const { weightsSha256 } = await saveModelDir(dir, modelConfig, result.model.params as Map<string, Tensor>);
+  await rm(checkpoint, { force: true });
+  ctx.log(`${name}: eval perplexity ${evaluation.perplexity.toFixed(3)} after ${snap.step} steps`);
+  return { model: result.model, config: modelConfig, weightsSha256, fresh: true };
+}
+
+/** The signature ctx.dir/signatures/NAME.json: read if finished, otherwise computed and written. */
+export async function ensureSignature(
+  ctx: ExperimentContext,
+  name: string,
+  model: AnalysableModel,
+  corpus: PreparedCorpus,
+  options: SignatureOptions,
+): Promise<Signature> {
+  const path = join(ctx.dir, 'signatures', `${name}.json`);
+  if (existsSync(path)) {
+    ctx.log(`${name}: signature found`);
+    return readSignature(path);
+  }
+  ctx.log(`${name}: computing the signature (Δ = ${options.maxDelta})`);
+  let lastLog = 0;
+  const sig = await memorySignature(model, corpus, options, {
+    gemm: contextGemm(ctx),
+    signal: ctx.signal,
+    yieldToHost,
+    generator: ctx.generator,
+    decoderRunner: decoderPoolRunner({ threads: ctx.threads, backend: ctx.backend }),
+    onProgress: (p) => {
+      const now = performance.now();
+      if (p.phase === 'layer-done') {
+        const acc = p.layer.deltas.map((d) => (100 * d.accuracy).toFixed(0)).join(' ');
+        ctx.log(`${name}: layer ${p.layer.layer} done; accuracy by δ: ${acc} %`);
+      } else if (p.phase === 'decoders' && now - lastLog > 30_000) {
+        lastLog = now;
+        const d = p.decoder;
+        ctx.log(
+          `${name}: layer ${p.layer}: keep ${d.keepProb}, epoch ${d.epoch}/${d.maxEpochs}, loss ${d.loss.toFixed(3)}`,
+        );
+      }
+    },
+  });
+  await ensureDir(join(ctx.dir, 'signatures'));
+  await writeSignature(path, sig);
+  return sig;
+}
+
+/** Writes ctx.dir/results.json (every number of the experiment). */
+export async function writeResults(ctx: ExperimentContext, results: unknown): Promise<void> {
+  await writeJsonAtomic(join(ctx.dir, 'results.json'), results);
+}

@@ -1,0 +1,214 @@
+// The paper's experiments (sections 5–7, Figures 1–6), each a function that trains or finds its models, computes
+// or finds their signatures, and returns every number it measured. Figures are drawn by the runner from the
+// signatures; the reproduction report is written from the returned numbers.
+
+import { charLmAnalysable } from '../analysis/analysable-model.js';
+import type { LayerSignature, Signature } from '../analysis/signature-types.js';
+import { memoryVersusPrediction, signatureSimilarity } from '../analysis/similarity.js';
+import type { CellKind } from '../models/config.js';
+import { evaluateCharLm } from '../train/evaluate.js';
+import { contextGemm, type ExperimentContext, ensureModel, ensureSignature } from './context.js';
+import { loadCorpus, subsampleTrain } from './corpora.js';
+import { experimentSettings } from './settings.js';
+
+export interface Panel {
+  label: string;
+  signature: string;
+  layer: number;
+}
+
+export interface FigureResult {
+  figure: string;
+  title: string;
+  /** Named signatures (paths relative to the experiment folder) to draw, and how. */
+  panels: Panel[];
+  numbers: Record<string, unknown>;
+}
+
+/** Marginal eval accuracy per δ of one layer. */
+export function marginal(layer: LayerSignature): number[] {
+  return layer.deltas.map((d) => d.accuracy);
+}
+
+function layerOf(sig: Signature, layer = 1): LayerSignature {
+  return sig.layers.find((l) => l.layer === layer)!;
+}
+
+function stateFor(cell: CellKind): 'c' | 'h' {
+  return cell === 'lstm' ? 'c' : 'h';
+}
+
+/** Figure 1: a 1-layer GRU on Shakespeare; its signature, its next-symbol accuracy, and how the two relate. */
+export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
+  const s = experimentSettings(ctx.quick);
+  const corpus = await loadCorpus(s.shakespeare, ctx.shakespeare);
+  const trained = await ensureModel(ctx, 'gru', corpus, s.train({ cell: 'gru', units: s.units }));
+  const sig = await ensureSignature(
+    ctx,
+    'gru',
+    charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
+    corpus,
+    s.signature({ state: 'h' }),
+  );
+  const layer = layerOf(sig);
+  const relation = memoryVersusPrediction(sig, layer);
+  return {
+    figure: 'fig1',
+    title: 'Memory signature and next-symbol accuracy of a 1-layer GRU on Shakespeare',
+    panels: [{ label: trained.config.cell.toUpperCase(), signature: 'signatures/gru.json', layer: 1 }],
+    numbers: {
+      corpus: corpus.record,
+      evalPerplexity: trained.config.metrics.evalPerplexity,
+      marginalAccuracy: marginal(layer),
+      chance: layer.deltas.map((d) => d.chanceAccuracy),
+      informationBits: layer.deltas.map((d) => d.informationBits),
+      memoryVersusPrediction: relation,
+    },
+  };
+}
+
+/** Figure 2: 1-layer GRUs and LSTMs of growing state size on the WSJ stand-in. */
+export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
+  const s = experimentSettings(ctx.quick);
+  const corpus = await loadCorpus(s.sotu, ctx.shakespeare);
+  const rows: Record<string, unknown>[] = [];
+  const panels: Panel[] = [];
+  for (const cell of ['gru', 'lstm'] as const) {
+    for (const units of s.sizes) {
+      const name = `${cell}-${units}`;
+      const trained = await ensureModel(ctx, name, corpus, s.train({ cell, units }));
+      const sig = await ensureSignature(
+        ctx,
+        name,
+        charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
+        corpus,
+        s.signature({ state: stateFor(cell) }),
+      );
+      const layer = layerOf(sig);
+      panels.push({ label: `${cell.toUpperCase()} [1,${units}]`, signature: `signatures/${name}.json`, layer: 1 });
+      rows.push({
+        cell,
+        units,
+        evalPerplexity: trained.config.metrics.evalPerplexity,
+        marginalAccuracy: marginal(layer),
+        meanAccuracy: mean(marginal(layer)),
+        informationBits: layer.deltas.map((d) => d.informationBits),
+      });
+    }
+  }
+  return {
+    figure: 'fig2',
+    title: 'Marginal recall of 1-layer GRU and LSTM language models of growing state size',
+    panels,
+    numbers: { corpus: corpus.record, models: rows },
+  };
+}
+
+/** Figure 3: per-layer recall of a deep GRU and LSTM. */
+export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
+  const s = experimentSettings(ctx.quick);
+  const corpus = await loadCorpus(s.sotu, ctx.shakespeare);
+  const rows: Record<string, unknown>[] = [];
+  const panels: Panel[] = [];
+  for (const cell of ['gru', 'lstm'] as const) {
+    const name = `${cell}-${s.depth}x${s.depthUnits}`;
+    const trained = await ensureModel(ctx, name, corpus, s.train({ cell, layers: s.depth, units: s.depthUnits }));
+    const sig = await ensureSignature(
+      ctx,
+      name,
+      charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
+      corpus,
+      s.signature({ state: stateFor(cell) }),
+    );
+    for (const layer of sig.layers) {
+      panels.push({
+        label: `${cell.toUpperCase()} layer ${layer.layer}`,
+        signature: `signatures/${name}.json`,
+        layer: layer.layer,
+      });
+    }
+    rows.push({
+      cell,
+      layers: s.depth,
+      units: s.depthUnits,
+      evalPerplexity: trained.config.metrics.evalPerplexity,
+      marginalAccuracyByLayer: sig.layers.map((l) => marginal(l)),
+      meanAccuracyByLayer: sig.layers.map((l) => mean(marginal(l))),
+    });
+  }
+  return {
+    figure: 'fig3',
+    title: 'Recall by layer in deep GRU and LSTM language models',
+    panels,
+    numbers: { corpus: corpus.record, models: rows },
+  };
+}
+
+/** Figure 4: domain adaptation: out-of-domain, fine-tuned on 5% of the target, and in-domain LSTMs. */
+export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
+  const s = experimentSettings(ctx.quick);
+  const source = await loadCorpus(s.shakespeare, ctx.shakespeare);
+  const target = await loadCorpus(s.sotu, ctx.shakespeare);
+  const cell = 'lstm' as const;
+  const base = s.train({ cell, units: s.units });
+  const outOfDomain = await ensureModel(ctx, 'shakespeare-lstm', source, base);
+  const small = subsampleTrain(target, s.adaptFraction, 7);
+  const initial = new Map([...outOfDomain.model.params].map(([n, t]) => [n, t.data]));
+  const adapted = await ensureModel(
+    ctx,
+    'adapted-lstm',
+    small,
+    { ...base, epochs: s.adaptEpochs, lr: base.lr / 2 },
+    initial,
+  );
+  const inDomain = await ensureModel(ctx, 'target-lstm', target, base);
+  const gemm = contextGemm(ctx);
+  const perplexity = (m: typeof inDomain) =>
+    evaluateCharLm(m.model, target.partitions.eval, target.alphabet.symbols, gemm).perplexity;
+  const ppl = { outOfDomain: perplexity(outOfDomain), adapted: perplexity(adapted), inDomain: perplexity(inDomain) };
+  const sigs: Record<string, Signature> = {};
+  for (const [name, m] of [
+    ['shakespeare-lstm', outOfDomain],
+    ['adapted-lstm', adapted],
+    ['target-lstm', inDomain],
+  ] as const) {
+    sigs[name] = await ensureSignature(
+      ctx,
+      `${name}-on-target`,
+      charLmAnalysable(m.model, gemm, m.weightsSha256),
+      target,
+      s.signature({ state: 'c' }),
+    );
+  }
+  const sim = (a: string, b: string) => signatureSimilarity(sigs[a]!, layerOf(sigs[a]!), sigs[b]!, layerOf(sigs[b]!));
+  return {
+    figure: 'fig4',
+    title: 'Domain adaptation: signatures on the target domain of out-of-domain, fine-tuned and in-domain LSTMs',
+    panels: [
+      { label: 'a. trained on Shakespeare', signature: 'signatures/shakespeare-lstm-on-target.json', layer: 1 },
+      {
+        label: `b. fine-tuned on ${100 * s.adaptFraction}% of the target`,
+        signature: 'signatures/adapted-lstm-on-target.json',
+        layer: 1,
+      },
+      { label: 'c. trained on the target', signature: 'signatures/target-lstm-on-target.json', layer: 1 },
+    ],
+    numbers: {
+      source: source.record,
+      target: target.record,
+      fineTuneSymbols: small.record.symbols.train,
+      targetEvalPerplexity: ppl,
+      gapAdaptedToInDomain: ppl.adapted - ppl.inDomain,
+      gapOutOfDomainToAdapted: ppl.outOfDomain - ppl.adapted,
+      similarity: {
+        adaptedVsInDomain: sim('adapted-lstm', 'target-lstm'),
+        adaptedVsOutOfDomain: sim('adapted-lstm', 'shakespeare-lstm'),
+        outOfDomainVsInDomain: sim('shakespeare-lstm', 'target-lstm'),
+      },
+    },
+  };
+}
+
+export function mean(xs: readonly number[]): number {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+}

@@ -1,0 +1,70 @@
+// Runs the experiments by name, times them, and keeps each one's numbers in DIR/figN/results.json. Every step is
+// cached on disk (see context.ts), so a run that was stopped continues where it was.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../core/errors.js';
+import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
+import type { ExperimentContext } from './context.js';
+import { writeResults } from './context.js';
+import { type FigureResult, figure1, figure2, figure3, figure4 } from './figures.js';
+
+export const EXPERIMENTS: Record<string, (ctx: ExperimentContext) => Promise<FigureResult>> = {
+  fig1: figure1,
+  fig2: figure2,
+  fig3: figure3,
+  fig4: figure4,
+};
+
+export interface ExperimentRecord extends FigureResult {
+  quick: boolean;
+  /** Wall time of all runs that contributed (a resumed experiment adds the earlier runs' time). */
+  wallSeconds: number;
+  generator: string;
+}
+
+export type FigureDrawer = (ctx: ExperimentContext, result: FigureResult) => Promise<string[]>;
+
+export async function runExperiment(
+  name: string,
+  ctx: ExperimentContext,
+  drawFigures?: FigureDrawer,
+): Promise<ExperimentRecord> {
+  const run = EXPERIMENTS[name];
+  if (!run)
+    throw new UserError(`unknown experiment ${name}: choose one of ${Object.keys(EXPERIMENTS).join(', ')}, all`);
+  await ensureDir(ctx.dir);
+  const timePath = join(ctx.dir, 'time.json');
+  const previous = readSeconds(timePath);
+  const t0 = performance.now();
+  const elapsed = () => previous + (performance.now() - t0) / 1000;
+  // The time spent survives an interruption: a resumed experiment reports the time of all its runs.
+  const timer = setInterval(() => void writeJsonAtomic(timePath, { seconds: elapsed() }).catch(() => {}), 30_000);
+  timer.unref();
+  try {
+    const result = await run(ctx);
+    const figures = drawFigures ? await drawFigures(ctx, result) : [];
+    const record: ExperimentRecord = {
+      ...result,
+      numbers: { ...result.numbers, figures },
+      quick: ctx.quick,
+      wallSeconds: elapsed(),
+      generator: ctx.generator,
+    };
+    await writeResults(ctx, record);
+    return record;
+  } finally {
+    clearInterval(timer);
+    await writeJsonAtomic(timePath, { seconds: elapsed() });
+  }
+}
+
+function readSeconds(path: string): number {
+  if (!existsSync(path)) return 0;
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as { seconds?: number };
+    return typeof value.seconds === 'number' ? value.seconds : 0;
+  } catch {
+    return 0;
+  }
+}

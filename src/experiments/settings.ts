@@ -1,0 +1,69 @@
+// The configurations of the experiments, full and --quick (a small version for tests: same steps, tiny sizes).
+
+import { defaultSignatureOptions, type SignatureOptions } from '../analysis/signature.js';
+import { defaultTrainConfig, type TrainConfig } from '../train/train-char-lm.js';
+import type { CorpusSpec } from './corpora.js';
+
+export interface ExperimentSettings {
+  shakespeare: CorpusSpec;
+  sotu: CorpusSpec;
+  train: (overrides: Partial<TrainConfig>) => TrainConfig;
+  signature: (overrides: Partial<SignatureOptions>) => SignatureOptions;
+  /** State sizes of the size sweep (Figure 2) and the depth of the depth experiment (Figure 3). */
+  sizes: number[];
+  depth: number;
+  depthUnits: number;
+  /** Units of the single-layer models of Figures 1, 4 and 5. */
+  units: number;
+  /** Share of the target's train partition used to fine-tune (Figure 4). */
+  adaptFraction: number;
+  adaptEpochs: number;
+}
+
+export function experimentSettings(quick: boolean): ExperimentSettings {
+  const sig = defaultSignatureOptions();
+  if (quick) {
+    return {
+      shakespeare: { name: 'sotu', maxChars: 120_000 },
+      sotu: { name: 'sotu', maxChars: 100_000 },
+      train: (o) => ({
+        ...defaultTrainConfig(),
+        units: 16,
+        embed: 8,
+        batch: 8,
+        seq: 16,
+        epochs: 1,
+        maxSteps: 40,
+        lr: 5e-3,
+        ...o,
+      }),
+      signature: (o) => ({
+        ...sig,
+        maxDelta: 4,
+        trainPositions: 1500,
+        devPositions: 300,
+        evalPositions: 800,
+        decoder: { ...sig.decoder, keepProbs: [1], maxEpochs: 2, hidden: [16] },
+        ...o,
+      }),
+      sizes: [8, 16],
+      depth: 2,
+      depthUnits: 12,
+      units: 16,
+      adaptFraction: 0.05,
+      adaptEpochs: 1,
+    };
+  }
+  return {
+    shakespeare: { name: 'shakespeare', maxChars: null },
+    sotu: { name: 'sotu', maxChars: 3_000_000 },
+    train: (o) => ({ ...defaultTrainConfig(), epochs: 3, patience: 1, ...o }),
+    signature: (o) => ({ ...sig, ...o }),
+    sizes: [80, 160, 320, 640],
+    depth: 4,
+    depthUnits: 320,
+    units: 320,
+    adaptFraction: 0.05,
+    adaptEpochs: 2,
+  };
+}
