@@ -3,9 +3,11 @@
 // signatures; the reproduction report is written from the returned numbers.
 
 import { charLmAnalysable } from '../analysis/analysable-model.js';
+import { ngramAnalysable } from '../analysis/ngram-analysable.js';
 import type { LayerSignature, Signature } from '../analysis/signature-types.js';
 import { memoryVersusPrediction, signatureSimilarity } from '../analysis/similarity.js';
 import type { CellKind } from '../models/config.js';
+import { trainNgram } from '../models/ngram.js';
 import { evaluateCharLm } from '../train/evaluate.js';
 import { contextGemm, type ExperimentContext, ensureModel, ensureSignature } from './context.js';
 import { loadCorpus, subsampleTrain } from './corpora.js';
@@ -205,6 +207,62 @@ export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
         adaptedVsOutOfDomain: sim('adapted-lstm', 'shakespeare-lstm'),
         outOfDomainVsInDomain: sim('shakespeare-lstm', 'target-lstm'),
       },
+    },
+  };
+}
+
+/** Figure 5: what a 1-layer GRU and a 5-gram remember, symbol by symbol, on the WSJ stand-in. */
+export async function figure5(ctx: ExperimentContext): Promise<FigureResult> {
+  const s = experimentSettings(ctx.quick);
+  const corpus = await loadCorpus(s.sotu, ctx.shakespeare);
+  const gemm = contextGemm(ctx);
+  const gru = await ensureModel(ctx, 'gru', corpus, s.train({ cell: 'gru', units: s.units }));
+  const gruModel = charLmAnalysable(gru.model, gemm, gru.weightsSha256);
+  const options = s.signature({ state: 'h' });
+  // The same decoder size for both models, so that differences come from the states, not the decoders.
+  const target = gruModel.layerParameterCount(0);
+  const gruSig = await ensureSignature(ctx, 'gru', gruModel, corpus, options);
+  const ngram = trainNgram(corpus.partitions.train, corpus.alphabet.size, { order: 5 });
+  const ngramEval = ngram.evaluate(corpus.partitions.eval, corpus.alphabet.symbols);
+  const ngramSig = await ensureSignature(
+    ctx,
+    'ngram5',
+    ngramAnalysable(ngram, { label: '5-gram (modified Kneser-Ney)', decoderTarget: target }),
+    corpus,
+    options,
+  );
+  const g = layerOf(gruSig);
+  const n = layerOf(ngramSig);
+  // Per δ, the symbols whose recall differs most between the two models.
+  const differences = g.deltas.map((d, i) => {
+    const other = n.deltas[i]!;
+    const diffs = corpus.alphabet.symbols
+      .map((symbol, j) => ({
+        symbol,
+        gru: d.recall[j],
+        ngram: other.recall[j],
+        count: Math.min(d.count[j]!, other.count[j]!),
+      }))
+      .filter((x) => x.gru != null && x.ngram != null && x.count >= 30)
+      .map((x) => ({ symbol: x.symbol, difference: x.gru! - x.ngram! }))
+      .sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference));
+    return { delta: d.delta, largest: diffs.slice(0, 5) };
+  });
+  return {
+    figure: 'fig5',
+    title: 'Recall of a 1-layer GRU minus recall of a 5-gram (red: the GRU remembers better)',
+    panels: [
+      { label: 'GRU', signature: 'signatures/gru.json', layer: 1 },
+      { label: '5-gram', signature: 'signatures/ngram5.json', layer: 1 },
+    ],
+    numbers: {
+      corpus: corpus.record,
+      gruEvalPerplexity: gru.config.metrics.evalPerplexity,
+      ngram: { order: 5, ngrams: ngram.ngramCount, evalPerplexity: ngramEval.perplexity },
+      gruMarginal: marginal(g),
+      ngramMarginal: marginal(n),
+      similarity: signatureSimilarity(gruSig, g, ngramSig, n),
+      largestDifferences: differences,
     },
   };
 }

@@ -7,13 +7,14 @@ import { UserError } from '../core/errors.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
 import type { ExperimentContext } from './context.js';
 import { writeResults } from './context.js';
-import { type FigureResult, figure1, figure2, figure3, figure4 } from './figures.js';
+import { type FigureResult, figure1, figure2, figure3, figure4, figure5 } from './figures.js';
 
 export const EXPERIMENTS: Record<string, (ctx: ExperimentContext) => Promise<FigureResult>> = {
   fig1: figure1,
   fig2: figure2,
   fig3: figure3,
   fig4: figure4,
+  fig5: figure5,
 };
 
 export interface ExperimentRecord extends FigureResult {
