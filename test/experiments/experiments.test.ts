@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ExperimentContext } from '../../src/experiments/context.js';
+import { renderReproductionReport } from '../../src/experiments/report.js';
 import { EXPERIMENTS, runExperiment } from '../../src/experiments/runner.js';
 
 function context(dir: string, lines: string[]): ExperimentContext {
@@ -41,3 +42,21 @@ for (const name of Object.keys(EXPERIMENTS)) {
     }
   });
 }
+
+test('renderReproductionReport() puts each claim beside our numbers, with a verdict and the wall time', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'memsig-report-'));
+  try {
+    for (const name of ['fig1', 'fig4']) await runExperiment(name, context(join(root, name), []));
+    const md = renderReproductionReport(root, 'figures');
+    assert.match(md, /## Figure 1 \(section 4\)/);
+    assert.match(md, /Recall declines continuously/);
+    assert.match(md, /marginal accuracy by δ: \d/);
+    assert.match(md, /Pearson r across symbols/);
+    assert.match(md, /several times smaller/);
+    assert.match(md, /--quick run/);
+    assert.match(md, /## Figure 2 \(section 5\)\n\nNot run yet\./);
+    assert.match(md, /State of the Union/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
