@@ -3,13 +3,12 @@
 
 import type { BackendName } from '../backends/index.js';
 import type { Segmentation } from '../data/index.js';
-import { loadModelDir } from '../io/model-dir.js';
-import { CharLm } from '../models/char-lm.js';
 import { evaluateCharLm, type LmEvaluation } from '../train/evaluate.js';
 import { defaultThreads, makeGemm } from './backend.js';
 import { type EvalText, loadEvalText, type SplitName } from './eval-corpus.js';
 import { formatMetric, formatPercent, showSymbol } from './format.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
+import { describeModel, loadCharLm } from './model-load.js';
 
 export interface EvalOptions {
   model: string;
@@ -27,17 +26,14 @@ const EVAL_BATCH = 32;
 const EVAL_SEQ = 64;
 
 export async function runEval(opts: EvalOptions, io: CliIo, hooks: CliHooks = {}): Promise<number> {
-  const { config, params } = await loadModelDir(opts.model);
+  const loaded = await loadCharLm(opts.model);
+  const { config, model } = loaded;
   const symbols = config.normalization.alphabet;
-  const model = new CharLm(
-    { cell: config.cell, layers: config.layers, units: config.units, embed: config.embed, vocab: symbols.length },
-    params,
-  );
   const text = await loadEvalText(opts.corpus, config, opts.split, opts.segmentation, opts.autoSegmentation);
   const gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
   const result = evaluateCharLm(model, text.partition, symbols, gemm, { batch: EVAL_BATCH, seq: EVAL_SEQ });
 
-  const modelLine = `${config.cell}, ${config.layers} layer${config.layers === 1 ? '' : 's'}, ${config.units} units, embed ${config.embed}, ${symbols.length} symbols`;
+  const modelLine = describeModel(loaded);
   if (opts.json) {
     writeLine(io.stdout, JSON.stringify(evalJson(opts.model, modelLine, text, result)));
     return 0;

@@ -1,5 +1,6 @@
 // Where the CLI writes, and the hooks that let tests (or a program embedding memsig) drive a command in-process.
 
+import type { SignatureProgress } from '../analysis/signature.js';
 import type { Gemm } from '../core/gemm.js';
 import type { TrainProgress } from '../train/train-char-lm.js';
 
@@ -19,12 +20,14 @@ export interface CliIo {
 /** Not flags: ways to drive a run from code. */
 export interface CliHooks {
   /**
-   * Stops training as Ctrl-C does (after the current step, with a checkpoint). When given, no SIGINT handler is
-   * installed.
+   * Stops training as Ctrl-C does (after the current step, with a checkpoint), or a signature (keeping the finished
+   * layers). When given, no SIGINT handler is installed.
    */
   signal?: AbortSignal;
   /** Sees every training step's progress (after the CLI's own reporting). */
   onProgress?: (p: TrainProgress) => void;
+  /** Sees every progress report of a signature run (after the CLI's own reporting). */
+  onSignatureProgress?: (p: SignatureProgress) => void;
   /** Replaces the GEMM backend that --backend selects (e.g. to inject a fault). */
   gemm?: Gemm;
   /** Clock in milliseconds for progress and timings; default performance.now. */

@@ -1,15 +1,20 @@
 // The memsig command line. main() parses, runs one command and returns its exit code; it never exits the process
 // (bin.ts does), so tests and other programs can call it in-process with their own output streams.
 
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { packageFile } from '../io/package-files.js';
 import type { CommandContext } from './commands/common.js';
+import { registerCompare } from './commands/compare.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDiff } from './commands/diff.js';
 import { registerEval } from './commands/eval.js';
+import { registerRender } from './commands/render.js';
+import { registerReport } from './commands/report.js';
+import { registerSignature } from './commands/signature.js';
 import { registerTrain } from './commands/train.js';
+import { registerView } from './commands/view.js';
 import { type CliHooks, type CliIo, processIo } from './io.js';
 import { EXIT_USAGE, reportError } from './report-error.js';
+import { packageVersion } from './version.js';
 
 export type { CliHooks, CliIo } from './io.js';
 
@@ -45,7 +50,13 @@ function buildProgram(ctx: CommandContext): Command {
     .showSuggestionAfterError(true);
   registerTrain(program, ctx);
   registerEval(program, ctx);
+  registerSignature(program, ctx);
   registerDemo(program, ctx);
+  registerView(program, ctx);
+  registerRender(program, ctx);
+  registerDiff(program, ctx);
+  registerCompare(program, ctx);
+  registerReport(program, ctx);
   program.addHelpText(
     'after',
     [
@@ -54,16 +65,10 @@ function buildProgram(ctx: CommandContext): Command {
       '  memsig demo',
       '  memsig train --corpus sotu --cell gru --units 128 --max-chars 1000000 --out my-model',
       '  memsig eval --model my-model --corpus sotu',
+      '  memsig signature --model my-model --corpus sotu --out my-model/signature.json',
       '',
       'Exit codes: 0 done, 1 error, 2 bad command line, 130 stopped by Ctrl-C.',
     ].join('\n'),
   );
   return program;
-}
-
-let version: string | undefined;
-
-function packageVersion(): string {
-  version ??= (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
-  return version;
 }

@@ -39,6 +39,8 @@ export interface TrainOptions {
   json: boolean;
   /** The command that repeats this run (no --resume or --force), for the "resume with" hint. */
   commandLine: string[];
+  /** Receives the final summary instead of its being printed (the demo prints it with the signature's). */
+  onSummary?: (summary: TrainSummary) => void;
 }
 
 export type StopReason = 'epochs' | 'max-steps' | 'early-stopping';
@@ -142,7 +144,8 @@ export async function runTrain(opts: TrainOptions, io: CliIo, hooks: CliHooks = 
     charsPerSecond: snap.elapsedSeconds > 0 ? (snap.step * batch * seq) / snap.elapsedSeconds : 0,
     history: snap.history,
   };
-  if (opts.json) writeLine(io.stdout, JSON.stringify(summary));
+  if (opts.onSummary) opts.onSummary(summary);
+  else if (opts.json) writeLine(io.stdout, JSON.stringify(summary));
   else printSummary(io, summary);
   return 0;
 }

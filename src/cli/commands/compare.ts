@@ -1,0 +1,88 @@
+// `memsig compare`: several signatures in one figure: labelled signature panels on one colour scale (the paper's
+// Figures 4, 6 and 7), or their marginal recall together (Figure 2).
+
+import type { Command } from 'commander';
+import { type CompareEntry, renderCompareSvg } from '../../render/compare.js';
+import { findLayer } from '../../render/signature-data.js';
+import { parseChoice, parseInteger, UsageError } from '../args.js';
+import type { CommandContext } from './common.js';
+import {
+  figureFormat,
+  METRICS,
+  PALETTES,
+  parseScale,
+  readSignatures,
+  renderFor,
+  requireOut,
+  resolveLabels,
+  writeFigure,
+} from './render.js';
+
+const COMPARE_KINDS = ['signature', 'marginal'] as const;
+
+interface RawCompareFlags {
+  out?: string;
+  labels?: string;
+  kind?: string;
+  layer?: string;
+  metric?: string;
+  palette?: string;
+  columns?: string;
+  title?: string;
+  scale?: string;
+}
+
+/** --layer: one layer for every file, or one per file separated by commas. */
+export function parseLayers(raw: string | undefined, files: number): (number | undefined)[] {
+  if (raw === undefined) return new Array(files).fill(undefined);
+  const parts = raw.split(',');
+  if (parts.length !== 1 && parts.length !== files) {
+    throw new UsageError(
+      `--layer needs one layer, or one per signature (${files}) separated by commas (got ${JSON.stringify(raw)})`,
+    );
+  }
+  const layers = parts.map((p) => parseInteger('--layer', p.trim(), 1));
+  return parts.length === 1 ? new Array(files).fill(layers[0]) : layers;
+}
+
+export function registerCompare(program: Command, ctx: CommandContext): void {
+  program
+    .command('compare')
+    .summary('draw several signatures side by side (SVG or PNG)')
+    .description(
+      'Draw several signatures in one figure: labelled memory-signature panels on one shared colour scale ' +
+        '(--kind signature), or their marginal recall per δ, one column and one line per signature (--kind marginal). ' +
+        'A file may be given more than once, with --layer choosing a layer for each.',
+    )
+    .argument('<signatures...>', 'signature files')
+    .option('--out <file>', '(required) FILE.svg or FILE.png')
+    .option('--labels <names>', "panel names separated by commas, one per file (default the models' labels)")
+    .option('--kind <kind>', 'signature or marginal', 'signature')
+    .option('--layer <n>', 'the layer of every file, or one per file: 1,2,1 (default 1)')
+    .option('--metric <m>', 'accuracy (recall) or bits', 'accuracy')
+    .option('--palette <p>', 'purple or green', 'purple')
+    .option('--columns <n>', 'panels per row (default up to 3)')
+    .option('--title <text>', 'the figure title')
+    .option('--scale <x>', 'PNG pixels per SVG px (default 3)')
+    .action(async (paths: string[], raw: RawCompareFlags) => {
+      const out = requireOut(raw.out, 'FILE.svg or FILE.png');
+      const format = figureFormat(out);
+      const kind = parseChoice('--kind', raw.kind ?? 'signature', COMPARE_KINDS);
+      const metric = parseChoice('--metric', raw.metric ?? 'accuracy', METRICS);
+      const palette = parseChoice('--palette', raw.palette ?? 'purple', PALETTES);
+      const layers = parseLayers(raw.layer, paths.length);
+      const columns = raw.columns === undefined ? undefined : parseInteger('--columns', raw.columns, 1, 12);
+      const scale = parseScale(raw.scale);
+      const sigs = await readSignatures(paths);
+      const labels = resolveLabels(raw.labels, sigs, paths);
+      const entries: CompareEntry[] = sigs.map((sig, i) => {
+        const layer = layers[i];
+        if (layer !== undefined) findLayer(sig, layer, paths[i]);
+        return { sig, label: labels[i]!, layer };
+      });
+      const svg = renderFor(paths.join(', '), () =>
+        renderCompareSvg(entries, { kind, metric, palette, columns, title: raw.title }),
+      );
+      await writeFigure(ctx.io, out, svg, format, scale);
+    });
+}

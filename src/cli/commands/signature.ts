@@ -1,0 +1,172 @@
+// `memsig signature`: the memory signature of a model directory on a corpus (paper, section 4). Every flag value is
+// checked here, so a mistake is one line naming the flag (exit code 2) before any file is read.
+
+import type { Command } from 'commander';
+import { defaultSignatureOptions, type SignatureOptions } from '../../analysis/signature.js';
+import type { StateKind } from '../../analysis/signature-types.js';
+import { SOTU_SOURCE } from '../../data/index.js';
+import { parseChoice, parseInteger, parseNumber, parsePath, parsePositive, UsageError } from '../args.js';
+import { runSignature, type SignatureRunOptions } from '../signature-run.js';
+import { addBackendOptions, type CommandContext, parseBackend, SEGMENTS } from './common.js';
+
+export interface RawSignatureFlags {
+  model?: string;
+  corpus?: string;
+  out?: string;
+  maxDelta?: string;
+  layers?: string;
+  state?: string;
+  trainPositions?: string;
+  devPositions?: string;
+  evalPositions?: string;
+  keepProbs?: string;
+  decoderHidden?: string;
+  maxEpochs?: string;
+  patience?: string;
+  decoderBatch?: string;
+  decoderLr?: string;
+  seed?: string;
+  segment?: string;
+  backend?: string;
+  threads?: string;
+  resume?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function registerSignature(program: Command, ctx: CommandContext): void {
+  const d = defaultSignatureOptions();
+  const cmd = program
+    .command('signature')
+    .summary("compute a model's memory signature")
+    .description(
+      'Train decoders that read the symbol δ = 1..Δ steps back from the frozen recurrent state of each layer (the\n' +
+        "paper's memory signature) and write the result to --out (docs/signature.schema.json). The corpus is read as\n" +
+        "the model's config says; on the model's training corpus its own split is used. Ctrl-C stops and keeps the\n" +
+        'finished layers in OUT.partial.json; --resume continues.',
+    )
+    .option('--model <dir>', '(required) model directory (config.json + model.safetensors)')
+    .option('--corpus <path|sotu>', '(required) text file, .gz file, folder of .txt files, or "sotu"')
+    .option('--out <file>', '(required) signature file to write, e.g. sig.json')
+    .option('--max-delta <n>', `Δ: decode the symbols 1..Δ steps back (default: ${d.maxDelta})`)
+    .option('--layers <list>', 'layers to analyse, numbered from 1: all, or a list such as 1,2 (default: all)')
+    .option(
+      '--state <c|h>',
+      'state read: c (LSTM memory cell) or h (hidden output) (default: c for an LSTM, h for a GRU)',
+    )
+    .option('--train-positions <n>', `sampled positions to train the decoders on (default: ${d.trainPositions})`)
+    .option(
+      '--dev-positions <n>',
+      `sampled positions to choose keep probability and epoch (default: ${d.devPositions})`,
+    )
+    .option('--eval-positions <n>', `sampled positions to score on (default: ${d.evalPositions})`)
+    .option('--keep-probs <list>', `dropout keep probabilities to sweep (default: ${d.decoder.keepProbs.join(',')})`)
+    .option(
+      '--decoder-hidden <list>',
+      "decoder hidden layer sizes, e.g. 512 or 256,256 (default: the paper's size rule)",
+    )
+    .option('--max-epochs <n>', `most epochs per decoder (default: ${d.decoder.maxEpochs})`)
+    .option(
+      '--patience <n>',
+      `stop a decoder after this many epochs without a better dev accuracy (default: ${d.decoder.patience})`,
+    )
+    .option('--decoder-batch <n>', `decoder minibatch size (default: ${d.decoder.batch})`)
+    .option('--decoder-lr <x>', `decoder Adam learning rate (default: ${d.decoder.lr})`)
+    .option('--seed <n>', `random seed of position sampling and decoders (default: ${d.seed})`)
+    .option(
+      '--segment <mode>',
+      "line, sentence, or auto (the model's recorded one, else sentence for sotu, else line)",
+      'auto',
+    )
+    .option('--resume', 'continue an interrupted run from OUT.partial.json (same model, corpus and flags)')
+    .option('--force', 'replace an existing --out file (once the new signature is done)')
+    .option('--json', 'print the summary as one JSON object on stdout');
+  addBackendOptions(cmd).action(async (raw: RawSignatureFlags) => {
+    const commandLine = ['memsig', ...ctx.argv.filter((a) => a !== '--resume')];
+    ctx.exitCode = await runSignature(parseSignatureFlags(raw, commandLine), ctx.io, ctx.hooks);
+  });
+}
+
+/** Raw flag values → checked options; the first bad value is a UsageError naming its flag. */
+export function parseSignatureFlags(raw: RawSignatureFlags, commandLine: string[]): SignatureRunOptions {
+  if (raw.model === undefined) throw new UsageError('missing --model (a model directory)');
+  if (raw.corpus === undefined) throw new UsageError("missing --corpus (a text file, or 'sotu')");
+  if (raw.out === undefined) throw new UsageError('missing --out (the signature file to write, e.g. sig.json)');
+  const corpus = parsePath('--corpus', raw.corpus);
+  const segment = parseChoice('--segment', raw.segment ?? 'auto', SEGMENTS);
+  return {
+    model: parsePath('--model', raw.model),
+    corpus,
+    segmentation: segment === 'auto' ? undefined : segment,
+    autoSegmentation: corpus === SOTU_SOURCE ? 'sentence' : 'line',
+    out: parsePath('--out', raw.out),
+    settings: parseSignatureSettings(raw),
+    layers: raw.layers === undefined ? null : parseLayers(raw.layers),
+    state: raw.state === undefined ? undefined : parseChoice<StateKind>('--state', raw.state, ['c', 'h']),
+    ...parseBackend(raw),
+    resume: raw.resume === true,
+    force: raw.force === true,
+    json: raw.json === true,
+    commandLine,
+  };
+}
+
+export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOptions, 'layers' | 'state'> {
+  const d = defaultSignatureOptions();
+  const int = (flag: string, v: string | undefined, fallback: number, min = 1) =>
+    v === undefined ? fallback : parseInteger(flag, v, min);
+  return {
+    maxDelta: int('--max-delta', raw.maxDelta, d.maxDelta),
+    trainPositions: int('--train-positions', raw.trainPositions, d.trainPositions),
+    devPositions: int('--dev-positions', raw.devPositions, d.devPositions),
+    evalPositions: int('--eval-positions', raw.evalPositions, d.evalPositions),
+    seed: raw.seed === undefined ? d.seed : parseInteger('--seed', raw.seed, 0, 0xffffffff),
+    decoder: {
+      ...d.decoder,
+      keepProbs: raw.keepProbs === undefined ? d.decoder.keepProbs : parseKeepProbs(raw.keepProbs),
+      hidden: raw.decoderHidden === undefined ? d.decoder.hidden : parseHidden(raw.decoderHidden),
+      maxEpochs: int('--max-epochs', raw.maxEpochs, d.decoder.maxEpochs),
+      patience: int('--patience', raw.patience, d.decoder.patience),
+      batch: int('--decoder-batch', raw.decoderBatch, d.decoder.batch),
+      lr: raw.decoderLr === undefined ? d.decoder.lr : parsePositive('--decoder-lr', raw.decoderLr, 10),
+    },
+  };
+}
+
+function listItems(flag: string, value: string): string[] {
+  const items = value.split(',').map((s) => s.trim());
+  if (items.some((s) => s === ''))
+    throw new UsageError(`${flag} must be a comma-separated list (got ${JSON.stringify(value)})`);
+  return items;
+}
+
+function noRepeats<T>(flag: string, values: T[]): T[] {
+  const seen = new Set<T>();
+  for (const v of values) {
+    if (seen.has(v)) throw new UsageError(`${flag} lists ${String(v)} twice`);
+    seen.add(v);
+  }
+  return values;
+}
+
+/** "all" → null; "2,1" → [1, 2] (1-based, ascending). */
+export function parseLayers(value: string): number[] | null {
+  if (value.trim() === 'all') return null;
+  const layers = listItems('--layers', value).map((s) => parseInteger('--layers', s, 1, 1000));
+  return noRepeats('--layers', layers).sort((a, b) => a - b);
+}
+
+/** Keep probabilities, each in (0, 1]. */
+export function parseKeepProbs(value: string): number[] {
+  const keeps = listItems('--keep-probs', value).map((s) => {
+    const p = parseNumber('--keep-probs', s, 'a list of numbers > 0 and ≤ 1');
+    if (!(p > 0 && p <= 1)) throw new UsageError(`--keep-probs must be a list of numbers > 0 and ≤ 1 (got "${s}")`);
+    return p;
+  });
+  return noRepeats('--keep-probs', keeps);
+}
+
+/** Hidden layer sizes, each a whole number ≥ 1. */
+export function parseHidden(value: string): number[] {
+  return listItems('--decoder-hidden', value).map((s) => parseInteger('--decoder-hidden', s, 1, 1_000_000));
+}

@@ -1,0 +1,119 @@
+// The resume file of `memsig signature`: OUT.partial.json holds the layers finished so far, with a sha256 of
+// everything that determines the result ("inputs"), so that --resume only ever reuses layers of the very same run.
+//
+//   { "format": "memsig-signature-partial", "version": 1, "inputs": "<sha256 hex>", "layers": [LayerSignature, ...] }
+
+import { createHash } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import type { SignatureOptions } from '../analysis/signature.js';
+import type { LayerSignature } from '../analysis/signature-types.js';
+import { UserError } from '../core/errors.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { fsError } from '../io/fs-errors.js';
+import { readJsonFile } from '../io/read-file.js';
+import type { CorpusRecord } from '../models/config.js';
+
+export const PARTIAL_FORMAT = 'memsig-signature-partial';
+export const PARTIAL_VERSION = 1;
+
+export interface PartialSignature {
+  format: typeof PARTIAL_FORMAT;
+  version: typeof PARTIAL_VERSION;
+  inputs: string;
+  layers: LayerSignature[];
+}
+
+export function partialPath(out: string): string {
+  return `${out}.partial.json`;
+}
+
+/** What determines a signature, bit for bit. */
+export interface SignatureInputs {
+  weightsSha256: string;
+  corpus: Pick<CorpusRecord, 'sha256' | 'segmentation' | 'split' | 'maxChars'>;
+  options: SignatureOptions;
+  /** The GEMM backend that computes (backends may differ in the last bits). */
+  backend: string;
+  /** memsig's version, recorded in the signature. */
+  generator: string;
+}
+
+/** sha256 (hex) of the canonical JSON of `inputs`: object keys sorted at every level, no spaces. */
+export function inputsDigest(inputs: SignatureInputs): string {
+  const { corpus } = inputs;
+  const value = {
+    ...inputs,
+    corpus: {
+      sha256: corpus.sha256,
+      segmentation: corpus.segmentation,
+      split: corpus.split,
+      maxChars: corpus.maxChars,
+    },
+  };
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`canonicalJson: ${value}`);
+  return JSON.stringify(value);
+}
+
+export async function writePartial(path: string, inputs: string, layers: readonly LayerSignature[]): Promise<void> {
+  const partial: PartialSignature = { format: PARTIAL_FORMAT, version: PARTIAL_VERSION, inputs, layers: [...layers] };
+  await writeJsonAtomic(path, partial);
+}
+
+/**
+ * The finished layers of the interrupted run in `path`, which must have been made with the same inputs; every
+ * problem is a one-line UserError. (The layers are checked in full when the finished signature is written.)
+ */
+export async function readPartial(path: string, inputs: string): Promise<LayerSignature[]> {
+  let value: unknown;
+  try {
+    value = await readJsonFile(path);
+  } catch (err) {
+    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
+    if (cause?.code === 'ENOENT') {
+      throw new UserError(`${path}: nothing to resume (no layer of an interrupted run was kept); leave out --resume`);
+    }
+    throw err;
+  }
+  const p = value as Partial<PartialSignature> | null;
+  if (typeof p !== 'object' || p === null || p.format !== PARTIAL_FORMAT) {
+    throw new UserError(`${path}: not a memsig partial signature`);
+  }
+  if (p.version !== PARTIAL_VERSION) {
+    throw new UserError(`${path}: partial signature version ${String(p.version)} is not supported`);
+  }
+  if (typeof p.inputs !== 'string' || !Array.isArray(p.layers)) {
+    throw new UserError(`${path}: a partial signature needs "inputs" and "layers"`);
+  }
+  if (p.inputs !== inputs) {
+    throw new UserError(
+      `${path} was made with another model, corpus or settings; resume with the same flags, or leave out --resume to start over`,
+    );
+  }
+  for (const [i, layer] of p.layers.entries()) {
+    const l = layer as Partial<LayerSignature> | null;
+    if (typeof l !== 'object' || l === null || !Number.isInteger(l.layer) || !Array.isArray(l.deltas)) {
+      throw new UserError(`${path}: /layers/${i} is not a layer signature`);
+    }
+  }
+  return p.layers;
+}
+
+/** Removes the partial file; fine when it is not there. */
+export async function removePartial(path: string): Promise<void> {
+  try {
+    await fsp.rm(path, { force: true });
+  } catch (err) {
+    throw fsError(err, 'remove', path);
+  }
+}

@@ -1,0 +1,196 @@
+// Progress of `memsig signature` on stderr, in the style of training progress (progress.ts). On a terminal: one line
+// rewritten in place (at most ten times a second). Otherwise: a plain line every 10 s, plus a permanent line per
+// partition whose states are read, per finished keep probability of the dropout sweep, and per finished layer.
+//
+//   states: train 120/340 chunks
+//   layer 1/2: keep 0.7, epoch 3/10, batch 120/235, loss 1.23
+//   layer 1/2: keep 0.7 done after 5 epochs, loss 1.19
+//   layer 1/2 done in 1m12s: δ=1 93.2%, δ=10 21.0% (chance 17.9%)
+
+import type { DecoderProgress } from '../analysis/decoders.js';
+import type { SignatureProgress } from '../analysis/signature.js';
+import type { LayerSignature } from '../analysis/signature-types.js';
+import { formatDuration, formatPercent } from './format.js';
+import type { OutputStream } from './io.js';
+
+export interface SignatureProgressOptions {
+  stream: OutputStream;
+  isTTY: boolean;
+  /** The model's layer count, and the layers analysed (1-based), for "layer 1/2" or "layer 3 (2/2)". */
+  modelLayers: number;
+  layers: readonly number[];
+  now?: () => number;
+  /** Non-TTY: the longest gap between lines, in ms (default 10 s). */
+  logIntervalMs?: number;
+}
+
+const TTY_INTERVAL_MS = 100;
+const CLEAR_LINE = '\r\x1b[K';
+
+interface KeepState {
+  epoch: number;
+  maxEpochs: number;
+  lossSum: number;
+  lossCount: number;
+  /** Mean loss of the last complete epoch. */
+  lastEpochLoss: number;
+  reported: boolean;
+  last: DecoderProgress;
+}
+
+export class SignatureProgressReporter {
+  private readonly stream: OutputStream;
+  private readonly isTTY: boolean;
+  private readonly now: () => number;
+  private readonly logIntervalMs: number;
+  private readonly modelLayers: number;
+  private readonly layers: readonly number[];
+  private lastWrite: number;
+  private lineShown = false;
+  private layerStart: number;
+  // The keep probabilities of the layer in training (the sweep may run them one after another or side by side).
+  private keeps = new Map<number, KeepState>();
+  private keepOrder: number[] = [];
+  private currentLayer = -1;
+
+  constructor(options: SignatureProgressOptions) {
+    this.stream = options.stream;
+    this.isTTY = options.isTTY;
+    this.now = options.now ?? (() => performance.now());
+    this.logIntervalMs = options.logIntervalMs ?? 10_000;
+    this.modelLayers = options.modelLayers;
+    this.layers = options.layers;
+    this.lastWrite = this.now();
+    this.layerStart = this.lastWrite;
+  }
+
+  update(p: SignatureProgress): void {
+    switch (p.phase) {
+      case 'states': {
+        const line = `states: ${p.partition} ${p.done}/${p.total} chunks`;
+        if (p.done >= p.total && !this.isTTY) {
+          this.log(line);
+          return;
+        }
+        this.show(line);
+        return;
+      }
+      case 'forward':
+        this.show("the model's own next-symbol accuracy on eval");
+        return;
+      case 'decoders':
+        this.decoders(p.layer, p.decoder);
+        return;
+      case 'layer-done':
+        this.layerDone(p.layer);
+        return;
+    }
+  }
+
+  /** A permanent line (on a terminal, the progress line is cleared first and redrawn on the next update). */
+  log(line: string): void {
+    this.clear();
+    this.stream.write(`${line}\n`);
+    this.lastWrite = this.now();
+  }
+
+  /** Removes the progress line from a terminal. */
+  clear(): void {
+    if (this.lineShown) this.stream.write(CLEAR_LINE);
+    this.lineShown = false;
+  }
+
+  /** "layer 1/2", or "layer 3 (2/2)" when only some layers are analysed. */
+  layerName(layer: number): string {
+    if (this.layers.length === this.modelLayers) return `layer ${layer}/${this.modelLayers}`;
+    const i = this.layers.indexOf(layer);
+    return `layer ${layer} (${i + 1}/${this.layers.length})`;
+  }
+
+  // An updating line: rewritten on a terminal, else written when the interval has passed.
+  private show(line: string): void {
+    const t = this.now();
+    if (this.isTTY) {
+      if (t - this.lastWrite < TTY_INTERVAL_MS) return;
+      this.stream.write(`${CLEAR_LINE}${line}`);
+      this.lineShown = true;
+      this.lastWrite = t;
+      return;
+    }
+    if (t - this.lastWrite >= this.logIntervalMs) {
+      this.stream.write(`${line}\n`);
+      this.lastWrite = t;
+    }
+  }
+
+  private decoders(layer: number, d: DecoderProgress): void {
+    if (layer !== this.currentLayer) {
+      this.currentLayer = layer;
+      this.layerStart = this.now();
+      this.keeps = new Map();
+      this.keepOrder = [];
+    }
+    let k = this.keeps.get(d.keepProb);
+    if (!k) {
+      // A new keep probability: the sweep has finished the ones whose last batch closed an epoch (one after
+      // another, that is the previous one; side by side, those that stopped).
+      for (const keep of this.keepOrder) {
+        const s = this.keeps.get(keep)!;
+        if (!s.reported && s.last.batch >= s.last.batches) this.keepDone(layer, keep, s);
+      }
+      k = {
+        epoch: d.epoch,
+        maxEpochs: d.maxEpochs,
+        lossSum: 0,
+        lossCount: 0,
+        lastEpochLoss: Number.NaN,
+        reported: false,
+        last: d,
+      };
+      this.keeps.set(d.keepProb, k);
+      this.keepOrder.push(d.keepProb);
+    }
+    if (d.epoch !== k.epoch) {
+      k.lastEpochLoss = k.lossSum / Math.max(1, k.lossCount);
+      k.epoch = d.epoch;
+      k.lossSum = 0;
+      k.lossCount = 0;
+    }
+    k.lossSum += d.loss;
+    k.lossCount++;
+    k.last = d;
+    if (d.batch >= d.batches) k.lastEpochLoss = k.lossSum / k.lossCount;
+    const loss = k.lossSum / k.lossCount;
+    this.show(
+      `${this.layerName(layer)}: keep ${d.keepProb}, epoch ${d.epoch}/${d.maxEpochs}, batch ${d.batch}/${d.batches}, loss ${loss.toFixed(3)}`,
+    );
+  }
+
+  private keepDone(layer: number, keep: number, s: KeepState): void {
+    s.reported = true;
+    if (this.isTTY) return;
+    const epochs = `${s.last.epoch} epoch${s.last.epoch === 1 ? '' : 's'}`;
+    this.log(`${this.layerName(layer)}: keep ${keep} done after ${epochs}, loss ${s.lastEpochLoss.toFixed(3)}`);
+  }
+
+  private layerDone(layer: LayerSignature): void {
+    if (layer.layer === this.currentLayer) {
+      for (const keep of this.keepOrder) {
+        const s = this.keeps.get(keep)!;
+        if (!s.reported) this.keepDone(layer.layer, keep, s);
+      }
+    }
+    const first = layer.deltas[0];
+    const last = layer.deltas[layer.deltas.length - 1];
+    const seconds = (this.now() - this.layerStart) / 1000;
+    let summary = '';
+    if (first && last) {
+      summary =
+        first === last
+          ? `: δ=1 ${formatPercent(first.accuracy)} (chance ${formatPercent(first.chanceAccuracy)})`
+          : `: δ=1 ${formatPercent(first.accuracy)}, δ=${last.delta} ${formatPercent(last.accuracy)} (chance ${formatPercent(last.chanceAccuracy)})`;
+    }
+    this.log(`${this.layerName(layer.layer)} done in ${formatDuration(seconds)}${summary}`);
+    this.layerStart = this.now();
+  }
+}

@@ -1,0 +1,130 @@
+// What `memsig signature` (and the demo) print once a signature is done: the marginal-accuracy table (one row per δ,
+// one column per layer, chance last), or a one-object JSON summary; and the best-remembered symbols per δ.
+
+import type { Signature } from '../analysis/signature-types.js';
+import { showSymbol } from './format.js';
+import { type CliIo, writeLine } from './io.js';
+
+/** The table of marginal eval accuracy, the positions used and where the file went. */
+export function printSignatureTable(io: CliIo, sig: Signature, out: string): void {
+  for (const line of signatureTable(sig)) writeLine(io.stdout, line);
+  const s = sig.settings;
+  writeLine(
+    io.stdout,
+    `positions used: ${s.trainPositions} train, ${s.devPositions} dev, ${s.evalPositions} eval (seed ${s.seed})`,
+  );
+  writeLine(io.stdout, `signature written to ${out} (its fields: docs/signature.schema.json)`);
+}
+
+/** "accuracy (%) of naming the symbol δ steps back ..." then one row per δ. */
+export function signatureTable(sig: Signature): string[] {
+  const heads = [...sig.layers.map((l) => `layer ${l.layer}`), 'chance'];
+  const width = Math.max(7, ...heads.map((h) => h.length));
+  const cell = (text: string) => text.padStart(width);
+  const lines = [
+    `eval accuracy (%) of decoding the symbol δ steps back from the state ${sig.state}`,
+    `${'δ'.padStart(4)}  ${heads.map(cell).join('  ')}`,
+  ];
+  const first = sig.layers[0];
+  for (let i = 0; i < sig.maxDelta; i++) {
+    const values = sig.layers.map((l) => percent(l.deltas[i]?.accuracy));
+    values.push(percent(first?.deltas[i]?.chanceAccuracy));
+    lines.push(`${String(i + 1).padStart(4)}  ${values.map(cell).join('  ')}`);
+  }
+  return lines;
+}
+
+function percent(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? 'n/a' : (100 * x).toFixed(1);
+}
+
+export interface SignatureSummary {
+  out: string;
+  model: string;
+  weightsSha256: string | null;
+  corpus: { source: string; sha256: string; segmentation: string };
+  state: string;
+  maxDelta: number;
+  positions: { train: number; dev: number; eval: number };
+  seconds: number;
+  layers: {
+    layer: number;
+    deltas: { delta: number; accuracy: number; chance: number; informationBits: number }[];
+  }[];
+}
+
+/** The --json summary: per layer per δ the eval accuracy, its chance level and the information recovered. */
+export function signatureSummary(sig: Signature, out: string, seconds: number): SignatureSummary {
+  return {
+    out,
+    model: sig.model.label,
+    weightsSha256: sig.model.weightsSha256,
+    corpus: { source: sig.corpus.source, sha256: sig.corpus.sha256, segmentation: sig.corpus.segmentation },
+    state: sig.state,
+    maxDelta: sig.maxDelta,
+    positions: {
+      train: sig.settings.trainPositions,
+      dev: sig.settings.devPositions,
+      eval: sig.settings.evalPositions,
+    },
+    seconds,
+    layers: sig.layers.map((l) => ({
+      layer: l.layer,
+      deltas: l.deltas.map((d) => ({
+        delta: d.delta,
+        accuracy: d.accuracy,
+        chance: d.chanceAccuracy,
+        informationBits: d.informationBits,
+      })),
+    })),
+  };
+}
+
+export interface RememberedSymbol {
+  symbol: string;
+  recall: number;
+  count: number;
+}
+
+/**
+ * Per δ, the `top` symbols of layer `layerIndex` (0-based in sig.layers) with the highest eval recall among those
+ * seen at least `minCount` times at t−δ, leaving out the δ's chance symbol (the most frequent one, which a decoder
+ * that ignores the state names every time); ties: the more frequent first, then alphabet order.
+ */
+export function bestRemembered(sig: Signature, layerIndex: number, top = 3, minCount = 30): RememberedSymbol[][] {
+  const layer = sig.layers[layerIndex];
+  if (!layer) return [];
+  return layer.deltas.map((d) =>
+    d.recall
+      .map((recall, s) => ({ symbol: sig.alphabet[s]!, recall: recall ?? 0, count: d.count[s]!, s }))
+      .filter((x) => x.count >= minCount && x.symbol !== d.chanceSymbol)
+      .sort((a, b) => b.recall - a.recall || b.count - a.count || a.s - b.s)
+      .slice(0, top)
+      .map(({ symbol, recall, count }) => ({ symbol, recall, count })),
+  );
+}
+
+/** The heading and one line per δ: "   1  # 100.0%, a 99.7%, q 99.0%". */
+export function bestRememberedLines(sig: Signature, layerIndex: number): string[] {
+  const chance = [...new Set(sig.layers[layerIndex]?.deltas.map((d) => showSymbol(d.chanceSymbol)) ?? [])];
+  const lines = [
+    `best-remembered symbols of layer ${sig.layers[layerIndex]?.layer ?? '?'} (highest eval recall among symbols seen ` +
+      `at least 30 times at t−δ, leaving out the chance guess ${chance.join('/')})`,
+  ];
+  bestRemembered(sig, layerIndex).forEach((symbols, i) => {
+    const list = symbols.map((x) => `${showSymbol(x.symbol)} ${(100 * x.recall).toFixed(1)}%`).join(', ');
+    lines.push(`${String(i + 1).padStart(4)}  ${list === '' ? '(no symbol seen 30 times)' : list}`);
+  });
+  return lines;
+}
+
+/**
+ * The longest run δ = 1..k over which layer `layerIndex` decodes significantly better than chance (one-sided
+ * p < `alpha`): how far back the state reliably holds its input. 0 when not even δ = 1 is.
+ */
+export function memoryHorizon(sig: Signature, layerIndex: number, alpha = 0.001): number {
+  const deltas = sig.layers[layerIndex]?.deltas ?? [];
+  let k = 0;
+  while (k < deltas.length && deltas[k]!.pValue < alpha && deltas[k]!.accuracy > deltas[k]!.chanceAccuracy) k++;
+  return k;
+}

@@ -1,0 +1,251 @@
+// One `memsig signature` run: load a model directory and a corpus (read as the model reads it, see eval-corpus.ts),
+// compute the memory signature layer by layer with progress on stderr, keep each finished layer in OUT.partial.json
+// (so that --resume after a Ctrl-C or a crash only redoes unfinished layers), and write OUT once, atomically, at the
+// very end. An existing OUT is only replaced with --force.
+
+import fsp from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { charLmAnalysable } from '../analysis/analysable-model.js';
+import { fitDecoders } from '../analysis/decoders.js';
+import { type DecoderRunner, memorySignature, type SignatureOptions } from '../analysis/signature.js';
+import type { LayerSignature, Signature, StateKind } from '../analysis/signature-types.js';
+import type { BackendName } from '../backends/index.js';
+import { UserError } from '../core/errors.js';
+import type { Gemm } from '../core/gemm.js';
+import type { Segmentation } from '../data/index.js';
+import { ensureDir } from '../io/atomic.js';
+import { writeSignature } from '../io/signature-file.js';
+import { checkAlphabetFit } from './alphabet-fit.js';
+import { defaultThreads, makeGemm } from './backend.js';
+import { loadModelCorpus } from './eval-corpus.js';
+import { shellQuote } from './format.js';
+import { type CliHooks, type CliIo, writeLine } from './io.js';
+import { describeModel, loadCharLm } from './model-load.js';
+import { inputsDigest, partialPath, readPartial, removePartial, writePartial } from './signature-partial.js';
+import { SignatureProgressReporter } from './signature-progress.js';
+import { printSignatureTable, signatureSummary } from './signature-report.js';
+import { pathExists } from './train-dir.js';
+import { EXIT_INTERRUPTED } from './train-run.js';
+import { generatorName } from './version.js';
+
+export interface SignatureRunOptions {
+  model: string;
+  /** A text file, a .gz file, a folder of .txt files, or 'sotu'. */
+  corpus: string;
+  /** --segment, or undefined for auto (the model's recorded one on its training corpus, else autoSegmentation). */
+  segmentation: Segmentation | undefined;
+  autoSegmentation: Segmentation;
+  out: string;
+  /** Everything but the layers and the state, which depend on the model. */
+  settings: Omit<SignatureOptions, 'layers' | 'state'>;
+  /** 1-based layers, or null for all. */
+  layers: number[] | null;
+  /** undefined: c for an LSTM (as in the paper), h for a GRU. */
+  state: StateKind | undefined;
+  backend: BackendName;
+  threads: number | undefined;
+  resume: boolean;
+  force: boolean;
+  json: boolean;
+  /** The command that repeats this run (no --resume), for the "resume with" hint. */
+  commandLine: string[];
+}
+
+export interface SignatureOutcome {
+  code: number;
+  /** Set when the signature was computed and written. */
+  signature?: Signature;
+  seconds?: number;
+}
+
+/** `memsig signature`: computes, writes and prints the summary (a table, or JSON with --json). */
+export async function runSignature(opts: SignatureRunOptions, io: CliIo, hooks: CliHooks = {}): Promise<number> {
+  const outcome = await computeSignature(opts, io, hooks);
+  if (outcome.signature) {
+    if (opts.json) {
+      writeLine(io.stdout, JSON.stringify(signatureSummary(outcome.signature, opts.out, outcome.seconds ?? 0)));
+    } else {
+      printSignatureTable(io, outcome.signature, opts.out);
+    }
+  }
+  return outcome.code;
+}
+
+/**
+ * Computes the signature and writes it to opts.out; progress and the interruption notice go to stderr, nothing
+ * to stdout (but the one-line JSON of an interrupted run with --json). Errors throw (one-line UserErrors).
+ */
+export async function computeSignature(
+  opts: SignatureRunOptions,
+  io: CliIo,
+  hooks: CliHooks = {},
+): Promise<SignatureOutcome> {
+  const now = hooks.now ?? (() => performance.now());
+  const started = now();
+  await checkOut(opts.out, opts.force);
+
+  const loaded = await loadCharLm(opts.model);
+  const { config, model, weightsSha256 } = loaded;
+  const gemm: Gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
+  const analysable = charLmAnalysable(model, gemm, weightsSha256);
+  const state: StateKind = opts.state ?? (config.cell === 'lstm' ? 'c' : 'h');
+  analysable.stateSource(state); // throws the one-line error for --state c on a GRU, before the corpus is read
+  const layers = opts.layers ?? Array.from({ length: config.layers }, (_, k) => k + 1);
+  for (const l of layers) {
+    if (l > config.layers) {
+      throw new UserError(
+        `--layers ${l}: the model has ${config.layers} layer${config.layers === 1 ? '' : 's'} (layers are numbered from 1)`,
+      );
+    }
+  }
+
+  const { corpus, text } = await loadModelCorpus(opts.corpus, config, opts.segmentation, opts.autoSegmentation);
+  checkAlphabetFit(text.text, config.normalization, text.source);
+  if (corpus.alphabet.symbols.join('\u0000') !== config.normalization.alphabet.join('\u0000')) {
+    throw new UserError(`${text.source}: the corpus alphabet differs from the model's`);
+  }
+
+  const options: SignatureOptions = { ...opts.settings, layers: layers.map((l) => l - 1), state };
+  const generator = generatorName();
+  const inputs = inputsDigest({ weightsSha256, corpus: corpus.record, options, backend: gemm.name, generator });
+  const partial = partialPath(opts.out);
+  const completed = opts.resume ? await readPartial(partial, inputs) : [];
+
+  const r = corpus.record;
+  const where = text.trainingCorpus
+    ? `the model's training corpus and split`
+    : `split ${r.split.train}/${r.split.dev}/${r.split.eval}, seed ${r.split.seed}`;
+  const threads = hooks.gemm ? 1 : (opts.threads ?? defaultThreads());
+  writeLine(
+    io.stderr,
+    `signature of ${opts.model} (${describeModel(loaded)}) on ${r.source} (${where}, ${r.segmentation}s): ` +
+      `layer${layers.length === 1 ? '' : 's'} ${layers.join(', ')}, state ${state}, Δ = ${options.maxDelta}; ` +
+      `backend ${gemm.name}, ${threads} thread${threads === 1 ? '' : 's'}`,
+  );
+  if (opts.resume) {
+    const kept = completed.map((l) => l.layer).sort((a, b) => a - b);
+    writeLine(
+      io.stderr,
+      `resuming from ${partial}: ${kept.length === 0 ? 'no layer' : `layer${kept.length === 1 ? '' : 's'} ${kept.join(', ')}`} done`,
+    );
+  }
+
+  const progress = new SignatureProgressReporter({
+    stream: io.stderr,
+    isTTY: io.isTTY,
+    modelLayers: config.layers,
+    layers,
+    now: hooks.now,
+  });
+  const keeper = partialKeeper(partial, inputs, completed);
+  const stop = hooks.signal ? { signal: hooks.signal, dispose: () => {} } : sigintStopper(progress);
+  const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
+  let signature: Signature;
+  try {
+    signature = await memorySignature(analysable, corpus, options, {
+      gemm,
+      signal: stop.signal,
+      completedLayers: completed,
+      generator,
+      yieldToHost,
+      decoderRunner: yieldingRunner(defaultRunner(gemm), yieldToHost),
+      onProgress: (p) => {
+        progress.update(p);
+        if (p.phase === 'layer-done') keeper.add(p.layer);
+        hooks.onSignatureProgress?.(p);
+      },
+    });
+  } catch (err) {
+    progress.clear();
+    if (!stop.signal.aborted) {
+      await keeper.settled().catch(() => {});
+      throw err;
+    }
+    await keeper.settled();
+    const kept = keeper.layers().length;
+    writeLine(
+      io.stderr,
+      kept === 0
+        ? 'no layer was finished: a resumed run starts from the beginning'
+        : `${kept} of ${layers.length} layer${layers.length === 1 ? '' : 's'} finished, kept in ${partial}`,
+    );
+    writeLine(io.stderr, `stopped; resume with: ${shellQuote([...opts.commandLine, '--resume'])}`);
+    if (opts.json) writeLine(io.stdout, JSON.stringify({ interrupted: true, layersDone: kept, partial }));
+    return { code: EXIT_INTERRUPTED };
+  } finally {
+    stop.dispose();
+  }
+  progress.clear();
+  await keeper.settled();
+  await ensureDir(dirname(opts.out));
+  await writeSignature(opts.out, signature);
+  await removePartial(partial);
+  return { code: 0, signature, seconds: (now() - started) / 1000 };
+}
+
+/** Refuses to start when the run could not write its result: OUT exists (without --force) or is a directory. */
+async function checkOut(out: string, force: boolean): Promise<void> {
+  if (!(await pathExists(out))) return;
+  if ((await fsp.stat(out)).isDirectory()) throw new UserError(`--out ${out}: is a directory; give a file name`);
+  if (!force) throw new UserError(`${out} already exists; pass --force to replace it once the new signature is done`);
+}
+
+/** The decoders of a layer trained in this thread (as memorySignature does by default). */
+function defaultRunner(gemm: Gemm): DecoderRunner {
+  return async (data, config, hooks) => fitDecoders(gemm, data, config, hooks);
+}
+
+/**
+ * Gives the host's event loop a turn before each layer's decoders, and stops there when the signal is aborted: a
+ * Ctrl-C that came while the previous layer trained (in this thread, which the SIGINT handler waits for) is acted
+ * on as soon as that layer is finished and kept.
+ */
+function yieldingRunner(run: DecoderRunner, yieldToHost: () => Promise<void>): DecoderRunner {
+  return async (data, config, hooks) => {
+    await yieldToHost();
+    if (hooks.signal?.aborted) throw hooks.signal.reason;
+    return run(data, config, hooks);
+  };
+}
+
+/**
+ * Keeps OUT.partial.json up to date with the finished layers. Layers arrive in a synchronous progress callback, so
+ * the writes are chained; settled() waits for them and rethrows the first failure.
+ */
+function partialKeeper(path: string, inputs: string, completed: readonly LayerSignature[]) {
+  const finished = [...completed];
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  return {
+    add(layer: LayerSignature): void {
+      finished.push(layer);
+      const snapshot = [...finished].sort((a, b) => a.layer - b.layer);
+      chain = chain
+        .then(async () => {
+          await ensureDir(dirname(path));
+          await writePartial(path, inputs, snapshot);
+        })
+        .catch((err: unknown) => {
+          failure ??= err;
+        });
+    },
+    layers: (): readonly LayerSignature[] => finished,
+    async settled(): Promise<void> {
+      await chain;
+      if (failure !== undefined) throw failure;
+    },
+  };
+}
+
+/** Ctrl-C once: stop (keeping the finished layers). The handler then removes itself, so a second Ctrl-C gets Node's
+ * default action and ends the process at once. */
+function sigintStopper(progress: SignatureProgressReporter): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.removeListener('SIGINT', onSigint);
+    controller.abort();
+    progress.log('stopping; finished layers are kept (press Ctrl-C again to quit at once)');
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
+}

@@ -1,0 +1,160 @@
+// The difference of two memory signatures (the paper's Figure 5): per δ and symbol, A's value minus B's, on a
+// diverging scale centred at 0: red where A recalls better, blue where B does, white where they are equal. The two
+// alphabets are aligned by symbol name (the symbols both have, in A's order) over the δs both cover.
+
+import type { Signature } from '../analysis/signature-types.js';
+import { divergingColor } from './colors.js';
+import {
+  CELL,
+  columnLabels,
+  deltaLabels,
+  drawColorBar,
+  drawGrid,
+  type GridCell,
+  type GridGeometry,
+  rowLabels,
+} from './heatmap.js';
+import { BODY_TOP, deltaAxisTitle, GUTTER, MARGIN, stateName, titleBlock } from './layout.js';
+import { alignSignatures, cellValues, correctCount, defaultLayer, findLayer, type Metric } from './signature-data.js';
+import { bitsText, displaySymbol, FONT, groupDigits, nameSymbol, percent, svgDocument, textEl } from './svg.js';
+
+export interface DiffOptions {
+  /** Layers compared (1-based); default each signature's first layer. */
+  layerA?: number;
+  layerB?: number;
+  metric?: Metric;
+  /** Names in the title; default the models' labels. */
+  labelA?: string;
+  labelB?: string;
+  /** The colour scale's end (the scale is −limit..+limit); default a round number ≥ the largest difference. */
+  limit?: number;
+  standalone?: boolean;
+}
+
+/** A round number ≥ x (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k), at least `floor`. */
+export function niceCeil(x: number, floor: number): number {
+  if (!(x > floor)) return floor;
+  const exp = Math.floor(Math.log10(x));
+  for (let e = exp - 1; e <= exp + 1; e++) {
+    for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8]) {
+      const v = m * 10 ** e;
+      // Rounded so that 0.1 + float noise does not become 0.2.
+      if (v >= x * (1 - 1e-9)) return Number(v.toPrecision(6));
+    }
+  }
+  return x;
+}
+
+export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions = {}): string {
+  const metric = options.metric ?? 'accuracy';
+  const layerA = findLayer(a, options.layerA ?? defaultLayer(a), 'A');
+  const layerB = findLayer(b, options.layerB ?? defaultLayer(b), 'B');
+  const labelA = options.labelA ?? a.model.label;
+  const labelB = options.labelB ?? b.model.label;
+  const align = alignSignatures(a, b);
+  const D = align.maxDelta;
+  const V = align.symbols.length;
+  // values[row][col] = A − B, or null where either has no data.
+  const rows = Array.from({ length: D }, (_, row) => {
+    const da = layerA.deltas[row]!;
+    const db = layerB.deltas[row]!;
+    const va = cellValues(da, metric);
+    const vb = cellValues(db, metric);
+    return align.symbols.map((_, col) => {
+      const x = va[align.indexA[col]!] ?? null;
+      const y = vb[align.indexB[col]!] ?? null;
+      return { a: x, b: y, diff: x === null || y === null ? null : x - y };
+    });
+  });
+  const largest = Math.max(0, ...rows.flat().map((c) => (c.diff === null ? 0 : Math.abs(c.diff))));
+  const limit = options.limit ?? niceCeil(largest, metric === 'accuracy' ? 0.05 : 0.25);
+  const cells: GridCell[] = [];
+  rows.forEach((cols, row) => {
+    const delta = row + 1;
+    cols.forEach((c, col) => {
+      const symbol = align.symbols[col]!;
+      const sa = align.indexA[col]!;
+      const sb = align.indexB[col]!;
+      const da = layerA.deltas[row]!;
+      const db = layerB.deltas[row]!;
+      const show = (v: number | null, d: typeof da, s: number) =>
+        v === null
+          ? 'no data'
+          : metric === 'accuracy'
+            ? `${percent(v)} (${groupDigits(correctCount(d, s))} of ${groupDigits(d.count[s]!)})`
+            : `${bitsText(v)} bits`;
+      cells.push({
+        row,
+        col,
+        fill: c.diff === null ? null : divergingColor(c.diff / limit),
+        className: 'cell',
+        data: {
+          symbol,
+          delta,
+          value: c.diff ?? '',
+          a: c.a ?? '',
+          b: c.b ?? '',
+        },
+        tooltip:
+          `${nameSymbol(symbol)} · δ ${delta}: A ${show(c.a, da, sa)} · B ${show(c.b, db, sb)}` +
+          (c.diff === null ? '' : ` · A − B ${signed(c.diff, metric)}`),
+      });
+    });
+  });
+  const title = `A: ${labelA}, layer ${layerA.layer} − B: ${labelB}, layer ${layerB.layer}`;
+  const what = metric === 'accuracy' ? 'difference in recall' : 'difference in information (bits)';
+  let subtitle = `${what}: red = A better, blue = B better · ${V} shared symbols · δ 1–${D}`;
+  if (a.state !== b.state) subtitle += ` · A ${stateName(a.state)}, B ${stateName(b.state)}`;
+  const left = [
+    align.onlyA.length ? `only in A: ${align.onlyA.map(displaySymbol).join(' ')}` : '',
+    align.onlyB.length ? `only in B: ${align.onlyB.map(displaySymbol).join(' ')}` : '',
+  ].filter((s) => s !== '');
+  if (left.length) subtitle += ` · left out: ${left.join('; ')}`;
+  const head = titleBlock(title, subtitle);
+  const body = [...head.body];
+  const grid: GridGeometry = { x: MARGIN + GUTTER, y: BODY_TOP, cellWidth: CELL, cellHeight: CELL };
+  body.push('<g class="panel">');
+  body.push(...drawGrid(grid, D, V, cells));
+  body.push(...rowLabels(grid, deltaLabels(D), grid.x - 5));
+  body.push(
+    textEl(MARGIN + 10, BODY_TOP + (D * CELL) / 2, deltaAxisTitle(D * CELL), {
+      size: FONT.tick,
+      anchor: 'middle',
+      rotate: -90,
+      attrs: 'class="axis-title"',
+    }),
+  );
+  const bottom = BODY_TOP + D * CELL;
+  body.push(...columnLabels(grid, align.symbols.map(displaySymbol), bottom + 12));
+  body.push(
+    textEl(grid.x + (V * CELL) / 2, bottom + 28, 'symbol', {
+      size: FONT.tick,
+      anchor: 'middle',
+      attrs: 'class="axis-title"',
+    }),
+  );
+  body.push('</g>');
+  const bar = drawColorBar({
+    x: grid.x + V * CELL + 18,
+    y: BODY_TOP,
+    width: 11,
+    height: Math.max(D * CELL, 84),
+    colorAt: (f) => divergingColor(2 * f - 1),
+    ticks: [-1, -0.5, 0, 0.5, 1].map((t) => ({ f: (t + 1) / 2, label: signed(t * limit, metric) })),
+    title: 'A better (A − B)',
+    bottomNote: 'B better',
+    noData: cells.some((c) => c.fill === null),
+  });
+  body.push(...bar.body);
+  const width = Math.max(bar.right + MARGIN, head.width);
+  const height = Math.max(bottom + 34, bar.bottom) + MARGIN;
+  return svgDocument(width, height, body, { title: `Signature difference: ${title}`, standalone: options.standalone });
+}
+
+/** "+5.4 pp" (recall, in percentage points) or "+0.25" (bits); "0" for zero. */
+function signed(x: number, metric: Metric): string {
+  const text =
+    metric === 'accuracy' ? `${Number((100 * Math.abs(x)).toFixed(1))} pp` : `${Number(Math.abs(x).toFixed(2))}`;
+  if (Math.abs(x) < 1e-12) return metric === 'accuracy' ? '0 pp' : '0';
+  return `${x > 0 ? '+' : '−'}${text}`;
+}

@@ -1,0 +1,68 @@
+// Layout shared by the figures: margins, the title block, colour-bar ticks, and the short texts that subtitles are
+// made of (positions, chance, the state's name).
+
+import type { LayerSignature } from '../analysis/signature-types.js';
+import { type Metric, rangeOf, scaleTicks } from './signature-data.js';
+import { FONT, groupDigits, MUTED_COLOR, percent, textEl, textWidth } from './svg.js';
+
+export const MARGIN = 12;
+/** Room left of a heatmap for the rotated axis title and the δ labels. */
+export const GUTTER = 44;
+const TITLE_BASELINE = 20;
+const SUBTITLE_BASELINE = 36;
+/** Where the first panel starts under the title and subtitle. */
+export const BODY_TOP = 52;
+
+/** The state the decoders read, as the schema defines it: c, the memory vector (an LSTM's c_t, a GRU's h_t), or h,
+ * the layer output h_t. */
+export function stateName(state: string): string {
+  if (state === 'c') return 'state c (memory vector)';
+  if (state === 'h') return 'state h (layer output)';
+  return `state ${state}`;
+}
+
+/** Title and subtitle lines; returns their elements and the width they need. */
+export function titleBlock(title: string, subtitle: string): { body: string[]; width: number } {
+  return {
+    body: [
+      textEl(MARGIN, TITLE_BASELINE, title, { size: FONT.title, weight: 'bold', attrs: 'class="title"' }),
+      textEl(MARGIN, SUBTITLE_BASELINE, subtitle, {
+        size: FONT.subtitle,
+        fill: MUTED_COLOR,
+        attrs: 'class="subtitle"',
+      }),
+    ],
+    width: MARGIN * 2 + Math.max(textWidth(title, FONT.title) * 1.05, textWidth(subtitle, FONT.subtitle)),
+  };
+}
+
+/** The ticks of a 0..max colour bar. */
+export function colorBarTicks(metric: Metric, max: number): { f: number; label: string }[] {
+  return scaleTicks(max, metric).map((v) => ({
+    f: v / max,
+    label: metric === 'accuracy' ? `${Math.round(v * 100)}%` : v === max ? `≥${v}` : String(v),
+  }));
+}
+
+export function metricTitle(metric: Metric): string {
+  return metric === 'accuracy' ? 'recall' : 'bits';
+}
+
+/** "6,000" or "5,912–6,000" eval positions over the δs of a layer. */
+export function positionsText(layer: LayerSignature): string {
+  const r = rangeOf(layer.deltas.map((d) => d.positions.eval));
+  return r.min === r.max ? groupDigits(r.min) : `${groupDigits(r.min)}–${groupDigits(r.max)}`;
+}
+
+/** "17.2%" or "17.2–18.9%": the chance accuracy over the δs of a layer. */
+export function chanceText(layer: LayerSignature): string {
+  const r = rangeOf(layer.deltas.map((d) => d.chanceAccuracy));
+  const lo = percent(r.min);
+  const hi = percent(r.max);
+  return lo === hi ? lo : `${lo.slice(0, -1)}–${hi}`;
+}
+
+/** The rotated δ axis title, shortened where the axis is too short for it. */
+export function deltaAxisTitle(axisLength: number): string {
+  return textWidth('δ (steps back)', FONT.tick) <= axisLength + 16 ? 'δ (steps back)' : 'δ back';
+}

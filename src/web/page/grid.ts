@@ -1,0 +1,147 @@
+// The numbers behind the viewer's heatmaps, pure (no DOM): one signature layer as a δ × symbol grid of recall or
+// bits, and the recall difference of two layers aligned by symbol name.
+
+import type { DeltaSignature, Signature } from '../../analysis/signature-types.js';
+import { displaySymbol } from './format.js';
+
+export type Metric = 'accuracy' | 'bits';
+
+/** A δ × symbol grid. values[row][col]: row r is δ = deltas[r], column c is symbols[c]; null where undefined. */
+export interface Grid {
+  symbols: string[];
+  deltas: number[];
+  values: (number | null)[][];
+  /** Where the colour scale ends (1 for recall; the largest bits of the signature, all layers, for bits). */
+  scaleMax: number;
+}
+
+/**
+ * The information one cell carries about its symbol: the pointwise mutual information log2(recall / prior) of the
+ * decoder saying s when the symbol was s, floored at 0 (a decoder worse than the prior tells nothing). null when it
+ * is undefined: no eval position of s (recall null), or a symbol never seen in training (prior 0).
+ */
+export function pointwiseBits(recall: number | null, prior: number): number | null {
+  if (recall === null || !(prior > 0)) return null;
+  if (recall <= 0) return 0;
+  return Math.max(0, Math.log2(recall / prior));
+}
+
+/** The value of one cell under `metric`. */
+export function cellValue(d: DeltaSignature, symbolIndex: number, metric: Metric): number | null {
+  const recall = d.recall[symbolIndex] ?? null;
+  return metric === 'accuracy' ? recall : pointwiseBits(recall, d.prior[symbolIndex] ?? 0);
+}
+
+/** The largest pointwise bits over every layer of `sig`, rounded up to a whole bit (at least 1). */
+export function bitsScaleMax(sig: Signature): number {
+  let max = 0;
+  for (const layer of sig.layers) {
+    for (const d of layer.deltas) {
+      d.recall.forEach((_, s) => {
+        max = Math.max(max, cellValue(d, s, 'bits') ?? 0);
+      });
+    }
+  }
+  return Math.max(1, Math.ceil(max));
+}
+
+/** Layer `layerIndex` (an index into sig.layers) of `sig` as a grid of `metric`. */
+export function signatureGrid(sig: Signature, layerIndex: number, metric: Metric): Grid {
+  const layer = sig.layers[layerIndex];
+  if (!layer) throw new Error(`no layer at index ${layerIndex}`);
+  return {
+    symbols: [...sig.alphabet],
+    deltas: layer.deltas.map((d) => d.delta),
+    values: layer.deltas.map((d) => sig.alphabet.map((_, s) => cellValue(d, s, metric))),
+    scaleMax: metric === 'accuracy' ? 1 : bitsScaleMax(sig),
+  };
+}
+
+export interface Share {
+  symbol: string;
+  count: number;
+  /** count / the row's total. */
+  share: number;
+}
+
+/** The `k` most frequent predictions in a confusion row (ties in alphabet order), leaving out zero counts. */
+export function confusionTop(row: readonly number[], alphabet: readonly string[], k: number): Share[] {
+  const total = row.reduce((a, b) => a + b, 0);
+  if (total === 0) return [];
+  return row
+    .map((count, i) => ({ symbol: alphabet[i]!, count, share: count / total, i }))
+    .filter((e) => e.count > 0)
+    .sort((a, b) => b.count - a.count || a.i - b.i)
+    .slice(0, k)
+    .map(({ symbol, count, share }) => ({ symbol, count, share }));
+}
+
+/** One side of a comparison: a signature and an index into its layers. */
+export interface Side {
+  sig: Signature;
+  layerIndex: number;
+}
+
+export interface DiffGrid extends Grid {
+  /** For each column, the symbol's index in A's and in B's alphabet. */
+  columnsA: number[];
+  columnsB: number[];
+  /** Symbols in one alphabet only (left out of the grid). */
+  onlyA: string[];
+  onlyB: string[];
+}
+
+export type DiffResult = { ok: true; grid: DiffGrid } | { ok: false; reason: string };
+
+/**
+ * recall(A) − recall(B) per δ and symbol: columns are the symbols both alphabets have, in A's order; rows are the
+ * δ both layers have. Positive (red) where A recalls better. The colour scale is symmetric: ±(the largest |difference|
+ * rounded up to 10 points, at least 10).
+ */
+export function diffGrid(a: Side, b: Side): DiffResult {
+  const layerA = a.sig.layers[a.layerIndex];
+  const layerB = b.sig.layers[b.layerIndex];
+  if (!layerA || !layerB) return { ok: false, reason: 'one of the two layers does not exist' };
+  const inB = new Map(b.sig.alphabet.map((s, i) => [s, i]));
+  const inA = new Set(a.sig.alphabet);
+  const symbols = a.sig.alphabet.filter((s) => inB.has(s));
+  if (symbols.length === 0) {
+    return {
+      ok: false,
+      reason: `These two signatures cannot be aligned: their alphabets have no symbol in common (A: ${a.sig.alphabet.map(displaySymbol).join('')}; B: ${b.sig.alphabet.map(displaySymbol).join('')}).`,
+    };
+  }
+  const columnsA = symbols.map((s) => a.sig.alphabet.indexOf(s));
+  const columnsB = symbols.map((s) => inB.get(s)!);
+  const rows = Math.min(layerA.deltas.length, layerB.deltas.length);
+  const deltas: number[] = [];
+  const values: (number | null)[][] = [];
+  let largest = 0;
+  for (let r = 0; r < rows; r++) {
+    const da = layerA.deltas[r]!;
+    const db = layerB.deltas[r]!;
+    deltas.push(da.delta);
+    values.push(
+      symbols.map((_, c) => {
+        const ra = da.recall[columnsA[c]!] ?? null;
+        const rb = db.recall[columnsB[c]!] ?? null;
+        if (ra === null || rb === null) return null;
+        largest = Math.max(largest, Math.abs(ra - rb));
+        return ra - rb;
+      }),
+    );
+  }
+  return {
+    ok: true,
+    grid: {
+      symbols,
+      deltas,
+      values,
+      scaleMax: Math.max(0.1, Math.ceil(largest * 10 - 1e-9) / 10),
+      columnsA,
+      columnsB,
+      onlyA: a.sig.alphabet.filter((s) => !inB.has(s)),
+      onlyB: b.sig.alphabet.filter((s) => !inA.has(s)),
+    },
+  };
+}

@@ -1,0 +1,164 @@
+// From a view state to what the figures draw (pure): heatmap cells and colours, the marginal chart's series, the
+// title and the help line. The DOM code only draws these.
+
+import { divergingColor, paletteAccent, sequentialColor } from './color.js';
+import {
+  describeDiffCell,
+  describeForwardCell,
+  describeSignatureCell,
+  sideLabel,
+  type TipContent,
+} from './describe.js';
+import { formatBits, formatPercent, formatPoints } from './format.js';
+import { diffGrid, type Side, signatureGrid } from './grid.js';
+import type { HeatmapSpec } from './heatmap.js';
+import type { MarginalSeries, MarginalSpec } from './marginal.js';
+import type { Loaded, ViewState } from './state.js';
+
+export interface FigureSpec {
+  title: string;
+  help: string;
+  heatmap: HeatmapSpec;
+  marginal: MarginalSpec;
+  /** The tooltip's content for a heatmap cell (row = grid.deltas.length is the forward strip). */
+  describe: (row: number, col: number) => TipContent | null;
+}
+
+export type FigureResult = { ok: true; figure: FigureSpec } | { ok: false; title: string; message: string };
+
+const OTHER_LAYER_COLORS = ['#a1a1aa', '#71717a', '#d4d4d8', '#52525b'];
+const A_COLOR = '#b2182b';
+const B_COLOR = '#2166ac';
+
+export function figureFor(state: ViewState, loaded: readonly Loaded[]): FigureResult {
+  return state.mode === 'diff' ? diffFigure(state, loaded) : signatureFigure(state, loaded);
+}
+
+function stateWord(sigState: string): string {
+  return sigState === 'c' ? 'cell state c' : 'hidden state h';
+}
+
+function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
+  const { sig } = loaded[state.sig]!;
+  const layer = sig.layers[state.layer]!;
+  const grid = signatureGrid(sig, state.layer, state.metric);
+  const palette = state.palette;
+  const bits = state.metric === 'bits';
+  const colorOf = (v: number) => sequentialColor(v / grid.scaleMax, palette);
+  const heatmap: HeatmapSpec = {
+    grid,
+    colorOf,
+    describeValue: (v) => (bits ? formatBits(v) : formatPercent(v)),
+    forward: sig.forward ? [...sig.forward.recall] : null,
+    forwardColorOf: (v) => sequentialColor(v, palette),
+    legend: {
+      title: bits ? 'bits: log2(recall / prior), ≥ 0' : 'recall (eval)',
+      colorAt: (t) => sequentialColor(t, palette),
+      ticks: bits
+        ? [0, 0.5, 1].map((t) => ({ t, text: `${+(t * grid.scaleMax).toFixed(1)}` }))
+        : [0, 0.25, 0.5, 0.75, 1].map((t) => ({ t, text: `${t * 100}%` })),
+    },
+    label: `Memory signature heatmap: δ rows by symbol columns, ${bits ? 'bits' : 'recall'}`,
+    title: bits ? 'Bits about the symbol δ steps back' : 'Recall of the symbol δ steps back',
+  };
+  const series: MarginalSeries[] = sig.layers.map((l, i) => ({
+    label: `layer ${l.layer}${i === state.layer ? ' (shown)' : ''}`,
+    color: i === state.layer ? paletteAccent(palette) : OTHER_LAYER_COLORS[i % OTHER_LAYER_COLORS.length]!,
+    emphasis: i === state.layer,
+    values: l.deltas.map((d) => (bits ? d.informationBits : d.accuracy)),
+    intervals: bits ? undefined : l.deltas.map((d) => d.accuracyInterval),
+  }));
+  const bitsMax = Math.max(1, Math.ceil(Math.max(...layer.deltas.map((d) => d.priorEntropyBits))));
+  const marginal: MarginalSpec = {
+    series,
+    reference: bits
+      ? { label: 'prior entropy (all there is)', values: layer.deltas.map((d) => d.priorEntropyBits) }
+      : { label: 'chance (most frequent symbol)', values: layer.deltas.map((d) => d.chanceAccuracy) },
+    max: bits ? bitsMax : 1,
+    ticks: bits
+      ? [0, bitsMax / 2, bitsMax].map((v) => ({ value: v, text: `${+v.toFixed(1)}` }))
+      : [0, 0.5, 1].map((v) => ({ value: v, text: `${v * 100}%` })),
+    label: bits ? 'Information recovered per δ, per layer' : 'Accuracy per δ, per layer, with chance',
+    title: bits ? 'Information per δ (bits)' : 'Accuracy per δ, all symbols',
+  };
+  return {
+    ok: true,
+    figure: {
+      title: `${sig.model.label} · layer ${layer.layer} of ${sig.layers.length} · ${stateWord(sig.state)}`,
+      help: bits
+        ? `Bits per cell: the pointwise information log2(recall / prior) of decoding the symbol at t − δ, floored at 0 (0 = no better than guessing from the training prior); white 0 → dark ${grid.scaleMax} bits, the largest in this signature. The chart: information per δ (prior entropy − decoder cross-entropy).`
+        : 'Each cell: how often the decoder reading the state at t names the symbol seen δ steps back (eval recall; white 0% → dark 100%). “next”: the model’s own next-symbol accuracy per symbol. The chart: accuracy per δ over all symbols, with 95% intervals and chance.',
+      heatmap,
+      marginal,
+      describe: (row, col) =>
+        row >= grid.deltas.length ? describeForwardCell(sig, col) : describeSignatureCell(sig, state.layer, row, col),
+    },
+  };
+}
+
+function diffFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
+  const a: Side = { sig: loaded[state.a.sig]!.sig, layerIndex: state.a.layer };
+  const b: Side = { sig: loaded[state.b.sig]!.sig, layerIndex: state.b.layer };
+  const title = `A − B: ${sideLabel(a)} vs ${sideLabel(b)}`;
+  const result = diffGrid(a, b);
+  if (!result.ok) return { ok: false, title, message: result.reason };
+  const { grid } = result;
+  const s = grid.scaleMax;
+  const left = [...grid.onlyA.map((x) => `A: ${x}`), ...grid.onlyB.map((x) => `B: ${x}`)];
+  const rows = grid.deltas.length;
+  const layerA = a.sig.layers[a.layerIndex]!;
+  const layerB = b.sig.layers[b.layerIndex]!;
+  const heatmap: HeatmapSpec = {
+    grid,
+    colorOf: (v) => divergingColor(v / s),
+    describeValue: formatPoints,
+    forward: null,
+    forwardColorOf: () => '#ffffff',
+    legend: {
+      title: 'recall A − B (red: A better)',
+      colorAt: (t) => divergingColor(t * 2 - 1),
+      ticks: [
+        { t: 0, text: `B +${Math.round(s * 100)} pp` },
+        { t: 0.5, text: '0' },
+        { t: 1, text: `A +${Math.round(s * 100)} pp` },
+      ],
+    },
+    label: 'Recall difference heatmap, A minus B: δ rows by symbol columns',
+    title: 'Recall A − B, symbol δ steps back',
+  };
+  const marginal: MarginalSpec = {
+    series: [
+      {
+        label: 'A',
+        color: A_COLOR,
+        emphasis: true,
+        values: layerA.deltas.slice(0, rows).map((d) => d.accuracy),
+        intervals: layerA.deltas.slice(0, rows).map((d) => d.accuracyInterval),
+      },
+      {
+        label: 'B',
+        color: B_COLOR,
+        emphasis: true,
+        values: layerB.deltas.slice(0, rows).map((d) => d.accuracy),
+        intervals: layerB.deltas.slice(0, rows).map((d) => d.accuracyInterval),
+      },
+    ],
+    reference: { label: 'chance (A)', values: layerA.deltas.slice(0, rows).map((d) => d.chanceAccuracy) },
+    max: 1,
+    ticks: [0, 0.5, 1].map((v) => ({ value: v, text: `${v * 100}%` })),
+    label: 'Accuracy per δ of A and of B',
+    title: 'Accuracy per δ: A and B',
+  };
+  return {
+    ok: true,
+    figure: {
+      title,
+      help:
+        `Each cell: recall of A minus recall of B at the same δ, in percentage points, symbols aligned by name; red: A recalls better, blue: B does (scale ±${Math.round(s * 100)} pp).` +
+        (left.length > 0 ? ` Left out (in one alphabet only): ${left.join(', ')}.` : ''),
+      heatmap,
+      marginal,
+      describe: (row, col) => (row < rows ? describeDiffCell(a, b, grid, row, col) : null),
+    },
+  };
+}

@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { SignatureProgress } from '../../src/analysis/signature.js';
+import { defaultNormalization } from '../../src/data/index.js';
+import { type ParamTensor, saveModelDir } from '../../src/io/model-dir.js';
+import { readSignature } from '../../src/io/signature-file.js';
+import { charLmParamShapes } from '../../src/models/char-lm-params.js';
+import type { CharLmConfig } from '../../src/models/config.js';
+import { assertOneLineError, BIN, runCli, TINY, tempDir, writeTinyCorpus } from './helpers.js';
+
+// Small enough to run in well under a second on the tiny corpus, big enough for δ = 1 to beat chance clearly.
+const SIG = [
+  '--max-delta',
+  '3',
+  '--train-positions',
+  '3000',
+  '--dev-positions',
+  '300',
+  '--eval-positions',
+  '300',
+  '--keep-probs',
+  '0.9,1',
+  '--max-epochs',
+  '5',
+  '--decoder-batch',
+  '64',
+  '--decoder-lr',
+  '0.01',
+];
+
+async function trainTiny(dir: string, name: string, ...extra: string[]): Promise<{ corpus: string; model: string }> {
+  const corpus = writeTinyCorpus(dir);
+  const model = join(dir, name);
+  const r = await runCli(['train', '--corpus', corpus, ...TINY, '--out', model, ...extra]);
+  assert.equal(r.code, 0, r.stderr);
+  return { corpus, model };
+}
+
+function signature(model: string, corpus: string, out: string, ...extra: string[]): string[] {
+  return ['signature', '--model', model, '--corpus', corpus, '--out', out, ...SIG, ...extra];
+}
+
+const bytes = (path: string) => readFileSync(path);
+
+test('signature writes a valid file, prints the table, and δ = 1 beats chance', async (t) => {
+  const dir = tempDir(t);
+  const { corpus, model } = await trainTiny(dir, 'lstm2', '--layers', '2');
+  const out = join(dir, 'sig.json');
+  const r = await runCli(signature(model, corpus, out));
+  assert.equal(r.code, 0, r.stderr);
+
+  const sig = await readSignature(out);
+  assert.equal(sig.state, 'c', 'an LSTM is read at its memory cell by default');
+  assert.equal(sig.maxDelta, 3);
+  assert.deepEqual(
+    sig.layers.map((l) => l.layer),
+    [1, 2],
+  );
+  assert.equal(sig.corpus.sha256, JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')).corpus.sha256);
+  const d1 = sig.layers[0]!.deltas[0]!;
+  assert.ok(d1.accuracy > d1.chanceAccuracy + 0.1, `δ = 1: accuracy ${d1.accuracy}, chance ${d1.chanceAccuracy}`);
+  assert.equal(existsSync(`${out}.partial.json`), false, 'the partial file goes once the signature is written');
+
+  assert.match(r.stdout, /^ +δ +layer 1 +layer 2 +chance$/m);
+  const rows = r.stdout.split('\n').filter((l) => /^ +\d+ +[\d.]+ +[\d.]+ +[\d.]+$/.test(l));
+  assert.equal(rows.length, 3, r.stdout);
+  assert.equal(rows[0]!.trim().split(/ +/)[1], (100 * d1.accuracy).toFixed(1));
+  assert.equal(rows[0]!.trim().split(/ +/)[3], (100 * d1.chanceAccuracy).toFixed(1));
+  const s = sig.settings;
+  assert.match(
+    r.stdout,
+    new RegExp(`^positions used: ${s.trainPositions} train, ${s.devPositions} dev, ${s.evalPositions} eval`, 'm'),
+  );
+  assert.ok(r.stdout.includes(`signature written to ${out}`));
+
+  // Progress on stderr (not a terminal): states per partition, a line per keep probability and per layer.
+  assert.match(r.stderr, /^signature of .* state c, Δ = 3;/m);
+  assert.match(r.stderr, /^states: train (\d+)\/\1 chunks$/m);
+  assert.match(r.stderr, /^states: eval (\d+)\/\1 chunks$/m);
+  assert.match(r.stderr, /^layer 1\/2: keep 0\.9 done after \d+ epochs?, loss \d+\.\d+$/m);
+  assert.match(r.stderr, /^layer 2\/2: keep 1 done after \d+ epochs?, loss \d+\.\d+$/m);
+  assert.match(r.stderr, /^layer 2\/2 done in \d+s: δ=1 [\d.]+%, δ=3 [\d.]+% \(chance [\d.]+%\)$/m);
+
+  // --json: one object with, per layer and δ, the accuracy, its chance and the information in bits.
+  const j = await runCli(signature(model, corpus, join(dir, 'sig2.json'), '--json', '--layers', '2'));
+  assert.equal(j.code, 0, j.stderr);
+  const summary = JSON.parse(j.stdout);
+  assert.equal(summary.layers.length, 1);
+  assert.equal(summary.layers[0].layer, 2);
+  assert.deepEqual(Object.keys(summary.layers[0].deltas[0]), ['delta', 'accuracy', 'chance', 'informationBits']);
+  assert.equal(summary.layers[0].deltas[0].accuracy, sig.layers[1]!.deltas[0]!.accuracy, 'the same layer 2');
+  assert.match(j.stderr, /^layer 2 \(1\/1\) done in/m);
+});
+
+test('signature: mistakes are one line, and nothing is written', async (t) => {
+  const dir = tempDir(t);
+  const { corpus, model } = await trainTiny(dir, 'gru', '--cell', 'gru');
+  const out = join(dir, 'sig.json');
+  assertOneLineError(
+    await runCli(signature(model, corpus, out, '--layers', '2')),
+    /--layers 2: the model has 1 layer/,
+    1,
+  );
+  assertOneLineError(await runCli(signature(model, corpus, out, '--state', 'c')), /--state c needs an LSTM.*GRU/, 1);
+  assertOneLineError(
+    await runCli(signature(model, corpus, out, '--max-delta', '400')),
+    /--max-delta 400 is longer than every segment/,
+    1,
+  );
+  assertOneLineError(await runCli(signature(model, corpus, out, '--layers', '0')), /--layers must be/, 2);
+  assertOneLineError(await runCli(signature(model, corpus, out, '--layers', '1,1')), /--layers lists 1 twice/, 2);
+  assertOneLineError(await runCli(signature(model, corpus, out, '--keep-probs', '0.5,0')), /--keep-probs must be/, 2);
+  assertOneLineError(await runCli(signature(model, corpus, out, '--state', 'x')), /--state must be c or h/, 2);
+  assertOneLineError(await runCli(['signature', '--model', model, '--corpus', corpus]), /missing --out/, 2);
+  assert.equal(existsSync(out), false);
+  assert.equal(existsSync(`${out}.partial.json`), false);
+
+  // A GRU is read at h by default.
+  const r = await runCli(signature(model, corpus, out, '--max-delta', '1', '--keep-probs', '1', '--max-epochs', '1'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await readSignature(out)).state, 'h');
+});
+
+/** A model directory (untrained weights) whose alphabet is a–p, period and space. */
+async function smallAlphabetModel(dir: string): Promise<string> {
+  const normalization = { ...defaultNormalization(), alphabet: [...'abcdefghijklmnop', '.', ' '], digitSymbol: null };
+  const shape = { cell: 'gru' as const, layers: 1, units: 8, embed: 4, vocab: normalization.alphabet.length };
+  const params = new Map<string, ParamTensor>();
+  let k = 12345;
+  for (const [name, dims] of charLmParamShapes(shape)) {
+    const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) {
+      k = (k * 1103515245 + 12345) % 2147483648;
+      data[i] = (k / 2147483648 - 0.5) * 0.5;
+    }
+    params.set(name, { shape: dims, data });
+  }
+  const config: CharLmConfig = {
+    format: 'memsig-model',
+    version: 1,
+    kind: 'char-lm',
+    cell: 'gru',
+    layers: 1,
+    units: 8,
+    embed: 4,
+    normalization,
+    corpus: null,
+    training: null,
+    metrics: { devPerplexity: null, evalPerplexity: null },
+  };
+  const path = join(dir, 'small-alphabet');
+  await saveModelDir(path, config, params);
+  return path;
+}
+
+test('signature refuses a corpus written in another alphabet than the model', async (t) => {
+  const dir = tempDir(t);
+  const corpus = writeTinyCorpus(dir);
+  const model = await smallAlphabetModel(dir);
+  const out = join(dir, 'sig.json');
+  assertOneLineError(
+    await runCli(signature(model, corpus, out)),
+    /tiny\.txt is written in another alphabet than the model's: [\d.]+% of its letters and digits \("t", .*\) are not among the model's 18 symbols/,
+    1,
+  );
+  assert.equal(existsSync(out), false);
+
+  // The same model on a text in its alphabet is fine.
+  const fits = join(dir, 'fits.txt');
+  const line = 'a bad egg fell off a high ledge. ';
+  writeFileSync(fits, Array.from({ length: 80 }, (_, i) => line.repeat(1 + (i % 3))).join('\n'));
+  const r = await runCli(signature(model, fits, out, '--max-delta', '1', '--keep-probs', '1', '--max-epochs', '1'));
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test('signature never overwrites --out without --force', async (t) => {
+  const dir = tempDir(t);
+  const { corpus, model } = await trainTiny(dir, 'gru', '--cell', 'gru');
+  const out = join(dir, 'sig.json');
+  writeFileSync(out, '{"mine": true}\n');
+  const quick = ['--max-delta', '1', '--keep-probs', '1', '--max-epochs', '1'];
+  assertOneLineError(
+    await runCli(signature(model, corpus, out, ...quick)),
+    /sig\.json already exists; pass --force/,
+    1,
+  );
+  assert.equal(readFileSync(out, 'utf8'), '{"mine": true}\n');
+  assertOneLineError(await runCli(signature(model, corpus, dir, ...quick, '--force')), /is a directory/, 1);
+
+  const r = await runCli(signature(model, corpus, out, ...quick, '--force'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await readSignature(out)).maxDelta, 1);
+});
+
+test('a run stopped after layer 1 resumes to the very bytes of an unbroken run', async (t) => {
+  const dir = tempDir(t);
+  const { corpus, model } = await trainTiny(dir, 'lstm2', '--layers', '2');
+  const whole = join(dir, 'whole.json');
+  assert.equal((await runCli(signature(model, corpus, whole))).code, 0);
+
+  const out = join(dir, 'sig.json');
+  const partial = `${out}.partial.json`;
+  const controller = new AbortController();
+  const stopAfterLayer1 = (p: SignatureProgress) => {
+    if (p.phase === 'layer-done' && p.layer.layer === 1) controller.abort();
+  };
+  const stopped = await runCli(signature(model, corpus, out), {
+    hooks: { signal: controller.signal, onSignatureProgress: stopAfterLayer1 },
+  });
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.match(stopped.stderr, /^1 of 2 layers finished, kept in .*sig\.json\.partial\.json$/m);
+  assert.match(stopped.stderr, /^stopped; resume with: memsig signature --model .* --resume$/m);
+  assert.equal(existsSync(out), false, 'no --out file from a stopped run');
+  const kept = JSON.parse(readFileSync(partial, 'utf8'));
+  assert.equal(kept.format, 'memsig-signature-partial');
+  assert.equal(kept.version, 1);
+  assert.match(kept.inputs, /^[0-9a-f]{64}$/);
+  assert.deepEqual(
+    kept.layers.map((l: { layer: number }) => l.layer),
+    [1],
+  );
+
+  // Other settings, or nothing to resume: one line each.
+  assertOneLineError(
+    await runCli(signature(model, corpus, out, '--seed', '2', '--resume')),
+    /partial\.json was made with another model, corpus or settings/,
+    1,
+  );
+  assertOneLineError(
+    await runCli(signature(model, corpus, join(dir, 'other.json'), '--resume')),
+    /other\.json\.partial\.json: nothing to resume/,
+    1,
+  );
+
+  const trained: number[] = [];
+  const resumed = await runCli(signature(model, corpus, out, '--resume'), {
+    hooks: {
+      onSignatureProgress: (p) => p.phase === 'decoders' && !trained.includes(p.layer) && trained.push(p.layer),
+    },
+  });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /^resuming from .*partial\.json: layer 1 done$/m);
+  assert.deepEqual(trained, [2], 'only layer 2 is trained again');
+  assert.deepEqual(bytes(out), bytes(whole));
+  assert.equal(existsSync(partial), false);
+});
+
+test('Ctrl-C stops a signature run with exit 130 and no --out file', async (t) => {
+  const dir = tempDir(t);
+  const { corpus, model } = await trainTiny(dir, 'lstm2', '--layers', '2');
+  const out = join(dir, 'sig.json');
+  const args = signature(model, corpus, out, '--max-epochs', '200', '--patience', '200', '--keep-probs', '1');
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    // The states are read: the decoders of layer 1 are training.
+    if (!stderr.includes('states: eval') && (stderr + chunk).includes('states: eval')) child.kill('SIGINT');
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /^stopped; resume with: memsig signature .* --resume$/m);
+  assert.equal(existsSync(out), false);
+});
