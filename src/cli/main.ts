@@ -2,11 +2,13 @@
 // (bin.ts does), so tests and other programs can call it in-process with their own output streams.
 
 import { Command, CommanderError } from 'commander';
+import { drawFigures } from '../experiments/draw.js';
 import type { CommandContext } from './commands/common.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiff } from './commands/diff.js';
 import { registerEval } from './commands/eval.js';
+import { registerExperiment } from './commands/experiment.js';
 import { registerRender } from './commands/render.js';
 import { registerReport } from './commands/report.js';
 import { registerSignature } from './commands/signature.js';
@@ -57,6 +59,7 @@ function buildProgram(ctx: CommandContext): Command {
   registerDiff(program, ctx);
   registerCompare(program, ctx);
   registerReport(program, ctx);
+  registerExperiment(program, ctx, drawFigures);
   program.addHelpText(
     'after',
     [

@@ -62,6 +62,7 @@ export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
       corpus: corpus.record,
       evalPerplexity: trained.config.metrics.evalPerplexity,
       marginalAccuracy: marginal(layer),
+      marginalInterval: layer.deltas.map((d) => d.accuracyInterval),
       chance: layer.deltas.map((d) => d.chanceAccuracy),
       informationBits: layer.deltas.map((d) => d.informationBits),
       memoryVersusPrediction: relation,

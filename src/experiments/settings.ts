@@ -43,7 +43,7 @@ export function experimentSettings(quick: boolean): ExperimentSettings {
         trainPositions: 1500,
         devPositions: 300,
         evalPositions: 800,
-        decoder: { ...sig.decoder, keepProbs: [1], maxEpochs: 2, hidden: [16] },
+        decoder: { ...sig.decoder, keepProbs: [1], maxEpochs: 3, hidden: [16], lr: 1e-2 },
         ...o,
       }),
       sizes: [8, 16],

@@ -1,0 +1,51 @@
+// The figures of an experiment, drawn from its signatures with the same code as `memsig render/compare/diff`.
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Signature } from '../analysis/signature-types.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { validateSignature } from '../io/signature-file.js';
+import { renderCompareSvg, renderDiffSvg, renderSignatureSvg } from '../render/index.js';
+import type { ExperimentContext } from './context.js';
+import type { FigureResult } from './figures.js';
+
+async function load(ctx: ExperimentContext, path: string): Promise<Signature> {
+  const full = join(ctx.dir, path);
+  return validateSignature(JSON.parse(await readFile(full, 'utf8')), full);
+}
+
+/** Writes the experiment's SVG figures into its folder; returns their file names. */
+export async function drawFigures(ctx: ExperimentContext, result: FigureResult): Promise<string[]> {
+  const written: string[] = [];
+  const write = async (name: string, svg: string) => {
+    await writeFileAtomic(join(ctx.dir, name), svg);
+    written.push(name);
+  };
+  const entries = await Promise.all(
+    result.panels.map(async (p) => ({ sig: await load(ctx, p.signature), label: p.label, layer: p.layer })),
+  );
+  const first = entries[0]!;
+  if (result.figure === 'fig1') {
+    await write(
+      'fig1-signature.svg',
+      renderSignatureSvg(first.sig, { layer: 1, kind: 'signature', label: first.label }),
+    );
+    await write('fig1-marginal.svg', renderSignatureSvg(first.sig, { layer: 1, kind: 'marginal' }));
+    return written;
+  }
+  if (entries.length > 1) {
+    await write(
+      `${result.figure}-signatures.svg`,
+      renderCompareSvg(entries, { kind: 'signature', title: result.title }),
+    );
+    await write(`${result.figure}-marginal.svg`, renderCompareSvg(entries, { kind: 'marginal', title: result.title }));
+  }
+  if (result.figure === 'fig5' && entries.length >= 2) {
+    const [a, b] = entries;
+    await write(
+      'fig5-diff.svg',
+      renderDiffSvg(a!.sig, b!.sig, { layerA: a!.layer, layerB: b!.layer, labelA: a!.label, labelB: b!.label }),
+    );
+  }
+  return written;
+}
