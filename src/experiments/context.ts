@@ -14,14 +14,17 @@ import type { Gemm } from '../core/gemm.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
 import { loadModelDir, saveModelDir } from '../io/model-dir.js';
+import { readSafetensors, toFloat32, writeSafetensors } from '../io/safetensors.js';
 import { readSignature, writeSignature } from '../io/signature-file.js';
 import { readTrainCheckpoint, writeTrainCheckpoint } from '../io/train-checkpoint.js';
 import { CharLm, type Tensor } from '../models/char-lm.js';
 import type { CharLmConfig } from '../models/config.js';
+import { FactorizedLm, factorizedLmParamShapes } from '../models/factorized-lm.js';
 import { evaluateCharLm } from '../train/evaluate.js';
 import { buildModelConfig } from '../train/model-config.js';
 import { ParallelStepRunner } from '../train/parallel-step-runner.js';
 import { type TrainConfig, trainCharLm } from '../train/train-char-lm.js';
+import { trainFactorizedLm } from '../train/train-factorized.js';
 
 export interface ExperimentContext {
   /** This experiment's folder: models/, signatures/, figures, results.json. */
@@ -120,6 +123,47 @@ export async function ensureModel(
   await rm(checkpoint, { force: true });
   ctx.log(`${name}: eval perplexity ${evaluation.perplexity.toFixed(3)} after ${snap.step} steps`);
   return { model: result.model, config: modelConfig, weightsSha256, fresh: true };
+}
+
+/** The factorized-kernel LM ctx.dir/models/NAME/model.safetensors: loaded if there, otherwise trained and saved. */
+export async function ensureFactorizedModel(
+  ctx: ExperimentContext,
+  name: string,
+  corpus: PreparedCorpus,
+  config: TrainConfig,
+  gemm: Gemm,
+): Promise<FactorizedLm> {
+  const dir = join(ctx.dir, 'models', name);
+  const path = join(dir, 'model.safetensors');
+  const shape = { layers: config.layers, units: config.units, embed: config.embed, vocab: corpus.alphabet.size };
+  if (existsSync(path)) {
+    const { tensors } = await readSafetensors(path);
+    const params = new Map<string, Tensor>();
+    for (const [n, dims] of factorizedLmParamShapes(shape))
+      params.set(n, { shape: dims, data: toFloat32(tensors.get(n)!) });
+    ctx.log(`${name}: found`);
+    return new FactorizedLm(shape, { kind: 'running' }, params);
+  }
+  ctx.log(`${name}: training a factorized-kernel LSTM, ${config.units} units, ${config.maxSteps} steps (one thread)`);
+  let lastLog = 0;
+  const model = await trainFactorizedLm(corpus, config, {
+    gemm,
+    signal: ctx.signal,
+    yieldEachStep: yieldToHost,
+    onProgress: (step, total, loss) => {
+      const now = performance.now();
+      if (now - lastLog > 30_000) {
+        lastLog = now;
+        ctx.log(`${name}: step ${step}/${total}, loss ${loss.toFixed(3)}`);
+      }
+    },
+  });
+  await ensureDir(dir);
+  const tensors = new Map(
+    [...model.params].map(([n, t]) => [n, { dtype: 'F32' as const, shape: t.shape, data: t.data }]),
+  );
+  await writeSafetensors(path, tensors, { format: 'pt' });
+  return model;
 }
 
 /** The signature ctx.dir/signatures/NAME.json: read if finished, otherwise computed and written. */

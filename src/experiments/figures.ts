@@ -3,13 +3,16 @@
 // signatures; the reproduction report is written from the returned numbers.
 
 import { charLmAnalysable } from '../analysis/analysable-model.js';
+import { factorizedAnalysable } from '../analysis/factorized-analysable.js';
 import { ngramAnalysable } from '../analysis/ngram-analysable.js';
 import type { LayerSignature, Signature } from '../analysis/signature-types.js';
 import { memoryVersusPrediction, signatureSimilarity } from '../analysis/similarity.js';
+import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { CellKind } from '../models/config.js';
+import { bigramBasis } from '../models/factorized-lm.js';
 import { trainNgram } from '../models/ngram.js';
 import { evaluateCharLm } from '../train/evaluate.js';
-import { contextGemm, type ExperimentContext, ensureModel, ensureSignature } from './context.js';
+import { contextGemm, type ExperimentContext, ensureFactorizedModel, ensureModel, ensureSignature } from './context.js';
 import { loadCorpus, subsampleTrain } from './corpora.js';
 import { experimentSettings } from './settings.js';
 
@@ -264,6 +267,73 @@ export async function figure5(ctx: ExperimentContext): Promise<FigureResult> {
       ngramMarginal: marginal(n),
       similarity: signatureSimilarity(gruSig, g, ngramSig, n),
       largestDifferences: differences,
+    },
+  };
+}
+
+/** The paper's Figure 6 bigrams, and 'he', which its text discusses. */
+const FIG6_BIGRAMS = ['xt', 'ha', 'in', 'ld', 'po', 'he'];
+
+/** Figure 6: signatures of a factorized-kernel LSTM restricted to its base W0 or to W0 plus one bigram basis. */
+export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
+  const s = experimentSettings(ctx.quick);
+  const corpus = await loadCorpus(s.factorizedCorpus, ctx.shakespeare);
+  const gemm = contextGemm(ctx);
+  const config = s.train({ cell: 'lstm', units: s.factorizedUnits, maxSteps: s.factorizedSteps });
+  const model = await ensureFactorizedModel(ctx, 'factorized', corpus, config, gemm);
+  const symbols = corpus.alphabet.symbols;
+  const options = s.signature({ state: 'c', ...s.factorizedSignature });
+  const restrictions: { name: string; label: string; restrict: KernelRestriction }[] = [
+    { name: 'full', label: 'full kernel', restrict: { kind: 'full' } },
+    { name: 'base', label: 'base W0', restrict: { kind: 'base' } },
+    ...FIG6_BIGRAMS.map((bigram) => ({
+      name: `basis-${bigram}`,
+      label: `W0 + '${bigram}' basis`,
+      restrict: {
+        kind: 'basis',
+        index: bigramBasis(corpus.alphabet.idOf(bigram[0]!), corpus.alphabet.idOf(bigram[1]!), symbols.length),
+      } as KernelRestriction,
+    })),
+  ];
+  const sigs: { name: string; label: string; sig: Signature; perplexity: number }[] = [];
+  for (const r of restrictions) {
+    const sig = await ensureSignature(
+      ctx,
+      r.name,
+      factorizedAnalysable(model, gemm, r.restrict, null, symbols),
+      corpus,
+      options,
+    );
+    sigs.push({ name: r.name, label: r.label, sig, perplexity: sig.forward?.perplexity ?? Number.NaN });
+  }
+  const base = sigs.find((x) => x.name === 'base')!;
+  const bases = sigs.filter((x) => x.name.startsWith('basis-'));
+  return {
+    figure: 'fig6',
+    title: 'Memory signatures of a factorized-kernel LSTM: the base kernel and single bigram bases',
+    panels: sigs
+      .filter((x) => x.name !== 'full')
+      .map((x) => ({ label: x.label, signature: `signatures/${x.name}.json`, layer: 1 })),
+    numbers: {
+      corpus: corpus.record,
+      units: config.units,
+      steps: config.maxSteps,
+      restrictions: sigs.map((x) => ({
+        name: x.name,
+        label: x.label,
+        evalPerplexity: x.perplexity,
+        marginalAccuracy: marginal(layerOf(x.sig)),
+        meanAccuracy: mean(marginal(layerOf(x.sig))),
+      })),
+      basisVsBase: bases.map((x) => ({
+        name: x.name,
+        ...signatureSimilarity(base.sig, layerOf(base.sig), x.sig, layerOf(x.sig)),
+      })),
+      basisVsBasis: bases.flatMap((a, i) =>
+        bases
+          .slice(i + 1)
+          .map((b) => ({ a: a.name, b: b.name, ...signatureSimilarity(a.sig, layerOf(a.sig), b.sig, layerOf(b.sig)) })),
+      ),
     },
   };
 }

@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
 import type { ExperimentContext } from './context.js';
 import { writeResults } from './context.js';
-import { type FigureResult, figure1, figure2, figure3, figure4, figure5 } from './figures.js';
+import { type FigureResult, figure1, figure2, figure3, figure4, figure5, figure6 } from './figures.js';
 
 export const EXPERIMENTS: Record<string, (ctx: ExperimentContext) => Promise<FigureResult>> = {
   fig1: figure1,
@@ -15,6 +15,7 @@ export const EXPERIMENTS: Record<string, (ctx: ExperimentContext) => Promise<Fig
   fig3: figure3,
   fig4: figure4,
   fig5: figure5,
+  fig6: figure6,
 };
 
 export interface ExperimentRecord extends FigureResult {

@@ -18,6 +18,11 @@ export interface ExperimentSettings {
   /** Share of the target's train partition used to fine-tune (Figure 4). */
   adaptFraction: number;
   adaptEpochs: number;
+  /** The factorized-kernel experiment (Figure 6): corpus, size, steps and lighter signatures (8 of them). */
+  factorizedCorpus: CorpusSpec;
+  factorizedUnits: number;
+  factorizedSteps: number;
+  factorizedSignature: Partial<SignatureOptions>;
 }
 
 export function experimentSettings(quick: boolean): ExperimentSettings {
@@ -52,6 +57,10 @@ export function experimentSettings(quick: boolean): ExperimentSettings {
       units: 16,
       adaptFraction: 0.05,
       adaptEpochs: 1,
+      factorizedCorpus: { name: 'sotu', maxChars: 100_000 },
+      factorizedUnits: 12,
+      factorizedSteps: 30,
+      factorizedSignature: {},
     };
   }
   return {
@@ -65,5 +74,14 @@ export function experimentSettings(quick: boolean): ExperimentSettings {
     units: 320,
     adaptFraction: 0.05,
     adaptEpochs: 2,
+    factorizedCorpus: { name: 'shakespeare', maxChars: 2_000_000 },
+    factorizedUnits: 160,
+    factorizedSteps: 3000,
+    factorizedSignature: {
+      trainPositions: 30_000,
+      devPositions: 5_000,
+      evalPositions: 20_000,
+      decoder: { ...sig.decoder, keepProbs: [0.8, 1] },
+    },
   };
 }
