@@ -2,8 +2,11 @@
 // made of (positions, chance, the state's name).
 
 import type { LayerSignature } from '../analysis/signature-types.js';
-import { type Metric, rangeOf, scaleTicks } from './signature-data.js';
+import type { Metric } from './metric.js';
+import { rangeOf } from './signature-data.js';
 import { FONT, groupDigits, MUTED_COLOR, percent, textEl, textWidth } from './svg.js';
+
+export { colorBarTicks } from './metric.js';
 
 export const MARGIN = 12;
 /** Room left of a heatmap for the rotated axis title and the δ labels. */
@@ -34,14 +37,6 @@ export function titleBlock(title: string, subtitle: string): { body: string[]; w
     ],
     width: MARGIN * 2 + Math.max(textWidth(title, FONT.title) * 1.05, textWidth(subtitle, FONT.subtitle)),
   };
-}
-
-/** The ticks of a 0..max colour bar. */
-export function colorBarTicks(metric: Metric, max: number): { f: number; label: string }[] {
-  return scaleTicks(max, metric).map((v) => ({
-    f: v / max,
-    label: metric === 'accuracy' ? `${Math.round(v * 100)}%` : v === max ? `≥${v}` : String(v),
-  }));
 }
 
 export function metricTitle(metric: Metric): string {

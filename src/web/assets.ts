@@ -1,5 +1,8 @@
-// The viewer page's static assets: the compiled page modules (dist/src/web/page/*.js, served as /app/NAME.js) and
-// the stylesheet. Read once at startup into memory; the server answers only for exactly these names.
+// The viewer page's static assets, read once at startup into memory; the server answers only for exactly these
+// names. Under /app/ the URLs mirror dist/src/, so the compiled modules' relative imports work unchanged:
+//   /app/web/page/NAME.js  every page module (dist/src/web/page/*.js);
+//   /app/render/NAME.js    the figures' modules the page imports, only those in SHARED_RENDER_MODULES;
+//   /app/style.css         the stylesheet.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +14,25 @@ export interface Asset {
 }
 
 const PAGE_DIR = new URL('./page/', import.meta.url);
+const RENDER_DIR = new URL('../render/', import.meta.url);
 const JS = 'text/javascript; charset=utf-8';
 
-/** URL path → asset, for every page module and the stylesheet. */
+/** The page's entry module. */
+export const PAGE_SCRIPT = '/app/web/page/main.js';
+
+/**
+ * The modules of src/render/ the page imports, so that the viewer draws the figures' numbers and colours. Each must
+ * stay pure and import nothing at run time but others of this list (types only otherwise): a browser loads it as it
+ * is. test/web/server.test.ts follows the page's import graph to check it.
+ */
+export const SHARED_RENDER_MODULES = ['colors.js', 'metric.js'] as const;
+
+// Source maps point at files the server does not serve; leaving the comment in makes browsers ask for them.
+function readModule(url: URL): string {
+  return readFileSync(url, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+}
+
+/** URL path → asset, for every page module, the shared render modules and the stylesheet. */
 export function loadPageAssets(): Map<string, Asset> {
   const dir = fileURLToPath(PAGE_DIR);
   const assets = new Map<string, Asset>();
@@ -27,9 +46,10 @@ export function loadPageAssets(): Map<string, Asset> {
   if (!names.includes('main.js'))
     throw new Error(`memsig view: the page script is missing from ${dir} (run npm run build)`);
   for (const name of names) {
-    // Source maps point at files the server does not serve; leaving the comment in makes browsers ask for them.
-    const body = readFileSync(new URL(name, PAGE_DIR), 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
-    assets.set(`/app/${name}`, { type: JS, body });
+    assets.set(`/app/web/page/${name}`, { type: JS, body: readModule(new URL(name, PAGE_DIR)) });
+  }
+  for (const name of SHARED_RENDER_MODULES) {
+    assets.set(`/app/render/${name}`, { type: JS, body: readModule(new URL(name, RENDER_DIR)) });
   }
   assets.set('/app/style.css', { type: 'text/css; charset=utf-8', body: PAGE_CSS });
   return assets;

@@ -1,6 +1,8 @@
 // The viewer's HTML page: the controls, empty figures the script draws into, the tooltip, and the list of
 // signatures (#manifest) the script loads from /signatures/N.json.
 
+import { PAGE_SCRIPT } from './assets.js';
+
 export interface ManifestEntry {
   /** The file's base name, shown in the picker. */
   file: string;
@@ -35,7 +37,7 @@ export function renderPageHtml(manifest: readonly ManifestEntry[], title = 'mems
 <title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app/style.css">
-<script type="module" src="/app/main.js"></script>
+<script type="module" src="${PAGE_SCRIPT}"></script>
 </head>
 <body>
 <header>

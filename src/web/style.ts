@@ -1,10 +1,15 @@
 // The viewer page's stylesheet, served as /app/style.css (a TypeScript string so that it ships in dist/ with the
-// code; no external fonts: system ones only).
+// code; no external fonts: system ones only). The accents are the palettes' own colours (page/color.ts).
+
+import { paletteAccent } from './page/color.js';
+
+const PURPLE = paletteAccent('purple');
+const GREEN = paletteAccent('green');
 
 export const PAGE_CSS = `
 :root {
   --ink: #18181b; --muted: #52525b; --faint: #a1a1aa; --line: #e4e4e7; --bg: #fafafa; --panel: #ffffff;
-  --accent: #54278f; --focus: #f59e0b;
+  --accent: ${PURPLE}; --focus: #f59e0b;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif;
   font-size: 14px; color: var(--ink); background: var(--bg);
 }
@@ -31,9 +36,9 @@ select:disabled { color: var(--faint); }
 .seg label:has(input:focus-visible) { outline: 2px solid var(--focus); outline-offset: -2px; }
 select:focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
-.swatch.purple { background: #54278f; } .swatch.green { background: #006d2c; }
+.swatch.purple { background: ${PURPLE}; } .swatch.green { background: ${GREEN}; }
 .seg label:has(input:checked) .swatch { box-shadow: 0 0 0 1px #fff; }
-body[data-palette=green] { --accent: #006d2c; }
+body[data-palette=green] { --accent: ${GREEN}; }
 main { padding: 8px 20px 24px; }
 h2 { font-size: 15px; font-weight: 600; margin: 6px 0 2px; }
 .help { margin: 0 0 8px; color: var(--muted); font-size: 12.5px; max-width: 1200px; line-height: 1.4; }
@@ -51,7 +56,7 @@ svg text { fill: var(--ink); }
 .axis-title { fill: var(--muted); font-style: italic; }
 svg text.chart-title { fill: var(--muted); font-size: 12px; font-weight: 600; }
 rect.cell, rect.forward-cell { stroke: #fff; stroke-width: 0.5; }
-.focus-ring { fill: none; stroke: #111; stroke-width: 2; pointer-events: none; }
+.focus-ring { fill: none; stroke: #111; stroke-width: 2; pointer-events: none; filter: drop-shadow(0 0 1px #fff) drop-shadow(0 0 1px #fff); }
 .focus-ring.hidden { display: none; }
 .legend text { fill: var(--muted); font-size: 11px; }
 .legend-bar { stroke: #d4d4d8; stroke-width: 0.5; }

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { divergingColor, sequentialColor } from '../../src/web/page/color.js';
+import type { DeltaSignature } from '../../src/analysis/signature-types.js';
+import { DIVERGING_STOPS, GREEN_STOPS, PURPLE_STOPS, sequentialColor } from '../../src/render/colors.js';
+import { colorBarTicks, scaleMax, symbolInformationBits } from '../../src/render/metric.js';
+import { paletteAccent, paletteEnds } from '../../src/web/page/color.js';
 import { describeDiffCell, describeSignatureCell } from '../../src/web/page/describe.js';
-import { displaySymbol, formatPercent, formatPoints } from '../../src/web/page/format.js';
-import { bitsScaleMax, confusionTop, diffGrid, pointwiseBits, signatureGrid } from '../../src/web/page/grid.js';
+import { displaySymbol, formatBits, formatPercent, formatPoints } from '../../src/web/page/format.js';
+import { confusionTop, diffGrid, signatureGrid } from '../../src/web/page/grid.js';
 import { heatmapLayout, rowCenter } from '../../src/web/page/layout.js';
 import { figureFor } from '../../src/web/page/specs.js';
 import { initialState } from '../../src/web/page/state.js';
@@ -12,12 +15,36 @@ import { alienSignature, GRU_PATH, LSTM_PATH, readFixture } from './helpers.js';
 const lstm = readFixture(LSTM_PATH);
 const gru = readFixture(GRU_PATH);
 
-test('pointwiseBits() is log2(recall / prior) floored at 0, null when undefined', () => {
-  assert.equal(pointwiseBits(0.5, 0.125), 2);
-  assert.equal(pointwiseBits(0.1, 0.2), 0);
-  assert.equal(pointwiseBits(0, 0.2), 0);
-  assert.equal(pointwiseBits(null, 0.2), null);
-  assert.equal(pointwiseBits(0.5, 0), null);
+// A δ with a hand-made confusion matrix (rows: true symbol, columns: the guess): a is always recalled and never
+// guessed otherwise; b and c are always guessed as b; d never occurred.
+function handMade(): DeltaSignature {
+  const d = structuredClone(lstm.layers[0]!.deltas[0]!);
+  d.confusion = [
+    [2, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 0, 0],
+  ];
+  d.count = [2, 1, 1, 0];
+  d.recall = [1, 1, 0, null];
+  d.prior = [0.25, 0.25, 0.25, 0.25];
+  return d;
+}
+
+test('bits are the figures’ KL(P(guess | s) ‖ P(guess)) from the confusion matrix, not log2(recall / prior)', () => {
+  const sig = structuredClone(lstm);
+  sig.alphabet = ['a', 'b', 'c', 'd'];
+  sig.layers = [{ ...sig.layers[0]!, deltas: [handMade()] }];
+  const grid = signatureGrid(sig, 0, 'bits');
+  // P(guess) = (a ½, b ½). a: always guessed a → log2(1 / ½) = 1. b and c: always guessed b → log2(1 / ½) = 1 each
+  // (c is never recalled, yet its guesses tell it from a). log2(recall / prior) would give a 2, b 2, c 0.
+  assert.deepEqual(grid.values, [[1, 1, 1, null]]);
+  assert.deepEqual(grid.values[0], symbolInformationBits(sig.layers[0]!.deltas[0]!));
+  // ⌈log2 V⌉, as in the figures.
+  assert.equal(grid.scaleMax, 2);
+  const tip = describeSignatureCell(sig, 0, 0, 2);
+  assert.equal(tip.rows.find((r) => r.field === 'bits')!.value, '1.00 bits');
+  assert.equal(tip.rows.find((r) => r.field === 'recall')!.value, '0.0%');
 });
 
 test('signatureGrid() has a row per δ and a column per symbol, in alphabet order', () => {
@@ -30,11 +57,13 @@ test('signatureGrid() has a row per δ and a column per symbol, in alphabet orde
   assert.equal(grid.values[2]![4], lstm.layers[1]!.deltas[2]!.recall[4]);
   assert.equal(grid.scaleMax, 1);
   const bits = signatureGrid(lstm, 0, 'bits');
-  const d = lstm.layers[0]!.deltas[0]!;
-  assert.equal(bits.values[0]![0], pointwiseBits(d.recall[0]!, d.prior[0]!));
-  assert.equal(bits.scaleMax, bitsScaleMax(lstm));
-  assert.ok(Number.isInteger(bits.scaleMax) && bits.scaleMax >= 1);
-  for (const row of bits.values) for (const v of row) assert.ok(v === null || (v >= 0 && v <= bits.scaleMax));
+  lstm.layers[0]!.deltas.forEach((d, r) => {
+    assert.deepEqual(bits.values[r], symbolInformationBits(d));
+  });
+  assert.equal(lstm.alphabet.length, 30);
+  assert.equal(bits.scaleMax, 5, '⌈log2 30⌉');
+  assert.equal(bits.scaleMax, scaleMax('bits', [lstm.alphabet.length]));
+  for (const row of bits.values) for (const v of row) assert.ok(v === null || v >= 0);
 });
 
 test('confusionTop() lists the most frequent predictions with their shares', () => {
@@ -80,14 +109,65 @@ test('diffGrid() refuses signatures without a common symbol, with a reason', () 
   assert.equal(figure.ok, false);
 });
 
-test('colour scales: white at 0, the darkest stop at 1, red for A better', () => {
-  assert.equal(sequentialColor(0, 'purple'), '#ffffff');
-  assert.equal(sequentialColor(1, 'purple'), '#3f007d');
-  assert.equal(sequentialColor(1, 'green'), '#00441b');
-  assert.equal(sequentialColor(2, 'green'), '#00441b');
-  assert.equal(divergingColor(0), '#ffffff');
-  const red = divergingColor(0.8);
-  const blue = divergingColor(-0.8);
+test('figure colours are the renderer’s palettes: purple white → #3f007d, green dark #004529 → pale #f7fcb9', () => {
+  const values = (palette: 'purple' | 'green', metric: 'accuracy' | 'bits') => {
+    const result = figureFor({ ...initialState([{ file: 'a', sig: lstm }]), palette, metric }, [
+      { file: 'a', sig: lstm },
+    ]);
+    assert.ok(result.ok);
+    return result.figure;
+  };
+  for (const palette of ['purple', 'green'] as const) {
+    const stops = palette === 'green' ? GREEN_STOPS : PURPLE_STOPS;
+    for (const metric of ['accuracy', 'bits'] as const) {
+      const { heatmap, help } = values(palette, metric);
+      const max = metric === 'bits' ? 5 : 1;
+      assert.equal(heatmap.grid.scaleMax, max);
+      assert.equal(heatmap.legend.colorAt(0), stops[0]);
+      assert.equal(heatmap.legend.colorAt(1), stops[stops.length - 1]);
+      for (const v of [0, 0.3, 0.5, 1, 2.7, 5, 7.5])
+        assert.equal(heatmap.colorOf(v), sequentialColor(palette, v / max));
+      assert.deepEqual(
+        heatmap.legend.ticks.map((t) => [t.t, t.text]),
+        colorBarTicks(metric, max).map((t) => [t.f, t.label]),
+      );
+      const ends = paletteEnds(palette);
+      assert.ok(help.includes(`${ends.low} 0`) && help.includes(ends.high), help);
+    }
+  }
+  assert.equal(values('green', 'accuracy').heatmap.colorOf(0), '#004529');
+  assert.equal(values('green', 'accuracy').heatmap.colorOf(1), '#f7fcb9');
+  assert.equal(values('purple', 'accuracy').heatmap.colorOf(1), '#3f007d');
+  assert.equal(values('green', 'bits').heatmap.legend.ticks.at(-1)!.text, '≥5');
+  // Accents on white are a dark end of each palette.
+  assert.equal(paletteAccent('purple'), PURPLE_STOPS[7]);
+  assert.equal(paletteAccent('green'), GREEN_STOPS[1]);
+});
+
+test('the bits help line and legend state the figures’ definition', () => {
+  const result = figureFor({ ...initialState([{ file: 'a', sig: lstm }]), metric: 'bits' }, [{ file: 'a', sig: lstm }]);
+  assert.ok(result.ok);
+  const { help, heatmap } = result.figure;
+  assert.match(help, /KL\(P\(guess \| s\) ‖ P\(guess\)\) from its eval confusion matrix/);
+  assert.match(help, /Colour: white 0 → dark purple ≥ 5 bits = ⌈log2 V⌉, V = 30 symbols\./);
+  assert.doesNotMatch(help, /recall \/ prior/);
+  assert.equal(heatmap.legend.title, 'bits: KL(P(guess | s) ‖ P(guess))');
+  assert.equal(heatmap.describeValue(1.234), formatBits(1.234));
+});
+
+test('diff colours: the renderer’s diverging scale, red for A better', () => {
+  const result = figureFor({ ...initialState([{ file: 'a', sig: lstm }]), mode: 'diff', b: { sig: 1, layer: 0 } }, [
+    { file: 'a', sig: lstm },
+    { file: 'b', sig: gru },
+  ]);
+  assert.ok(result.ok);
+  const { heatmap } = result.figure;
+  const s = heatmap.grid.scaleMax;
+  assert.equal(heatmap.colorOf(0), '#ffffff');
+  assert.equal(heatmap.colorOf(s), DIVERGING_STOPS[DIVERGING_STOPS.length - 1]);
+  assert.equal(heatmap.colorOf(-s), DIVERGING_STOPS[0]);
+  const red = heatmap.colorOf(0.8 * s);
+  const blue = heatmap.colorOf(-0.8 * s);
   assert.ok(Number.parseInt(red.slice(1, 3), 16) > Number.parseInt(red.slice(5, 7), 16));
   assert.ok(Number.parseInt(blue.slice(5, 7), 16) > Number.parseInt(blue.slice(1, 3), 16));
 });

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { UserError } from '../../src/core/errors.js';
 import { readSignature } from '../../src/io/signature-file.js';
+import { PAGE_SCRIPT, SHARED_RENDER_MODULES } from '../../src/web/assets.js';
 import { startViewer, type Viewer } from '../../src/web/server.js';
 import { tempDir } from '../cli/helpers.js';
 import { GRU_PATH, LSTM_PATH } from './helpers.js';
@@ -55,20 +56,34 @@ describe('startViewer() serves the page, its assets and the named signatures, no
     assert.equal(r.status, 200);
     assert.match(String(r.headers['content-type']), /^text\/html/);
     assert.match(String(r.headers['content-security-policy']), /default-src 'none'; script-src 'self'/);
-    assert.match(r.body, /<script type="module" src="\/app\/main\.js">/);
+    assert.match(r.body, /<script type="module" src="\/app\/web\/page\/main\.js">/);
     assert.match(r.body, /"file":"lstm-2layer\.json","url":"\/signatures\/0\.json"/);
     assert.match(r.body, /"file":"gru-1layer\.json","url":"\/signatures\/1\.json"/);
     assert.doesNotMatch(r.body, /https?:\/\//, 'nothing from the network');
   });
 
-  test('the page modules and the stylesheet are served, with the module imports they need', async () => {
-    const main = await get(viewer, '/app/main.js');
-    assert.equal(main.status, 200);
-    assert.match(String(main.headers['content-type']), /^text\/javascript/);
-    assert.doesNotMatch(main.body, /sourceMappingURL/);
-    for (const [, name] of main.body.matchAll(/from '\.\/([a-z-]+\.js)'/g)) {
-      assert.equal((await get(viewer, `/app/${name}`)).status, 200, name);
+  test('the page modules and the stylesheet are served, with every module the page imports', async () => {
+    // Follow the import graph from the entry as a browser would: every import is relative (no bare or node:
+    // specifier, which a browser cannot load) and is served.
+    const seen = new Set<string>();
+    const queue = [PAGE_SCRIPT];
+    while (queue.length > 0) {
+      const path = queue.shift()!;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const r = await get(viewer, path);
+      assert.equal(r.status, 200, path);
+      assert.match(String(r.headers['content-type']), /^text\/javascript/);
+      assert.doesNotMatch(r.body, /sourceMappingURL/);
+      assert.doesNotMatch(r.body, /\bimport\s*\(/, `${path}: no dynamic import`);
+      for (const [, spec] of r.body.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*'([^']+)'/gm)) {
+        assert.match(spec!, /^\.\.?\//, `${path} imports ${spec}: only relative imports can be served`);
+        queue.push(new URL(spec!, `http://x${path}`).pathname);
+      }
+      for (const [, spec] of r.body.matchAll(/^\s*import\s*'([^']+)'/gm)) assert.fail(`${path}: bare import ${spec}`);
     }
+    // The figures' colour scales and cell values are among them: the viewer draws what the renderer draws.
+    for (const name of SHARED_RENDER_MODULES) assert.ok(seen.has(`/app/render/${name}`), name);
     const css = await get(viewer, '/app/style.css');
     assert.equal(css.status, 200);
     assert.match(String(css.headers['content-type']), /^text\/css/);
@@ -95,8 +110,16 @@ describe('startViewer() serves the page, its assets and the named signatures, no
       '/signatures/../package.json',
       '/signatures/%2e%2e/%2e%2e/package.json',
       '/app/../../package.json',
-      '/app/main.js.map',
-      '/app/main.d.ts',
+      '/app/main.js',
+      '/app/web/page/main.js.map',
+      '/app/web/page/main.d.ts',
+      '/app/web/page/',
+      '/app/web/page/../../render/png.js',
+      '/app/render/png.js',
+      '/app/render/signature-data.js',
+      '/app/render/colors.js.map',
+      '/app/core/errors.js',
+      '/app/web/server.js',
       '/app/',
       '//etc/passwd',
       '/index.html',

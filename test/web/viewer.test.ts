@@ -8,14 +8,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { Signature } from '../../src/analysis/signature-types.js';
-import { formatPercent, formatPoints } from '../../src/web/page/format.js';
-import { pointwiseBits } from '../../src/web/page/grid.js';
+import { sequentialColor } from '../../src/render/colors.js';
+import { scaleMax, symbolInformationBits } from '../../src/render/metric.js';
+import { formatBits, formatPercent, formatPoints } from '../../src/web/page/format.js';
 import { startViewer, type Viewer } from '../../src/web/server.js';
 import { tempDir } from '../cli/helpers.js';
 import { GRU_PATH, LSTM_PATH, readFixture, writeAlienSignature } from './helpers.js';
 
 // MEMSIG_CHROMIUM: another Chromium binary (e.g. on a developer's machine that is not Debian).
 const CHROMIUM = process.env.MEMSIG_CHROMIUM || '/usr/bin/chromium';
+// MEMSIG_SCREENSHOT_DIR: keep the screenshot the tests take (viewer-green-bits.png) there, to look at.
+const SCREENSHOT_DIR = process.env.MEMSIG_SCREENSHOT_DIR;
 const MISSING =
   `Debian's chromium is not installed at ${CHROMIUM}: the viewer's browser tests need it ` +
   '(apt-get install chromium; playwright-core drives it, no browser is downloaded; MEMSIG_CHROMIUM names another)';
@@ -43,6 +46,11 @@ const cell = (symbol: string, delta: number) => `#heatmap rect.cell[data-symbol=
 
 function recallOf(sig: Signature, layer: number, symbol: string, delta: number): number {
   return sig.layers[layer]!.deltas[delta - 1]!.recall[sig.alphabet.indexOf(symbol)]!;
+}
+
+/** The figures' bits of a cell: KL(P(guess | s) ‖ P(guess)) from the decoder's confusion matrix. */
+function bitsOf(sig: Signature, layer: number, symbol: string, delta: number): number {
+  return symbolInformationBits(sig.layers[layer]!.deltas[delta - 1]!)[sig.alphabet.indexOf(symbol)]!;
 }
 
 async function field(page: Page, name: string): Promise<string> {
@@ -137,7 +145,7 @@ describe('memsig view in Chromium', { skip: haveChromium ? false : MISSING }, ()
     assert.equal(await field(page, 'recall'), formatPercent(d.recall[e]!));
     assert.match(await field(page, 'count'), new RegExp(`^${d.count[e]} \\(${d.confusion[e]![e]} right\\)$`));
     assert.match(await field(page, 'chance'), new RegExp(`^${(d.chanceAccuracy * 100).toFixed(1)}%`));
-    assert.equal(await field(page, 'bits'), `${pointwiseBits(d.recall[e]!, d.prior[e]!)!.toFixed(2)} bits`);
+    assert.equal(await field(page, 'bits'), formatBits(bitsOf(lstm, 0, 'e', 2)));
     const bars = await page.$$eval('#tooltip [data-field="confusion"] .bar-row', (rows) =>
       rows.map((r) => r.getAttribute('data-symbol')),
     );
@@ -159,20 +167,32 @@ describe('memsig view in Chromium', { skip: haveChromium ? false : MISSING }, ()
     assert.match((await page.textContent('#figure-title')) ?? '', /layer 2 of 2/);
   });
 
-  test('the metric switch shows bits; the palette switch recolours the cells', async () => {
-    const purple = rgb(await page.getAttribute(cell('a', 1), 'fill'));
+  test('the metric switch shows the figures’ bits; the palette switch recolours the cells as the figures do', async () => {
+    const recall = recallOf(lstm, 1, 'a', 1);
+    const purple = await page.getAttribute(cell('a', 1), 'fill');
+    assert.equal(purple, sequentialColor('purple', recall));
     await page.check('input[name="metric"][value="bits"]');
-    const d = lstm.layers[1]!.deltas[0]!;
-    const a = lstm.alphabet.indexOf('a');
-    assert.equal(Number(await page.getAttribute(cell('a', 1), 'data-value')), pointwiseBits(d.recall[a]!, d.prior[a]!));
-    assert.match((await page.textContent('#help')) ?? '', /log2\(recall \/ prior\)/);
+    const bits = bitsOf(lstm, 1, 'a', 1);
+    const max = scaleMax('bits', [lstm.alphabet.length]);
+    assert.equal(Number(await page.getAttribute(cell('a', 1), 'data-value')), bits);
+    assert.equal(await page.getAttribute(cell('a', 1), 'fill'), sequentialColor('purple', bits / max));
+    const help = (await page.textContent('#help')) ?? '';
+    assert.match(help, /KL\(P\(guess \| s\) ‖ P\(guess\)\)/);
+    assert.match(help, /white 0 → dark purple ≥ 5 bits = ⌈log2 V⌉/);
+    assert.doesNotMatch(help, /recall \/ prior/);
+    const ticks = await page.$$eval('#heatmap .legend text', (ts) => ts.map((t) => t.textContent));
+    assert.deepEqual(ticks.slice(0, 6), ['0', '1', '2', '3', '4', '≥5']);
     await page.hover(cell('a', 1));
-    assert.equal(await field(page, 'bits'), `${pointwiseBits(d.recall[a]!, d.prior[a]!)!.toFixed(2)} bits`);
-    await page.check('input[name="metric"][value="accuracy"]');
+    assert.equal(await field(page, 'bits'), formatBits(bits));
     await page.check('input[name="palette"][value="green"]');
-    const green = rgb(await page.getAttribute(cell('a', 1), 'fill'));
-    assert.ok(purple[2]! > purple[1]!, 'purple: more blue than green');
-    assert.ok(green[1]! > green[2]! && green[1]! > green[0]!, 'green');
+    assert.equal(await page.getAttribute(cell('a', 1), 'fill'), sequentialColor('green', bits / max));
+    assert.match((await page.textContent('#help')) ?? '', /dark green 0 → pale yellow-green ≥ 5 bits/);
+    await page.check('input[name="metric"][value="accuracy"]');
+    const green = await page.getAttribute(cell('a', 1), 'fill');
+    assert.equal(green, sequentialColor('green', recall));
+    const [r, g, b] = rgb(green);
+    assert.ok(g! > b! && g! > r!, 'green');
+    assert.match((await page.textContent('#help')) ?? '', /dark green 0% → pale yellow-green 100%/);
     await page.check('input[name="palette"][value="purple"]');
   });
 
@@ -249,10 +269,14 @@ describe('memsig view in Chromium', { skip: haveChromium ? false : MISSING }, ()
     assert.equal(await field(page, 'symbol'), '.');
   });
 
-  test('a screenshot of the page is a PNG of the window', async (t) => {
+  test('a screenshot of the page (green palette, bits) is a PNG of the window', async (t) => {
+    await page.check('input[name="metric"][value="bits"]');
+    await page.check('input[name="palette"][value="green"]');
     await page.hover(cell('e', 2));
-    const path = join(tempDir(t), 'viewer.png');
+    const path = join(SCREENSHOT_DIR ?? tempDir(t), 'viewer-green-bits.png');
     await page.screenshot({ path });
+    await page.check('input[name="metric"][value="accuracy"]');
+    await page.check('input[name="palette"][value="purple"]');
     const png = readFileSync(path);
     assert.ok(png.length > 10_000, `${png.length} bytes`);
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -2,8 +2,9 @@
 // row), forward-strip cells, and difference cells. tooltip.ts turns it into elements.
 
 import type { Signature } from '../../analysis/signature-types.js';
+import { symbolInformationBits } from '../../render/metric.js';
 import { displaySymbol, formatBits, formatCount, formatPercent, formatPoints } from './format.js';
-import { confusionTop, type DiffGrid, pointwiseBits, type Share, type Side } from './grid.js';
+import { confusionTop, type DiffGrid, type Share, type Side } from './grid.js';
 
 export interface TipRow {
   /** A stable name (data-field) tests and styles can find it by. */
@@ -48,7 +49,7 @@ export function describeSignatureCell(sig: Signature, layerIndex: number, row: n
         value: `${formatPercent(d.chanceAccuracy)} (always ${displaySymbol(d.chanceSymbol)})`,
       },
       { field: 'prior', label: 'prior of symbol', value: formatPercent(prior, 2) },
-      { field: 'bits', label: 'bits', value: formatBits(pointwiseBits(recall, prior)) },
+      { field: 'bits', label: 'bits', value: formatBits(symbolInformationBits(d)[col] ?? null) },
       { field: 'accuracy', label: `all symbols at δ = ${d.delta}`, value: formatPercent(d.accuracy) },
     ],
     bars:

@@ -1,59 +1,40 @@
 // The numbers behind the viewer's heatmaps, pure (no DOM): one signature layer as a δ × symbol grid of recall or
-// bits, and the recall difference of two layers aligned by symbol name.
+// bits, and the recall difference of two layers aligned by symbol name. A cell's value and the top of its colour
+// scale are the figures' own (src/render/metric.ts, served to the page as /app/render/metric.js).
 
-import type { DeltaSignature, Signature } from '../../analysis/signature-types.js';
+import type { Signature } from '../../analysis/signature-types.js';
+import { cellValues, type Metric, scaleMax } from '../../render/metric.js';
 import { displaySymbol } from './format.js';
 
-export type Metric = 'accuracy' | 'bits';
+export type { Metric } from '../../render/metric.js';
 
 /** A δ × symbol grid. values[row][col]: row r is δ = deltas[r], column c is symbols[c]; null where undefined. */
 export interface Grid {
   symbols: string[];
   deltas: number[];
   values: (number | null)[][];
-  /** Where the colour scale ends (1 for recall; the largest bits of the signature, all layers, for bits). */
+  /**
+   * Where the colour scale ends: 1 for recall; for bits ⌈log2 V⌉ (V the alphabet size), as in the figures: rarer
+   * symbols can exceed it and get the top colour.
+   */
   scaleMax: number;
 }
 
 /**
- * The information one cell carries about its symbol: the pointwise mutual information log2(recall / prior) of the
- * decoder saying s when the symbol was s, floored at 0 (a decoder worse than the prior tells nothing). null when it
- * is undefined: no eval position of s (recall null), or a symbol never seen in training (prior 0).
+ * Layer `layerIndex` (an index into sig.layers) of `sig` as a grid of `metric`: recall, or the information about
+ * the symbol in bits, KL(P(guess | s) ‖ P(guess)) from the decoder's eval confusion matrix.
  */
-export function pointwiseBits(recall: number | null, prior: number): number | null {
-  if (recall === null || !(prior > 0)) return null;
-  if (recall <= 0) return 0;
-  return Math.max(0, Math.log2(recall / prior));
-}
-
-/** The value of one cell under `metric`. */
-export function cellValue(d: DeltaSignature, symbolIndex: number, metric: Metric): number | null {
-  const recall = d.recall[symbolIndex] ?? null;
-  return metric === 'accuracy' ? recall : pointwiseBits(recall, d.prior[symbolIndex] ?? 0);
-}
-
-/** The largest pointwise bits over every layer of `sig`, rounded up to a whole bit (at least 1). */
-export function bitsScaleMax(sig: Signature): number {
-  let max = 0;
-  for (const layer of sig.layers) {
-    for (const d of layer.deltas) {
-      d.recall.forEach((_, s) => {
-        max = Math.max(max, cellValue(d, s, 'bits') ?? 0);
-      });
-    }
-  }
-  return Math.max(1, Math.ceil(max));
-}
-
-/** Layer `layerIndex` (an index into sig.layers) of `sig` as a grid of `metric`. */
 export function signatureGrid(sig: Signature, layerIndex: number, metric: Metric): Grid {
   const layer = sig.layers[layerIndex];
   if (!layer) throw new Error(`no layer at index ${layerIndex}`);
   return {
     symbols: [...sig.alphabet],
     deltas: layer.deltas.map((d) => d.delta),
-    values: layer.deltas.map((d) => sig.alphabet.map((_, s) => cellValue(d, s, metric))),
-    scaleMax: metric === 'accuracy' ? 1 : bitsScaleMax(sig),
+    values: layer.deltas.map((d) => {
+      const values = cellValues(d, metric);
+      return sig.alphabet.map((_, s) => values[s] ?? null);
+    }),
+    scaleMax: scaleMax(metric, [sig.alphabet.length]),
   };
 }
 

@@ -1,7 +1,7 @@
 // Draws a δ × symbol heatmap into an <svg>: one rect per cell (data-symbol, data-delta, data-value), the forward
 // strip under it column for column, axis labels and a colour legend. Interaction lives in interaction.ts.
 
-import { EMPTY_COLOR } from './color.js';
+import { NO_DATA_FILL, NO_DATA_HATCH } from '../../render/colors.js';
 import { clear, svgEl } from './dom.js';
 import { displaySymbol } from './format.js';
 import type { Grid } from './grid.js';
@@ -168,8 +168,8 @@ function hatchPattern(): SVGDefsElement {
     svgEl(
       'pattern',
       { id: HATCH_ID, width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
-      svgEl('rect', { width: 6, height: 6, fill: EMPTY_COLOR }),
-      svgEl('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#a1a1aa', 'stroke-width': 1.5 }),
+      svgEl('rect', { width: 6, height: 6, fill: NO_DATA_FILL }),
+      svgEl('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: NO_DATA_HATCH, 'stroke-width': 1.5 }),
     ),
   );
 }

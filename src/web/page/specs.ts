@@ -1,7 +1,10 @@
 // From a view state to what the figures draw (pure): heatmap cells and colours, the marginal chart's series, the
-// title and the help line. The DOM code only draws these.
+// title and the help line. The DOM code only draws these. Cell values, colour scales and colour-bar ticks are the
+// figures' own (src/render/metric.ts and colors.ts), so `memsig view` and `memsig render` draw a signature alike.
 
-import { divergingColor, paletteAccent, sequentialColor } from './color.js';
+import { divergingColor, sequentialColor } from '../../render/colors.js';
+import { colorBarTicks } from '../../render/metric.js';
+import { paletteAccent, paletteEnds } from './color.js';
 import {
   describeDiffCell,
   describeForwardCell,
@@ -44,19 +47,17 @@ function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureRes
   const grid = signatureGrid(sig, state.layer, state.metric);
   const palette = state.palette;
   const bits = state.metric === 'bits';
-  const colorOf = (v: number) => sequentialColor(v / grid.scaleMax, palette);
+  const ends = paletteEnds(palette);
   const heatmap: HeatmapSpec = {
     grid,
-    colorOf,
+    colorOf: (v) => sequentialColor(palette, v / grid.scaleMax),
     describeValue: (v) => (bits ? formatBits(v) : formatPercent(v)),
     forward: sig.forward ? [...sig.forward.recall] : null,
-    forwardColorOf: (v) => sequentialColor(v, palette),
+    forwardColorOf: (v) => sequentialColor(palette, v),
     legend: {
-      title: bits ? 'bits: log2(recall / prior), ≥ 0' : 'recall (eval)',
-      colorAt: (t) => sequentialColor(t, palette),
-      ticks: bits
-        ? [0, 0.5, 1].map((t) => ({ t, text: `${+(t * grid.scaleMax).toFixed(1)}` }))
-        : [0, 0.25, 0.5, 0.75, 1].map((t) => ({ t, text: `${t * 100}%` })),
+      title: bits ? 'bits: KL(P(guess | s) ‖ P(guess))' : 'recall (eval)',
+      colorAt: (t) => sequentialColor(palette, t),
+      ticks: colorBarTicks(state.metric, grid.scaleMax).map(({ f, label }) => ({ t: f, text: label })),
     },
     label: `Memory signature heatmap: δ rows by symbol columns, ${bits ? 'bits' : 'recall'}`,
     title: bits ? 'Bits about the symbol δ steps back' : 'Recall of the symbol δ steps back',
@@ -86,8 +87,8 @@ function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureRes
     figure: {
       title: `${sig.model.label} · layer ${layer.layer} of ${sig.layers.length} · ${stateWord(sig.state)}`,
       help: bits
-        ? `Bits per cell: the pointwise information log2(recall / prior) of decoding the symbol at t − δ, floored at 0 (0 = no better than guessing from the training prior); white 0 → dark ${grid.scaleMax} bits, the largest in this signature. The chart: information per δ (prior entropy − decoder cross-entropy).`
-        : 'Each cell: how often the decoder reading the state at t names the symbol seen δ steps back (eval recall; white 0% → dark 100%). “next”: the model’s own next-symbol accuracy per symbol. The chart: accuracy per δ over all symbols, with 95% intervals and chance.',
+        ? `Bits per cell: what the decoder’s guesses tell about the symbol at t − δ being s, KL(P(guess | s) ‖ P(guess)) from its eval confusion matrix (0: its guesses do not depend on s; log2(1 / P(guess = s)) when s is always recalled and never guessed otherwise). Colour: ${ends.low} 0 → ${ends.high} ≥ ${grid.scaleMax} bits = ⌈log2 V⌉, V = ${sig.alphabet.length} symbols. “next”: the model’s next-symbol accuracy, ${ends.low} 0% → ${ends.high} 100%. The chart: information per δ (prior entropy − decoder cross-entropy).`
+        : `Each cell: how often the decoder reading the state at t names the symbol seen δ steps back (eval recall; ${ends.low} 0% → ${ends.high} 100%). “next”: the model’s own next-symbol accuracy per symbol. The chart: accuracy per δ over all symbols, with 95% intervals and chance.`,
       heatmap,
       marginal,
       describe: (row, col) =>
