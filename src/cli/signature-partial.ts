@@ -71,18 +71,17 @@ export async function writePartial(path: string, inputs: string, layers: readonl
 }
 
 /**
- * The finished layers of the interrupted run in `path`, which must have been made with the same inputs; every
- * problem is a one-line UserError. (The layers are checked in full when the finished signature is written.)
+ * The finished layers of the interrupted run in `path`, which must have been made with the same inputs, or null
+ * when there is no such file (the run was stopped before its first layer was done); every problem is a one-line
+ * UserError. (The layers are checked in full when the finished signature is written.)
  */
-export async function readPartial(path: string, inputs: string): Promise<LayerSignature[]> {
+export async function readPartial(path: string, inputs: string): Promise<LayerSignature[] | null> {
   let value: unknown;
   try {
     value = await readJsonFile(path);
   } catch (err) {
     const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
-    if (cause?.code === 'ENOENT') {
-      throw new UserError(`${path}: nothing to resume (no layer of an interrupted run was kept); leave out --resume`);
-    }
+    if (cause?.code === 'ENOENT') return null;
     throw err;
   }
   const p = value as Partial<PartialSignature> | null;

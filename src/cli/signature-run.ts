@@ -6,6 +6,7 @@
 import fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { charLmAnalysable } from '../analysis/analysable-model.js';
+import { decoderPoolRunner } from '../analysis/decoder-pool.js';
 import { fitDecoders } from '../analysis/decoders.js';
 import { type DecoderRunner, memorySignature, type SignatureOptions } from '../analysis/signature.js';
 import type { LayerSignature, Signature, StateKind } from '../analysis/signature-types.js';
@@ -19,6 +20,7 @@ import { checkAlphabetFit } from './alphabet-fit.js';
 import { defaultThreads, makeGemm } from './backend.js';
 import { loadModelCorpus } from './eval-corpus.js';
 import { shellQuote } from './format.js';
+import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { describeModel, loadCharLm } from './model-load.js';
 import { inputsDigest, partialPath, readPartial, removePartial, writePartial } from './signature-partial.js';
@@ -109,7 +111,8 @@ export async function computeSignature(
   const generator = generatorName();
   const inputs = inputsDigest({ weightsSha256, corpus: corpus.record, options, backend: gemm.name, generator });
   const partial = partialPath(opts.out);
-  const completed = opts.resume ? await readPartial(partial, inputs) : [];
+  const kept = opts.resume ? await readPartial(partial, inputs) : null;
+  const completed = kept ?? [];
 
   const r = corpus.record;
   const where = text.trainingCorpus
@@ -122,12 +125,12 @@ export async function computeSignature(
       `layer${layers.length === 1 ? '' : 's'} ${layers.join(', ')}, state ${state}, Δ = ${options.maxDelta}; ` +
       `backend ${gemm.name}, ${threads} thread${threads === 1 ? '' : 's'}`,
   );
-  if (opts.resume) {
-    const kept = completed.map((l) => l.layer).sort((a, b) => a - b);
-    writeLine(
-      io.stderr,
-      `resuming from ${partial}: ${kept.length === 0 ? 'no layer' : `layer${kept.length === 1 ? '' : 's'} ${kept.join(', ')}`} done`,
-    );
+  if (opts.resume && kept === null) {
+    writeLine(io.stderr, `no finished layer to resume (${partial} is not there): starting from the beginning`);
+  } else if (opts.resume) {
+    const done = completed.map((l) => l.layer).sort((a, b) => a - b);
+    const which = done.length === 0 ? 'no layer' : `layer${done.length === 1 ? '' : 's'} ${done.join(', ')}`;
+    writeLine(io.stderr, `resuming from ${partial}: ${which} done`);
   }
 
   const progress = new SignatureProgressReporter({
@@ -138,7 +141,7 @@ export async function computeSignature(
     now: hooks.now,
   });
   const keeper = partialKeeper(partial, inputs, completed);
-  const stop = hooks.signal ? { signal: hooks.signal, dispose: () => {} } : sigintStopper(progress);
+  const stop = onInterrupt((line) => progress.log(line), 'stopping; finished layers are kept', hooks.signal);
   const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
   let signature: Signature;
   try {
@@ -148,7 +151,12 @@ export async function computeSignature(
       completedLayers: completed,
       generator,
       yieldToHost,
-      decoderRunner: yieldingRunner(defaultRunner(gemm), yieldToHost),
+      // Worker threads train the keep probabilities side by side (and leave this thread free for Ctrl-C); an
+      // injected GEMM (tests) keeps everything in this thread.
+      decoderRunner: yieldingRunner(
+        threads > 1 ? decoderPoolRunner({ threads, backend: opts.backend }) : defaultRunner(gemm),
+        yieldToHost,
+      ),
       onProgress: (p) => {
         progress.update(p);
         if (p.phase === 'layer-done') keeper.add(p.layer);
@@ -162,15 +170,15 @@ export async function computeSignature(
       throw err;
     }
     await keeper.settled();
-    const kept = keeper.layers().length;
+    const finished = keeper.layers().length;
     writeLine(
       io.stderr,
-      kept === 0
+      finished === 0
         ? 'no layer was finished: a resumed run starts from the beginning'
-        : `${kept} of ${layers.length} layer${layers.length === 1 ? '' : 's'} finished, kept in ${partial}`,
+        : `${finished} of ${layers.length} layer${layers.length === 1 ? '' : 's'} finished, kept in ${partial}`,
     );
     writeLine(io.stderr, `stopped; resume with: ${shellQuote([...opts.commandLine, '--resume'])}`);
-    if (opts.json) writeLine(io.stdout, JSON.stringify({ interrupted: true, layersDone: kept, partial }));
+    if (opts.json) writeLine(io.stdout, JSON.stringify({ interrupted: true, layersDone: finished, partial }));
     return { code: EXIT_INTERRUPTED };
   } finally {
     stop.dispose();
@@ -235,17 +243,4 @@ function partialKeeper(path: string, inputs: string, completed: readonly LayerSi
       if (failure !== undefined) throw failure;
     },
   };
-}
-
-/** Ctrl-C once: stop (keeping the finished layers). The handler then removes itself, so a second Ctrl-C gets Node's
- * default action and ends the process at once. */
-function sigintStopper(progress: SignatureProgressReporter): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    process.removeListener('SIGINT', onSigint);
-    controller.abort();
-    progress.log('stopping; finished layers are kept (press Ctrl-C again to quit at once)');
-  };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
 }

@@ -4,6 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SignatureProgress } from '../../src/analysis/signature.js';
+import type { LayerSignature } from '../../src/analysis/signature-types.js';
+import { SignatureProgressReporter } from '../../src/cli/signature-progress.js';
 import { defaultNormalization } from '../../src/data/index.js';
 import { type ParamTensor, saveModelDir } from '../../src/io/model-dir.js';
 import { readSignature } from '../../src/io/signature-file.js';
@@ -115,6 +117,9 @@ test('signature: mistakes are one line, and nothing is written', async (t) => {
   assertOneLineError(await runCli(signature(model, corpus, out, '--keep-probs', '0.5,0')), /--keep-probs must be/, 2);
   assertOneLineError(await runCli(signature(model, corpus, out, '--state', 'x')), /--state must be c or h/, 2);
   assertOneLineError(await runCli(['signature', '--model', model, '--corpus', corpus]), /missing --out/, 2);
+  const help = await runCli(['signature', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: memsig signature/);
   assert.equal(existsSync(out), false);
   assert.equal(existsSync(`${out}.partial.json`), false);
 
@@ -190,8 +195,13 @@ test('signature never overwrites --out without --force', async (t) => {
   assert.equal(readFileSync(out, 'utf8'), '{"mine": true}\n');
   assertOneLineError(await runCli(signature(model, corpus, dir, ...quick, '--force')), /is a directory/, 1);
 
-  const r = await runCli(signature(model, corpus, out, ...quick, '--force'));
+  // --resume with nothing to resume (stopped before a layer was done) starts from the beginning.
+  const r = await runCli(signature(model, corpus, out, ...quick, '--force', '--resume'));
   assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /^no finished layer to resume \(.*sig\.json\.partial\.json is not there\): starting from the beginning$/m,
+  );
   assert.equal((await readSignature(out)).maxDelta, 1);
 });
 
@@ -223,15 +233,10 @@ test('a run stopped after layer 1 resumes to the very bytes of an unbroken run',
     [1],
   );
 
-  // Other settings, or nothing to resume: one line each.
+  // Other settings: one line.
   assertOneLineError(
     await runCli(signature(model, corpus, out, '--seed', '2', '--resume')),
     /partial\.json was made with another model, corpus or settings/,
-    1,
-  );
-  assertOneLineError(
-    await runCli(signature(model, corpus, join(dir, 'other.json'), '--resume')),
-    /other\.json\.partial\.json: nothing to resume/,
     1,
   );
 
@@ -265,4 +270,80 @@ test('Ctrl-C stops a signature run with exit 130 and no --out file', async (t) =
   assert.equal(code, 130, stderr);
   assert.match(stderr, /^stopped; resume with: memsig signature .* --resume$/m);
   assert.equal(existsSync(out), false);
+});
+
+function decoderEvent(layer: number, keepProb: number, epoch: number, batch: number, loss: number): SignatureProgress {
+  return {
+    phase: 'decoders',
+    layer,
+    layerIndex: layer - 1,
+    layerCount: 2,
+    decoder: { keepProb, epoch, maxEpochs: 3, batch, batches: 2, loss },
+  };
+}
+
+function layerDone(layer: number): SignatureProgress {
+  const delta = (d: number, accuracy: number) => ({ delta: d, accuracy, chanceAccuracy: 0.175 });
+  return {
+    phase: 'layer-done',
+    layer: { layer, deltas: [delta(1, 0.98), delta(2, 0.5)] } as unknown as LayerSignature,
+  };
+}
+
+test('signature progress off a terminal: states per partition, a line per keep probability and per layer', () => {
+  let text = '';
+  let t = 0;
+  const progress = new SignatureProgressReporter({
+    stream: { write: (s: string) => (text += s) },
+    isTTY: false,
+    modelLayers: 2,
+    layers: [1, 2],
+    now: () => t,
+  });
+  for (let done = 1; done <= 4; done++) progress.update({ phase: 'states', partition: 'train', done, total: 4 });
+  progress.update({ phase: 'forward' });
+  progress.update(decoderEvent(1, 0.9, 1, 1, 2));
+  t = 11_000; // past the 10 s interval: one updating line
+  progress.update(decoderEvent(1, 0.9, 1, 2, 1));
+  progress.update(decoderEvent(1, 0.9, 2, 1, 1));
+  progress.update(decoderEvent(1, 0.9, 2, 2, 0.5));
+  progress.update(decoderEvent(1, 1, 1, 1, 3)); // the sweep moves on: keep 0.9 is done
+  progress.update(decoderEvent(1, 1, 1, 2, 1));
+  t = 15_000;
+  progress.update(layerDone(1));
+  assert.equal(
+    text,
+    [
+      'states: train 4/4 chunks',
+      'layer 1/2: keep 0.9, epoch 1/3, batch 2/2, loss 1.500',
+      'layer 1/2: keep 0.9 done after 2 epochs, loss 0.750',
+      'layer 1/2: keep 1 done after 1 epoch, loss 2.000',
+      'layer 1/2 done in 15s: δ=1 98.0%, δ=2 50.0% (chance 17.5%)',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('signature progress on a terminal: one line rewritten in place, permanent lines per layer', () => {
+  let text = '';
+  let t = 0;
+  const progress = new SignatureProgressReporter({
+    stream: { write: (s: string) => (text += s) },
+    isTTY: true,
+    modelLayers: 3,
+    layers: [3],
+    now: () => t,
+  });
+  t = 200;
+  progress.update(decoderEvent(3, 0.5, 1, 1, 2));
+  t = 250; // within 100 ms of the last write: not drawn
+  progress.update(decoderEvent(3, 0.5, 1, 2, 2));
+  t = 400;
+  progress.update(layerDone(3));
+  progress.clear();
+  assert.equal(
+    text,
+    '\r\x1b[Klayer 3 (1/1): keep 0.5, epoch 1/3, batch 1/2, loss 2.000' +
+      '\r\x1b[Klayer 3 (1/1) done in 0s: δ=1 98.0%, δ=2 50.0% (chance 17.5%)\n',
+  );
 });

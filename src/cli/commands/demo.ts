@@ -81,11 +81,11 @@ interface RawDemoFlags {
 export function registerDemo(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('demo')
-    .summary('train a small model on the bundled corpus and compute its memory signature (2–3 minutes)')
+    .summary('train a small model on the bundled corpus and compute its memory signature (1–2 minutes)')
     .description(
-      'Train a small GRU language model on the last part of the bundled State of the Union corpus, print its dev and\n' +
-        `eval perplexity and save it (default ./${DEMO_DIR}/), then compute its memory signature (Δ = 10) into\n` +
-        `${DEMO_DIR}/${DEMO_SIGNATURE_FILE} and print how well each earlier symbol can be read from the state.\n` +
+      'Train a small GRU language model on the last part of the bundled State of the Union corpus, print its dev ' +
+        `and eval perplexity and save it (default ./${DEMO_DIR}/), then compute its memory signature (Δ = 10) into ` +
+        `${DEMO_DIR}/${DEMO_SIGNATURE_FILE} and print how well each earlier symbol can be read from the state. ` +
         "Replaces the demo's own earlier output.",
     )
     .option('--out <dir>', 'where to save the model and its signature', DEMO_DIR)

@@ -40,10 +40,10 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     .command('signature')
     .summary("compute a model's memory signature")
     .description(
-      'Train decoders that read the symbol δ = 1..Δ steps back from the frozen recurrent state of each layer (the\n' +
-        "paper's memory signature) and write the result to --out (docs/signature.schema.json). The corpus is read as\n" +
-        "the model's config says; on the model's training corpus its own split is used. Ctrl-C stops and keeps the\n" +
-        'finished layers in OUT.partial.json; --resume continues.',
+      'Train decoders that read the symbol δ = 1..Δ steps back from the frozen recurrent state of each layer ' +
+        "(the paper's memory signature) and write the result to --out (docs/signature.schema.json). The corpus is " +
+        "read as the model's config says; on the model's training corpus its own split is used. Ctrl-C stops and " +
+        'keeps the finished layers in OUT.partial.json; --resume continues.',
     )
     .option('--model <dir>', '(required) model directory (config.json + model.safetensors)')
     .option('--corpus <path|sotu>', '(required) text file, .gz file, folder of .txt files, or "sotu"')
