@@ -8,8 +8,8 @@ import { evalChunks, type PreparedCorpus, prepareCorpus, StreamBatcher } from '.
 import { ensureDir } from '../io/atomic.js';
 import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
 import { writeTrainCheckpoint } from '../io/train-checkpoint.js';
-import type { CharLmConfig } from '../models/config.js';
 import { evaluateCharLm } from '../train/evaluate.js';
+import { buildModelConfig } from '../train/model-config.js';
 import {
   type EpochRecord,
   type TrainConfig,
@@ -19,6 +19,7 @@ import {
 } from '../train/train-char-lm.js';
 import { type TrainCompute, trainCompute } from './backend.js';
 import { formatCount, formatDuration, formatMetric, shellQuote } from './format.js';
+import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { ProgressReporter } from './progress.js';
 import { checkTrainDir, loadResumeCheckpoint, type TrainDirPaths, trainDirPaths } from './train-dir.js';
@@ -87,7 +88,7 @@ export async function runTrain(opts: TrainOptions, io: CliIo, hooks: CliHooks = 
     epochs: opts.config.epochs,
     now: hooks.now,
   });
-  const stop = hooks.signal ? { signal: hooks.signal, dispose: () => {} } : sigintStopper(progress);
+  const stop = onInterrupt((line) => progress.log(line), 'stopping after the current step', hooks.signal);
   let result: TrainResult;
   try {
     progress.start(resumeFrom?.step ?? 0, totalSteps);
@@ -176,19 +177,6 @@ function checkpointWriter(paths: TrainDirPaths, opts: TrainOptions, sha: string)
   };
 }
 
-/** Ctrl-C once: stop after the current step (with a checkpoint). The handler then removes itself, so a second
- * Ctrl-C gets Node's default action and ends the process at once. */
-function sigintStopper(progress: ProgressReporter): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSigint = () => {
-    process.removeListener('SIGINT', onSigint);
-    controller.abort();
-    progress.log('stopping after the current step (press Ctrl-C again to quit at once)');
-  };
-  process.on('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.removeListener('SIGINT', onSigint) };
-}
-
 function describeRun(
   io: CliIo,
   opts: TrainOptions,
@@ -215,46 +203,6 @@ function stopReason(s: TrainSnapshot, config: TrainConfig): StopReason {
   if (config.maxSteps !== null && s.step >= config.maxSteps) return 'max-steps';
   if (s.epoch >= config.epochs) return 'epochs';
   return 'early-stopping';
-}
-
-function buildModelConfig(
-  config: TrainConfig,
-  corpus: PreparedCorpus,
-  s: TrainSnapshot,
-  devPerplexity: number | null,
-  evalPerplexity: number,
-): CharLmConfig {
-  return {
-    format: 'memsig-model',
-    version: 1,
-    kind: 'char-lm',
-    cell: config.cell,
-    layers: config.layers,
-    units: config.units,
-    embed: config.embed,
-    normalization: corpus.normalization,
-    corpus: corpus.record,
-    training: {
-      batch: config.batch,
-      seq: config.seq,
-      lr: config.lr,
-      dropout: config.dropout,
-      recurrentDropout: config.recurrentDropout,
-      clip: config.clip,
-      epochs: config.epochs,
-      maxSteps: config.maxSteps,
-      seed: config.seed,
-      patience: config.patience,
-      steps: s.step,
-      epochsCompleted: s.epoch,
-      bestStep: s.bestStep,
-      wallSeconds: s.elapsedSeconds,
-    },
-    metrics: {
-      devPerplexity,
-      evalPerplexity: Number.isFinite(evalPerplexity) ? evalPerplexity : null,
-    },
-  };
 }
 
 function printSummary(io: CliIo, s: TrainSummary): void {
