@@ -64,6 +64,9 @@ test('signature writes a valid file, prints the table, and δ = 1 beats chance',
   assert.equal(sig.corpus.sha256, JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')).corpus.sha256);
   const d1 = sig.layers[0]!.deltas[0]!;
   assert.ok(d1.accuracy > d1.chanceAccuracy + 0.1, `δ = 1: accuracy ${d1.accuracy}, chance ${d1.chanceAccuracy}`);
+  // The paper's first observation, on a small trained LM: recall falls as δ grows.
+  const last = sig.layers[0]!.deltas.at(-1)!;
+  assert.ok(last.accuracy < d1.accuracy - 0.1, `δ = ${last.delta}: ${last.accuracy} vs δ = 1: ${d1.accuracy}`);
   assert.equal(existsSync(`${out}.partial.json`), false, 'the partial file goes once the signature is written');
 
   assert.match(r.stdout, /^ +δ +layer 1 +layer 2 +chance$/m);
