@@ -4,7 +4,7 @@
 // back as the same double —, 2-space indent, final newline).
 
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type {
   DeltaSignature,
   ForwardAccuracy,
@@ -18,6 +18,7 @@ import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { packageFile } from './package-files.js';
 import { readJsonFile } from './read-file.js';
+import { describeSchemaError, show } from './schema-messages.js';
 
 export const SIGNATURE_SCHEMA_PATH = ['docs', 'signature.schema.json'] as const;
 
@@ -38,7 +39,8 @@ function schemaValidator(): ValidateFunction {
 export function validateSignature(value: unknown, label: string): Signature {
   checkIdentity(value, label);
   const validate = schemaValidator();
-  if (!validate(value)) throw new UserError(`${label}: ${describeError(validate.errors?.[0])}`);
+  if (!validate(value))
+    throw new UserError(`${label}: ${describeSchemaError(validate.errors?.[0], 'memory signature')}`);
   const signature = value as Signature;
   checkSemantics(signature, label);
   return signature;
@@ -194,57 +196,6 @@ function checkIdentity(value: unknown, label: string): void {
       `${label}: signature version ${version} is not supported (this memsig reads version ${SIGNATURE_VERSION})`,
     );
   }
-}
-
-// A JSON pointer to the field, as users see it in messages ("/layers/0/deltas/2/recall").
-function pointer(path: string, child?: string): string {
-  return child === undefined ? path || '(top level)' : `${path}/${child}`;
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'missing';
-  const text = JSON.stringify(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
-
-function describeError(error: ErrorObject | undefined): string {
-  if (!error) return 'invalid memory signature';
-  const at = pointer(error.instancePath);
-  const params = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'required':
-      return `missing field ${pointer(error.instancePath, String(params.missingProperty))}`;
-    case 'additionalProperties':
-      return `unknown field ${pointer(error.instancePath, String(params.additionalProperty))}`;
-    case 'const':
-      return `${at} must be ${show(params.allowedValue)} (found ${show(error.data)})`;
-    case 'enum':
-      return `${at} must be one of ${(params.allowedValues as unknown[]).map(show).join(', ')} (found ${show(error.data)})`;
-    case 'uniqueItems': {
-      const [first, second] = [Number(params.i), Number(params.j)].sort((a, b) => a - b);
-      return `${at} has ${show((error.data as unknown[])[first])} twice (items ${first} and ${second})`;
-    }
-    case 'type':
-      return `${at} must be ${typePhrase(params.type)} (found ${show(error.data)})`;
-    default:
-      return `${at} ${error.message ?? 'is invalid'} (found ${show(error.data)})`;
-  }
-}
-
-const TYPE_WORDS: Record<string, string> = {
-  integer: 'an integer',
-  number: 'a number',
-  string: 'a string',
-  boolean: 'true or false',
-  object: 'an object',
-  array: 'a list',
-  null: 'null',
-};
-
-// Ajv gives "integer" or "number,null"; users read "an integer" or "a number or null".
-function typePhrase(type: unknown): string {
-  const names = Array.isArray(type) ? type : String(type).split(',');
-  return names.map((name) => TYPE_WORDS[name] ?? name).join(' or ');
 }
 
 // ---- Checks beyond the schema ----

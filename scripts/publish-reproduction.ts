@@ -1,0 +1,24 @@
+// Hand-run: copies finished experiments' numbers, figures and signatures (not the models) from an experiments
+// folder into docs/reproduction/, and writes docs/reproduction.md from them.
+//   node dist/scripts/publish-reproduction.js runs/experiments
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderReproductionReport } from '../src/experiments/report.js';
+
+const from = process.argv[2] ?? 'runs/experiments';
+const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
+const to = join(docs, 'reproduction');
+for (const figure of ['fig1', 'fig2', 'fig3', 'fig4', 'fig5', 'fig6']) {
+  const src = join(from, figure);
+  if (!existsSync(join(src, 'results.json'))) continue;
+  const dst = join(to, figure);
+  mkdirSync(join(dst, 'signatures'), { recursive: true });
+  for (const f of readdirSync(src))
+    if (f.endsWith('.svg') || f === 'results.json') copyFileSync(join(src, f), join(dst, f));
+  for (const f of readdirSync(join(src, 'signatures')))
+    copyFileSync(join(src, 'signatures', f), join(dst, 'signatures', f));
+  console.log(`published ${figure}`);
+}
+writeFileSync(join(docs, 'reproduction.md'), renderReproductionReport(to, 'reproduction'));
+console.log(`wrote ${join(docs, 'reproduction.md')}`);
