@@ -127,6 +127,8 @@ async function timeDecoders(gemm: Gemm) {
   const data = decoderWorkload(rows);
   const hidden = [hiddenSizeByRule(320, data.V, 3 * 320 * (32 + 320) + 2 * 3 * 320)];
   const config = { ...defaultDecoderConfig(), hidden, maxEpochs: 1, patience: 1, keepProbs: [0.5, 0.6] };
+  // The peak is measured before and after the epochs and the better kept: a busy moment depresses one of them.
+  const peakBefore = Math.max(gemmGflops(gemm, 1024, 1024, 1024), gemmGflops(gemm, 2048, 1024, 2048));
   const counter = countingGemm(gemm);
   let t0 = performance.now();
   fitKeepProb(counter, data, config, 0);
@@ -135,7 +137,7 @@ async function timeDecoders(gemm: Gemm) {
   t0 = performance.now();
   await decoderPoolRunner({ threads: 2 })(data, config, {});
   const poolSeconds = (performance.now() - t0) / 1000;
-  const peak = Math.max(gemmGflops(gemm, 1024, 1024, 1024), gemmGflops(gemm, 2048, 1024, 2048));
+  const peak = Math.max(peakBefore, gemmGflops(gemm, 1024, 1024, 1024), gemmGflops(gemm, 2048, 1024, 2048));
   const poolGflops = (2 * flopsPerKeep) / (poolSeconds * 1e9);
   return {
     rows,
