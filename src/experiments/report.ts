@@ -226,7 +226,8 @@ export function renderReproductionReport(dir: string, figuresDir: string): strin
     lines.push('| the paper | ours | agrees |', '| --- | --- | --- |');
     for (const c of claimsFor(record)) {
       const verdict = c.agrees === null ? '—' : c.agrees ? 'yes' : '**no**';
-      lines.push(`| ${c.claim} | ${c.ours}${c.note ? ` — ${c.note}` : ''} | ${verdict} |`);
+      const cell = (text: string) => text.replaceAll('|', '\\|');
+      lines.push(`| ${cell(c.claim)} | ${cell(`${c.ours}${c.note ? ` — ${c.note}` : ''}`)} | ${verdict} |`);
     }
     lines.push('');
     const figures = ((record.numbers as Numbers).figures ?? []) as string[];
