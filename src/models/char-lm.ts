@@ -1,7 +1,6 @@
 // The character language model of the paper: embedding → stacked LSTM/GRU → linear projection to the symbol set.
 // Parameters carry PyTorch's names (see char-lm-params.ts); forward keeps what backward needs for one chunk.
 
-import { makeDropoutMask } from '../core/dropout.js';
 import { embeddingBackward, embeddingForward } from '../core/embedding.js';
 import type { Gemm } from '../core/gemm.js';
 import { GruLayer } from '../core/gru.js';
@@ -17,6 +16,7 @@ import {
   type RecurrentParams,
 } from '../core/recurrent.js';
 import { type CharLmShape, charLmParamShapes } from './char-lm-params.js';
+import { DropoutSlots } from './dropout-slots.js';
 
 export interface Tensor {
   shape: number[];
@@ -47,9 +47,7 @@ export class CharLm {
   private layerInputs: Float32Array[] = []; // per layer: its input (T, B, in) after dropout
   private top: Float32Array = new Float32Array(0); // (T, B, H) last layer output after dropout
   private logits: Float32Array = new Float32Array(0); // (T, B, V)
-  private dropMasks: (Float32Array | null)[] = []; // per layer input, and one for the output (index layers)
-  private dropped: Float32Array[] = []; // the masked copies, same slots as dropMasks
-  private recMasks: (Float32Array | null)[] = [];
+  private readonly dropout = new DropoutSlots();
   private symbolTable: Float32Array = new Float32Array(0); // (V, G) embed · W_ih0ᵀ: layer 0's input projection per symbol
   private dTop: Float32Array = new Float32Array(0);
   private dLayer: Float32Array = new Float32Array(0);
@@ -147,15 +145,15 @@ export class CharLm {
     let x = this.embedded.subarray(0, rows * E);
     for (let k = 0; k < L; k++) {
       const inSize = k === 0 ? E : H;
-      x = this.dropInput(k, x, rows * inSize, dropout);
+      x = this.dropout.drop(k, x, rows * inSize, dropout);
       this.layerInputs[k] = x;
-      this.recMasks[k] = this.recurrentMask(k, B * H, dropout);
+      const recurrentMask = this.dropout.recurrent(k, B * H, dropout);
       // Layer 0 sees embedding rows: its input projection is a row of a (V, G) table, a copy instead of a GEMM.
-      const project = k === 0 && this.dropMasks[0] === null ? this.gatherInputProjection(gemm, ids) : undefined;
+      const project = k === 0 && !this.dropout.active(0) ? this.gatherInputProjection(gemm, ids) : undefined;
       const layer = this.layers[k]!;
-      x = layer.forward(gemm, this.layerParams[k]!, x, T, B, state[k]!, { resets }, this.recMasks[k]!, project);
+      x = layer.forward(gemm, this.layerParams[k]!, x, T, B, state[k]!, { resets }, recurrentMask, project);
     }
-    x = this.dropInput(L, x, rows * H, dropout);
+    x = this.dropout.drop(L, x, rows * H, dropout);
     this.top = x;
     this.logits = ensureCapacity(this.logits, rows * V);
     const logits = this.logits.subarray(0, rows * V);
@@ -205,13 +203,13 @@ export class CharLm {
       H,
       V,
     );
-    this.maskGradient(L, dOut);
+    this.dropout.maskGradient(L, dOut);
     for (let k = L - 1; k >= 0; k--) {
       const inSize = k === 0 ? E : H;
       // Alternate two buffers: the layer reads dOut while writing the gradient of its input.
       const dIn = (dOut.buffer === this.dTop.buffer ? this.dLayer : this.dTop).subarray(0, rows * inSize);
       this.layers[k]!.backward(gemm, this.layerParams[k]!, this.layerGrads[k]!, dOut, dIn);
-      this.maskGradient(k, dIn);
+      this.dropout.maskGradient(k, dIn);
       dOut = dIn;
     }
     embeddingBackward(dOut, this.ids, this.grads.get('embed.weight')!, E);
@@ -226,35 +224,5 @@ export class CharLm {
   hidden(k: number): Float32Array {
     const layer = this.layers[k]!;
     return layer instanceof LstmLayer ? layer.outputs() : layer.memory();
-  }
-
-  private dropInput(k: number, x: Float32Array, n: number, dropout: DropoutSettings | null): Float32Array {
-    if (!dropout || dropout.p === 0) {
-      this.dropMasks[k] = null;
-      return x;
-    }
-    let mask = this.dropMasks[k];
-    if (!mask || mask.length !== n) mask = new Float32Array(n);
-    makeDropoutMask(dropout.rng, mask, dropout.p);
-    this.dropMasks[k] = mask;
-    // A separate buffer per slot: the unmasked x is still needed by whoever produced it (its backward).
-    const slot = ensureCapacity(this.dropped[k] ?? new Float32Array(0), n);
-    this.dropped[k] = slot;
-    const out = slot.subarray(0, n);
-    for (let i = 0; i < n; i++) out[i] = x[i] * mask[i];
-    return out;
-  }
-
-  private maskGradient(k: number, d: Float32Array): void {
-    const mask = this.dropMasks[k];
-    if (!mask) return;
-    for (let i = 0; i < mask.length; i++) d[i] *= mask[i];
-  }
-
-  private recurrentMask(k: number, n: number, dropout: DropoutSettings | null): Float32Array | null {
-    if (!dropout || dropout.recurrent === 0) return null;
-    const mask = this.recMasks[k]?.length === n ? this.recMasks[k]! : new Float32Array(n);
-    makeDropoutMask(dropout.rng, mask, dropout.recurrent);
-    return mask;
   }
 }

@@ -12,7 +12,6 @@
 // Any other λ (e.g. the whole-segment one, as a table of segment rows indexed by each position's segment) can be passed
 // to forward() explicitly.
 
-import { makeDropoutMask } from '../core/dropout.js';
 import { embeddingBackward, embeddingForward } from '../core/embedding.js';
 import {
   type BasisWeights,
@@ -27,6 +26,7 @@ import type { Rng } from '../core/random.js';
 import { ensureCapacity, type InputProjection, type LayerState } from '../core/recurrent.js';
 import type { EncodedPartition } from '../data/corpus.js';
 import type { DropoutSettings, Tensor } from './char-lm.js';
+import { DropoutSlots } from './dropout-slots.js';
 
 export interface FactorizedLmShape {
   layers: number;
@@ -236,9 +236,7 @@ export class FactorizedLm {
   private readonly present: Uint8Array; // (K) bigrams with a non-zero running λ somewhere in the chunk
   private readonly columns: Int32Array; // (K) their indices, the first n entries
   private lastLambda: BasisWeights | null = null;
-  private dropMasks: (Float32Array | null)[] = [];
-  private dropped: Float32Array[] = [];
-  private recMasks: (Float32Array | null)[] = [];
+  private readonly dropout = new DropoutSlots();
   private symbolTable: Float32Array = new Float32Array(0); // (V, 4H) embed · W_ih0ᵀ
   private dTop: Float32Array = new Float32Array(0);
   private dLayer: Float32Array = new Float32Array(0);
@@ -350,9 +348,9 @@ export class FactorizedLm {
     const control = { resets, lambda, restrict: options.restrict };
     let x = this.embedded.subarray(0, rows * E);
     for (let k = 0; k < L; k++) {
-      x = this.dropInput(k, x, rows * (k === 0 ? E : H), dropout);
-      this.recMasks[k] = this.recurrentMask(k, B * H, dropout);
-      const project = k === 0 && this.dropMasks[0] === null ? this.gatherInputProjection(gemm, ids) : undefined;
+      x = this.dropout.drop(k, x, rows * (k === 0 ? E : H), dropout);
+      const recurrentMask = this.dropout.recurrent(k, B * H, dropout);
+      const project = k === 0 && !this.dropout.active(0) ? this.gatherInputProjection(gemm, ids) : undefined;
       x = this.layers[k]!.forward(
         gemm,
         this.layerParams[k]!,
@@ -361,11 +359,11 @@ export class FactorizedLm {
         B,
         state.layers[k]!,
         control,
-        this.recMasks[k]!,
+        recurrentMask,
         project,
       );
     }
-    x = this.dropInput(L, x, rows * H, dropout);
+    x = this.dropout.drop(L, x, rows * H, dropout);
     this.top = x;
     this.logits = ensureCapacity(this.logits, rows * V);
     const logits = this.logits.subarray(0, rows * V);
@@ -394,12 +392,12 @@ export class FactorizedLm {
       H,
       V,
     );
-    this.maskGradient(L, dOut);
+    this.dropout.maskGradient(L, dOut);
     for (let k = L - 1; k >= 0; k--) {
       const inSize = k === 0 ? E : H;
       const dIn = (dOut.buffer === this.dTop.buffer ? this.dLayer : this.dTop).subarray(0, rows * inSize);
       this.layers[k]!.backward(gemm, this.layerParams[k]!, this.layerGrads[k]!, dOut, dIn);
-      this.maskGradient(k, dIn);
+      this.dropout.maskGradient(k, dIn);
       dOut = dIn;
     }
     embeddingBackward(dOut, this.ids, this.grads.get('embed.weight')!, E);
@@ -461,34 +459,5 @@ export class FactorizedLm {
         out.set(table.subarray(id * G, (id + 1) * G), r * G);
       }
     };
-  }
-
-  private dropInput(k: number, x: Float32Array, n: number, dropout: DropoutSettings | null): Float32Array {
-    if (!dropout || dropout.p === 0) {
-      this.dropMasks[k] = null;
-      return x;
-    }
-    let mask = this.dropMasks[k];
-    if (!mask || mask.length !== n) mask = new Float32Array(n);
-    makeDropoutMask(dropout.rng, mask, dropout.p);
-    this.dropMasks[k] = mask;
-    const slot = ensureCapacity(this.dropped[k] ?? new Float32Array(0), n);
-    this.dropped[k] = slot;
-    const out = slot.subarray(0, n);
-    for (let i = 0; i < n; i++) out[i] = x[i] * mask[i];
-    return out;
-  }
-
-  private maskGradient(k: number, d: Float32Array): void {
-    const mask = this.dropMasks[k];
-    if (!mask) return;
-    for (let i = 0; i < mask.length; i++) d[i] *= mask[i];
-  }
-
-  private recurrentMask(k: number, n: number, dropout: DropoutSettings | null): Float32Array | null {
-    if (!dropout || dropout.recurrent === 0) return null;
-    const mask = this.recMasks[k]?.length === n ? this.recMasks[k]! : new Float32Array(n);
-    makeDropoutMask(dropout.rng, mask, dropout.recurrent);
-    return mask;
   }
 }
