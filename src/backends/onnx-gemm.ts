@@ -4,8 +4,8 @@
 
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { checkGemmArgs, type Gemm, tsGemm } from '../core/gemm.js';
-import { buildGemmModel } from './onnx-model.js';
+import { checkGemmArgs, type Gemm, type GruStep, type LstmStep, tsGemm } from '../core/gemm.js';
+import { buildGemmModel, buildGruStepModel, buildLstmStepModel } from './onnx-model.js';
 
 interface NativeSession {
   loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): void;
@@ -75,10 +75,15 @@ export class OnnxGemm implements Gemm {
 
   private session(transA: boolean, transB: boolean, accumulate: boolean): NativeSession {
     const key = (transA ? 1 : 0) | (transB ? 2 : 0) | (accumulate ? 4 : 0);
+    return this.compiled(key, () => buildGemmModel(transA, transB, accumulate));
+  }
+
+  /** The session of a model, compiled once per key. */
+  private compiled(key: number, build: () => Uint8Array): NativeSession {
     let session = this.sessions.get(key);
     if (!session) {
       session = this.ort.createSession();
-      const bytes = buildGemmModel(transA, transB, accumulate);
+      const bytes = build();
       session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
         intraOpNumThreads: this.threads,
         interOpNumThreads: 1,
@@ -126,4 +131,71 @@ export class OnnxGemm implements Gemm {
     if (accumulate) feeds.C = out;
     this.session(transA, transB, accumulate).run(feeds, { Y: out }, {});
   }
+
+  /** The LSTM step as one native run: the recurrent product, the bias and the gate math in MLAS. */
+  lstmStep(s: LstmStep): void {
+    const { H, B } = s;
+    const G = 4 * H;
+    const HB = H * B;
+    const view = this.view;
+    if (s.w.length < G * H || s.gates.length < G * B || s.bias.length < G) {
+      throw new RangeError(`lstmStep: buffers too small for H=${H}, B=${B}`);
+    }
+    const unitBlock = [H, B];
+    const feeds = {
+      W: view(s.w, 0, G * H, [G, H]),
+      Hp: view(s.hPrev, 0, HB, unitBlock),
+      X: view(s.gates, 0, G * B, [G, B]),
+      Bias: view(s.bias, 0, G, [G, 1]),
+      Cp: view(s.cPrev, 0, HB, unitBlock),
+    };
+    // The gates are written over the input projection they were computed from (ORT reads X before any gate is out).
+    const fetches = {
+      I: view(s.gates, 0, HB, unitBlock),
+      F: view(s.gates, HB, HB, unitBlock),
+      Gt: view(s.gates, 2 * HB, HB, unitBlock),
+      O: view(s.gates, 3 * HB, HB, unitBlock),
+      C: view(s.c, 0, HB, unitBlock),
+      TC: view(s.tanhC, 0, HB, unitBlock),
+      Hn: view(s.h, 0, HB, unitBlock),
+    };
+    this.compiled(LSTM_STEP_KEY, buildLstmStepModel).run(feeds, fetches, {});
+  }
+
+  /** The GRU step as one native run, as lstmStep. */
+  gruStep(s: GruStep): void {
+    const { H, B } = s;
+    const G = 3 * H;
+    const HB = H * B;
+    if (s.w.length < G * H || s.gates.length < G * B || s.biasIh.length < G || s.biasHh.length < G) {
+      throw new RangeError(`gruStep: buffers too small for H=${H}, B=${B}`);
+    }
+    const view = this.view;
+    const unitBlock = [H, B];
+    const feeds = {
+      W: view(s.w, 0, G * H, [G, H]),
+      Hk: view(s.hKernel, 0, HB, unitBlock),
+      X: view(s.gates, 0, G * B, [G, B]),
+      Bi: view(s.biasIh, 0, G, [G, 1]),
+      Bh: view(s.biasHh, 0, G, [G, 1]),
+      Hp: view(s.hPrev, 0, HB, unitBlock),
+    };
+    // As in lstmStep, the gates overwrite the input projection, which ORT has read (X + Bi) before any gate is out.
+    const fetches = {
+      R: view(s.gates, 0, HB, unitBlock),
+      Z: view(s.gates, HB, HB, unitBlock),
+      N: view(s.gates, 2 * HB, HB, unitBlock),
+      HN: view(s.hn, 0, HB, unitBlock),
+      Hn: view(s.h, 0, HB, unitBlock),
+    };
+    this.compiled(GRU_STEP_KEY, buildGruStepModel).run(feeds, fetches, {});
+  }
+
+  /** An ORT tensor over n floats of a from offset (the array itself when it is exactly that). */
+  private readonly view = (a: Float32Array, offset: number, n: number, dims: number[]): unknown =>
+    new this.ort.TensorCtor('float32', offset === 0 && a.length === n ? a : a.subarray(offset, offset + n), dims);
 }
+
+/** Session keys of the fused steps (the Gemm models use keys 0–7). */
+const LSTM_STEP_KEY = 8;
+const GRU_STEP_KEY = 9;

@@ -1,17 +1,18 @@
 // LSTM whose recurrent kernel is factorized (paper §7): W = W0 + Σ_i λ_i · u_i v_iᵀ, one rank-one basis per bigram,
 // λ given per stream and step. W·h is computed as W0·h + U·(λ ⊙ (Vᵀ·h)) and W is never formed. Bases whose λ is zero
 // at every step of the sequence are dropped before the loop (exactly: they add nothing and get zero gradient), so the
-// cost follows the bigrams actually present. Gate order, resets, masks and BPTT as in LstmLayer (lstm.ts).
+// cost follows the bigrams actually present. Gate order, resets, masks and BPTT as in LstmLayer (lstm.ts), in its older row-major layout.
 
 import { sigmoid32, tanh32 } from './activations.js';
 import type { Gemm } from './gemm.js';
-import { accumulateWeightGrads, writeKernelState } from './lstm.js';
 import {
+  accumulateWeightGrads,
   ensureCapacity,
   type InputProjection,
   type LayerState,
   type RecurrentParams,
   type SequenceControl,
+  writeKernelState,
 } from './recurrent.js';
 
 /** RecurrentParams (wHh is the base kernel W0) plus the stacked bases. */
@@ -148,7 +149,7 @@ export class FactorizedLstmLayer {
     this.c0.set(state.c.subarray(0, BH));
 
     // act = x · W_ihᵀ for every step at once: (T·B, I) · (I, 4H).
-    if (projectInput) projectInput(act.subarray(0, T * B * G));
+    if (projectInput) projectInput(act.subarray(0, T * B * G), false);
     else gemm.gemm(false, true, T * B, G, I, x, p.wIh, act, false);
     writeKernelState(state.h, hPrev, 0, B, H, resets, recurrentMask);
 

@@ -8,6 +8,13 @@
  */
 export interface Gemm {
   readonly name: string;
+  /**
+   * Optional: one fused LSTM step (see LstmStep) in place of a GEMM and a JavaScript gate loop. A backend offers it
+   * when it can do the gate math natively; the layer falls back to gemm() and its own loop otherwise.
+   */
+  lstmStep?(step: LstmStep): void;
+  /** Optional: one fused GRU step (see GruStep), as lstmStep. */
+  gruStep?(step: GruStep): void;
   gemm(
     transA: boolean,
     transB: boolean,
@@ -19,6 +26,51 @@ export interface Gemm {
     c: Float32Array,
     accumulate: boolean,
   ): void;
+}
+
+/**
+ * One LSTM step in gate-major layout (rows are units or gate units, columns the B streams), as PyTorch's cell:
+ * pre = W_hh·h_{t−1} + x-projection + bias; i, f, o = σ(pre), g = tanh(pre); c = f⊙c_{t−1} + i⊙g; h = o⊙tanh(c).
+ */
+export interface LstmStep {
+  H: number;
+  B: number;
+  /** weight_hh (4H, H). */
+  w: Float32Array;
+  /** bias_ih + bias_hh (4H). */
+  bias: Float32Array;
+  /** h_{t−1} and c_{t−1} as the kernel sees them (reset, masked), (H, B). */
+  hPrev: Float32Array;
+  cPrev: Float32Array;
+  /** (4H, B): on entry the input projection W_ih·x_t (without bias); on return the gates i, f, g, o. */
+  gates: Float32Array;
+  /** Outputs (H, B): c_t, tanh(c_t), h_t. */
+  c: Float32Array;
+  tanhC: Float32Array;
+  h: Float32Array;
+}
+
+/**
+ * One GRU step in gate-major layout, as PyTorch's cell: hn = W_hn·h_{t−1} + b_hn; r, z = σ(x-part + h-part);
+ * n = tanh(W_in·x + b_in + r⊙hn); h = (1 − z)⊙n + z⊙h_{t−1}.
+ */
+export interface GruStep {
+  H: number;
+  B: number;
+  /** weight_hh (3H, H), bias_ih and bias_hh (3H). */
+  w: Float32Array;
+  biasIh: Float32Array;
+  biasHh: Float32Array;
+  /** h_{t−1} as the recurrent product sees it (reset, masked), and as the interpolation does (reset only), (H, B). */
+  hKernel: Float32Array;
+  hPrev: Float32Array;
+  /** (3H, B): on entry the input projection W_ih·x_t (without bias); on return the gates r, z, n. */
+  gates: Float32Array;
+  /** Outputs (H, B): W_hn·h_{t−1} + b_hn (kept for backward) and h_t. */
+  hn: Float32Array;
+  h: Float32Array;
+  /** (3H, B) scratch for the recurrent product, used by the portable path. */
+  scratch: Float32Array;
 }
 
 /** Throws if a buffer is too small for the shapes: a bad shape must fail loudly, never read garbage. */

@@ -1,16 +1,26 @@
-// GRU layer with PyTorch's nn.GRU semantics (gates r, z, n; the reset gate multiplies W_hn·h + b_hn):
-// forward over a whole sequence and BPTT, with the input projection of all steps in one GEMM.
+// GRU layer with PyTorch's nn.GRU semantics (gates r, z, n; the reset gate multiplies W_hn·h + b_hn): forward
+// over a whole sequence and BPTT. Gate-major inside a step, like the LSTM (see lstm.ts for why): the recurrent
+// product is W_hh·h_{t−1}, and a backend may fuse it with the gate math (Gemm.gruStep). Outputs stay (T, B, H).
 
 import { sigmoid32, tanh32 } from './activations.js';
-import type { Gemm } from './gemm.js';
-import { accumulateWeightGrads, writeKernelState } from './lstm.js';
 import {
+  anyReset,
+  fillKeep,
+  projectInputGateMajor,
+  transpose,
+  writeKernelStateGateMajor,
+  zeroResetColumns,
+} from './gate-major.js';
+import type { Gemm, GruStep } from './gemm.js';
+import {
+  accumulateWeightGrads,
   ensureCapacity,
   type InputProjection,
   type LayerState,
   type RecurrentLayer,
   type RecurrentParams,
   type SequenceControl,
+  writeKernelState,
 } from './recurrent.js';
 
 export class GruLayer implements RecurrentLayer {
@@ -18,16 +28,23 @@ export class GruLayer implements RecurrentLayer {
   private T = 0;
   private B = 0;
   private x: Float32Array = new Float32Array(0); // (T, B, I) input of the last forward (a reference)
-  private act: Float32Array = new Float32Array(0); // (T, B, 3H) x·W_ihᵀ, then the activations r, z, n
-  private hGates: Float32Array = new Float32Array(0); // (B, 3H) h·W_hhᵀ of the current step
-  private hn: Float32Array = new Float32Array(0); // (T, B, H) W_hn·h + b_hn, which the reset gate scales
-  private hs: Float32Array = new Float32Array(0); // (T, B, H) h_t
-  private hPrev: Float32Array = new Float32Array(0); // (T, B, H) h_{t-1} as the recurrent kernel saw it
+  private act: Float32Array = new Float32Array(0); // (T, 3H, B) input projections, then the gates r, z, n
+  private hn: Float32Array = new Float32Array(0); // (T, H, B) W_hn·h + b_hn, which the reset gate scales
+  private hsGate: Float32Array = new Float32Array(0); // (T, H, B) h_t
+  private hs: Float32Array = new Float32Array(0); // (T, B, H) h_t: the layer's output
   private h0: Float32Array = new Float32Array(0); // (B, H) initial state of the last forward
+  private h0Gate: Float32Array = new Float32Array(0); // (H, B) the same, gate-major
+  private kernelH: Float32Array = new Float32Array(0); // (H, B) h_{t−1} after resets and the recurrent mask
+  private interpH: Float32Array = new Float32Array(0); // (H, B) h_{t−1} after resets only
+  private scratch: Float32Array = new Float32Array(0); // (3H, B) the recurrent product of a step (portable path)
+  private wT: Float32Array = new Float32Array(0); // (H, 3H) W_hhᵀ for the backward products
+  private hPrev: Float32Array = new Float32Array(0); // (T, B, H) h_{t−1} as the kernel saw it (weight gradient)
   private dPreI: Float32Array = new Float32Array(0); // (T, B, 3H) gradient of the input-side pre-activations
   private dPreH: Float32Array = new Float32Array(0); // (T, B, 3H) gradient of the recurrent-side pre-activations
-  private dhNext: Float32Array = new Float32Array(0); // (B, H)
-  private dhKernel: Float32Array = new Float32Array(0); // (B, H)
+  private dStep: Float32Array = new Float32Array(0); // (3H, B) dPreH of this step, gate-major
+  private dhNext: Float32Array = new Float32Array(0); // (H, B)
+  private dhKernel: Float32Array = new Float32Array(0); // (H, B)
+  private keep: Float32Array = new Float32Array(0); // (B) 0 for streams that reset at the step, else 1
   private resets: Uint8Array | null = null;
   private mask: Float32Array | null = null;
 
@@ -53,53 +70,57 @@ export class GruLayer implements RecurrentLayer {
     const BH = B * H;
     const n = T * BH;
     this.act = ensureCapacity(this.act, 3 * n);
-    this.hGates = ensureCapacity(this.hGates, B * G);
     this.hn = ensureCapacity(this.hn, n);
+    this.hsGate = ensureCapacity(this.hsGate, n);
     this.hs = ensureCapacity(this.hs, n);
-    this.hPrev = ensureCapacity(this.hPrev, n);
     this.h0 = ensureCapacity(this.h0, BH);
+    this.h0Gate = ensureCapacity(this.h0Gate, BH);
+    this.kernelH = ensureCapacity(this.kernelH, BH);
+    this.interpH = ensureCapacity(this.interpH, BH);
+    this.scratch = ensureCapacity(this.scratch, G * B);
     this.T = T;
     this.B = B;
     this.x = x;
     this.resets = control.resets;
     this.mask = recurrentMask;
-    const { act, hGates, hn, hs, hPrev, h0 } = this;
+    const { act, hn, hsGate, hs, h0, h0Gate, kernelH, interpH, scratch } = this;
     const resets = control.resets;
-    const { bIh, bHh } = p;
     h0.set(state.h.subarray(0, BH));
+    transpose(h0, h0Gate, B, H);
 
-    if (projectInput) projectInput(act.subarray(0, T * B * G));
-    else gemm.gemm(false, true, T * B, G, I, x, p.wIh, act, false); // (T·B, I)·(I, 3H)
-    writeKernelState(h0, hPrev, 0, B, H, resets, recurrentMask);
+    projectInputGateMajor(gemm, p.wIh, x, act, T, B, G, I, projectInput);
 
     for (let t = 0; t < T; t++) {
-      gemm.gemm(false, true, B, G, H, hPrev.subarray(t * BH, (t + 1) * BH), p.wHh, hGates, false);
-      const nextT = t + 1 < T;
-      const prevBase = t === 0 ? h0 : hs;
-      const prevOff = t === 0 ? 0 : (t - 1) * BH;
-      for (let b = 0; b < B; b++) {
-        const reset = resets !== null && resets[t * B + b] === 1;
-        const nextReset = nextT && resets !== null && resets[(t + 1) * B + b] === 1;
-        const a0 = (t * B + b) * G;
-        const k0 = b * G;
-        const s0 = t * BH + b * H;
-        const m0 = b * H;
-        for (let j = 0; j < H; j++) {
-          const r = sigmoid32(act[a0 + j] + bIh[j] + hGates[k0 + j] + bHh[j]);
-          const z = sigmoid32(act[a0 + H + j] + bIh[H + j] + hGates[k0 + H + j] + bHh[H + j]);
-          const hnj = hGates[k0 + 2 * H + j] + bHh[2 * H + j];
-          const nn = tanh32(act[a0 + 2 * H + j] + bIh[2 * H + j] + r * hnj);
-          const hp = reset ? 0 : prevBase[prevOff + m0 + j];
-          const h = (1 - z) * nn + z * hp;
-          act[a0 + j] = r;
-          act[a0 + H + j] = z;
-          act[a0 + 2 * H + j] = nn;
-          hn[s0 + j] = hnj;
-          hs[s0 + j] = h;
-          if (nextT) hPrev[s0 + BH + j] = nextReset ? 0 : recurrentMask ? h * recurrentMask[m0 + j] : h;
-        }
+      const s0 = t * BH;
+      const stepResets = resets !== null && anyReset(resets, t, B);
+      const prev = t === 0 ? h0Gate : hsGate.subarray(s0 - BH, s0);
+      let hK = prev;
+      if (stepResets || recurrentMask) {
+        writeKernelStateGateMajor(prev, false, kernelH, t, B, H, resets, recurrentMask);
+        hK = kernelH;
       }
+      let hP = prev;
+      if (stepResets) {
+        zeroResetColumns(prev, interpH, resets, t, B, H);
+        hP = interpH;
+      }
+      const step: GruStep = {
+        H,
+        B,
+        w: p.wHh,
+        biasIh: p.bIh,
+        biasHh: p.bHh,
+        hKernel: hK,
+        hPrev: hP,
+        gates: act.subarray(t * G * B, (t + 1) * G * B),
+        hn: hn.subarray(s0, s0 + BH),
+        h: hsGate.subarray(s0, s0 + BH),
+        scratch,
+      };
+      if (gemm.gruStep) gemm.gruStep(step);
+      else gruStepPortable(gemm, step);
     }
+    for (let t = 0; t < T; t++) transpose(hsGate.subarray(t * BH), hs.subarray(t * BH), H, B);
     const last = (T - 1) * BH;
     state.h.set(hs.subarray(last, last + BH));
     return hs.subarray(0, n);
@@ -111,52 +132,97 @@ export class GruLayer implements RecurrentLayer {
     const BH = B * H;
     this.dPreI = ensureCapacity(this.dPreI, T * B * G);
     this.dPreH = ensureCapacity(this.dPreH, T * B * G);
+    this.dStep = ensureCapacity(this.dStep, G * B);
     this.dhNext = ensureCapacity(this.dhNext, BH);
     this.dhKernel = ensureCapacity(this.dhKernel, BH);
-    const { act, hn, hs, h0, dPreI, dPreH, dhNext, dhKernel, resets, mask } = this;
+    this.wT = ensureCapacity(this.wT, G * H);
+    this.keep = this.keep.length >= B ? this.keep : new Float32Array(B);
+    const { act, hn, hsGate, h0Gate, dPreI, dPreH, dStep, dhNext, dhKernel, wT, keep, resets, mask } = this;
+    transpose(p.wHh, wT, G, H);
     dhNext.fill(0, 0, BH);
 
     for (let t = T - 1; t >= 0; t--) {
-      const prevBase = t === 0 ? h0 : hs;
-      const prevOff = t === 0 ? 0 : (t - 1) * BH;
-      for (let b = 0; b < B; b++) {
-        const reset = resets !== null && resets[t * B + b] === 1;
-        const a0 = (t * B + b) * G;
-        const s0 = t * BH + b * H;
-        const m0 = b * H;
-        for (let j = 0; j < H; j++) {
-          const r = act[a0 + j];
-          const z = act[a0 + H + j];
-          const nn = act[a0 + 2 * H + j];
-          const hp = reset ? 0 : prevBase[prevOff + m0 + j];
-          const dh = dOut[s0 + j] + dhNext[m0 + j];
+      const a0 = t * G * B;
+      const s0 = t * BH;
+      const prev = t === 0 ? h0Gate : hsGate;
+      const prevOff = t === 0 ? 0 : s0 - BH;
+      fillKeep(keep, resets, t, B);
+      for (let j = 0; j < H; j++) {
+        const rr = a0 + j * B;
+        const rz = rr + BH;
+        const rn = rz + BH;
+        for (let b = 0; b < B; b++) {
+          const kb = keep[b]!;
+          const k = j * B + b;
+          const r = act[rr + b]!;
+          const z = act[rz + b]!;
+          const nn = act[rn + b]!;
+          const hp = kb * prev[prevOff + k]!;
+          const dh = dOut[s0 + b * H + j]! + dhNext[k]!;
           const dnPre = dh * (1 - z) * (1 - nn * nn);
           const dzPre = dh * (hp - nn) * z * (1 - z);
-          const drPre = dnPre * hn[s0 + j] * r * (1 - r);
-          dPreI[a0 + j] = drPre;
-          dPreI[a0 + H + j] = dzPre;
-          dPreI[a0 + 2 * H + j] = dnPre;
-          dPreH[a0 + j] = drPre;
-          dPreH[a0 + H + j] = dzPre;
-          dPreH[a0 + 2 * H + j] = dnPre * r;
-          // The direct path h_{t-1} → h_t through z; the kernel path is added after the GEMM below.
-          dhNext[m0 + j] = reset ? 0 : dh * z;
+          const drPre = dnPre * hn[s0 + k]! * r * (1 - r);
+          const dhnPre = dnPre * r;
+          dStep[k] = drPre;
+          dStep[k + BH] = dzPre;
+          dStep[k + 2 * BH] = dhnPre;
+          const row = (t * B + b) * G + j;
+          dPreI[row] = drPre;
+          dPreI[row + H] = dzPre;
+          dPreI[row + 2 * H] = dnPre;
+          dPreH[row] = drPre;
+          dPreH[row + H] = dzPre;
+          dPreH[row + 2 * H] = dhnPre;
+          // The direct path h_{t−1} → h_t through z; the kernel path is added after the product below.
+          dhNext[k] = kb * dh * z;
         }
       }
       if (t > 0) {
-        const a0 = t * B * G;
-        gemm.gemm(false, false, B, H, G, dPreH.subarray(a0, a0 + B * G), p.wHh, dhKernel, false);
-        for (let b = 0; b < B; b++) {
-          if (resets !== null && resets[t * B + b] === 1) continue;
-          const m0 = b * H;
-          for (let j = 0; j < H; j++) dhNext[m0 + j] += mask ? dhKernel[m0 + j] * mask[m0 + j] : dhKernel[m0 + j];
+        gemm.gemm(false, false, H, B, G, wT, dStep, dhKernel, false); // (H, 3H)·(3H, B)
+        for (let j = 0; j < H; j++) {
+          for (let b = 0; b < B; b++) {
+            const k = j * B + b;
+            dhNext[k]! += keep[b]! * (mask ? dhKernel[k]! * mask[b * H + j]! : dhKernel[k]!);
+          }
         }
       }
     }
-    accumulateWeightGrads(gemm, p, grads, dPreI, this.hPrev, this.x, dX, T * B, G, H, I, dPreH);
+    // h_{t−1} of every step as the kernel saw it, row-major, for the one GEMM of the recurrent weight gradient.
+    this.hPrev = ensureCapacity(this.hPrev, T * BH);
+    const { hPrev, hs } = this;
+    writeKernelState(this.h0, hPrev, 0, B, H, resets, mask);
+    for (let t = 1; t < T; t++) {
+      writeKernelState(hs.subarray((t - 1) * BH), hPrev.subarray(t * BH), t, B, H, resets, mask);
+    }
+    accumulateWeightGrads(gemm, p, grads, dPreI, hPrev, this.x, dX, T * B, G, H, I, dPreH);
   }
 
   memory(): Float32Array {
     return this.hs.subarray(0, this.T * this.B * this.hiddenSize);
+  }
+}
+
+/** The step of GruStep with gemm() and a JavaScript gate loop: the portable path and the reference for backends. */
+export function gruStepPortable(gemm: Gemm, s: GruStep): void {
+  const { H, B, gates, biasIh, biasHh, hPrev, hn, h, scratch } = s;
+  const BH = B * H;
+  gemm.gemm(false, false, 3 * H, B, H, s.w, s.hKernel, scratch, false);
+  for (let j = 0; j < H; j++) {
+    const brI = biasIh[j]! + biasHh[j]!;
+    const bzI = biasIh[H + j]! + biasHh[H + j]!;
+    const bnI = biasIh[2 * H + j]!;
+    const bnH = biasHh[2 * H + j]!;
+    for (let b = 0; b < B; b++) {
+      const k = j * B + b;
+      const r = sigmoid32(gates[k]! + scratch[k]! + brI);
+      const z = sigmoid32(gates[k + BH]! + scratch[k + BH]! + bzI);
+      const hnk = scratch[k + 2 * BH]! + bnH;
+      const nn = tanh32(gates[k + 2 * BH]! + bnI + r * hnk);
+      gates[k] = r;
+      gates[k + BH] = z;
+      gates[k + 2 * BH] = nn;
+      hn[k] = hnk;
+      h[k] = nn + z * (hPrev[k]! - nn);
+    }
   }
 }

@@ -23,8 +23,11 @@ export interface SequenceControl {
   resets: Uint8Array | null;
 }
 
-/** Writes the input projection x·W_ihᵀ of every step, (T·B, G), into `out`. */
-export type InputProjection = (out: Float32Array) => void;
+/**
+ * Writes the input projection x·W_ihᵀ of every step (no bias) into `out`: (T·B, G) row by row, or, when gateMajor,
+ * (T, G, B): per step a gate-major block whose columns are the B streams.
+ */
+export type InputProjection = (out: Float32Array, gateMajor: boolean) => void;
 
 export interface RecurrentLayer {
   readonly inputSize: number;
@@ -70,4 +73,46 @@ let ones = new Float32Array(0);
 export function addColumnSums(gemm: Gemm, m: Float32Array, rows: number, cols: number, out: Float32Array): void {
   if (ones.length < rows) ones = new Float32Array(rows).fill(1);
   gemm.gemm(false, false, 1, cols, rows, ones, m, out, true);
+}
+
+/** Writes h (B, H) into rows [0, B) of dst as the recurrent kernel sees it at step `step`: reset rows zeroed, masked. */
+export function writeKernelState(
+  h: Float32Array,
+  dst: Float32Array,
+  step: number,
+  B: number,
+  H: number,
+  resets: Uint8Array | null,
+  mask: Float32Array | null,
+): void {
+  for (let b = 0; b < B; b++) {
+    const reset = resets !== null && resets[step * B + b] === 1;
+    const m0 = b * H;
+    for (let j = 0; j < H; j++) dst[m0 + j] = reset ? 0 : mask ? h[m0 + j] * mask[m0 + j] : h[m0 + j];
+  }
+}
+
+/**
+ * After BPTT: every weight gradient of the layer from one GEMM over all steps, and the gradient into the input.
+ * dPre (T·B, G) is the gradient of the gate pre-activations; for the GRU the recurrent part differs (dPreH).
+ */
+export function accumulateWeightGrads(
+  gemm: Gemm,
+  p: RecurrentParams,
+  grads: RecurrentParams,
+  dPre: Float32Array,
+  hPrev: Float32Array,
+  x: Float32Array,
+  dX: Float32Array | null,
+  rows: number,
+  G: number,
+  H: number,
+  I: number,
+  dPreH: Float32Array = dPre,
+): void {
+  gemm.gemm(true, false, G, I, rows, dPre, x, grads.wIh, true); // (G, T·B)·(T·B, I)
+  gemm.gemm(true, false, G, H, rows, dPreH, hPrev, grads.wHh, true); // (G, T·B)·(T·B, H)
+  addColumnSums(gemm, dPre, rows, G, grads.bIh);
+  addColumnSums(gemm, dPreH, rows, G, grads.bHh);
+  if (dX) gemm.gemm(false, false, rows, I, G, dPre, p.wIh, dX, false); // (T·B, G)·(G, I)
 }

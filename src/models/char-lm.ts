@@ -176,10 +176,22 @@ export class CharLm {
     this.symbolTable = ensureCapacity(this.symbolTable, V * G);
     const table = this.symbolTable;
     gemm.gemm(false, true, V, G, E, this.params.get('embed.weight')!.data, this.layerParams[0]!.wIh, table, false);
-    return (out) => {
+    const B = this.B;
+    return (out, gateMajor) => {
+      if (!gateMajor) {
+        for (let r = 0; r < ids.length; r++) {
+          const id = ids[r]!;
+          out.set(table.subarray(id * G, (id + 1) * G), r * G);
+        }
+        return;
+      }
+      // (T, G, B): stream b of step t is column b of that step's block.
       for (let r = 0; r < ids.length; r++) {
-        const id = ids[r]!;
-        out.set(table.subarray(id * G, (id + 1) * G), r * G);
+        const t = Math.floor(r / B);
+        const b = r - t * B;
+        const src = ids[r]! * G;
+        const dst = t * G * B + b;
+        for (let g = 0; g < G; g++) out[dst + g * B] = table[src + g]!;
       }
     };
   }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createGemm, OnnxGemm, onnxLoadError } from '../../src/backends/index.js';
 import { tsGemm } from '../../src/core/gemm.js';
+import { gruStepPortable } from '../../src/core/gru.js';
+import { lstmStepPortable } from '../../src/core/lstm.js';
 import { Rng } from '../../src/core/random.js';
 
 const rng = new Rng(42);
@@ -60,4 +62,79 @@ test('gemm leaves memory outside C untouched and rejects short buffers', () => {
   g.gemm(false, false, 2, 2, 2, random(4), random(4), c.subarray(3, 7), false);
   assert.deepEqual([...c.subarray(0, 3), ...c.subarray(7)], [7, 7, 7, 7, 7, 7]);
   assert.throws(() => g.gemm(false, false, 3, 3, 3, random(8), random(9), new Float32Array(9), false), /A has 8/);
+});
+
+test('onnxruntime lstmStep (fused product and gate math) matches the portable step, writing the gates in place', () => {
+  const ort = new OnnxGemm({ threads: 1 });
+  for (const [H, B] of [
+    [5, 3],
+    [32, 16],
+  ] as const) {
+    const G = 4 * H;
+    const make = () => ({
+      H,
+      B,
+      w: random(G * H),
+      bias: random(G),
+      hPrev: random(H * B),
+      cPrev: random(H * B).map((v) => 3 * v),
+      gates: random(G * B).map((v) => 4 * v),
+      c: new Float32Array(H * B),
+      tanhC: new Float32Array(H * B),
+      h: new Float32Array(H * B),
+    });
+    const ref = make();
+    const got = {
+      ...ref,
+      gates: ref.gates.slice(),
+      c: new Float32Array(H * B),
+      tanhC: new Float32Array(H * B),
+      h: new Float32Array(H * B),
+    };
+    lstmStepPortable(tsGemm, ref);
+    ort.lstmStep(got);
+    for (const key of ['gates', 'c', 'tanhC', 'h'] as const) {
+      const a = got[key];
+      const b = ref[key];
+      for (let i = 0; i < b.length; i++) {
+        assert.ok(Math.abs(a[i]! - b[i]!) < 2e-6, `H=${H} B=${B} ${key}[${i}]: ${a[i]} vs ${b[i]}`);
+      }
+    }
+    // The gates are probabilities / tanh values: in range, so the in-place write did not leave inputs behind.
+    assert.ok(got.gates.every((v) => v >= -1 && v <= 1));
+  }
+});
+
+test('onnxruntime gruStep (fused product and gate math) matches the portable step, writing the gates in place', () => {
+  const ort = new OnnxGemm({ threads: 1 });
+  for (const [H, B] of [
+    [5, 3],
+    [32, 16],
+  ] as const) {
+    const G = 3 * H;
+    const ref = {
+      H,
+      B,
+      w: random(G * H),
+      biasIh: random(G),
+      biasHh: random(G),
+      hKernel: random(H * B),
+      hPrev: random(H * B),
+      gates: random(G * B).map((v) => 4 * v),
+      hn: new Float32Array(H * B),
+      h: new Float32Array(H * B),
+      scratch: new Float32Array(G * B),
+    };
+    const got = { ...ref, gates: ref.gates.slice(), hn: new Float32Array(H * B), h: new Float32Array(H * B) };
+    gruStepPortable(tsGemm, ref);
+    ort.gruStep(got);
+    for (const key of ['gates', 'hn', 'h'] as const) {
+      const a = got[key];
+      const b = ref[key];
+      for (let i = 0; i < b.length; i++) {
+        assert.ok(Math.abs(a[i]! - b[i]!) < 2e-6, `H=${H} B=${B} ${key}[${i}]: ${a[i]} vs ${b[i]}`);
+      }
+    }
+    assert.ok(got.gates.every((v) => v >= -1 && v <= 1));
+  }
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { OnnxGemm } from '../../src/backends/onnx-gemm.js';
 import { type Gemm, tsGemm } from '../../src/core/gemm.js';
 import { GruLayer } from '../../src/core/gru.js';
 import { LstmLayer } from '../../src/core/lstm.js';
@@ -118,5 +119,39 @@ for (const [cell, make] of [
     const full = layer.forward(tsGemm, p, x, T, 1, zero(), { resets: r }, null).slice();
     const tail = make().forward(tsGemm, p, x.subarray(2 * I), T - 2, 1, zero(), { resets: null }, null);
     for (let i = 0; i < tail.length; i++) assert.ok(Math.abs(full[2 * H + i] - tail[i]) < 1e-6);
+  });
+}
+
+// The onnxruntime backend runs each step fused (Gemm.lstmStep / gruStep); the portable one runs gemm() and the
+// JavaScript gate loop. Both must give the same outputs, final state, memory and gradients, resets and mask included.
+for (const [cell, make] of [
+  ['LSTM', () => new LstmLayer(I, H)],
+  ['GRU', () => new GruLayer(I, H)],
+] as const) {
+  test(`${cell}: the fused onnxruntime steps and the portable steps agree, forward and backward`, () => {
+    const ort = new OnnxGemm({ smallWork: 0, threads: 1 });
+    const rng = new Rng(11);
+    const p = makeParams(rng, make().gates);
+    const x = randomArray(rng, T * B * I, 1);
+    const h0 = randomArray(rng, B * H, 0.5);
+    const dOut = randomArray(rng, T * B * H, 1);
+    const run = (gemm: Gemm) => {
+      const layer = make();
+      const state = { h: h0.slice(), c: layer.gates === 4 ? h0.map((v) => v * 0.5) : null };
+      const out = layer.forward(gemm, p, x, T, B, state, { resets }, mask).slice();
+      const memory = layer.memory().slice();
+      const grads = zeroLike(p);
+      const dX = new Float32Array(x.length);
+      layer.backward(gemm, p, grads, dOut.slice(), dX);
+      return { out, memory, h: state.h, c: state.c ?? new Float32Array(0), dX, ...grads };
+    };
+    const a = run(tsGemm);
+    const b = run(ort);
+    for (const key of ['out', 'memory', 'h', 'c', 'dX', 'wIh', 'wHh', 'bIh', 'bHh'] as const) {
+      const u = a[key];
+      const v = b[key];
+      assert.equal(u.length, v.length, key);
+      for (let i = 0; i < u.length; i++) assert.ok(Math.abs(u[i]! - v[i]!) < 1e-5, `${key}[${i}]: ${u[i]} vs ${v[i]}`);
+    }
   });
 }

@@ -256,7 +256,7 @@ function patternCorpus(rng: Rng, segments: number, symbols: number): EncodedPart
   return partitionOf(out);
 }
 
-test("factorizedAnalysable('base'): states and forward accuracy equal those of a CharLm with W_hh = W0", () => {
+test("factorizedAnalysable('base'): states and forward accuracy equal those of a CharLm with W_hh = W0 (to rounding)", () => {
   const model = new FactorizedLm({ layers: 1, units: 6, embed: 4, vocab: 7 });
   model.initialize(new Rng(4));
   scaleBases(model, 10);
@@ -277,7 +277,11 @@ test("factorizedAnalysable('base'): states and forward accuracy equal those of a
       const chunk = batches.chunk(k, allocChunk(4, 8));
       const [sa] = a.run(chunk, 8, 4);
       const sb = b.run(chunk, 8, 4)[0]!.slice();
-      assert.deepEqual(sa!.slice(), sb);
+      // Same math, products summed in another order (the plain LSTM runs gate-major): rounding-level gaps only.
+      assert.ok(
+        sa!.every((v, i) => Math.abs(v - sb[i]!) < 1e-6),
+        "base states equal the plain model's",
+      );
       const [sc] = c.run(chunk, 8, 4);
       differs ||= sc!.some((v, i) => Math.abs(v - sb[i]!) > 1e-4);
     }
@@ -286,7 +290,7 @@ test("factorizedAnalysable('base'): states and forward accuracy equal those of a
   const symbols = ['a', 'b', 'c', 'd', 'e', 'f', ' '];
   const accBase = base.forwardAccuracy(part, symbols)!;
   const ref = evaluateCharLm(plain, part, symbols, tsGemm);
-  assert.ok(Math.abs(accBase.perplexity - ref.perplexity) < 1e-9);
+  assert.ok(Math.abs(accBase.perplexity - ref.perplexity) < 1e-5);
   assert.equal(accBase.accuracy, ref.accuracy);
   assert.equal(base.layerParameterCount(0), 4 * 6 * (4 + 6) + 8 * 6);
   assert.equal(full.layerParameterCount(0), base.layerParameterCount(0));
