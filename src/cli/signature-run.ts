@@ -9,13 +9,14 @@ import { charLmAnalysable } from '../analysis/analysable-model.js';
 import { decoderPoolRunner } from '../analysis/decoder-pool.js';
 import { fitDecoders } from '../analysis/decoders.js';
 import { type DecoderRunner, memorySignature, type SignatureOptions } from '../analysis/signature.js';
-import type { LayerSignature, Signature, StateKind } from '../analysis/signature-types.js';
+import type { Signature, StateKind } from '../analysis/signature-types.js';
 import type { BackendName } from '../backends/index.js';
 import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
 import type { Segmentation } from '../data/index.js';
 import { ensureDir } from '../io/atomic.js';
 import { writeSignature } from '../io/signature-file.js';
+import { inputsDigest, partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
 import { checkAlphabetFit } from './alphabet-fit.js';
 import { defaultThreads, makeGemm } from './backend.js';
 import { loadModelCorpus } from './eval-corpus.js';
@@ -23,7 +24,6 @@ import { shellQuote } from './format.js';
 import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { describeModel, loadCharLm } from './model-load.js';
-import { inputsDigest, partialPath, readPartial, removePartial, writePartial } from './signature-partial.js';
 import { SignatureProgressReporter } from './signature-progress.js';
 import { printSignatureTable, signatureSummary } from './signature-report.js';
 import { pathExists } from './train-dir.js';
@@ -213,34 +213,5 @@ function yieldingRunner(run: DecoderRunner, yieldToHost: () => Promise<void>): D
     await yieldToHost();
     if (hooks.signal?.aborted) throw hooks.signal.reason;
     return run(data, config, hooks);
-  };
-}
-
-/**
- * Keeps OUT.partial.json up to date with the finished layers. Layers arrive in a synchronous progress callback, so
- * the writes are chained; settled() waits for them and rethrows the first failure.
- */
-function partialKeeper(path: string, inputs: string, completed: readonly LayerSignature[]) {
-  const finished = [...completed];
-  let chain: Promise<void> = Promise.resolve();
-  let failure: unknown;
-  return {
-    add(layer: LayerSignature): void {
-      finished.push(layer);
-      const snapshot = [...finished].sort((a, b) => a.layer - b.layer);
-      chain = chain
-        .then(async () => {
-          await ensureDir(dirname(path));
-          await writePartial(path, inputs, snapshot);
-        })
-        .catch((err: unknown) => {
-          failure ??= err;
-        });
-    },
-    layers: (): readonly LayerSignature[] => finished,
-    async settled(): Promise<void> {
-      await chain;
-      if (failure !== undefined) throw failure;
-    },
   };
 }

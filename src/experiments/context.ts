@@ -16,6 +16,7 @@ import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
 import { loadModelDir, saveModelDir } from '../io/model-dir.js';
 import { readSafetensors, toFloat32, writeSafetensors } from '../io/safetensors.js';
 import { readSignature, writeSignature } from '../io/signature-file.js';
+import { partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
 import { readTrainCheckpoint, writeTrainCheckpoint } from '../io/train-checkpoint.js';
 import { CharLm, type Tensor } from '../models/char-lm.js';
 import type { CharLmConfig } from '../models/config.js';
@@ -25,6 +26,17 @@ import { buildModelConfig } from '../train/model-config.js';
 import { ParallelStepRunner } from '../train/parallel-step-runner.js';
 import { type TrainConfig, trainCharLm } from '../train/train-char-lm.js';
 import { trainFactorizedLm } from '../train/train-factorized.js';
+import {
+  copyFolder,
+  digestOf,
+  findSiblingModel,
+  findSiblingSignature,
+  MODEL_RECIPE_FILE,
+  modelRecipe,
+  readRecipe,
+  signatureRecipePath,
+  writeRecipe,
+} from './reuse.js';
 
 export interface ExperimentContext {
   /** This experiment's folder: models/, signatures/, figures, results.json. */
@@ -67,7 +79,19 @@ export async function ensureModel(
   init?: Map<string, Float32Array>,
 ): Promise<TrainedModel> {
   const dir = join(ctx.dir, 'models', name);
+  const recipe = modelRecipe(config, corpus, init);
+  const recipePath = join(dir, MODEL_RECIPE_FILE);
+  if (!existsSync(join(dir, 'config.json'))) {
+    const twin = await findSiblingModel(ctx.dir, recipe);
+    if (twin) {
+      await ensureDir(join(ctx.dir, 'models'));
+      await copyFolder(twin, dir);
+      ctx.log(`${name}: the same model was trained in ${twin}; reusing it`);
+    }
+  }
   if (existsSync(join(dir, 'config.json'))) {
+    // Models finished before recipes were kept get theirs now, so that other experiments can find them.
+    if ((await readRecipe(recipePath)) === null) await writeRecipe(recipePath, recipe);
     const loaded = await loadModelDir(dir);
     const c = loaded.config;
     const shape = {
@@ -120,6 +144,7 @@ export async function ensureModel(
   const devPerplexity = Number.isFinite(snap.bestDevLoss) ? Math.exp(snap.bestDevLoss) : null;
   const modelConfig = buildModelConfig(config, corpus, snap, devPerplexity, evaluation.perplexity);
   const { weightsSha256 } = await saveModelDir(dir, modelConfig, result.model.params as Map<string, Tensor>);
+  await writeRecipe(recipePath, recipe);
   await rm(checkpoint, { force: true });
   ctx.log(`${name}: eval perplexity ${evaluation.perplexity.toFixed(3)} after ${snap.step} steps`);
   return { model: result.model, config: modelConfig, weightsSha256, fresh: true };
@@ -175,21 +200,40 @@ export async function ensureSignature(
   options: SignatureOptions,
 ): Promise<Signature> {
   const path = join(ctx.dir, 'signatures', `${name}.json`);
+  const gemm = contextGemm(ctx);
+  const inputs = experimentSignatureDigest(model, corpus, options, gemm.name, ctx.generator);
+  const recipePath = signatureRecipePath(path);
+  if (!existsSync(path)) {
+    const twin = await findSiblingSignature(ctx.dir, inputs);
+    if (twin) {
+      await ensureDir(join(ctx.dir, 'signatures'));
+      await writeSignature(path, await readSignature(twin));
+      ctx.log(`${name}: the same signature was computed in ${twin}; reusing it`);
+    }
+  }
   if (existsSync(path)) {
+    if ((await readRecipe(recipePath)) === null) await writeRecipe(recipePath, inputs);
     ctx.log(`${name}: signature found`);
     return readSignature(path);
   }
-  ctx.log(`${name}: computing the signature (Δ = ${options.maxDelta})`);
+  // Finished layers of an interrupted run are kept in NAME.json.partial.json and reused when every input matches.
+  const partial = partialPath(path);
+  const completed = (await readPartial(partial, inputs).catch(() => null)) ?? [];
+  const resumed = completed.length ? ` (layers ${completed.map((l) => l.layer).join(', ')} kept from before)` : '';
+  ctx.log(`${name}: computing the signature (Δ = ${options.maxDelta})${resumed}`);
+  const keeper = partialKeeper(partial, inputs, completed);
   let lastLog = 0;
-  const sig = await memorySignature(model, corpus, options, {
-    gemm: contextGemm(ctx),
+  const run = memorySignature(model, corpus, options, {
+    gemm,
     signal: ctx.signal,
     yieldToHost,
     generator: ctx.generator,
+    completedLayers: completed,
     decoderRunner: decoderPoolRunner({ threads: ctx.threads, backend: ctx.backend }),
     onProgress: (p) => {
       const now = performance.now();
       if (p.phase === 'layer-done') {
+        keeper.add(p.layer);
         const acc = p.layer.deltas.map((d) => (100 * d.accuracy).toFixed(0)).join(' ');
         ctx.log(`${name}: layer ${p.layer.layer} done; accuracy by δ: ${acc} %`);
       } else if (p.phase === 'decoders' && now - lastLog > 30_000) {
@@ -201,9 +245,38 @@ export async function ensureSignature(
       }
     },
   });
+  let sig: Signature;
+  try {
+    sig = await run;
+  } catch (err) {
+    // Stopped or failed: the layers finished so far reach the disk before the error goes on.
+    await keeper.settled().catch(() => {});
+    throw err;
+  }
+  await keeper.settled();
   await ensureDir(join(ctx.dir, 'signatures'));
   await writeSignature(path, sig);
+  await writeRecipe(recipePath, inputs);
+  await removePartial(partial);
   return sig;
+}
+
+/** What determines an experiment's signature: the model (as it describes itself), corpus, options, backend. */
+function experimentSignatureDigest(
+  model: AnalysableModel,
+  corpus: PreparedCorpus,
+  options: SignatureOptions,
+  backend: string,
+  generator: string,
+): string {
+  const r = corpus.record;
+  return digestOf({
+    model: model.describe(),
+    corpus: { sha256: r.sha256, segmentation: r.segmentation, split: r.split, maxChars: r.maxChars },
+    options,
+    backend,
+    generator,
+  });
 }
 
 /** Writes ctx.dir/results.json (every number of the experiment). */

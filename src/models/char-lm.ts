@@ -185,13 +185,15 @@ export class CharLm {
         }
         return;
       }
-      // (T, G, B): stream b of step t is column b of that step's block.
-      for (let r = 0; r < ids.length; r++) {
-        const t = Math.floor(r / B);
-        const b = r - t * B;
-        const src = ids[r]! * G;
-        const dst = t * G * B + b;
-        for (let g = 0; g < G; g++) out[dst + g * B] = table[src + g]!;
+      // (T, G, B): stream b of step t is column b of that step's block; written row by row (unit stride).
+      const rowOf = new Int32Array(B);
+      for (let t = 0; t * B < ids.length; t++) {
+        for (let b = 0; b < B; b++) rowOf[b] = ids[t * B + b]! * G;
+        const block = t * G * B;
+        for (let g = 0; g < G; g++) {
+          const dst = block + g * B;
+          for (let b = 0; b < B; b++) out[dst + b] = table[rowOf[b]! + g]!;
+        }
       }
     };
   }

@@ -60,3 +60,61 @@ test('renderReproductionReport() puts each claim beside our numbers, with a verd
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('an experiment stopped after a signature layer keeps that layer and resumes to the result of an unbroken run', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'memsig-resume-'));
+  try {
+    // Separate parents: an experiment would otherwise find its sibling's finished models and reuse them.
+    const unbroken = await runExperiment('fig3', context(join(root, 'a', 'fig3'), []));
+    const dir = join(root, 'b', 'fig3');
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const stopping = {
+      ...context(dir, lines),
+      signal: stop.signal,
+      log: (line: string) => {
+        lines.push(line);
+        if (/layer 1 done/.test(line)) stop.abort(new Error('stopped by the test'));
+      },
+    };
+    await assert.rejects(runExperiment('fig3', stopping), /stopped by the test/);
+    const again: string[] = [];
+    const resumed = await runExperiment('fig3', context(dir, again));
+    assert.ok(
+      again.some((l) => /layers 1 kept from before/.test(l)),
+      `the finished layer was not reused: ${again.join(' / ')}`,
+    );
+    assert.ok(!again.some((l) => /gru-2x12: training/.test(l)), 'the finished model was retrained');
+    assert.deepEqual(resumed.numbers, unbroken.numbers);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("an experiment reuses a sibling experiment's model and signature made the same way", async () => {
+  const root = await mkdtemp(join(tmpdir(), 'memsig-reuse-'));
+  try {
+    await runExperiment('fig5', context(join(root, 'fig5'), []));
+    const lines: string[] = [];
+    const fig2 = await runExperiment('fig2', context(join(root, 'fig2'), lines));
+    // Figure 2's 16-unit GRU is made exactly as Figure 5's GRU (quick settings): found, not retrained.
+    assert.ok(
+      lines.some((l) => /^gru-16: the same model was trained in .*fig5/.test(l)),
+      lines.join(' / '),
+    );
+    assert.ok(
+      lines.some((l) => /^gru-16: the same signature was computed in .*fig5/.test(l)),
+      lines.join(' / '),
+    );
+    assert.ok(!lines.some((l) => /^gru-16: training/.test(l)));
+    // Models made otherwise are trained as usual.
+    assert.ok(lines.some((l) => /^gru-8: training/.test(l)));
+    const fig5 = JSON.parse(await readFile(join(root, 'fig5', 'results.json'), 'utf8'));
+    const row = (fig2.numbers.models as { cell: string; units: number; marginalAccuracy: number[] }[]).find(
+      (m) => m.cell === 'gru' && m.units === 16,
+    )!;
+    assert.deepEqual(row.marginalAccuracy, fig5.numbers.gruMarginal);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

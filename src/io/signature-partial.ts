@@ -1,17 +1,18 @@
-// The resume file of `memsig signature`: OUT.partial.json holds the layers finished so far, with a sha256 of
+// The resume file of a signature (`memsig signature`, the experiments): OUT.partial.json holds the layers finished so far, with a sha256 of
 // everything that determines the result ("inputs"), so that --resume only ever reuses layers of the very same run.
 //
 //   { "format": "memsig-signature-partial", "version": 1, "inputs": "<sha256 hex>", "layers": [LayerSignature, ...] }
 
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { SignatureOptions } from '../analysis/signature.js';
 import type { LayerSignature } from '../analysis/signature-types.js';
 import { UserError } from '../core/errors.js';
-import { writeJsonAtomic } from '../io/atomic.js';
-import { fsError } from '../io/fs-errors.js';
-import { readJsonFile } from '../io/read-file.js';
 import type { CorpusRecord } from '../models/config.js';
+import { ensureDir, writeJsonAtomic } from './atomic.js';
+import { fsError } from './fs-errors.js';
+import { readJsonFile } from './read-file.js';
 
 export const PARTIAL_FORMAT = 'memsig-signature-partial';
 export const PARTIAL_VERSION = 1;
@@ -115,4 +116,33 @@ export async function removePartial(path: string): Promise<void> {
   } catch (err) {
     throw fsError(err, 'remove', path);
   }
+}
+
+/**
+ * Keeps OUT.partial.json up to date with the finished layers. Layers arrive in a synchronous progress callback, so
+ * the writes are chained; settled() waits for them and rethrows the first failure.
+ */
+export function partialKeeper(path: string, inputs: string, completed: readonly LayerSignature[]) {
+  const finished = [...completed];
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  return {
+    add(layer: LayerSignature): void {
+      finished.push(layer);
+      const snapshot = [...finished].sort((a, b) => a.layer - b.layer);
+      chain = chain
+        .then(async () => {
+          await ensureDir(dirname(path));
+          await writePartial(path, inputs, snapshot);
+        })
+        .catch((err: unknown) => {
+          failure ??= err;
+        });
+    },
+    layers: (): readonly LayerSignature[] => finished,
+    async settled(): Promise<void> {
+      await chain;
+      if (failure !== undefined) throw failure;
+    },
+  };
 }
