@@ -13,7 +13,7 @@ import {
 } from './gate-major.js';
 import type { Gemm, GruStep } from './gemm.js';
 import {
-  accumulateWeightGrads,
+  accumulateWeightGradsByColumns,
   ensureCapacity,
   type InputProjection,
   type LayerState,
@@ -39,8 +39,8 @@ export class GruLayer implements RecurrentLayer {
   private scratch: Float32Array = new Float32Array(0); // (3H, B) the recurrent product of a step (portable path)
   private wT: Float32Array = new Float32Array(0); // (H, 3H) W_hhᵀ for the backward products
   private hPrev: Float32Array = new Float32Array(0); // (T, B, H) h_{t−1} as the kernel saw it (weight gradient)
-  private dPreI: Float32Array = new Float32Array(0); // (T, B, 3H) gradient of the input-side pre-activations
-  private dPreH: Float32Array = new Float32Array(0); // (T, B, 3H) gradient of the recurrent-side pre-activations
+  private dPreI: Float32Array = new Float32Array(0); // (3H, T·B) gradient of the input-side pre-activations
+  private dHn: Float32Array = new Float32Array(0); // (H, T·B) gradient of W_hn·h + b_hn (the recurrent side's n block)
   private dStep: Float32Array = new Float32Array(0); // (3H, B) dPreH of this step, gate-major
   private dhNext: Float32Array = new Float32Array(0); // (H, B)
   private dhKernel: Float32Array = new Float32Array(0); // (H, B)
@@ -130,14 +130,15 @@ export class GruLayer implements RecurrentLayer {
     const { T, B, hiddenSize: H, inputSize: I } = this;
     const G = 3 * H;
     const BH = B * H;
-    this.dPreI = ensureCapacity(this.dPreI, T * B * G);
-    this.dPreH = ensureCapacity(this.dPreH, T * B * G);
+    const TB = T * B;
+    this.dPreI = ensureCapacity(this.dPreI, G * TB);
+    this.dHn = ensureCapacity(this.dHn, H * TB);
     this.dStep = ensureCapacity(this.dStep, G * B);
     this.dhNext = ensureCapacity(this.dhNext, BH);
     this.dhKernel = ensureCapacity(this.dhKernel, BH);
     this.wT = ensureCapacity(this.wT, G * H);
     this.keep = this.keep.length >= B ? this.keep : new Float32Array(B);
-    const { act, hn, hsGate, h0Gate, dPreI, dPreH, dStep, dhNext, dhKernel, wT, keep, resets, mask } = this;
+    const { act, hn, hsGate, h0Gate, dPreI, dHn, dStep, dhNext, dhKernel, wT, keep, resets, mask } = this;
     transpose(p.wHh, wT, G, H);
     dhNext.fill(0, 0, BH);
 
@@ -166,13 +167,11 @@ export class GruLayer implements RecurrentLayer {
           dStep[k] = drPre;
           dStep[k + BH] = dzPre;
           dStep[k + 2 * BH] = dhnPre;
-          const row = (t * B + b) * G + j;
-          dPreI[row] = drPre;
-          dPreI[row + H] = dzPre;
-          dPreI[row + 2 * H] = dnPre;
-          dPreH[row] = drPre;
-          dPreH[row + H] = dzPre;
-          dPreH[row + 2 * H] = dhnPre;
+          const col = j * TB + t * B + b;
+          dPreI[col] = drPre;
+          dPreI[col + H * TB] = dzPre;
+          dPreI[col + 2 * H * TB] = dnPre;
+          dHn[col] = dhnPre;
           // The direct path h_{t−1} → h_t through z; the kernel path is added after the product below.
           dhNext[k] = kb * dh * z;
         }
@@ -194,7 +193,25 @@ export class GruLayer implements RecurrentLayer {
     for (let t = 1; t < T; t++) {
       writeKernelState(hs.subarray((t - 1) * BH), hPrev.subarray(t * BH), t, B, H, resets, mask);
     }
-    accumulateWeightGrads(gemm, p, grads, dPreI, hPrev, this.x, dX, T * B, G, H, I, dPreH);
+    // The recurrent side's r and z rows are the input side's; its n rows are dHn.
+    const recurrent = [
+      { rows: 2 * H, dPre: dPreI.subarray(0, 2 * H * TB) },
+      { rows: H, dPre: this.dHn.subarray(0, H * TB) },
+    ];
+    accumulateWeightGradsByColumns(
+      gemm,
+      p,
+      grads,
+      dPreI.subarray(0, G * TB),
+      recurrent,
+      hPrev,
+      this.x,
+      dX,
+      TB,
+      G,
+      H,
+      I,
+    );
   }
 
   memory(): Float32Array {

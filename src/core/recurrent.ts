@@ -116,3 +116,42 @@ export function accumulateWeightGrads(
   addColumnSums(gemm, dPreH, rows, G, grads.bHh);
   if (dX) gemm.gemm(false, false, rows, I, G, dPre, p.wIh, dX, false); // (T·B, G)·(G, I)
 }
+
+/** A block of consecutive rows of the recurrent pre-activation gradient, (rows, T·B). */
+export interface GradientRows {
+  rows: number;
+  dPre: Float32Array;
+}
+
+/**
+ * The gate-major layers' counterpart of accumulateWeightGrads: the pre-activation gradients of all steps are stored
+ * (G, T·B), column t·B + b for step t and stream b, so every product below keeps them as an untransposed left operand.
+ * dW_ih += dPre·x and dW_hh += dPreH·hPrev (x (T·B, I) and hPrev (T·B, H) row-major), biases += row sums,
+ * dX = dPreᵀ·W_ih. The recurrent side may come in row blocks (the GRU's n block differs from its input side).
+ */
+export function accumulateWeightGradsByColumns(
+  gemm: Gemm,
+  p: RecurrentParams,
+  grads: RecurrentParams,
+  dPre: Float32Array,
+  recurrent: readonly GradientRows[],
+  hPrev: Float32Array,
+  x: Float32Array,
+  dX: Float32Array | null,
+  cols: number,
+  G: number,
+  H: number,
+  I: number,
+): void {
+  if (ones.length < cols) ones = new Float32Array(cols).fill(1);
+  gemm.gemm(false, false, G, I, cols, dPre, x, grads.wIh, true); // (G, T·B)·(T·B, I)
+  gemm.gemm(false, false, G, 1, cols, dPre, ones, grads.bIh, true);
+  let row = 0;
+  for (const block of recurrent) {
+    gemm.gemm(false, false, block.rows, H, cols, block.dPre, hPrev, grads.wHh.subarray(row * H), true);
+    gemm.gemm(false, false, block.rows, 1, cols, block.dPre, ones, grads.bHh.subarray(row), true);
+    row += block.rows;
+  }
+  if (row !== G) throw new Error(`accumulateWeightGradsByColumns: recurrent blocks cover ${row} of ${G} rows`);
+  if (dX) gemm.gemm(true, false, cols, I, G, dPre, p.wIh, dX, false); // (T·B, G)·(G, I)
+}
