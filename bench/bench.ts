@@ -1,4 +1,5 @@
-// `npm run bench`: memsig's training step and GEMM speed, side by side with PyTorch in the same run.
+// `npm run bench [-- --json] [--no-decoders] [--rounds N]`: memsig's training step and GEMM speed, side by side
+// with PyTorch in the same run.
 // Prints figures it measures; it asserts nothing (tests do that).
 
 import { execFileSync } from 'node:child_process';
@@ -201,20 +202,41 @@ async function main(): Promise<void> {
     `backend: ${gemm.name}; PyTorch reference: ${hasTorch ? PYTHON : 'not installed (apt-get install python3-torch)'}`,
   );
   const result: Record<string, unknown> = {};
+  // The host's speed drifts over seconds (other tenants share the cores), so memsig and PyTorch are measured in
+  // alternation, round by round, and the ratio is taken within each round: both sides see the same conditions.
+  const rounds = roundsArg();
   for (const cell of ['lstm', 'gru'] as const) {
     const serial = await timeTrainingStep(cell, 1);
-    const memsig = await timeTrainingStep(cell, 2);
-    const torch = hasTorch ? timeTorch(cell) : null;
-    const ratio = torch ? memsig / torch.median_ms : null;
+    const memsigTimes: number[] = [];
+    const torchTimes: TorchTiming[] = [];
+    const ratios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const memsig = await timeTrainingStep(cell, 2);
+      memsigTimes.push(memsig);
+      const torch = hasTorch ? timeTorch(cell) : null;
+      if (torch) {
+        torchTimes.push(torch);
+        ratios.push(memsig / torch.median_ms);
+      }
+    }
+    const memsig = median(memsigTimes);
+    const torchMs = torchTimes.length ? median(torchTimes.map((t) => t.median_ms)) : null;
+    const ratio = ratios.length ? median(ratios) : null;
+    const best = torchTimes.length ? torchTimes.reduce((a, b) => (b.median_ms < a.median_ms ? b : a)) : null;
     result[cell] = {
       memsig_ms: round(memsig),
       memsig_one_thread_ms: round(serial),
-      pytorch_ms: torch ? round(torch.median_ms) : null,
+      pytorch_ms: torchMs === null ? null : round(torchMs),
       ratio: ratio === null ? null : round(ratio, 3),
-      pytorch_threads: torch ? { torch: torch.threads, openblas: torch.blas_threads } : null,
+      rounds,
+      round_ratios: ratios.map((x) => round(x, 3)),
+      memsig_round_ms: memsigTimes.map((x) => round(x)),
+      pytorch_round_ms: torchTimes.map((t) => round(t.median_ms)),
+      pytorch_threads: best ? { torch: best.threads, openblas: best.blas_threads } : null,
     };
+    const range = ratios.length > 1 ? ` (rounds: ${ratios.map((x) => x.toFixed(2)).join(', ')})` : '';
     log(
-      `${cell.padEnd(5)} step: memsig ${memsig.toFixed(1)} ms (one thread ${serial.toFixed(1)} ms), PyTorch ${torch ? `${torch.median_ms.toFixed(1)} ms (torch ${torch.threads} thread(s), OpenBLAS ${torch.blas_threads})` : 'n/a'}, ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}`,
+      `${cell.padEnd(5)} step: memsig ${memsig.toFixed(1)} ms (one thread ${serial.toFixed(1)} ms), PyTorch ${torchMs !== null && best ? `${torchMs.toFixed(1)} ms (fastest layout: torch ${best.threads} thread(s), OpenBLAS ${best.blas_threads})` : 'n/a'}, ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}${range}`,
     );
   }
   const small = gemmGflops(gemm, 32, 352, 1280);
@@ -236,6 +258,15 @@ async function main(): Promise<void> {
     );
   }
   if (json) console.log(JSON.stringify(result));
+}
+
+/** --rounds N (default 3): alternating memsig/PyTorch measurements per cell. */
+function roundsArg(): number {
+  const i = process.argv.indexOf('--rounds');
+  if (i < 0) return 3;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error('--rounds needs a whole number ≥ 1');
+  return n;
 }
 
 function round(x: number, digits = 2): number {
