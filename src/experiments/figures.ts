@@ -167,15 +167,30 @@ export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
     { ...base, epochs: s.adaptEpochs, lr: base.lr / 2 },
     initial,
   );
+  // The paper does not say how long it retrained: besides the short fine-tuning above, one that runs until the
+  // target's dev perplexity stops improving shows how the signature moves as the model adapts further.
+  const converged = await ensureModel(
+    ctx,
+    'adapted-lstm-converged',
+    small,
+    { ...base, epochs: s.adaptMaxEpochs, patience: 2, lr: base.lr / 2 },
+    initial,
+  );
   const inDomain = await ensureModel(ctx, 'target-lstm', target, base);
   const gemm = contextGemm(ctx);
   const perplexity = (m: typeof inDomain) =>
     evaluateCharLm(m.model, target.partitions.eval, target.alphabet.symbols, gemm).perplexity;
-  const ppl = { outOfDomain: perplexity(outOfDomain), adapted: perplexity(adapted), inDomain: perplexity(inDomain) };
+  const ppl = {
+    outOfDomain: perplexity(outOfDomain),
+    adapted: perplexity(adapted),
+    adaptedConverged: perplexity(converged),
+    inDomain: perplexity(inDomain),
+  };
   const sigs: Record<string, Signature> = {};
   for (const [name, m] of [
     ['shakespeare-lstm', outOfDomain],
     ['adapted-lstm', adapted],
+    ['adapted-lstm-converged', converged],
     ['target-lstm', inDomain],
   ] as const) {
     sigs[name] = await ensureSignature(
@@ -193,8 +208,13 @@ export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
     panels: [
       { label: 'a. trained on Shakespeare', signature: 'signatures/shakespeare-lstm-on-target.json', layer: 1 },
       {
-        label: `b. fine-tuned on ${100 * s.adaptFraction}% of the target`,
+        label: `b. fine-tuned on ${100 * s.adaptFraction}% of the target, ${s.adaptEpochs} epochs`,
         signature: 'signatures/adapted-lstm-on-target.json',
+        layer: 1,
+      },
+      {
+        label: `b′. the same until the target's dev perplexity stops improving`,
+        signature: 'signatures/adapted-lstm-converged-on-target.json',
         layer: 1,
       },
       { label: 'c. trained on the target', signature: 'signatures/target-lstm-on-target.json', layer: 1 },
@@ -203,12 +223,20 @@ export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
       source: source.record,
       target: target.record,
       fineTuneSymbols: small.record.symbols.train,
+      fineTuneEpochs: {
+        adapted: adapted.config.training?.epochsCompleted ?? null,
+        converged: converged.config.training?.epochsCompleted ?? null,
+      },
       targetEvalPerplexity: ppl,
       gapAdaptedToInDomain: ppl.adapted - ppl.inDomain,
       gapOutOfDomainToAdapted: ppl.outOfDomain - ppl.adapted,
+      gapConvergedToInDomain: ppl.adaptedConverged - ppl.inDomain,
+      gapOutOfDomainToConverged: ppl.outOfDomain - ppl.adaptedConverged,
       similarity: {
         adaptedVsInDomain: sim('adapted-lstm', 'target-lstm'),
         adaptedVsOutOfDomain: sim('adapted-lstm', 'shakespeare-lstm'),
+        convergedVsInDomain: sim('adapted-lstm-converged', 'target-lstm'),
+        convergedVsOutOfDomain: sim('adapted-lstm-converged', 'shakespeare-lstm'),
         outOfDomainVsInDomain: sim('shakespeare-lstm', 'target-lstm'),
       },
     },

@@ -18,6 +18,8 @@ export interface ExperimentSettings {
   /** Share of the target's train partition used to fine-tune (Figure 4). */
   adaptFraction: number;
   adaptEpochs: number;
+  /** Epoch cap of the second fine-tuning, which runs until the target's dev perplexity stops improving. */
+  adaptMaxEpochs: number;
   /** The factorized-kernel experiment (Figure 6): corpus, size, steps and lighter signatures (8 of them). */
   factorizedCorpus: CorpusSpec;
   factorizedUnits: number;
@@ -57,6 +59,7 @@ export function experimentSettings(quick: boolean): ExperimentSettings {
       units: 16,
       adaptFraction: 0.05,
       adaptEpochs: 1,
+      adaptMaxEpochs: 2,
       factorizedCorpus: { name: 'sotu', maxChars: 100_000 },
       factorizedUnits: 12,
       factorizedSteps: 30,
@@ -74,6 +77,7 @@ export function experimentSettings(quick: boolean): ExperimentSettings {
     units: 320,
     adaptFraction: 0.05,
     adaptEpochs: 2,
+    adaptMaxEpochs: 30,
     factorizedCorpus: { name: 'shakespeare', maxChars: 2_000_000 },
     factorizedUnits: 160,
     factorizedSteps: 3000,
