@@ -206,18 +206,18 @@ export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
     figure: 'fig4',
     title: 'Domain adaptation: signatures on the target domain of out-of-domain, fine-tuned and in-domain LSTMs',
     panels: [
-      { label: 'a. trained on Shakespeare', signature: 'signatures/shakespeare-lstm-on-target.json', layer: 1 },
+      { label: 'trained on Shakespeare', signature: 'signatures/shakespeare-lstm-on-target.json', layer: 1 },
       {
-        label: `b. fine-tuned on ${100 * s.adaptFraction}% of the target, ${s.adaptEpochs} epochs`,
+        label: `fine-tuned on ${100 * s.adaptFraction}% of the target, ${s.adaptEpochs} epochs`,
         signature: 'signatures/adapted-lstm-on-target.json',
         layer: 1,
       },
       {
-        label: `b′. the same until the target's dev perplexity stops improving`,
+        label: `fine-tuned until the target's dev perplexity stops improving`,
         signature: 'signatures/adapted-lstm-converged-on-target.json',
         layer: 1,
       },
-      { label: 'c. trained on the target', signature: 'signatures/target-lstm-on-target.json', layer: 1 },
+      { label: 'trained on the target', signature: 'signatures/target-lstm-on-target.json', layer: 1 },
     ],
     numbers: {
       source: source.record,

@@ -131,7 +131,7 @@ function claimsFor(record: ExperimentRecord): Claim[] {
           note:
             s.adaptedVsInDomain.meanAbsoluteDifference < s.adaptedVsOutOfDomain.meanAbsoluteDifference
               ? undefined
-              : `our fine-tuning is short (${n.fineTuneEpochs?.adapted ?? '?'} epochs over ${n.fineTuneSymbols} symbols): the perplexity moves most of the way while the recurrent memory has barely moved; the paper does not say how long it retrained`,
+              : `this fine-tuning is short (${n.fineTuneEpochs?.adapted ?? '?'} epochs over ${n.fineTuneSymbols} symbols): the perplexity moves most of the way while the recurrent memory has barely moved; the paper does not say how long it retrained (next row: until convergence)`,
         },
         ...(s.convergedVsInDomain
           ? [
@@ -140,6 +140,10 @@ function claimsFor(record: ExperimentRecord): Claim[] {
                   'The same, for a fine-tuning run until the target’s dev perplexity stops improving (our addition).',
                 ours: `${n.fineTuneEpochs.converged} epochs; target eval perplexity ${num(p.adaptedConverged)}, gaps ${num(n.gapConvergedToInDomain)} vs ${num(n.gapOutOfDomainToConverged)}; signature correlation (mean |difference|) vs in-domain ${num(s.convergedVsInDomain.correlation)} (${num(s.convergedVsInDomain.meanAbsoluteDifference)}), vs out-of-domain ${num(s.convergedVsOutOfDomain.correlation)} (${num(s.convergedVsOutOfDomain.meanAbsoluteDifference)})`,
                 agrees: s.convergedVsInDomain.meanAbsoluteDifference < s.convergedVsOutOfDomain.meanAbsoluteDifference,
+                note:
+                  s.convergedVsInDomain.meanAbsoluteDifference < s.convergedVsOutOfDomain.meanAbsoluteDifference
+                    ? undefined
+                    : `longer fine-tuning moves the signature away from the source model's (|difference| ${num(s.adaptedVsOutOfDomain.meanAbsoluteDifference)} → ${num(s.convergedVsOutOfDomain.meanAbsoluteDifference)}) but not past the midpoint: we think ${n.fineTuneSymbols} target symbols reshape the output statistics (perplexity) much faster than the recurrent memory learnt from the source; all signatures here are close (the source and in-domain models correlate at ${num(s.outOfDomainVsInDomain.correlation)}), and the paper's reading is qualitative, from a few symbols`,
               },
             ]
           : []),
