@@ -79,34 +79,41 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
   const corpus = await loadCorpus(s.sotu, ctx.shakespeare);
   const rows: Record<string, unknown>[] = [];
   const panels: Panel[] = [];
-  for (const cell of ['gru', 'lstm'] as const) {
-    for (const units of s.sizes) {
-      const name = `${cell}-${units}`;
-      const trained = await ensureModel(ctx, name, corpus, s.train({ cell, units }));
-      const sig = await ensureSignature(
-        ctx,
-        name,
-        charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
-        corpus,
-        s.signature({ state: stateFor(cell) }),
-      );
-      const layer = layerOf(sig);
-      panels.push({ label: `${cell.toUpperCase()} [1,${units}]`, signature: `signatures/${name}.json`, layer: 1 });
-      rows.push({
-        cell,
-        units,
-        evalPerplexity: trained.config.metrics.evalPerplexity,
-        marginalAccuracy: marginal(layer),
-        meanAccuracy: mean(marginal(layer)),
-        informationBits: layer.deltas.map((d) => d.informationBits),
-      });
-    }
+  // Smallest models first, so that a stopped run has finished as many of them as it could; shown cell by cell.
+  const order = [...s.sizes]
+    .sort((a, b) => a - b)
+    .flatMap((units) => (['gru', 'lstm'] as const).map((cell) => ({ cell, units })));
+  for (const { cell, units } of order) {
+    const name = `${cell}-${units}`;
+    const trained = await ensureModel(ctx, name, corpus, s.train({ cell, units }));
+    const sig = await ensureSignature(
+      ctx,
+      name,
+      charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
+      corpus,
+      s.signature({ state: stateFor(cell) }),
+    );
+    const layer = layerOf(sig);
+    panels.push({ label: `${cell.toUpperCase()} [1,${units}]`, signature: `signatures/${name}.json`, layer: 1 });
+    rows.push({
+      cell,
+      units,
+      evalPerplexity: trained.config.metrics.evalPerplexity,
+      marginalAccuracy: marginal(layer),
+      meanAccuracy: mean(marginal(layer)),
+      informationBits: layer.deltas.map((d) => d.informationBits),
+    });
   }
+  const shown = (x: { cell: string; units: number }) => (x.cell === 'gru' ? 0 : 1e9) + x.units;
+  const byDisplay = (a: { cell: string; units: number }, b: { cell: string; units: number }) => shown(a) - shown(b);
   return {
     figure: 'fig2',
     title: 'Marginal recall of 1-layer GRU and LSTM language models of growing state size',
-    panels,
-    numbers: { corpus: corpus.record, models: rows },
+    panels: panels
+      .map((p, i) => ({ p, key: order[i]! }))
+      .sort((a, b) => byDisplay(a.key, b.key))
+      .map((x) => x.p),
+    numbers: { corpus: corpus.record, models: (rows as { cell: string; units: number }[]).sort(byDisplay) },
   };
 }
 
