@@ -16,8 +16,10 @@ for (const figure of ['fig1', 'fig2', 'fig3', 'fig4', 'fig5', 'fig6']) {
   mkdirSync(join(dst, 'signatures'), { recursive: true });
   for (const f of readdirSync(src))
     if (f.endsWith('.svg') || f === 'results.json') copyFileSync(join(src, f), join(dst, f));
+  // The finished signatures only: not their recipes or partial files (bookkeeping of the runs).
   for (const f of readdirSync(join(src, 'signatures')))
-    copyFileSync(join(src, 'signatures', f), join(dst, 'signatures', f));
+    if (f.endsWith('.json') && !f.endsWith('.partial.json'))
+      copyFileSync(join(src, 'signatures', f), join(dst, 'signatures', f));
   console.log(`published ${figure}`);
 }
 writeFileSync(join(docs, 'reproduction.md'), renderReproductionReport(to, 'reproduction'));
