@@ -12,6 +12,9 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { canonicalJson } from '../io/signature-partial.js';
 import type { TrainConfig } from '../train/train-char-lm.js';
 
+/** Suffix of a folder being copied into place. */
+const STAGING = '.copying';
+
 /** The recipe of a model folder: models/NAME/recipe.sha256. */
 export const MODEL_RECIPE_FILE = 'recipe.sha256';
 
@@ -65,6 +68,7 @@ export async function findSiblingModel(experimentDir: string, recipe: string): P
     const models = join(dir, 'models');
     if (!existsSync(models)) continue;
     for (const name of (await readdir(models)).sort()) {
+      if (name.endsWith(STAGING)) continue; // a copy that was stopped half-way
       const candidate = join(models, name);
       if (!existsSync(join(candidate, 'config.json'))) continue;
       if ((await readRecipe(join(candidate, MODEL_RECIPE_FILE))) === recipe) return candidate;
@@ -89,7 +93,7 @@ export async function findSiblingSignature(experimentDir: string, recipe: string
 
 /** Copies a folder into place whole: a stopped copy leaves no half folder behind. */
 export async function copyFolder(from: string, to: string): Promise<void> {
-  const staging = `${to}.copying`;
+  const staging = `${to}${STAGING}`;
   await rm(staging, { recursive: true, force: true });
   await cp(from, staging, { recursive: true });
   await rm(to, { recursive: true, force: true });
