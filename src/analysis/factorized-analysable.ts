@@ -1,5 +1,5 @@
 // A factorized-kernel LM as something the signature pipeline can analyse, with its kernel restricted to the whole
-// of it, the base W0, or W0 plus one bigram basis (paper §7, Fig. 6): one signature per restriction.
+// of it, the base W0, W0 plus one bigram basis, or one basis alone (paper §7, Fig. 6): one signature per restriction.
 
 import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { Gemm } from '../core/gemm.js';
@@ -96,7 +96,8 @@ export function factorizedAnalysable(
 ): AnalysableModel {
   const { layers, units, embed, vocab } = model.shape;
   const K = model.bases;
-  if (restrict.kind === 'basis' && !(Number.isInteger(restrict.index) && restrict.index >= 0 && restrict.index < K)) {
+  const oneBasis = restrict.kind === 'basis' || restrict.kind === 'basis-alone';
+  if (oneBasis && !(Number.isInteger(restrict.index) && restrict.index >= 0 && restrict.index < K)) {
     throw new RangeError(`factorizedAnalysable: basis ${restrict.index} is outside 0..${K - 1}`);
   }
   if (symbols && symbols.length !== vocab) {
@@ -110,12 +111,13 @@ export function factorizedAnalysable(
   };
   let part = 'full kernel';
   if (restrict.kind === 'base') part = 'base kernel';
-  if (restrict.kind === 'basis') {
+  if (oneBasis) {
     const i = restrict.index;
     details.basis = i;
     details.bigramIds = `${Math.floor(i / vocab)},${i % vocab}`;
     if (symbols) details.bigram = bigramOfBasis(i, symbols);
     part = symbols ? `basis '${details.bigram}'` : `basis ${i}`;
+    if (restrict.kind === 'basis-alone') part += ' alone (no W0)';
   }
   return {
     layers,

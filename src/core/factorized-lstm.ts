@@ -24,10 +24,15 @@ export interface FactorizedParams extends RecurrentParams {
 }
 
 /**
- * Which part of the kernel a forward uses: all of it, the base W0 alone, or W0 + λ_i·u_i v_iᵀ for the one basis i
- * (every other λ taken as zero). The restricted kernels are what the per-basis memory signatures analyse.
+ * Which part of the kernel a forward uses: all of it, the base W0 alone, W0 + λ_i·u_i v_iᵀ for the one basis i
+ * (every other λ taken as zero), or that basis alone, λ_i·u_i v_iᵀ without W0 ('basis-alone': for analysis only,
+ * backward refuses it). The restricted kernels are what the per-basis memory signatures analyse.
  */
-export type KernelRestriction = { kind: 'full' } | { kind: 'base' } | { kind: 'basis'; index: number };
+export type KernelRestriction =
+  | { kind: 'full' }
+  | { kind: 'base' }
+  | { kind: 'basis'; index: number }
+  | { kind: 'basis-alone'; index: number };
 
 /**
  * λ of every step and stream. λ is data, not a parameter: it gets no gradient.
@@ -82,6 +87,7 @@ export class FactorizedLstmLayer {
   private usedRows: Uint8Array = new Uint8Array(0); // (R) λ table rows referenced by the index
   private active: Int32Array = new Int32Array(0); // (K') basis index of each active column
   private Ka = 0; // K'
+  private withoutBase = false; // the last forward left W0 out ('basis-alone')
   private gathered = false; // false when K' = K: ua, va are the parameter arrays themselves
   private ua: Float32Array = new Float32Array(0); // (4H, K') the active columns of U
   private va: Float32Array = new Float32Array(0); // (H, K') the active columns of V
@@ -142,7 +148,9 @@ export class FactorizedLstmLayer {
     this.x = x;
     this.resets = control.resets;
     this.mask = recurrentMask;
-    this.selectBases(p, control.lambda, control.restrict ?? FULL, T * B);
+    const restrict = control.restrict ?? FULL;
+    this.withoutBase = restrict.kind === 'basis-alone';
+    this.selectBases(p, control.lambda, restrict, T * B);
     const { act, hs, cs, tanhC, hPrev, bias, Ka, ua, va, lam, ys } = this;
     const resets = control.resets;
     for (let j = 0; j < G; j++) bias[j] = p.bIh[j] + p.bHh[j];
@@ -157,7 +165,7 @@ export class FactorizedLstmLayer {
     for (let t = 0; t < T; t++) {
       const actT = act.subarray(t * B * G, (t + 1) * B * G);
       const hPrevT = hPrev.subarray(t * BH, (t + 1) * BH);
-      gemm.gemm(false, true, B, G, H, hPrevT, p.wHh, actT, true); // (B, H)·(H, 4H)
+      if (!this.withoutBase) gemm.gemm(false, true, B, G, H, hPrevT, p.wHh, actT, true); // (B, H)·(H, 4H)
       if (Ka > 0) {
         const yT = ys.subarray(t * BK, (t + 1) * BK);
         gemm.gemm(false, false, B, Ka, H, hPrevT, va, yT, false); // Z = h·V': (B, H)·(H, K')
@@ -213,6 +221,7 @@ export class FactorizedLstmLayer {
     dOut: Float32Array,
     dX: Float32Array | null,
   ): void {
+    if (this.withoutBase) throw new Error("FactorizedLstmLayer.backward: a 'basis-alone' forward is for analysis only");
     const { T, B, hiddenSize: H, inputSize: I, Ka } = this;
     const G = 4 * H;
     const BH = B * H;
@@ -336,7 +345,7 @@ export class FactorizedLstmLayer {
         for (let r = 0; r < R; r++) if (used[r] === 1) visit(r);
       };
     }
-    if (restrict.kind === 'basis') {
+    if (restrict.kind === 'basis' || restrict.kind === 'basis-alone') {
       const i = restrict.index;
       if (!Number.isInteger(i) || i < 0 || i >= K) {
         throw new RangeError(`FactorizedLstmLayer: basis ${i} is outside 0..${K - 1}`);

@@ -192,9 +192,22 @@ function claimsFor(record: ExperimentRecord): Claim[] {
           agrees: Number.isFinite(maxPairMad) ? maxPairMad > 0.05 : null,
           note:
             Number.isFinite(maxPairMad) && maxPairMad <= 0.05
-              ? 'as the task defines a basis signature (W0 plus one rank-one term scaled by its bigram frequency), a single basis barely moves the state; the paper does not say how its per-basis states were formed'
+              ? 'as the task defines a basis signature (W0 plus one rank-one term scaled by its bigram frequency), a single basis barely moves the state; the paper does not say how its per-basis states were formed (next row: each basis alone)'
               : undefined,
         },
+        ...(n.aloneVsAlone
+          ? [
+              (() => {
+                const alone = rows.filter((r) => String(r.name).startsWith('alone-'));
+                const maxAlone = Math.max(...(n.aloneVsAlone as Numbers[]).map((p) => p.meanAbsoluteDifference));
+                return {
+                  claim: 'The same, each basis alone (kernel λ_i·u_i v_iᵀ without W0; our addition).',
+                  ours: `mean marginal accuracy: ${alone.map((b) => `${String(b.name).slice(6)} ${pct(b.meanAccuracy)}`).join(', ')}; mean |recall difference| between them at most ${pct(maxAlone)} over ${(n.aloneVsAlone as Numbers[]).length} pairs`,
+                  agrees: Number.isFinite(maxAlone) ? maxAlone > 0.05 : null,
+                };
+              })(),
+            ]
+          : []),
       ];
     }
     default:

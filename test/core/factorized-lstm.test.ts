@@ -326,6 +326,47 @@ test('FactorizedLstmLayer rejects a λ index outside its table and a basis outsi
   );
 });
 
+test("FactorizedLstmLayer 'basis-alone' equals an LstmLayer whose kernel is λ_i·u_i v_iᵀ alone; backward refuses it", () => {
+  const rng = new Rng(21);
+  const p = makeParams(rng);
+  const x = randomArray(rng, T * B * I, 1);
+  const table = lambdaRows(rng, 2);
+  const index = Int32Array.from({ length: T * B }, (_, r) => r % B); // stream b reads λ row b at every step
+  const basis = 3;
+  const fact = new FactorizedLstmLayer(I, H, K);
+  const zeroState = (n: number) => ({ h: new Float32Array(n * H), c: new Float32Array(n * H) });
+  const out = fact
+    .forward(
+      tsGemm,
+      p,
+      x,
+      T,
+      B,
+      zeroState(B),
+      { resets: null, lambda: { table, index }, restrict: { kind: 'basis-alone', index: basis } },
+      null,
+    )
+    .slice();
+  for (let b = 0; b < B; b++) {
+    const W = new Float32Array(G * H);
+    for (let g = 0; g < G; g++) {
+      for (let j = 0; j < H; j++)
+        W[g * H + j] = table[b * K + basis]! * p.basisU[g * K + basis]! * p.basisV[j * K + basis]!;
+    }
+    const xb = new Float32Array(T * I);
+    for (let t = 0; t < T; t++) xb.set(x.subarray((t * B + b) * I, (t * B + b + 1) * I), t * I);
+    const ref = new LstmLayer(I, H).forward(tsGemm, { ...p, wHh: W }, xb, T, 1, zeroState(1), { resets: null }, null);
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < H; j++) {
+        const got = out[(t * B + b) * H + j]!;
+        const want = ref[t * H + j]!;
+        assert.ok(Math.abs(got - want) < 1e-5, `t=${t} b=${b} j=${j}: ${got} vs ${want}`);
+      }
+    }
+  }
+  assert.throws(() => fact.backward(tsGemm, p, zeroLike(p), new Float32Array(T * B * H), null), /for analysis only/);
+});
+
 function assertAllClose(a: Float32Array, b: Float32Array, tol: number, what: string): void {
   assert.equal(a.length, b.length, `${what}: lengths`);
   for (let i = 0; i < a.length; i++) {
