@@ -204,6 +204,10 @@ function claimsFor(record: ExperimentRecord): Claim[] {
                   claim: 'The same, each basis alone (kernel λ_i·u_i v_iᵀ without W0; our addition).',
                   ours: `mean marginal accuracy: ${alone.map((b) => `${String(b.name).slice(6)} ${pct(b.meanAccuracy)}`).join(', ')}; mean |recall difference| between them at most ${pct(maxAlone)} over ${(n.aloneVsAlone as Numbers[]).length} pairs`,
                   agrees: Number.isFinite(maxAlone) ? maxAlone > 0.05 : null,
+                  note:
+                    Number.isFinite(maxAlone) && maxAlone <= 0.05
+                      ? 'λ_i is a bigram’s share of the segment’s bigrams (a few hundredths), so one basis alone is a nearly zero kernel: what these states remember is what the cell keeps through its forget gate with no recurrent kernel at all, the same for every basis. Neither reading separates the bases here; bases trained longer than our 2265 steps may (the paper does not give its training)'
+                      : undefined,
                 };
               })(),
             ]
