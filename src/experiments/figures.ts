@@ -5,14 +5,24 @@
 import { charLmAnalysable } from '../analysis/analysable-model.js';
 import { factorizedAnalysable } from '../analysis/factorized-analysable.js';
 import { ngramAnalysable } from '../analysis/ngram-analysable.js';
+import type { SignatureOptions } from '../analysis/signature.js';
 import type { LayerSignature, Signature } from '../analysis/signature-types.js';
 import { memoryVersusPrediction, signatureSimilarity } from '../analysis/similarity.js';
 import type { KernelRestriction } from '../core/factorized-lstm.js';
+import type { PreparedCorpus } from '../data/corpus.js';
 import type { CellKind } from '../models/config.js';
 import { bigramBasis } from '../models/factorized-lm.js';
 import { trainNgram } from '../models/ngram.js';
 import { evaluateCharLm } from '../train/evaluate.js';
-import { contextGemm, type ExperimentContext, ensureFactorizedModel, ensureModel, ensureSignature } from './context.js';
+import type { TrainConfig } from '../train/train-char-lm.js';
+import {
+  contextGemm,
+  type ExperimentContext,
+  ensureFactorizedModel,
+  ensureModel,
+  ensureSignature,
+  type TrainedModel,
+} from './context.js';
 import { loadCorpus, subsampleTrain } from './corpora.js';
 import { experimentSettings } from './settings.js';
 
@@ -43,16 +53,29 @@ function stateFor(cell: CellKind): 'c' | 'h' {
   return cell === 'lstm' ? 'c' : 'h';
 }
 
+/** A character LM trained (or found) under NAME, and its signature on the same corpus, also under NAME. */
+async function modelWithSignature(
+  ctx: ExperimentContext,
+  name: string,
+  corpus: PreparedCorpus,
+  train: TrainConfig,
+  options: SignatureOptions,
+): Promise<{ trained: TrainedModel; sig: Signature }> {
+  const trained = await ensureModel(ctx, name, corpus, train);
+  const model = charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256);
+  const sig = await ensureSignature(ctx, name, model, corpus, options);
+  return { trained, sig };
+}
+
 /** Figure 1: a 1-layer GRU on Shakespeare; its signature, its next-symbol accuracy, and how the two relate. */
 export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
   const s = experimentSettings(ctx.quick);
   const corpus = await loadCorpus(s.shakespeare, ctx.shakespeare);
-  const trained = await ensureModel(ctx, 'gru', corpus, s.train({ cell: 'gru', units: s.units }));
-  const sig = await ensureSignature(
+  const { trained, sig } = await modelWithSignature(
     ctx,
     'gru',
-    charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
     corpus,
+    s.train({ cell: 'gru', units: s.units }),
     s.signature({ state: 'h' }),
   );
   const layer = layerOf(sig);
@@ -85,12 +108,11 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
     .flatMap((units) => (['gru', 'lstm'] as const).map((cell) => ({ cell, units })));
   for (const { cell, units } of order) {
     const name = `${cell}-${units}`;
-    const trained = await ensureModel(ctx, name, corpus, s.train({ cell, units }));
-    const sig = await ensureSignature(
+    const { trained, sig } = await modelWithSignature(
       ctx,
       name,
-      charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
       corpus,
+      s.train({ cell, units }),
       s.signature({ state: stateFor(cell) }),
     );
     const layer = layerOf(sig);
@@ -125,12 +147,11 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
   const panels: Panel[] = [];
   for (const cell of ['gru', 'lstm'] as const) {
     const name = `${cell}-${s.depth}x${s.depthUnits}`;
-    const trained = await ensureModel(ctx, name, corpus, s.train({ cell, layers: s.depth, units: s.depthUnits }));
-    const sig = await ensureSignature(
+    const { trained, sig } = await modelWithSignature(
       ctx,
       name,
-      charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
       corpus,
+      s.train({ cell, layers: s.depth, units: s.depthUnits }),
       s.signature({ state: stateFor(cell) }),
     );
     for (const layer of sig.layers) {
