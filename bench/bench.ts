@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { decoderPoolRunner } from '../src/analysis/decoder-pool.js';
 import { type DecoderData, defaultDecoderConfig, fitKeepProb, hiddenSizeByRule } from '../src/analysis/decoders.js';
 import { defaultSignatureOptions } from '../src/analysis/signature.js';
@@ -192,7 +193,14 @@ function timeTorch(cell: CellKind): TorchTiming | null {
 }
 
 async function main(): Promise<void> {
-  const json = process.argv.includes('--json');
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      'no-decoders': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '3' },
+    },
+  });
+  const json = values.json === true;
   const gemm = createGemm('auto');
   const log = (line: string) => {
     if (!json) console.log(line);
@@ -204,7 +212,8 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {};
   // The host's speed drifts over seconds (other tenants share the cores), so memsig and PyTorch are measured in
   // alternation, round by round, and the ratio is taken within each round: both sides see the same conditions.
-  const rounds = roundsArg();
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a whole number ≥ 1');
   for (const cell of ['lstm', 'gru'] as const) {
     const serial = await timeTrainingStep(cell, 1);
     const memsigTimes: number[] = [];
@@ -246,7 +255,7 @@ async function main(): Promise<void> {
     `gemm (${gemm.name}): [32×352]·[352×1280] ${small.toFixed(1)} GFLOPS, [1024×352]·[352×1280] ${large.toFixed(1)} GFLOPS`,
   );
   result.workload = { ...WORKLOAD, vocab: defaultNormalization().alphabet.length };
-  if (!process.argv.includes('--no-decoders')) {
+  if (values['no-decoders'] !== true) {
     const decoders = await timeDecoders(gemm);
     result.decoders = decoders;
     log(
@@ -258,15 +267,6 @@ async function main(): Promise<void> {
     );
   }
   if (json) console.log(JSON.stringify(result));
-}
-
-/** --rounds N (default 3): alternating memsig/PyTorch measurements per cell. */
-function roundsArg(): number {
-  const i = process.argv.indexOf('--rounds');
-  if (i < 0) return 3;
-  const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n < 1) throw new Error('--rounds needs a whole number ≥ 1');
-  return n;
 }
 
 function round(x: number, digits = 2): number {
