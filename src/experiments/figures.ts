@@ -147,12 +147,13 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
   const panels: Panel[] = [];
   for (const cell of ['gru', 'lstm'] as const) {
     const name = `${cell}-${s.depth}x${s.depthUnits}`;
+    const options = s.signature({ state: stateFor(cell), ...s.depthSignature });
     const { trained, sig } = await modelWithSignature(
       ctx,
       name,
       corpus,
       s.train({ cell, layers: s.depth, units: s.depthUnits }),
-      s.signature({ state: stateFor(cell) }),
+      options,
     );
     for (const layer of sig.layers) {
       panels.push({
@@ -168,6 +169,7 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
       evalPerplexity: trained.config.metrics.evalPerplexity,
       marginalAccuracyByLayer: sig.layers.map((l) => marginal(l)),
       meanAccuracyByLayer: sig.layers.map((l) => mean(marginal(l))),
+      decoderKeepProbs: options.decoder.keepProbs,
     });
   }
   return {

@@ -4,6 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultDecoderConfig } from '../analysis/decoders.js';
 import type { ExperimentRecord } from './runner.js';
 
 interface Claim {
@@ -105,10 +106,15 @@ function claimsFor(record: ExperimentRecord): Claim[] {
       return (n.models as Numbers[]).map((m) => {
         const byLayer: number[] = m.meanAccuracyByLayer;
         const dec = decreasing(byLayer);
+        const grid: number[] | undefined = m.decoderKeepProbs;
         return {
           claim: `${String(m.cell).toUpperCase()} ${m.layers}×${m.units}: decodable history decreases from layer 1 to layer ${m.layers}.`,
-          ours: `mean marginal accuracy by layer: ${byLayer.map(pct).join(', ')}`,
+          ours: `mean marginal accuracy by layer: ${byLayer.map(pct).join(', ')}; eval perplexity ${num(m.evalPerplexity)}`,
           agrees: dec.violations === 0,
+          note:
+            grid && grid.length < defaultDecoderConfig().keepProbs.length
+              ? `to fit the time budget the decoders chose their dropout among keep probabilities ${grid.join(' and ')} only (the other figures: ${defaultDecoderConfig().keepProbs.join(', ')}); 120 of the 130 decoders of Figures 1, 2, 4 and 5 chose 0.9 or 1`
+              : undefined,
         };
       });
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -56,6 +56,38 @@ test('renderReproductionReport() puts each claim beside our numbers, with a verd
     assert.match(md, /--quick run/);
     assert.match(md, /## Figure 2 \(section 5\)\n\nNot run yet\./);
     assert.match(md, /State of the Union/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('the report names a narrowed dropout grid of the deep models, and only then', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'memsig-grid-'));
+  try {
+    const model = (keepProbs: number[]) => ({
+      cell: 'gru',
+      layers: 2,
+      units: 12,
+      evalPerplexity: 9.5,
+      meanAccuracyByLayer: [0.4, 0.3],
+      decoderKeepProbs: keepProbs,
+    });
+    const record = (keepProbs: number[]) => ({
+      figure: 'fig3',
+      title: 'depth',
+      panels: [],
+      numbers: { models: [model(keepProbs)] },
+      quick: false,
+      wallSeconds: 60,
+      generator: 'test',
+    });
+    await mkdir(join(root, 'fig3'), { recursive: true });
+    await writeFile(join(root, 'fig3', 'results.json'), JSON.stringify(record([0.9, 1])));
+    const narrowed = renderReproductionReport(root, 'figures');
+    assert.match(narrowed, /mean marginal accuracy by layer: 40\.0%, 30\.0%; eval perplexity 9\.500/);
+    assert.match(narrowed, /keep probabilities 0\.9 and 1 only/);
+    await writeFile(join(root, 'fig3', 'results.json'), JSON.stringify(record([0.5, 0.6, 0.7, 0.8, 0.9, 1])));
+    assert.doesNotMatch(renderReproductionReport(root, 'figures'), /keep probabilities/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
