@@ -29,8 +29,8 @@ import {
 
 export class LstmLayer implements RecurrentLayer {
   readonly gates = 4;
-  private T = 0;
-  private B = 0;
+  protected T = 0;
+  protected B = 0;
   private x: Float32Array = new Float32Array(0); // (T, B, I) input of the last forward (a reference, not a copy)
   private act: Float32Array = new Float32Array(0); // (T, 4H, B) input projections, then the gates i, f, g, o
   private cs: Float32Array = new Float32Array(0); // (T, H, B) c_t
@@ -123,14 +123,16 @@ export class LstmLayer implements RecurrentLayer {
         zeroResetColumns(cK, kernelC, resets, t, B, H);
         cK = kernelC;
       }
+      const gates = act.subarray(t * G * B, (t + 1) * G * B);
+      this.addKernelTerms(gemm, t, hK, gates);
       const step: LstmStep = {
         H,
         B,
-        w: p.wHh,
+        w: this.recurrentKernel(p),
         bias,
         hPrev: hK,
         cPrev: cK,
-        gates: act.subarray(t * G * B, (t + 1) * G * B),
+        gates,
         c: cs.subarray(s0, s0 + BH),
         tanhC: tanhC.subarray(s0, s0 + BH),
         h: hsGate.subarray(s0, s0 + BH),
@@ -204,13 +206,14 @@ export class LstmLayer implements RecurrentLayer {
       if (t > 0) {
         // dh_{t−1} = W_hhᵀ·dPre_t, through the mask and the reset the kernel applied.
         gemm.gemm(false, false, H, B, G, wT, dStep, dhPrev, false);
+        this.backpropKernelTerms(gemm, t, dStep, dhPrev);
         for (let j = 0; j < H; j++) {
           for (let b = 0; b < B; b++) {
             const k = j * B + b;
             dhNext[k] = keep[b]! * (mask ? dhPrev[k]! * mask[b * H + j]! : dhPrev[k]!);
           }
         }
-      }
+      } else this.backpropKernelTerms(gemm, t, dStep, null);
     }
     // h_{t−1} of every step as the kernel saw it, row-major, for the one GEMM of the recurrent weight gradient.
     this.hPrev = ensureCapacity(this.hPrev, T * BH);
@@ -221,7 +224,27 @@ export class LstmLayer implements RecurrentLayer {
     }
     const rows = dAct.subarray(0, G * TB);
     accumulateWeightGradsByColumns(gemm, p, grads, rows, [{ rows: G, dPre: rows }], hPrev, this.x, dX, TB, G, H, I);
+    this.accumulateKernelGrads(gemm, rows, hPrev);
   }
+
+  // Hooks for a layer whose recurrent kernel has more than W_hh (factorized-lstm.ts); no-ops here.
+
+  /** The matrix of the step's product W·h_{t−1}. */
+  protected recurrentKernel(p: RecurrentParams): Float32Array {
+    return p.wHh;
+  }
+
+  /** Adds further kernel terms of step t into its pre-activations `gates` (4H, B), from h_{t−1} as the kernel sees it (H, B). */
+  protected addKernelTerms(_gemm: Gemm, _t: number, _hKernel: Float32Array, _gates: Float32Array): void {}
+
+  /**
+   * Backward of those terms at step t from dPre_t (4H, B): adds their share of dh_{t−1} into dhPrev (H, B), which is
+   * null at t = 0 (the carried state gets no gradient, but the terms' own gradients still need the step).
+   */
+  protected backpropKernelTerms(_gemm: Gemm, _t: number, _dPre: Float32Array, _dhPrev: Float32Array | null): void {}
+
+  /** After the loop: the terms' parameter gradients, from dPre (4H, T·B) and h_{t−1} of every step (T·B, H). */
+  protected accumulateKernelGrads(_gemm: Gemm, _dPre: Float32Array, _hPrev: Float32Array): void {}
 
   memory(): Float32Array {
     const n = this.T * this.B * this.hiddenSize;

@@ -17,6 +17,7 @@ import {
 } from '../core/recurrent.js';
 import { type CharLmShape, charLmParamShapes } from './char-lm-params.js';
 import { DropoutSlots } from './dropout-slots.js';
+import { symbolInputProjection } from './symbol-projection.js';
 
 export interface Tensor {
   shape: number[];
@@ -174,28 +175,8 @@ export class CharLm {
     const { embed: E, vocab: V } = this.shape;
     const G = this.layers[0]!.gates * this.shape.units;
     this.symbolTable = ensureCapacity(this.symbolTable, V * G);
-    const table = this.symbolTable;
-    gemm.gemm(false, true, V, G, E, this.params.get('embed.weight')!.data, this.layerParams[0]!.wIh, table, false);
-    const B = this.B;
-    return (out, gateMajor) => {
-      if (!gateMajor) {
-        for (let r = 0; r < ids.length; r++) {
-          const id = ids[r]!;
-          out.set(table.subarray(id * G, (id + 1) * G), r * G);
-        }
-        return;
-      }
-      // (T, G, B): stream b of step t is column b of that step's block; written row by row (unit stride).
-      const rowOf = new Int32Array(B);
-      for (let t = 0; t * B < ids.length; t++) {
-        for (let b = 0; b < B; b++) rowOf[b] = ids[t * B + b]! * G;
-        const block = t * G * B;
-        for (let g = 0; g < G; g++) {
-          const dst = block + g * B;
-          for (let b = 0; b < B; b++) out[dst + b] = table[rowOf[b]! + g]!;
-        }
-      }
-    };
+    const embed = this.params.get('embed.weight')!.data;
+    return symbolInputProjection(gemm, embed, this.layerParams[0]!.wIh, this.symbolTable, ids, V, G, E, this.B);
   }
 
   /** Backpropagates dLogits (T, B, V) of the last forward, accumulating into grads. */

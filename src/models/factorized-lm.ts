@@ -27,6 +27,7 @@ import { ensureCapacity, type InputProjection, type LayerState } from '../core/r
 import type { EncodedPartition } from '../data/corpus.js';
 import type { DropoutSettings, Tensor } from './char-lm.js';
 import { DropoutSlots } from './dropout-slots.js';
+import { symbolInputProjection } from './symbol-projection.js';
 
 export interface FactorizedLmShape {
   layers: number;
@@ -451,13 +452,7 @@ export class FactorizedLm {
     const { embed: E, vocab: V } = this.shape;
     const G = 4 * this.shape.units;
     this.symbolTable = ensureCapacity(this.symbolTable, V * G);
-    const table = this.symbolTable;
-    gemm.gemm(false, true, V, G, E, this.params.get('embed.weight')!.data, this.layerParams[0]!.wIh, table, false);
-    return (out) => {
-      for (let r = 0; r < ids.length; r++) {
-        const id = ids[r]!;
-        out.set(table.subarray(id * G, (id + 1) * G), r * G);
-      }
-    };
+    const embed = this.params.get('embed.weight')!.data;
+    return symbolInputProjection(gemm, embed, this.layerParams[0]!.wIh, this.symbolTable, ids, V, G, E, this.B);
   }
 }
