@@ -170,6 +170,7 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
       marginalAccuracyByLayer: sig.layers.map((l) => marginal(l)),
       meanAccuracyByLayer: sig.layers.map((l) => mean(marginal(l))),
       decoderKeepProbs: options.decoder.keepProbs,
+      signaturePositions: { train: options.trainPositions, dev: options.devPositions, eval: options.evalPositions },
     });
   }
   return {

@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultDecoderConfig } from '../analysis/decoders.js';
+import { defaultSignatureOptions } from '../analysis/signature.js';
 import type { ExperimentRecord } from './runner.js';
 
 interface Claim {
@@ -22,6 +22,26 @@ function decreasing(xs: readonly number[]): { violations: number; steps: number 
   let violations = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[i - 1]! + 1e-9) violations++;
   return { violations, steps: Math.max(0, xs.length - 1) };
+}
+
+/** Says how a figure's signatures were made lighter than the defaults to fit the time budget, or undefined. */
+function lighterSignature(
+  keepProbs: number[] | undefined,
+  positions: { train: number; dev: number; eval: number } | undefined,
+): string | undefined {
+  const full = defaultSignatureOptions();
+  const parts: string[] = [];
+  if (positions && positions.train < full.trainPositions) {
+    parts.push(
+      `${positions.train.toLocaleString('en')} / ${positions.dev.toLocaleString('en')} / ${positions.eval.toLocaleString('en')} train / dev / eval positions per decoder (the other figures: ${full.trainPositions.toLocaleString('en')} / ${full.devPositions.toLocaleString('en')} / ${full.evalPositions.toLocaleString('en')})`,
+    );
+  }
+  if (keepProbs && keepProbs.length < full.decoder.keepProbs.length) {
+    parts.push(
+      `dropout chosen among keep probabilities ${keepProbs.join(' and ')} only (the other figures: ${full.decoder.keepProbs.join(', ')}; 120 of their 130 decoders chose 0.9 or 1)`,
+    );
+  }
+  return parts.length ? `to fit the time budget: ${parts.join('; ')}` : undefined;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: results.json is plain JSON read back; each claim reads what its figure wrote.
@@ -106,15 +126,11 @@ function claimsFor(record: ExperimentRecord): Claim[] {
       return (n.models as Numbers[]).map((m) => {
         const byLayer: number[] = m.meanAccuracyByLayer;
         const dec = decreasing(byLayer);
-        const grid: number[] | undefined = m.decoderKeepProbs;
         return {
           claim: `${String(m.cell).toUpperCase()} ${m.layers}×${m.units}: decodable history decreases from layer 1 to layer ${m.layers}.`,
           ours: `mean marginal accuracy by layer: ${byLayer.map(pct).join(', ')}; eval perplexity ${num(m.evalPerplexity)}`,
           agrees: dec.violations === 0,
-          note:
-            grid && grid.length < defaultDecoderConfig().keepProbs.length
-              ? `to fit the time budget the decoders chose their dropout among keep probabilities ${grid.join(' and ')} only (the other figures: ${defaultDecoderConfig().keepProbs.join(', ')}); 120 of the 130 decoders of Figures 1, 2, 4 and 5 chose 0.9 or 1`
-              : undefined,
+          note: lighterSignature(m.decoderKeepProbs, m.signaturePositions),
         };
       });
     }

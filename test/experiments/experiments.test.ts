@@ -61,7 +61,7 @@ test('renderReproductionReport() puts each claim beside our numbers, with a verd
   }
 });
 
-test('the report names a narrowed dropout grid of the deep models, and only then', async () => {
+test("the report says how the deep models' signatures were made lighter, and only what was", async () => {
   const root = await mkdtemp(join(tmpdir(), 'memsig-grid-'));
   try {
     const model = (keepProbs: number[]) => ({
@@ -71,6 +71,7 @@ test('the report names a narrowed dropout grid of the deep models, and only then
       evalPerplexity: 9.5,
       meanAccuracyByLayer: [0.4, 0.3],
       decoderKeepProbs: keepProbs,
+      signaturePositions: { train: 30_000, dev: 5_000, eval: 20_000 },
     });
     const record = (keepProbs: number[]) => ({
       figure: 'fig3',
@@ -85,9 +86,12 @@ test('the report names a narrowed dropout grid of the deep models, and only then
     await writeFile(join(root, 'fig3', 'results.json'), JSON.stringify(record([0.9, 1])));
     const narrowed = renderReproductionReport(root, 'figures');
     assert.match(narrowed, /mean marginal accuracy by layer: 40\.0%, 30\.0%; eval perplexity 9\.500/);
+    assert.match(narrowed, /to fit the time budget: 30,000 \/ 5,000 \/ 20,000 train \/ dev \/ eval positions/);
     assert.match(narrowed, /keep probabilities 0\.9 and 1 only/);
     await writeFile(join(root, 'fig3', 'results.json'), JSON.stringify(record([0.5, 0.6, 0.7, 0.8, 0.9, 1])));
-    assert.doesNotMatch(renderReproductionReport(root, 'figures'), /keep probabilities/);
+    const fullGrid = renderReproductionReport(root, 'figures');
+    assert.doesNotMatch(fullGrid, /keep probabilities/);
+    assert.match(fullGrid, /to fit the time budget: 30,000/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
