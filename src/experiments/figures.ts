@@ -139,6 +139,14 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
   };
 }
 
+/** What the report needs to say how a figure's decoders were trained: positions and the dropout grid. */
+function signatureSettings(o: SignatureOptions) {
+  return {
+    positions: { train: o.trainPositions, dev: o.devPositions, eval: o.evalPositions },
+    keepProbs: o.decoder.keepProbs,
+  };
+}
+
 /** Figure 3: per-layer recall of a deep GRU and LSTM. */
 export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
   const s = experimentSettings(ctx.quick);
@@ -147,13 +155,12 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
   const panels: Panel[] = [];
   for (const cell of ['gru', 'lstm'] as const) {
     const name = `${cell}-${s.depth}x${s.depthUnits}`;
-    const options = s.signature({ state: stateFor(cell), ...s.depthSignature });
     const { trained, sig } = await modelWithSignature(
       ctx,
       name,
       corpus,
       s.train({ cell, layers: s.depth, units: s.depthUnits }),
-      options,
+      s.signature({ state: stateFor(cell), ...s.depthSignature }),
     );
     for (const layer of sig.layers) {
       panels.push({
@@ -169,15 +176,13 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
       evalPerplexity: trained.config.metrics.evalPerplexity,
       marginalAccuracyByLayer: sig.layers.map((l) => marginal(l)),
       meanAccuracyByLayer: sig.layers.map((l) => mean(marginal(l))),
-      decoderKeepProbs: options.decoder.keepProbs,
-      signaturePositions: { train: options.trainPositions, dev: options.devPositions, eval: options.evalPositions },
     });
   }
   return {
     figure: 'fig3',
     title: 'Recall by layer in deep GRU and LSTM language models',
     panels,
-    numbers: { corpus: corpus.record, models: rows },
+    numbers: { corpus: corpus.record, signature: signatureSettings(s.signature(s.depthSignature)), models: rows },
   };
 }
 
@@ -388,6 +393,7 @@ export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
       .map((x) => ({ label: x.label, signature: `signatures/${x.name}.json`, layer: 1 })),
     numbers: {
       corpus: corpus.record,
+      signature: signatureSettings(options),
       units: config.units,
       steps: config.maxSteps,
       restrictions: sigs.map((x) => ({
