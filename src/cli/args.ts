@@ -69,3 +69,19 @@ export function parsePath(flag: string, value: string): string {
   if (value.trim() === '') throw new UsageError(`${flag} needs a path (got an empty string)`);
   return value;
 }
+
+/**
+ * A comma-separated list of bigrams, each exactly two characters (a space counts: "e ,th"). Whether both are symbols
+ * of a model's alphabet is checked where the alphabet is known.
+ */
+export function parseBigramList(flag: string, value: string): string[] {
+  const items = value.split(',');
+  for (const item of items) {
+    if ([...item].length !== 2) {
+      throw new UsageError(
+        `${flag} takes bigrams of two characters separated by commas, e.g. th,ha,in (got ${shown(item)})`,
+      );
+    }
+  }
+  return items;
+}

@@ -50,6 +50,8 @@ export interface ExperimentContext {
   /** Where Shakespeare lives (the complete works, .txt.gz). */
   shakespeare: string;
   generator: string;
+  /** Figure 6's bigram bases, e.g. ['th', 'ha']; default the paper's (FIG6_BIGRAMS in figures.ts). */
+  bases?: readonly string[];
 }
 
 export interface TrainedModel {

@@ -11,7 +11,7 @@ import { memoryVersusPrediction, signatureSimilarity } from '../analysis/similar
 import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import type { CellKind } from '../models/config.js';
-import { bigramBasis } from '../models/factorized-lm.js';
+import { basesOfBigrams } from '../models/factorized-lm.js';
 import { trainNgram } from '../models/ngram.js';
 import { evaluateCharLm } from '../train/evaluate.js';
 import type { TrainConfig } from '../train/train-char-lm.js';
@@ -335,37 +335,46 @@ export async function figure5(ctx: ExperimentContext): Promise<FigureResult> {
   };
 }
 
-/** The paper's Figure 6 bigrams, and 'he', which its text discusses. */
-const FIG6_BIGRAMS = ['xt', 'ha', 'in', 'ld', 'po', 'he'];
+/** The paper's Figure 6 bigrams, and 'he', which its text discusses: the bases Figure 6 analyses unless told others. */
+export const FIG6_BIGRAMS: readonly string[] = ['xt', 'ha', 'in', 'ld', 'po', 'he'];
+
+/** A bigram as part of a file name: space as '_', the other symbols (letters, '#', "'", '.') as they are. */
+function fileSafe(bigram: string): string {
+  return bigram.replaceAll(' ', '_');
+}
 
 /** Figure 6: signatures of a factorized-kernel LSTM restricted to its base W0 or to W0 plus one bigram basis. */
 export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
   const s = experimentSettings(ctx.quick);
   const corpus = await loadCorpus(s.factorizedCorpus, ctx.shakespeare);
+  const symbols = corpus.alphabet.symbols;
+  // Bigrams checked before any training.
+  const bigrams = [...new Set(ctx.bases ?? FIG6_BIGRAMS)];
+  const indices = basesOfBigrams(bigrams, symbols);
   const gemm = contextGemm(ctx);
   const config = s.train({ cell: 'lstm', units: s.factorizedUnits, maxSteps: s.factorizedSteps });
   const model = await ensureFactorizedModel(ctx, 'factorized', corpus, config, gemm);
-  const symbols = corpus.alphabet.symbols;
   const options = s.signature({ state: 'c', ...s.factorizedSignature });
-  const basisOf = (bigram: string) =>
-    bigramBasis(corpus.alphabet.idOf(bigram[0]!), corpus.alphabet.idOf(bigram[1]!), symbols.length);
+  const basisOf = (bigram: string) => indices[bigrams.indexOf(bigram)]!;
   // The paper does not say how it formed a basis's states: W0 plus that basis (as the task reads it), and, as our
   // addition, the basis alone without W0.
-  const restrictions: { name: string; label: string; restrict: KernelRestriction }[] = [
+  const restrictions: { name: string; label: string; restrict: KernelRestriction; bigram?: string }[] = [
     { name: 'full', label: 'full kernel', restrict: { kind: 'full' } },
     { name: 'base', label: 'base W0', restrict: { kind: 'base' } },
-    ...FIG6_BIGRAMS.map((bigram) => ({
-      name: `basis-${bigram}`,
+    ...bigrams.map((bigram) => ({
+      name: `basis-${fileSafe(bigram)}`,
       label: `W0 + '${bigram}' basis`,
+      bigram,
       restrict: { kind: 'basis', index: basisOf(bigram) } as KernelRestriction,
     })),
-    ...FIG6_BIGRAMS.map((bigram) => ({
-      name: `alone-${bigram}`,
+    ...bigrams.map((bigram) => ({
+      name: `alone-${fileSafe(bigram)}`,
       label: `'${bigram}' basis alone`,
+      bigram,
       restrict: { kind: 'basis-alone', index: basisOf(bigram) } as KernelRestriction,
     })),
   ];
-  const sigs: { name: string; label: string; sig: Signature; perplexity: number }[] = [];
+  const sigs: { name: string; label: string; bigram?: string; sig: Signature; perplexity: number }[] = [];
   for (const r of restrictions) {
     const sig = await ensureSignature(
       ctx,
@@ -374,7 +383,8 @@ export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
       corpus,
       options,
     );
-    sigs.push({ name: r.name, label: r.label, sig, perplexity: sig.forward?.perplexity ?? Number.NaN });
+    const perplexity = sig.forward?.perplexity ?? Number.NaN;
+    sigs.push({ name: r.name, label: r.label, bigram: r.bigram, sig, perplexity });
   }
   const base = sigs.find((x) => x.name === 'base')!;
   const bases = sigs.filter((x) => x.name.startsWith('basis-'));
@@ -399,6 +409,7 @@ export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
       restrictions: sigs.map((x) => ({
         name: x.name,
         label: x.label,
+        bigram: x.bigram,
         evalPerplexity: x.perplexity,
         marginalAccuracy: marginal(layerOf(x.sig)),
         meanAccuracy: mean(marginal(layerOf(x.sig))),

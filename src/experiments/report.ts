@@ -24,6 +24,12 @@ function decreasing(xs: readonly number[]): { violations: number; steps: number 
   return { violations, steps: Math.max(0, xs.length - 1) };
 }
 
+/** The bigram of a Figure 6 restriction row, quoted when it holds a space (rows written before bigram was recorded: from the name). */
+function bigramOf(row: Numbers): string {
+  const bigram: string = row.bigram ?? String(row.name).replace(/^(basis|alone)-/, '');
+  return bigram.includes(' ') ? JSON.stringify(bigram) : bigram;
+}
+
 /** How a figure's decoders were made lighter than the defaults to fit the time budget, or undefined. */
 function lighterSignature(settings: Numbers | undefined): string | undefined {
   if (!settings) return undefined;
@@ -205,7 +211,7 @@ function claimsFor(record: ExperimentRecord): Claim[] {
       return [
         {
           claim: 'The base kernel dominates the model’s ability to maintain memory.',
-          ours: `mean marginal accuracy: full kernel ${pct(full?.meanAccuracy)}, base W0 alone ${pct(base?.meanAccuracy)}; W0 + one basis: ${bases.map((b) => `${String(b.name).slice(6)} ${pct(b.meanAccuracy)}`).join(', ')}`,
+          ours: `mean marginal accuracy: full kernel ${pct(full?.meanAccuracy)}, base W0 alone ${pct(base?.meanAccuracy)}; W0 + one basis: ${bases.map((b) => `${bigramOf(b)} ${pct(b.meanAccuracy)}`).join(', ')}`,
           agrees: full && base ? base.meanAccuracy >= 0.9 * full.meanAccuracy : null,
         },
         {
@@ -224,7 +230,7 @@ function claimsFor(record: ExperimentRecord): Claim[] {
                 const maxAlone = Math.max(...(n.aloneVsAlone as Numbers[]).map((p) => p.meanAbsoluteDifference));
                 return {
                   claim: 'The same, each basis alone (kernel λ_i·u_i v_iᵀ without W0; our addition).',
-                  ours: `mean marginal accuracy: ${alone.map((b) => `${String(b.name).slice(6)} ${pct(b.meanAccuracy)}`).join(', ')}; mean |recall difference| between them at most ${pct(maxAlone)} over ${(n.aloneVsAlone as Numbers[]).length} pairs`,
+                  ours: `mean marginal accuracy: ${alone.map((b) => `${bigramOf(b)} ${pct(b.meanAccuracy)}`).join(', ')}; mean |recall difference| between them at most ${pct(maxAlone)} over ${(n.aloneVsAlone as Numbers[]).length} pairs`,
                   agrees: Number.isFinite(maxAlone) ? maxAlone > 0.05 : null,
                   note:
                     Number.isFinite(maxAlone) && maxAlone <= 0.05

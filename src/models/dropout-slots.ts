@@ -4,7 +4,7 @@
 
 import { makeDropoutMask } from '../core/dropout.js';
 import { ensureCapacity } from '../core/recurrent.js';
-import type { DropoutSettings } from './char-lm.js';
+import type { DropoutSettings } from './stacked-lm.js';
 
 export class DropoutSlots {
   private readonly masks: (Float32Array | null)[] = [];

@@ -12,22 +12,18 @@
 // Any other λ (e.g. the whole-segment one, as a table of segment rows indexed by each position's segment) can be passed
 // to forward() explicitly.
 
-import { embeddingBackward, embeddingForward } from '../core/embedding.js';
+import { UserError } from '../core/errors.js';
 import {
   type BasisWeights,
+  type FactorizedControl,
   FactorizedLstmLayer,
   type FactorizedParams,
   type KernelRestriction,
 } from '../core/factorized-lstm.js';
 import type { Gemm } from '../core/gemm.js';
-import { linearBackward, linearForward } from '../core/linear.js';
-import type { Param } from '../core/optim.js';
-import type { Rng } from '../core/random.js';
-import { ensureCapacity, type InputProjection, type LayerState } from '../core/recurrent.js';
+import { ensureCapacity, type LayerState } from '../core/recurrent.js';
 import type { EncodedPartition } from '../data/corpus.js';
-import type { DropoutSettings, Tensor } from './char-lm.js';
-import { DropoutSlots } from './dropout-slots.js';
-import { symbolInputProjection } from './symbol-projection.js';
+import { type DropoutSettings, recurrentParamsOf, StackedLm, type Tensor } from './stacked-lm.js';
 
 export interface FactorizedLmShape {
   layers: number;
@@ -62,6 +58,23 @@ export function factorizedLmParamShapes(s: FactorizedLmShape): Map<string, numbe
 /** The basis of the bigram "ab" (symbol ids a, b) among V symbols. */
 export function bigramBasis(a: number, b: number, V: number): number {
   return a * V + b;
+}
+
+/**
+ * The bases of bigrams given as text ("th", "e " …), in order; a UserError names the first that is not two symbols of
+ * the alphabet.
+ */
+export function basesOfBigrams(bigrams: readonly string[], symbols: readonly string[]): number[] {
+  const V = symbols.length;
+  return bigrams.map((bigram) => {
+    const chars = [...bigram];
+    const ids = chars.map((c) => symbols.indexOf(c));
+    if (chars.length !== 2 || ids.includes(-1)) {
+      const shown = symbols.map((c) => (c === ' ' ? 'space' : c)).join(' ');
+      throw new UserError(`basis ${JSON.stringify(bigram)}: not two symbols of the model's alphabet (${shown})`);
+    }
+    return bigramBasis(ids[0]!, ids[1]!, V);
+  });
 }
 
 /** The bigram of basis i as its two symbols, e.g. "th". */
@@ -216,31 +229,22 @@ export interface FactorizedForwardOptions {
   lambda?: BasisWeights;
 }
 
-export class FactorizedLm {
+/**
+ * Initialization (StackedLm.initialize): embedding N(0, 1); everything else U(−1/√H, 1/√H), PyTorch's recurrent
+ * default, bases included. Σλ = 1 makes the basis term a convex mixture of rank-one matrices whose entries are
+ * O(1/H), against O(1/√H) for W0: the model starts close to a plain LSTM and training grows the bases (Adam scales
+ * their small, λ-weighted gradients up).
+ */
+export class FactorizedLm extends StackedLm<FactorizedLstmLayer, FactorizedParams, FactorizedControl> {
   readonly shape: FactorizedLmShape;
   /** K = vocab²: bases per layer. */
   readonly bases: number;
   readonly lambdaSource: LambdaSource;
-  readonly params: Map<string, Tensor>;
-  readonly grads: Map<string, Float32Array>;
-  private readonly layers: FactorizedLstmLayer[];
-  private readonly layerParams: FactorizedParams[];
-  private readonly layerGrads: FactorizedParams[];
-  private T = 0;
-  private B = 0;
-  private ids: Int32Array = new Int32Array(0);
-  private embedded: Float32Array = new Float32Array(0); // (T, B, E)
-  private top: Float32Array = new Float32Array(0); // (T, B, H) last layer output after dropout
-  private logits: Float32Array = new Float32Array(0); // (T, B, V)
   private lambdaRows: Float32Array = new Float32Array(0); // (T, B, K) running λ of the last forward
   private fixedIndex: Int32Array = new Int32Array(0); // (T·B) zeros: every position reads the corpus λ row
   private readonly present: Uint8Array; // (K) bigrams with a non-zero running λ somewhere in the chunk
   private readonly columns: Int32Array; // (K) their indices, the first n entries
   private lastLambda: BasisWeights | null = null;
-  private readonly dropout = new DropoutSlots();
-  private symbolTable: Float32Array = new Float32Array(0); // (V, 4H) embed · W_ih0ᵀ
-  private dTop: Float32Array = new Float32Array(0);
-  private dLayer: Float32Array = new Float32Array(0);
 
   /** `params` and `grads`, when given, are the buffers to use (as for CharLm); otherwise zeroed ones are allocated. */
   constructor(
@@ -249,69 +253,30 @@ export class FactorizedLm {
     params?: Map<string, Tensor>,
     grads?: Map<string, Float32Array>,
   ) {
+    const bases = shape.vocab * shape.vocab;
+    if (lambdaSource.kind === 'corpus' && lambdaSource.lambda.length !== bases) {
+      throw new RangeError(`FactorizedLm: the corpus λ has ${lambdaSource.lambda.length} entries, needs ${bases}`);
+    }
+    super(
+      {
+        name: 'FactorizedLm',
+        ...shape,
+        paramShapes: factorizedLmParamShapes(shape),
+        makeLayer: (_k, inputSize) => new FactorizedLstmLayer(inputSize, shape.units, bases),
+        pickParams: (k, m) => ({
+          ...recurrentParamsOf(k, m),
+          basisU: m.get(`rnn.basis_u_l${k}`)!,
+          basisV: m.get(`rnn.basis_v_l${k}`)!,
+        }),
+      },
+      params,
+      grads,
+    );
     this.shape = { ...shape };
-    this.bases = shape.vocab * shape.vocab;
-    if (lambdaSource.kind === 'corpus' && lambdaSource.lambda.length !== this.bases) {
-      throw new RangeError(`FactorizedLm: the corpus λ has ${lambdaSource.lambda.length} entries, needs ${this.bases}`);
-    }
+    this.bases = bases;
     this.lambdaSource = lambdaSource;
-    this.present = new Uint8Array(this.bases);
-    this.columns = new Int32Array(this.bases);
-    this.params = new Map();
-    this.grads = new Map();
-    for (const [name, dims] of factorizedLmParamShapes(shape)) {
-      const size = dims.reduce((a, b) => a * b, 1);
-      const given = params?.get(name);
-      if (params && !given) throw new Error(`FactorizedLm: missing parameter ${name}`);
-      if (given && given.data.length !== size) throw new Error(`FactorizedLm: parameter ${name} has the wrong size`);
-      this.params.set(name, { shape: dims, data: given ? given.data : new Float32Array(size) });
-      const givenGrad = grads?.get(name);
-      if (givenGrad && givenGrad.length !== size) throw new Error(`FactorizedLm: gradient ${name} has the wrong size`);
-      this.grads.set(name, givenGrad ?? new Float32Array(size));
-    }
-    this.layers = [];
-    this.layerParams = [];
-    this.layerGrads = [];
-    const values = new Map([...this.params].map(([n, t]) => [n, t.data]));
-    for (let k = 0; k < shape.layers; k++) {
-      this.layers.push(new FactorizedLstmLayer(k === 0 ? shape.embed : shape.units, shape.units, this.bases));
-      const pick = (m: Map<string, Float32Array>): FactorizedParams => ({
-        wIh: m.get(`rnn.weight_ih_l${k}`)!,
-        wHh: m.get(`rnn.weight_hh_l${k}`)!,
-        bIh: m.get(`rnn.bias_ih_l${k}`)!,
-        bHh: m.get(`rnn.bias_hh_l${k}`)!,
-        basisU: m.get(`rnn.basis_u_l${k}`)!,
-        basisV: m.get(`rnn.basis_v_l${k}`)!,
-      });
-      this.layerParams.push(pick(values));
-      this.layerGrads.push(pick(this.grads));
-    }
-  }
-
-  /**
-   * Embedding N(0, 1); everything else U(−1/√H, 1/√H), PyTorch's recurrent default, bases included. Σλ = 1 makes the
-   * basis term a convex mixture of rank-one matrices whose entries are O(1/H), against O(1/√H) for W0: the model
-   * starts close to a plain LSTM and training grows the bases (Adam scales their small, λ-weighted gradients up).
-   */
-  initialize(rng: Rng): void {
-    const bound = 1 / Math.sqrt(this.shape.units);
-    for (const [name, t] of this.params) {
-      const d = t.data;
-      if (name === 'embed.weight') {
-        for (let i = 0; i < d.length; i++) d[i] = rng.normal();
-      } else {
-        for (let i = 0; i < d.length; i++) d[i] = rng.uniform(-bound, bound);
-      }
-    }
-  }
-
-  /** Trainable parameters with their gradient buffers, in a fixed order. */
-  trainable(): Param[] {
-    return [...this.params].map(([name, t]) => ({ name, data: t.data, grad: this.grads.get(name)! }));
-  }
-
-  zeroGrads(): void {
-    for (const g of this.grads.values()) g.fill(0);
+    this.present = new Uint8Array(bases);
+    this.columns = new Int32Array(bases);
   }
 
   /** A zero state for B parallel streams (every stream at a segment start). */
@@ -326,6 +291,7 @@ export class FactorizedLm {
   /**
    * Runs a chunk: ids (T, B) → logits (T, B, V), a view valid until the next forward. The state (h, c and the running
    * bigram counts) carries over from the previous chunk and is updated in place; resets (T, B) start a new segment.
+   * λ is data, not a parameter: backward gives it no gradient.
    */
   forward(
     gemm: Gemm,
@@ -337,81 +303,9 @@ export class FactorizedLm {
     dropout: DropoutSettings | null,
     options: FactorizedForwardOptions = {},
   ): Float32Array {
-    const { embed: E, units: H, vocab: V, layers: L } = this.shape;
-    const rows = T * B;
-    this.T = T;
-    this.B = B;
-    this.ids = ids;
-    this.embedded = ensureCapacity(this.embedded, rows * E);
-    embeddingForward(this.params.get('embed.weight')!.data, ids, this.embedded, E);
     const lambda = options.lambda ?? this.chunkLambda(ids, T, B, state, resets);
     this.lastLambda = lambda;
-    const control = { resets, lambda, restrict: options.restrict };
-    let x = this.embedded.subarray(0, rows * E);
-    for (let k = 0; k < L; k++) {
-      x = this.dropout.drop(k, x, rows * (k === 0 ? E : H), dropout);
-      const recurrentMask = this.dropout.recurrent(k, B * H, dropout);
-      const project = k === 0 && !this.dropout.active(0) ? this.gatherInputProjection(gemm, ids) : undefined;
-      x = this.layers[k]!.forward(
-        gemm,
-        this.layerParams[k]!,
-        x,
-        T,
-        B,
-        state.layers[k]!,
-        control,
-        recurrentMask,
-        project,
-      );
-    }
-    x = this.dropout.drop(L, x, rows * H, dropout);
-    this.top = x;
-    this.logits = ensureCapacity(this.logits, rows * V);
-    const logits = this.logits.subarray(0, rows * V);
-    const proj = this.params.get('proj.weight')!.data;
-    linearForward(gemm, x, proj, this.params.get('proj.bias')!.data, logits, rows, H, V);
-    return logits;
-  }
-
-  /** Backpropagates dLogits (T, B, V) of the last forward, accumulating into grads (λ is data: no gradient). */
-  backward(gemm: Gemm, dLogits: Float32Array): void {
-    const { embed: E, units: H, vocab: V, layers: L } = this.shape;
-    const rows = this.T * this.B;
-    this.dTop = ensureCapacity(this.dTop, rows * Math.max(H, E));
-    this.dLayer = ensureCapacity(this.dLayer, rows * Math.max(H, E));
-    let dOut = this.dTop.subarray(0, rows * H);
-    const proj = this.params.get('proj.weight')!.data;
-    linearBackward(
-      gemm,
-      this.top,
-      proj,
-      dLogits,
-      dOut,
-      this.grads.get('proj.weight')!,
-      this.grads.get('proj.bias')!,
-      rows,
-      H,
-      V,
-    );
-    this.dropout.maskGradient(L, dOut);
-    for (let k = L - 1; k >= 0; k--) {
-      const inSize = k === 0 ? E : H;
-      const dIn = (dOut.buffer === this.dTop.buffer ? this.dLayer : this.dTop).subarray(0, rows * inSize);
-      this.layers[k]!.backward(gemm, this.layerParams[k]!, this.layerGrads[k]!, dOut, dIn);
-      this.dropout.maskGradient(k, dIn);
-      dOut = dIn;
-    }
-    embeddingBackward(dOut, this.ids, this.grads.get('embed.weight')!, E);
-  }
-
-  /** c_t of layer k at every step of the last forward, (T, B, H). */
-  memory(k: number): Float32Array {
-    return this.layers[k]!.memory();
-  }
-
-  /** h_t of layer k at every step of the last forward, (T, B, H) (before any output dropout). */
-  hidden(k: number): Float32Array {
-    return this.layers[k]!.outputs();
+    return this.runChunk(gemm, ids, T, B, state.layers, { resets, lambda, restrict: options.restrict }, dropout);
   }
 
   /** The λ of the last forward (a view valid until the next forward). */
@@ -446,13 +340,5 @@ export class FactorizedLm {
     let n = 0;
     for (let i = 0; i < K; i++) if (this.present[i] === 1) this.columns[n++] = i;
     return { table: this.lambdaRows.subarray(0, rows * K), index: null, columns: this.columns.subarray(0, n) };
-  }
-
-  private gatherInputProjection(gemm: Gemm, ids: Int32Array): InputProjection {
-    const { embed: E, vocab: V } = this.shape;
-    const G = 4 * this.shape.units;
-    this.symbolTable = ensureCapacity(this.symbolTable, V * G);
-    const embed = this.params.get('embed.weight')!.data;
-    return symbolInputProjection(gemm, embed, this.layerParams[0]!.wIh, this.symbolTable, ids, V, G, E, this.B);
   }
 }

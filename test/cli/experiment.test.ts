@@ -32,3 +32,31 @@ test('memsig experiment refuses an unknown experiment and a missing Shakespeare 
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /none\.txt\.gz: not found/);
 });
+
+test('memsig experiment fig6 --basis analyses the bigrams named, a space included', async (t) => {
+  const dir = tempDir(t);
+  const r = await runCli(['experiment', 'fig6', '--quick', '--out', dir, '--basis', 'e ,th']);
+  assert.equal(r.code, 0, r.stderr);
+  const results = JSON.parse(readFileSync(join(dir, 'fig6', 'results.json'), 'utf8'));
+  const names = (results.numbers.restrictions as { name: string; bigram?: string }[]).map((x) => x.name);
+  assert.deepEqual(names, ['full', 'base', 'basis-e_', 'basis-th', 'alone-e_', 'alone-th']);
+  assert.deepEqual(
+    (results.numbers.restrictions as { bigram?: string }[]).map((x) => x.bigram),
+    [undefined, undefined, 'e ', 'th', 'e ', 'th'],
+  );
+  assert.ok(existsSync(join(dir, 'fig6', 'signatures', 'basis-e_.json')));
+});
+
+test('memsig experiment --basis refuses a bigram that is not two symbols, and a figure without bases', async (t) => {
+  const dir = tempDir(t);
+  const short = await runCli(['experiment', 'fig6', '--quick', '--out', dir, '--basis', 'th,t']);
+  assert.equal(short.code, 2);
+  assert.match(short.stderr, /^memsig: --basis takes bigrams of two characters .* \(got "t"\)/);
+  const unknown = await runCli(['experiment', 'fig6', '--quick', '--out', dir, '--basis', 'th,t!']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^memsig: basis "t!": not two symbols of the model's alphabet \(a b c/);
+  assert.equal(unknown.stderr.trim().split('\n').length, 1);
+  const elsewhere = await runCli(['experiment', 'fig5', '--quick', '--out', dir, '--basis', 'th']);
+  assert.equal(elsewhere.code, 2);
+  assert.match(elsewhere.stderr, /--basis is for fig6/);
+});

@@ -6,10 +6,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.js';
+import { FIG6_BIGRAMS } from '../../experiments/figures.js';
 import { renderReproductionReport } from '../../experiments/report.js';
 import { EXPERIMENTS, type FigureDrawer, runExperiment } from '../../experiments/runner.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { parsePath, UsageError } from '../args.js';
+import { parseBigramList, parsePath, UsageError } from '../args.js';
 import { defaultThreads } from '../backend.js';
 import { onInterrupt } from '../interrupt.js';
 import { writeLine } from '../io.js';
@@ -22,6 +23,7 @@ interface RawExperimentFlags {
   quick?: boolean;
   shakespeare?: string;
   report?: string | boolean;
+  basis?: string;
   backend?: string;
   threads?: string;
 }
@@ -45,7 +47,11 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
     .option('--out <dir>', 'where the experiments go', 'experiments')
     .option('--quick', 'tiny sizes: a smoke test of the whole path, not a reproduction')
     .option('--shakespeare <path>', 'the complete works (Project Gutenberg #100, .txt or .txt.gz)')
-    .option('--report [file]', 'then write the reproduction report (default docs/reproduction.md)');
+    .option('--report [file]', 'then write the reproduction report (default docs/reproduction.md)')
+    .option(
+      '--basis <bigrams>',
+      `fig6: the bigram bases to analyse, comma-separated, e.g. th,ha,in (default: ${FIG6_BIGRAMS.join(',')})`,
+    );
   addBackendOptions(cmd).action(async (name: string, raw: RawExperimentFlags) => {
     if (name !== 'all' && !EXPERIMENTS[name]) {
       throw new UsageError(`unknown experiment '${name}': choose ${names.join(', ')} or all`);
@@ -54,6 +60,8 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
     const shakespeare = raw.shakespeare ? parsePath('--shakespeare', raw.shakespeare) : defaultShakespeare();
     const { backend, threads } = parseBackend(raw);
     const selected = name === 'all' ? names : [name];
+    const bases = raw.basis === undefined ? undefined : parseBigramList('--basis', raw.basis);
+    if (bases && !selected.includes('fig6')) throw new UsageError('--basis is for fig6 (or all)');
     const needsShakespeare = !raw.quick && selected.some((n) => ['fig1', 'fig4', 'fig6'].includes(n));
     if (needsShakespeare && !existsSync(shakespeare)) {
       throw new UserError(`${shakespeare}: not found; pass --shakespeare PATH (the complete works, .txt or .txt.gz)`);
@@ -77,6 +85,7 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
             signal: interrupt.signal,
             shakespeare,
             generator: `memsig ${packageVersion()}`,
+            bases,
           },
           draw,
         );
