@@ -1,11 +1,11 @@
 // The real executable, as a user runs it.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BIN, runCli, tempDir, writeTinyCorpus } from './helpers.js';
+import { BIN, runCli, spawnBin, tempDir, writeTinyCorpus } from './helpers.js';
 
 test('memsig --help exits 0; memsig train without a corpus is one line and a non-zero exit', () => {
   const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
@@ -45,15 +45,16 @@ test('Ctrl-C stops training after a step, writes a checkpoint and exits 130', as
   const out = join(dir, 'model');
   const args = ['train', '--corpus', corpus, '--units', '8', '--embed', '4', '--batch', '4', '--seq', '8'];
   args.push('--epochs', '1000', '--patience', '1000', '--backend', 'ts', '--checkpoint-every', '0', '--out', out);
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    // The first progress line: training is under way.
-    if (!stderr.includes('\nstep ') && (stderr + chunk).includes('\nstep ')) child.kill('SIGINT');
-    stderr += chunk;
+  // The first progress line: training is under way.
+  let sent = false; // once: a second Ctrl-C would quit at once
+  const run = spawnBin(args, (text) => {
+    if (!sent && text.includes('\nstep ')) {
+      sent = true;
+      run.child.kill('SIGINT');
+    }
   });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const code = await run.exited;
+  const stderr = run.stderr();
   assert.equal(code, 130, stderr);
   assert.match(stderr, /stopping after the current step/);
   assert.match(stderr, /^stopped at step \d+; resume with: memsig train --corpus .* --resume$/m);

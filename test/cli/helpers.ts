@@ -2,6 +2,7 @@
 // corpus, fixture and binary paths.
 
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,41 @@ export const REPO_ROOT = fileURLToPath(new URL(fromDist ? '../../../' : '../../'
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 /** The compiled executable (tests run after `tsc`). */
 export const BIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'bin.js');
+
+export interface BinChild {
+  child: ChildProcess;
+  /** Everything the child has written to stderr so far. */
+  stderr: () => string;
+  stdout: () => string;
+  /** Its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs the compiled binary as a child process. `onStderr` sees the text so far at each write (to send a signal at the
+ * right moment). A watchdog kills the child after `limitMs`, so that a test whose moment never comes fails instead of
+ * hanging the suite.
+ */
+export function spawnBin(args: string[], onStderr?: (text: string) => void, limitMs = 120_000): BinChild {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.on('data', (chunk: string) => {
+    stderr += chunk;
+    onStderr?.(stderr);
+  });
+  const watchdog = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(watchdog);
+      resolve(code);
+    }),
+  );
+  return { child, stderr: () => stderr, stdout: () => stdout, exited };
+}
 
 export interface CliResult {
   code: number;

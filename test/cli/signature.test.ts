@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,7 +10,7 @@ import { type ParamTensor, saveModelDir } from '../../src/io/model-dir.js';
 import { readSignature } from '../../src/io/signature-file.js';
 import { charLmParamShapes } from '../../src/models/char-lm-params.js';
 import type { CharLmConfig } from '../../src/models/config.js';
-import { assertOneLineError, BIN, runCli, TINY, tempDir, writeTinyCorpus } from './helpers.js';
+import { assertOneLineError, runCli, spawnBin, TINY, tempDir, writeTinyCorpus } from './helpers.js';
 
 // Small enough to run in well under a second on the tiny corpus, big enough for δ = 1 to beat chance clearly.
 const SIG = [
@@ -261,15 +260,16 @@ test('Ctrl-C stops a signature run with exit 130 and no --out file', async (t) =
   const { corpus, model } = await trainTiny(dir, 'lstm2', '--layers', '2');
   const out = join(dir, 'sig.json');
   const args = signature(model, corpus, out, '--max-epochs', '200', '--patience', '200', '--keep-probs', '1');
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    // The states are read: the decoders of layer 1 are training.
-    if (!stderr.includes('states: eval') && (stderr + chunk).includes('states: eval')) child.kill('SIGINT');
-    stderr += chunk;
+  // The states are read: the decoders of layer 1 are training.
+  let sent = false; // once: a second Ctrl-C would quit at once
+  const run = spawnBin(args, (text) => {
+    if (!sent && text.includes('states: eval')) {
+      sent = true;
+      run.child.kill('SIGINT');
+    }
   });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const code = await run.exited;
+  const stderr = run.stderr();
   assert.equal(code, 130, stderr);
   assert.match(stderr, /^stopped; resume with: memsig signature .* --resume$/m);
   assert.equal(existsSync(out), false);

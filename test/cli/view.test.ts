@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { GRU_PATH, LSTM_PATH } from '../web/helpers.js';
-import { assertOneLineError, BIN, runCli, tempDir } from './helpers.js';
+import { assertOneLineError, runCli, spawnBin, tempDir } from './helpers.js';
 
 test('view with a missing file fails with one line naming it', async (t) => {
   const dir = tempDir(t);
@@ -40,7 +39,8 @@ test('view serves until stopped, printing its URL', async () => {
   };
   const { main } = await import('../../src/cli/main.js');
   const done = main(['view', LSTM_PATH, GRU_PATH, '--no-open'], io, { signal: controller.signal });
-  const deadline = Date.now() + 5000;
+  // Generous: the loop ends as soon as the line is there; a loaded machine can take seconds to get there.
+  const deadline = Date.now() + 30_000;
   while (!/\n/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   const match = /^memsig view: (http:\/\/127\.0\.0\.1:(\d+)\/)\n$/.exec(stdout);
   assert.ok(match, `stdout: ${stdout} stderr: ${stderr}`);
@@ -55,18 +55,19 @@ test('view serves until stopped, printing its URL', async () => {
 });
 
 test('the memsig binary serves until Ctrl-C, then stops cleanly with exit 0', async () => {
-  const child = spawn(process.execPath, [BIN, 'view', GRU_PATH, '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b) => (stdout += b));
-  child.stderr.on('data', (b) => (stderr += b));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 10_000;
-  while (!stdout.includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  const url = /^memsig view: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(stdout)?.[1];
-  assert.ok(url, `stdout: ${stdout} stderr: ${stderr}`);
-  assert.equal((await fetch(url)).status, 200);
-  child.kill('SIGINT');
-  assert.equal(await exited, 0, stderr);
-  assert.match(stderr, /memsig view: stopped/);
+  const run = spawnBin(['view', GRU_PATH, '--no-open']);
+  try {
+    // Generous: the loop ends as soon as the line is there; a loaded machine can take seconds to get there.
+    const deadline = Date.now() + 30_000;
+    while (!run.stdout().includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const url = /^memsig view: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(run.stdout())?.[1];
+    assert.ok(url, `stdout: ${run.stdout()} stderr: ${run.stderr()}`);
+    assert.equal((await fetch(url)).status, 200);
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 0, run.stderr());
+    assert.match(run.stderr(), /memsig view: stopped/);
+  } finally {
+    // A failed assertion must not leave the server running: it would keep this test file from ever ending.
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  }
 });
