@@ -9,7 +9,7 @@ import type { EncodedPartition } from '../data/corpus.js';
 import { bigramOfBasis, type FactorizedLm, type FactorizedLmState } from '../models/factorized-lm.js';
 import type { AnalysableModel } from './analysable-model.js';
 import type { ForwardAccuracy } from './signature-types.js';
-import type { StateSource } from './state-source.js';
+import { type StateSource, stackedStateSource } from './state-source.js';
 
 /** A frozen FactorizedLm (no dropout, the given restriction) as a StateSource: c_t ('c') or h_t ('h') of each layer. */
 export function factorizedStateSource(
@@ -18,23 +18,9 @@ export function factorizedStateSource(
   state: 'c' | 'h',
   restrict: KernelRestriction,
 ): StateSource {
-  const { layers, units } = model.shape;
-  let carried: FactorizedLmState | null = null;
-  let streams = 0;
-  return {
-    layers,
-    stateSizes: Array.from({ length: layers }, () => units),
-    begin(B: number): void {
-      carried = model.zeroState(B);
-      streams = B;
-    },
-    run(chunk: BatchChunk, T: number, B: number): Float32Array[] {
-      if (carried === null) throw new Error('StateSource.run before begin');
-      if (B !== streams) throw new Error(`StateSource.run with ${B} streams after begin(${streams})`);
-      model.forward(gemm, chunk.inputs, T, B, carried, chunk.resets, null, { restrict });
-      return Array.from({ length: layers }, (_, k) => (state === 'c' ? model.memory(k) : model.hidden(k)));
-    },
-  };
+  return stackedStateSource<FactorizedLmState>(model, state, (chunk, T, B, carried) =>
+    model.forward(gemm, chunk.inputs, T, B, carried, chunk.resets, null, { restrict }),
+  );
 }
 
 /**

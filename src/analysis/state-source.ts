@@ -20,13 +20,25 @@ export interface StateSource {
   run(chunk: BatchChunk, T: number, B: number): Float32Array[];
 }
 
+/** What a stacked language model offers state extraction (CharLm, FactorizedLm). */
+export interface StackedModel<S> {
+  readonly shape: { layers: number; units: number };
+  zeroState(B: number): S;
+  memory(k: number): Float32Array;
+  hidden(k: number): Float32Array;
+}
+
 /**
- * A frozen CharLm (no dropout) as a StateSource. state 'c' reads memory(k): c_t of an LSTM, h_t of a GRU (its only
- * state); 'h' reads hidden(k): h_t, the layer's output.
+ * A frozen stacked LM as a StateSource: `forward` runs a chunk from the carried state (no dropout); then state 'c'
+ * reads memory(k) (c_t of an LSTM, h_t of a GRU, its only state) and 'h' reads hidden(k) (h_t, the layer's output).
  */
-export function charLmStateSource(model: CharLm, gemm: Gemm, state: 'c' | 'h'): StateSource {
+export function stackedStateSource<S>(
+  model: StackedModel<S>,
+  state: 'c' | 'h',
+  forward: (chunk: BatchChunk, T: number, B: number, carried: S) => void,
+): StateSource {
   const { layers, units } = model.shape;
-  let carried: LayerState[] | null = null;
+  let carried: S | null = null;
   let streams = 0;
   return {
     layers,
@@ -38,10 +50,15 @@ export function charLmStateSource(model: CharLm, gemm: Gemm, state: 'c' | 'h'): 
     run(chunk: BatchChunk, T: number, B: number): Float32Array[] {
       if (carried === null) throw new Error('StateSource.run before begin');
       if (B !== streams) throw new Error(`StateSource.run with ${B} streams after begin(${streams})`);
-      model.forward(gemm, chunk.inputs, T, B, carried, chunk.resets, null);
-      const out: Float32Array[] = [];
-      for (let k = 0; k < layers; k++) out.push(state === 'c' ? model.memory(k) : model.hidden(k));
-      return out;
+      forward(chunk, T, B, carried);
+      return Array.from({ length: layers }, (_, k) => (state === 'c' ? model.memory(k) : model.hidden(k)));
     },
   };
+}
+
+/** A frozen CharLm as a StateSource (see stackedStateSource). */
+export function charLmStateSource(model: CharLm, gemm: Gemm, state: 'c' | 'h'): StateSource {
+  return stackedStateSource<LayerState[]>(model, state, (chunk, T, B, carried) =>
+    model.forward(gemm, chunk.inputs, T, B, carried, chunk.resets, null),
+  );
 }

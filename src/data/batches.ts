@@ -66,15 +66,7 @@ export class StreamBatcher {
     for (let t = 0; t < T; t++) {
       const p = k * T + t;
       for (let b = 0; b < B; b++) {
-        const g = b * L + p;
-        const i = t * B + b;
-        out.inputs[i] = ids[g];
-        out.resets[i] = p === 0 || boundary[g] === 1 ? 1 : 0;
-        if (boundary[g + 1] === 1) out.targets[i] = -1;
-        else {
-          out.targets[i] = ids[g + 1];
-          predicted++;
-        }
+        predicted += writePosition(out, t * B + b, ids, boundary, b * L + p, p === 0);
       }
     }
     out.predicted = predicted;
@@ -141,14 +133,8 @@ export class EvalBatches implements Iterable<BatchChunk> {
           out.resets[i] = 1;
           continue;
         }
-        out.inputs[i] = ids[g];
-        out.resets[i] = p === 0 || boundary[g] === 1 ? 1 : 0;
-        // Streams end at a segment boundary, so a stream's last position always gets -1 here.
-        if (boundary[g + 1] === 1) out.targets[i] = -1;
-        else {
-          out.targets[i] = ids[g + 1];
-          predicted++;
-        }
+        // Streams end at a segment boundary, so a stream's last position always gets target -1 here.
+        predicted += writePosition(out, i, ids, boundary, g, p === 0);
       }
     }
     out.predicted = predicted;
@@ -210,4 +196,26 @@ function nearestStart(starts: Uint32Array, x: number): number {
   if (lo === 0) return above;
   const below = starts[lo - 1];
   return x - below <= above - x ? below : above;
+}
+
+/**
+ * Slot i of a chunk from position g of the partition: its symbol, a reset where a stream or segment starts, and the
+ * next symbol as target unless g ends its segment (-1). Returns 1 when the slot predicts something.
+ */
+function writePosition(
+  out: BatchChunk,
+  i: number,
+  ids: Uint8Array,
+  boundary: Uint8Array,
+  g: number,
+  streamStart: boolean,
+): number {
+  out.inputs[i] = ids[g]!;
+  out.resets[i] = streamStart || boundary[g] === 1 ? 1 : 0;
+  if (boundary[g + 1] === 1) {
+    out.targets[i] = -1;
+    return 0;
+  }
+  out.targets[i] = ids[g + 1]!;
+  return 1;
 }
