@@ -6,7 +6,7 @@ import type { Gemm } from '../core/gemm.js';
 import type { EncodedPartition } from '../data/corpus.js';
 import type { CharLm } from '../models/char-lm.js';
 import { gateCount } from '../models/char-lm-params.js';
-import { evaluateCharLm } from '../train/evaluate.js';
+import { evaluateCharLm, forwardAccuracyOf } from '../train/evaluate.js';
 import type { ForwardAccuracy, SignatureModel, StateKind } from './signature-types.js';
 import { charLmStateSource, type StateSource } from './state-source.js';
 
@@ -50,15 +50,6 @@ export function charLmAnalysable(model: CharLm, gemm: Gemm, weightsSha256: strin
       const inputSize = layer === 0 ? embed : units;
       return G * (inputSize + units) + 2 * G;
     },
-    forwardAccuracy(partition, symbols) {
-      const e = evaluateCharLm(model, partition, symbols, gemm);
-      return {
-        accuracy: e.accuracy,
-        perplexity: e.perplexity,
-        count: e.perSymbol.map((s) => s.count),
-        correct: e.perSymbol.map((s) => s.correct),
-        recall: e.perSymbol.map((s) => s.accuracy),
-      };
-    },
+    forwardAccuracy: (partition, symbols) => forwardAccuracyOf(evaluateCharLm(model, partition, symbols, gemm)),
   };
 }

@@ -3,10 +3,8 @@
 
 import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { Gemm } from '../core/gemm.js';
-import { argmaxRow, softmaxCrossEntropy } from '../core/loss.js';
-import { allocChunk, type BatchChunk, evalChunks } from '../data/batches.js';
-import type { EncodedPartition } from '../data/corpus.js';
 import { bigramOfBasis, type FactorizedLm, type FactorizedLmState } from '../models/factorized-lm.js';
+import { evaluateLm, forwardAccuracyOf, type Predictor } from '../train/evaluate.js';
 import type { AnalysableModel } from './analysable-model.js';
 import type { ForwardAccuracy } from './signature-types.js';
 import { type StateSource, stackedStateSource } from './state-source.js';
@@ -23,46 +21,16 @@ export function factorizedStateSource(
   );
 }
 
-/**
- * Next-symbol accuracy and perplexity of the model under a restriction, over every predictable position of a
- * partition (the evaluation chunks of evaluateCharLm: segments read from their start).
- */
-export function evaluateFactorizedLm(
+/** The model under a restriction as a Predictor (for evaluateLm). */
+export function factorizedPredictor(
   model: FactorizedLm,
-  partition: EncodedPartition,
-  gemm: Gemm,
   restrict: KernelRestriction = { kind: 'full' },
-  batch = 32,
-  seq = 64,
-): ForwardAccuracy {
-  const V = model.shape.vocab;
-  const batches = evalChunks(partition, batch, seq);
-  const chunk = allocChunk(batch, seq);
-  const state = model.zeroState(batch);
-  const count = new Array<number>(V).fill(0);
-  const correct = new Array<number>(V).fill(0);
-  let lossSum = 0;
-  let predicted = 0;
-  for (let k = 0; k < batches.chunkCount; k++) {
-    batches.chunk(k, chunk);
-    const logits = model.forward(gemm, chunk.inputs, seq, batch, state, chunk.resets, null, { restrict });
-    const { loss, count: n } = softmaxCrossEntropy(logits, chunk.targets, seq * batch, V, null);
-    lossSum += loss * n;
-    predicted += n;
-    for (let r = 0; r < seq * batch; r++) {
-      const target = chunk.targets[r]!;
-      if (target < 0) continue;
-      count[target]++;
-      if (argmaxRow(logits, r * V, V) === target) correct[target]++;
-    }
-  }
-  const totalCorrect = correct.reduce((a, b) => a + b, 0);
+): Predictor<FactorizedLmState> {
   return {
-    accuracy: predicted > 0 ? totalCorrect / predicted : Number.NaN,
-    perplexity: Math.exp(predicted > 0 ? lossSum / predicted : Number.NaN),
-    count,
-    correct,
-    recall: count.map((n, s) => (n > 0 ? correct[s]! / n : null)),
+    vocab: model.shape.vocab,
+    zeroState: (B) => model.zeroState(B),
+    logits: (gemm, chunk, T, B, state) =>
+      model.forward(gemm, chunk.inputs, T, B, state, chunk.resets, null, { restrict }),
   };
 }
 
@@ -124,6 +92,7 @@ export function factorizedAnalysable(
       const inputSize = layer === 0 ? embed : units;
       return G * (inputSize + units) + 2 * G;
     },
-    forwardAccuracy: (partition) => evaluateFactorizedLm(model, partition, gemm, restrict),
+    forwardAccuracy: (partition, alphabet) =>
+      forwardAccuracyOf(evaluateLm(factorizedPredictor(model, restrict), partition, alphabet, gemm)),
   };
 }

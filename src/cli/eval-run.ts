@@ -1,14 +1,15 @@
 // One `memsig eval` run: load a model directory (memsig- or PyTorch-made), read the text as the model normalizes
 // it, and report perplexity, bits/char, accuracy and the per-symbol next-symbol accuracy (the paper's Fig. 1b).
 
+import { factorizedPredictor } from '../analysis/factorized-analysable.js';
 import type { BackendName } from '../backends/index.js';
 import type { Segmentation } from '../data/index.js';
-import { evaluateCharLm, type LmEvaluation } from '../train/evaluate.js';
+import { evaluateCharLm, evaluateLm, type LmEvaluation } from '../train/evaluate.js';
 import { defaultThreads, makeGemm } from './backend.js';
 import { type EvalText, loadEvalText, type SplitName } from './eval-corpus.js';
 import { formatMetric, formatPercent, showSymbol } from './format.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
-import { describeModel, loadCharLm } from './model-load.js';
+import { describeModel, loadModel } from './model-load.js';
 
 export interface EvalOptions {
   model: string;
@@ -26,12 +27,16 @@ const EVAL_BATCH = 32;
 const EVAL_SEQ = 64;
 
 export async function runEval(opts: EvalOptions, io: CliIo, hooks: CliHooks = {}): Promise<number> {
-  const loaded = await loadCharLm(opts.model);
-  const { config, model } = loaded;
+  const loaded = await loadModel(opts.model);
+  const { config } = loaded;
   const symbols = config.normalization.alphabet;
   const text = await loadEvalText(opts.corpus, config, opts.split, opts.segmentation, opts.autoSegmentation);
   const gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
-  const result = evaluateCharLm(model, text.partition, symbols, gemm, { batch: EVAL_BATCH, seq: EVAL_SEQ });
+  const sizes = { batch: EVAL_BATCH, seq: EVAL_SEQ };
+  const result =
+    loaded.kind === 'factorized-lstm'
+      ? evaluateLm(factorizedPredictor(loaded.model), text.partition, symbols, gemm, sizes)
+      : evaluateCharLm(loaded.model, text.partition, symbols, gemm, sizes);
 
   const modelLine = describeModel(loaded);
   if (opts.json) {

@@ -5,25 +5,28 @@
 
 import fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { charLmAnalysable } from '../analysis/analysable-model.js';
+import { type AnalysableModel, charLmAnalysable } from '../analysis/analysable-model.js';
 import { decoderPoolRunner } from '../analysis/decoder-pool.js';
 import { fitDecoders } from '../analysis/decoders.js';
+import { factorizedAnalysable } from '../analysis/factorized-analysable.js';
 import { type DecoderRunner, memorySignature, type SignatureOptions } from '../analysis/signature.js';
 import type { Signature, StateKind } from '../analysis/signature-types.js';
 import type { BackendName } from '../backends/index.js';
 import { UserError } from '../core/errors.js';
+import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { Gemm } from '../core/gemm.js';
 import type { Segmentation } from '../data/index.js';
 import { ensureDir } from '../io/atomic.js';
 import { writeSignature } from '../io/signature-file.js';
 import { inputsDigest, partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
+import { basesOfBigrams } from '../models/factorized-lm.js';
 import { checkAlphabetFit } from './alphabet-fit.js';
 import { defaultThreads, makeGemm } from './backend.js';
 import { loadModelCorpus } from './eval-corpus.js';
 import { shellQuote } from './format.js';
 import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
-import { describeModel, loadCharLm } from './model-load.js';
+import { describeModel, loadModel } from './model-load.js';
 import { SignatureProgressReporter } from './signature-progress.js';
 import { printSignatureTable, signatureSummary } from './signature-report.js';
 import { pathExists } from './train-dir.js';
@@ -51,7 +54,16 @@ export interface SignatureRunOptions {
   json: boolean;
   /** The command that repeats this run (no --resume), for the "resume with" hint. */
   commandLine: string[];
+  /** For a factorized-lstm model, the part of its kernel analysed (default the whole of it). */
+  kernel?: KernelChoice;
 }
+
+/** Which part of a factorized kernel a signature analyses; a basis is named by its bigram. */
+export type KernelChoice =
+  | { kind: 'full' }
+  | { kind: 'base' }
+  | { kind: 'basis'; bigram: string }
+  | { kind: 'basis-alone'; bigram: string };
 
 export interface SignatureOutcome {
   code: number;
@@ -86,10 +98,23 @@ export async function computeSignature(
   const started = now();
   await checkOut(opts.out, opts.force);
 
-  const loaded = await loadCharLm(opts.model);
-  const { config, model, weightsSha256 } = loaded;
+  const loaded = await loadModel(opts.model);
+  const { config, weightsSha256 } = loaded;
+  const kernel = opts.kernel ?? { kind: 'full' };
   const gemm: Gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
-  const analysable = charLmAnalysable(model, gemm, weightsSha256);
+  let analysable: AnalysableModel;
+  if (loaded.kind === 'factorized-lstm') {
+    const symbols = config.normalization.alphabet;
+    const restrict = kernelRestriction(kernel, symbols);
+    analysable = factorizedAnalysable(loaded.model, gemm, restrict, weightsSha256, symbols);
+  } else {
+    if (kernel.kind !== 'full') {
+      throw new UserError(
+        `--kernel and --basis are for factorized-lstm models; ${opts.model} is a ${config.cell} model`,
+      );
+    }
+    analysable = charLmAnalysable(loaded.model, gemm, weightsSha256);
+  }
   const state: StateKind = opts.state ?? (config.cell === 'lstm' ? 'c' : 'h');
   analysable.stateSource(state); // throws the one-line error for --state c on a GRU, before the corpus is read
   const layers = opts.layers ?? Array.from({ length: config.layers }, (_, k) => k + 1);
@@ -109,7 +134,14 @@ export async function computeSignature(
 
   const options: SignatureOptions = { ...opts.settings, layers: layers.map((l) => l - 1), state };
   const generator = generatorName();
-  const inputs = inputsDigest({ weightsSha256, corpus: corpus.record, options, backend: gemm.name, generator });
+  const inputs = inputsDigest({
+    weightsSha256,
+    corpus: corpus.record,
+    options,
+    backend: gemm.name,
+    generator,
+    kernel: loaded.kind === 'factorized-lstm' ? kernel : undefined,
+  });
   const partial = partialPath(opts.out);
   const kept = opts.resume ? await readPartial(partial, inputs) : null;
   const completed = kept ?? [];
@@ -189,6 +221,13 @@ export async function computeSignature(
   await writeSignature(opts.out, signature);
   await removePartial(partial);
   return { code: 0, signature, seconds: (now() - started) / 1000 };
+}
+
+/** The layer restriction of a kernel choice; a bigram outside the alphabet is a UserError. */
+function kernelRestriction(kernel: KernelChoice, symbols: readonly string[]): KernelRestriction {
+  if (kernel.kind === 'full' || kernel.kind === 'base') return { kind: kernel.kind };
+  const [index] = basesOfBigrams([kernel.bigram], symbols);
+  return { kind: kernel.kind, index: index! };
 }
 
 /** Refuses to start when the run could not write its result: OUT exists (without --force) or is a directory. */

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnalysableModel } from '../analysis/analysable-model.js';
 import { decoderPoolRunner } from '../analysis/decoder-pool.js';
+import { factorizedPredictor } from '../analysis/factorized-analysable.js';
 import { memorySignature, type SignatureOptions } from '../analysis/signature.js';
 import type { Signature } from '../analysis/signature-types.js';
 import type { BackendName } from '../backends/index.js';
@@ -13,16 +14,17 @@ import { createGemm } from '../backends/index.js';
 import type { Gemm } from '../core/gemm.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
-import { loadModelDir, saveModelDir } from '../io/model-dir.js';
-import { readSafetensors, toFloat32, writeSafetensors } from '../io/safetensors.js';
+import { validateModelConfig } from '../io/model-config.js';
+import { CONFIG_FILE, loadModelDir, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
+import { readSafetensors, toFloat32 } from '../io/safetensors.js';
 import { readSignature, writeSignature } from '../io/signature-file.js';
 import { partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
 import { readTrainCheckpoint, writeTrainCheckpoint } from '../io/train-checkpoint.js';
 import { CharLm, type Tensor } from '../models/char-lm.js';
 import type { CharLmConfig } from '../models/config.js';
 import { FactorizedLm, factorizedLmParamShapes } from '../models/factorized-lm.js';
-import { evaluateCharLm } from '../train/evaluate.js';
-import { buildModelConfig } from '../train/model-config.js';
+import { evaluateCharLm, evaluateLm } from '../train/evaluate.js';
+import { buildFactorizedModelConfig, buildModelConfig } from '../train/model-config.js';
 import { ParallelStepRunner } from '../train/parallel-step-runner.js';
 import { type TrainConfig, trainCharLm } from '../train/train-char-lm.js';
 import { trainFactorizedLm } from '../train/train-factorized.js';
@@ -152,7 +154,10 @@ export async function ensureModel(
   return { model: result.model, config: modelConfig, weightsSha256, fresh: true };
 }
 
-/** The factorized-kernel LM ctx.dir/models/NAME/model.safetensors: loaded if there, otherwise trained and saved. */
+/**
+ * The factorized-kernel LM ctx.dir/models/NAME (config.json + model.safetensors, kind factorized-lstm): loaded if
+ * there, otherwise trained and saved. Weights saved before configs were written get a config.json (training null).
+ */
 export async function ensureFactorizedModel(
   ctx: ExperimentContext,
   name: string,
@@ -161,19 +166,26 @@ export async function ensureFactorizedModel(
   gemm: Gemm,
 ): Promise<FactorizedLm> {
   const dir = join(ctx.dir, 'models', name);
-  const path = join(dir, 'model.safetensors');
   const shape = { layers: config.layers, units: config.units, embed: config.embed, vocab: corpus.alphabet.size };
-  if (existsSync(path)) {
-    const { tensors } = await readSafetensors(path);
+  const evalPerplexity = (model: FactorizedLm) =>
+    evaluateLm(factorizedPredictor(model), corpus.partitions.eval, corpus.alphabet.symbols, gemm).perplexity;
+  if (existsSync(join(dir, WEIGHTS_FILE)) && !existsSync(join(dir, CONFIG_FILE))) {
+    const { tensors } = await readSafetensors(join(dir, WEIGHTS_FILE));
     const params = new Map<string, Tensor>();
     for (const [n, dims] of factorizedLmParamShapes(shape))
       params.set(n, { shape: dims, data: toFloat32(tensors.get(n)!) });
-    ctx.log(`${name}: found`);
-    return new FactorizedLm(shape, { kind: 'running' }, params);
+    const model = new FactorizedLm(shape, { kind: 'running' }, params);
+    const modelConfig = buildFactorizedModelConfig(config, corpus, null, evalPerplexity(model));
+    await writeJsonAtomic(join(dir, CONFIG_FILE), validateModelConfig(modelConfig, join(dir, CONFIG_FILE)));
+  }
+  if (existsSync(join(dir, CONFIG_FILE))) {
+    const loaded = await loadModelDir(dir);
+    ctx.log(`${name}: found (eval perplexity ${loaded.config.metrics.evalPerplexity?.toFixed(3)})`);
+    return new FactorizedLm(shape, { kind: 'running' }, loaded.params);
   }
   ctx.log(`${name}: training a factorized-kernel LSTM, ${config.units} units, ${config.maxSteps} steps (one thread)`);
   let lastLog = 0;
-  const model = await trainFactorizedLm(corpus, config, {
+  const run = await trainFactorizedLm(corpus, config, {
     gemm,
     signal: ctx.signal,
     yieldEachStep: yieldToHost,
@@ -185,12 +197,10 @@ export async function ensureFactorizedModel(
       }
     },
   });
-  await ensureDir(dir);
-  const tensors = new Map(
-    [...model.params].map(([n, t]) => [n, { dtype: 'F32' as const, shape: t.shape, data: t.data }]),
-  );
-  await writeSafetensors(path, tensors, { format: 'pt' });
-  return model;
+  const perplexity = evalPerplexity(run.model);
+  await saveModelDir(dir, buildFactorizedModelConfig(config, corpus, run, perplexity), run.model.params);
+  ctx.log(`${name}: eval perplexity ${perplexity.toFixed(3)} after ${run.steps} steps`);
+  return run.model;
 }
 
 /** The signature ctx.dir/signatures/NAME.json: read if finished, otherwise computed and written. */

@@ -66,6 +66,9 @@ function checkSemantics(config: CharLmConfig, label: string): void {
   if (unknown === 'space' && !seen.has(' ')) {
     throw fail('/normalization/unknown is "space" but the alphabet has no space');
   }
+  if (config.kind === 'factorized-lstm' && config.cell !== 'lstm') {
+    throw fail(`/cell must be "lstm" for a factorized-lstm model (found ${show(config.cell)})`);
+  }
   for (const field of ['layers', 'units', 'embed'] as const) {
     if (!Number.isSafeInteger(config[field]) || config[field] < 1) {
       throw fail(`/${field} must be a positive integer (found ${show(config[field])})`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { charLmParamShapes } from '../models/char-lm-params.js';
 import type { CharLmConfig } from '../models/config.js';
+import { factorizedLmParamShapes } from '../models/factorized-lm.js';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { fsError } from './fs-errors.js';
 import { validateModelConfig } from './model-config.js';
@@ -36,7 +37,10 @@ export interface LoadedModel {
 /** The parameter shapes `config` implies. */
 export function expectedParamShapes(config: CharLmConfig): Map<string, number[]> {
   const { cell, layers, units, embed } = config;
-  return charLmParamShapes({ cell, layers, units, embed, vocab: config.normalization.alphabet.length });
+  const vocab = config.normalization.alphabet.length;
+  return config.kind === 'factorized-lstm'
+    ? factorizedLmParamShapes({ layers, units, embed, vocab })
+    : charLmParamShapes({ cell, layers, units, embed, vocab });
 }
 
 function showShape(shape: readonly number[]): string {
@@ -108,7 +112,7 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   const { tensors } = parseSafetensors(bytes, weightsPath);
 
   const expected = expectedParamShapes(config);
-  const describes = `${CONFIG_FILE} (${config.layers}-layer ${config.cell}, ${config.units} units, embed ${config.embed}, ${config.normalization.alphabet.length} symbols)`;
+  const describes = `${CONFIG_FILE} (${config.layers}-layer ${config.kind === 'factorized-lstm' ? 'factorized lstm' : config.cell}, ${config.units} units, embed ${config.embed}, ${config.normalization.alphabet.length} symbols)`;
   const problem = paramMismatch(tensors, expected, describes);
   if (problem) throw new UserError(`${weightsPath}: ${problem}`);
 

@@ -37,6 +37,8 @@ export interface SignatureInputs {
   backend: string;
   /** memsig's version, recorded in the signature. */
   generator: string;
+  /** The part of a factorized kernel analysed (absent for other models: their digests stay as they were). */
+  kernel?: unknown;
 }
 
 /** sha256 (hex) of the canonical JSON of `inputs`: object keys sorted at every level, no spaces. */

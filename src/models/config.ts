@@ -2,6 +2,9 @@
 
 export type CellKind = 'lstm' | 'gru';
 
+/** 'char-lm': embedding → LSTM/GRU layers → projection; 'factorized-lstm': the same with factorized LSTM kernels. */
+export type ModelKind = 'char-lm' | 'factorized-lstm';
+
 /** How raw text becomes symbols. Recorded with the model so evaluation normalizes exactly as training did. */
 export interface NormalizationConfig {
   /** Symbols in id order; each is one character. Default: a–z, '#', apostrophe, period, space. */
@@ -57,7 +60,7 @@ export interface ModelMetrics {
 export interface CharLmConfig {
   format: 'memsig-model';
   version: 1;
-  kind: 'char-lm';
+  kind: ModelKind;
   cell: CellKind;
   layers: number;
   units: number;

@@ -1,8 +1,10 @@
 // Perplexity and per-symbol next-symbol accuracy of a character LM on a partition (the data of the paper's Fig. 1b).
 
+import type { ForwardAccuracy } from '../analysis/signature-types.js';
 import type { Gemm } from '../core/gemm.js';
 import { argmaxRow, softmaxCrossEntropy } from '../core/loss.js';
-import { allocChunk, evalChunks } from '../data/batches.js';
+import type { LayerState } from '../core/recurrent.js';
+import { allocChunk, type BatchChunk, evalChunks } from '../data/batches.js';
 import type { EncodedPartition } from '../data/corpus.js';
 import type { CharLm } from '../models/char-lm.js';
 
@@ -34,6 +36,22 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
 }
 
+/** What evaluation needs of a language model: a zero state for B streams, and the logits of one chunk (no dropout). */
+export interface Predictor<S> {
+  vocab: number;
+  zeroState(B: number): S;
+  logits(gemm: Gemm, chunk: BatchChunk, T: number, B: number, state: S): Float32Array;
+}
+
+/** A CharLm as a Predictor. */
+export function charLmPredictor(model: CharLm): Predictor<LayerState[]> {
+  return {
+    vocab: model.shape.vocab,
+    zeroState: (B) => model.zeroState(B),
+    logits: (gemm, chunk, T, B, state) => model.forward(gemm, chunk.inputs, T, B, state, chunk.resets, null),
+  };
+}
+
 export function evaluateCharLm(
   model: CharLm,
   partition: EncodedPartition,
@@ -41,9 +59,20 @@ export function evaluateCharLm(
   gemm: Gemm,
   options: EvaluateOptions = {},
 ): LmEvaluation {
+  return evaluateLm(charLmPredictor(model), partition, symbols, gemm, options);
+}
+
+/** Every predictable position of the partition once, each segment read from its start (evalChunks). */
+export function evaluateLm<S>(
+  model: Predictor<S>,
+  partition: EncodedPartition,
+  symbols: readonly string[],
+  gemm: Gemm,
+  options: EvaluateOptions = {},
+): LmEvaluation {
   const B = options.batch ?? 32;
   const T = options.seq ?? 64;
-  const V = model.shape.vocab;
+  const V = model.vocab;
   const batches = evalChunks(partition, B, T);
   const chunk = allocChunk(B, T);
   const state = model.zeroState(B);
@@ -54,7 +83,7 @@ export function evaluateCharLm(
   for (let k = 0; k < batches.chunkCount; k++) {
     options.signal?.throwIfAborted();
     batches.chunk(k, chunk);
-    const logits = model.forward(gemm, chunk.inputs, T, B, state, chunk.resets, null);
+    const logits = model.logits(gemm, chunk, T, B, state);
     const { loss, count: n } = softmaxCrossEntropy(logits, chunk.targets, T * B, V, null);
     lossSum += loss * n;
     predicted += n;
@@ -84,5 +113,16 @@ export function evaluateCharLm(
     predicted,
     accuracy: predicted > 0 ? totalCorrect / predicted : Number.NaN,
     perSymbol,
+  };
+}
+
+/** The per-symbol counts of an evaluation as a signature's forward accuracy. */
+export function forwardAccuracyOf(e: LmEvaluation): ForwardAccuracy {
+  return {
+    accuracy: e.accuracy,
+    perplexity: e.perplexity,
+    count: e.perSymbol.map((s) => s.count),
+    correct: e.perSymbol.map((s) => s.correct),
+    recall: e.perSymbol.map((s) => s.accuracy),
   };
 }

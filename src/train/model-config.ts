@@ -7,7 +7,7 @@ import type { TrainConfig, TrainSnapshot } from './train-char-lm.js';
 export function buildModelConfig(
   config: TrainConfig,
   corpus: PreparedCorpus,
-  s: TrainSnapshot,
+  s: Pick<TrainSnapshot, 'step' | 'epoch' | 'bestStep' | 'elapsedSeconds'>,
   devPerplexity: number | null,
   evalPerplexity: number,
 ): CharLmConfig {
@@ -42,4 +42,29 @@ export function buildModelConfig(
       evalPerplexity: Number.isFinite(evalPerplexity) ? evalPerplexity : null,
     },
   };
+}
+
+/**
+ * The config.json of a factorized-kernel LM (kind factorized-lstm), trained for `steps` without early stopping, or
+ * with `training` null when how it was trained is not known.
+ */
+export function buildFactorizedModelConfig(
+  config: TrainConfig,
+  corpus: PreparedCorpus,
+  run: { steps: number; epochs: number; wallSeconds: number } | null,
+  evalPerplexity: number,
+): CharLmConfig {
+  const plain = buildModelConfig(
+    { ...config, cell: 'lstm' },
+    corpus,
+    {
+      step: run?.steps ?? 0,
+      epoch: run?.epochs ?? 0,
+      bestStep: run?.steps ?? 0,
+      elapsedSeconds: run?.wallSeconds ?? 0,
+    },
+    null,
+    evalPerplexity,
+  );
+  return { ...plain, kind: 'factorized-lstm', training: run ? plain.training : null };
 }

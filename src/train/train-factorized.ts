@@ -17,11 +17,20 @@ export interface FactorizedTrainHooks {
   yieldEachStep?: () => Promise<void>;
 }
 
+export interface FactorizedTrainResult {
+  model: FactorizedLm;
+  steps: number;
+  /** Epochs begun (the last one may be partial when maxSteps cut it). */
+  epochs: number;
+  wallSeconds: number;
+}
+
 export async function trainFactorizedLm(
   corpus: PreparedCorpus,
   config: TrainConfig,
   hooks: FactorizedTrainHooks,
-): Promise<FactorizedLm> {
+): Promise<FactorizedTrainResult> {
+  const started = performance.now();
   const { batch: B, seq: T } = config;
   const V = corpus.alphabet.size;
   const model = new FactorizedLm({ layers: config.layers, units: config.units, embed: config.embed, vocab: V });
@@ -48,5 +57,10 @@ export async function trainFactorizedLm(
     hooks.onProgress?.(step + 1, total, loss);
     await hooks.yieldEachStep?.();
   }
-  return model;
+  return {
+    model,
+    steps: total,
+    epochs: Math.ceil(total / batcher.chunksPerEpoch),
+    wallSeconds: (performance.now() - started) / 1000,
+  };
 }

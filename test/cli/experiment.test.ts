@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, tempDir } from './helpers.js';
@@ -45,6 +45,18 @@ test('memsig experiment fig6 --basis analyses the bigrams named, a space include
     [undefined, undefined, 'e ', 'th', 'e ', 'th'],
   );
   assert.ok(existsSync(join(dir, 'fig6', 'signatures', 'basis-e_.json')));
+
+  // The factorized model is a model directory memsig signature can read; one saved before configs gets one.
+  const configPath = join(dir, 'fig6', 'models', 'factorized', 'config.json');
+  const config = JSON.parse(readFileSync(configPath, 'utf8'));
+  assert.equal(config.kind, 'factorized-lstm');
+  assert.ok(config.training.steps > 0 && config.metrics.evalPerplexity > 1);
+  rmSync(configPath);
+  const again = await runCli(['experiment', 'fig6', '--quick', '--out', dir, '--basis', 'e ,th']);
+  assert.equal(again.code, 0, again.stderr);
+  const restored = JSON.parse(readFileSync(configPath, 'utf8'));
+  assert.equal(restored.training, null);
+  assert.equal(restored.metrics.evalPerplexity, config.metrics.evalPerplexity);
 });
 
 test('memsig experiment --basis refuses a bigram that is not two symbols, and a figure without bases', async (t) => {

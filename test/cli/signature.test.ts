@@ -5,11 +5,13 @@ import { test } from 'node:test';
 import type { SignatureProgress } from '../../src/analysis/signature.js';
 import type { LayerSignature } from '../../src/analysis/signature-types.js';
 import { SignatureProgressReporter } from '../../src/cli/signature-progress.js';
+import { Rng } from '../../src/core/random.js';
 import { defaultNormalization } from '../../src/data/index.js';
 import { type ParamTensor, saveModelDir } from '../../src/io/model-dir.js';
 import { readSignature } from '../../src/io/signature-file.js';
 import { charLmParamShapes } from '../../src/models/char-lm-params.js';
 import type { CharLmConfig } from '../../src/models/config.js';
+import { FactorizedLm } from '../../src/models/factorized-lm.js';
 import { assertOneLineError, runCli, spawnBin, TINY, tempDir, writeTinyCorpus } from './helpers.js';
 
 // Small enough to run in well under a second on the tiny corpus, big enough for δ = 1 to beat chance clearly.
@@ -349,4 +351,74 @@ test('signature progress on a terminal: one line rewritten in place, permanent l
     '\r\x1b[Klayer 3 (1/1): keep 0.5, epoch 1/3, batch 1/2, loss 2.000' +
       '\r\x1b[Klayer 3 (1/1) done in 0s: δ=1 98.0%, δ=2 50.0% (chance 17.5%)\n',
   );
+});
+
+/** A factorized-lstm model directory (initialized, untrained) over the default alphabet. */
+async function factorizedModel(dir: string): Promise<string> {
+  const normalization = defaultNormalization();
+  const shape = { layers: 1, units: 8, embed: 4, vocab: normalization.alphabet.length };
+  const model = new FactorizedLm(shape);
+  model.initialize(new Rng(3));
+  const config: CharLmConfig = {
+    format: 'memsig-model',
+    version: 1,
+    kind: 'factorized-lstm',
+    cell: 'lstm',
+    layers: shape.layers,
+    units: shape.units,
+    embed: shape.embed,
+    normalization,
+    corpus: null,
+    training: null,
+    metrics: { devPerplexity: null, evalPerplexity: null },
+  };
+  const path = join(dir, 'factorized');
+  await saveModelDir(path, config, model.params);
+  return path;
+}
+
+test('signature of a factorized-lstm model: one file per --basis bigram, and the base kernel', async (t) => {
+  const dir = tempDir(t);
+  const corpus = writeTinyCorpus(dir);
+  const model = await factorizedModel(dir);
+  const evaluated = await runCli(['eval', '--model', model, '--corpus', corpus]);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  assert.match(evaluated.stdout, /\(factorized lstm, 1 layer, 8 units/);
+
+  const pattern = join(dir, 'f-{basis}.json');
+  const r = await runCli(signature(model, corpus, pattern, '--basis', 'th,e '));
+  assert.equal(r.code, 0, r.stderr);
+  const th = await readSignature(join(dir, 'f-th.json'));
+  assert.equal(th.model.kind, 'factorized-lstm');
+  assert.equal(th.model.details?.restrict, 'basis');
+  assert.equal(th.model.details?.bigram, 'th');
+  assert.equal((await readSignature(join(dir, 'f-e_.json'))).model.details?.bigram, 'e ');
+
+  // --resume continues the set: the files already written are skipped, not refused.
+  const again = await runCli([...signature(model, corpus, pattern, '--basis', 'th,he'), '--resume']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /f-th\.json: already written; skipped/);
+  assert.equal((await readSignature(join(dir, 'f-he.json'))).model.details?.bigram, 'he');
+
+  const base = join(dir, 'base.json');
+  assert.equal((await runCli(signature(model, corpus, base, '--kernel', 'base'))).code, 0);
+  assert.equal((await readSignature(base)).model.details?.restrict, 'base');
+  const alone = join(dir, 'alone.json');
+  assert.equal((await runCli(signature(model, corpus, alone, '--basis', 'th', '--basis-alone'))).code, 0);
+  assert.equal((await readSignature(alone)).model.details?.restrict, 'basis-alone');
+});
+
+test('signature --kernel/--basis: one-line errors for a plain model, a bad bigram and a missing {basis}', async (t) => {
+  const dir = tempDir(t);
+  const { corpus, model } = await trainTiny(dir, 'lstm1');
+  const plain = await runCli(signature(model, corpus, join(dir, 's.json'), '--basis', 'th'));
+  assertOneLineError(plain, /--kernel and --basis are for factorized-lstm models; .* is a lstm model/, 1);
+  const factorized = await factorizedModel(dir);
+  const several = await runCli(signature(factorized, corpus, join(dir, 's.json'), '--basis', 'th,he'));
+  assertOneLineError(several, /--out must hold \{basis\}/, 2);
+  const unknown = await runCli(signature(factorized, corpus, join(dir, 's.json'), '--basis', 't!'));
+  assertOneLineError(unknown, /basis "t!": not two symbols of the model's alphabet/, 1);
+  const lone = await runCli(signature(factorized, corpus, join(dir, 's.json'), '--basis-alone'));
+  assertOneLineError(lone, /--basis-alone needs --basis/, 2);
+  assert.equal(existsSync(join(dir, 's.json')), false);
 });

@@ -42,7 +42,11 @@ test('rejects wrong field values, naming the file and the field', () => {
   rejects((c) => (c.layers = 0), /^runs\/m1\/config\.json: \/layers must be >= 1 \(found 0\)$/);
   rejects((c) => (c.embed = '8'), /\/embed must be an integer \(found "8"\)/);
   rejects((c) => (c.cell = 'rnn'), /\/cell must be one of "lstm", "gru" \(found "rnn"\)/);
-  rejects((c) => (c.kind = 'seq2seq'), /\/kind must be "char-lm" \(found "seq2seq"\)/);
+  rejects((c) => (c.kind = 'seq2seq'), /\/kind must be one of "char-lm", "factorized-lstm" \(found "seq2seq"\)/);
+  rejects((c) => {
+    c.kind = 'factorized-lstm';
+    c.cell = 'gru';
+  }, /\/cell must be "lstm" for a factorized-lstm model \(found "gru"\)/);
   rejects(
     (c) => (c.normalization.alphabet = ['a', 'bc']),
     /\/normalization\/alphabet\/1 must NOT have more than 1 characters/,

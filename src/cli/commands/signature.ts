@@ -1,11 +1,21 @@
 // `memsig signature`: the memory signature of a model directory on a corpus (paper, section 4). Every flag value is
 // checked here, so a mistake is one line naming the flag (exit code 2) before any file is read.
 
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defaultSignatureOptions, type SignatureOptions } from '../../analysis/signature.js';
 import type { StateKind } from '../../analysis/signature-types.js';
 import { SOTU_SOURCE } from '../../data/index.js';
-import { parseChoice, parseInteger, parseNumber, parsePath, parsePositive, UsageError } from '../args.js';
+import {
+  parseBigramList,
+  parseChoice,
+  parseInteger,
+  parseNumber,
+  parsePath,
+  parsePositive,
+  UsageError,
+} from '../args.js';
+import { writeLine } from '../io.js';
 import { runSignature, type SignatureRunOptions } from '../signature-run.js';
 import { addBackendOptions, type CommandContext, parseBackend, SEGMENTS } from './common.js';
 
@@ -27,6 +37,9 @@ export interface RawSignatureFlags {
   decoderLr?: string;
   seed?: string;
   segment?: string;
+  kernel?: string;
+  basis?: string;
+  basisAlone?: boolean;
   backend?: string;
   threads?: string;
   resume?: boolean;
@@ -78,12 +91,28 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       "line, sentence, or auto (the model's recorded one, else sentence for sotu, else line)",
       'auto',
     )
+    .option('--kernel <part>', 'factorized-lstm models: the kernel analysed, full or base (W0 alone)', 'full')
+    .option(
+      '--basis <bigrams>',
+      'factorized-lstm models: analyse W0 plus the basis of each bigram, e.g. th,ha,in; with several, --out must ' +
+        'hold {basis}, replaced by each bigram (a space as _)',
+    )
+    .option('--basis-alone', 'with --basis: each basis without W0 (λ_i·u_i v_iᵀ alone)')
     .option('--resume', 'continue an interrupted run from OUT.partial.json (same model, corpus and flags)')
     .option('--force', 'replace an existing --out file (once the new signature is done)')
     .option('--json', 'print the summary as one JSON object on stdout');
   addBackendOptions(cmd).action(async (raw: RawSignatureFlags) => {
     const commandLine = ['memsig', ...ctx.argv.filter((a) => a !== '--resume')];
-    ctx.exitCode = await runSignature(parseSignatureFlags(raw, commandLine), ctx.io, ctx.hooks);
+    const runs = signatureRuns(parseSignatureFlags(raw, commandLine), raw);
+    for (const opts of runs) {
+      // With several bases, --resume skips those already written: the set continues where it stopped.
+      if (runs.length > 1 && opts.resume && existsSync(opts.out)) {
+        writeLine(ctx.io.stderr, `${opts.out}: already written; skipped`);
+        continue;
+      }
+      ctx.exitCode = await runSignature(opts, ctx.io, ctx.hooks);
+      if (ctx.exitCode !== 0) return;
+    }
   });
 }
 
@@ -109,6 +138,27 @@ export function parseSignatureFlags(raw: RawSignatureFlags, commandLine: string[
     json: raw.json === true,
     commandLine,
   };
+}
+
+/** One run per part of the kernel asked for: the whole run, or one per --basis bigram (--out's {basis} filled in). */
+export function signatureRuns(opts: SignatureRunOptions, raw: RawSignatureFlags): SignatureRunOptions[] {
+  const kernel = parseChoice('--kernel', raw.kernel ?? 'full', ['full', 'base'] as const);
+  if (raw.basis === undefined) {
+    if (raw.basisAlone) throw new UsageError('--basis-alone needs --basis');
+    return [{ ...opts, kernel: { kind: kernel } }];
+  }
+  if (kernel !== 'full') throw new UsageError('--basis and --kernel base exclude each other');
+  const bigrams = noRepeats('--basis', parseBigramList('--basis', raw.basis));
+  const kind = raw.basisAlone ? 'basis-alone' : 'basis';
+  const pattern = opts.out.includes('{basis}');
+  if (bigrams.length > 1 && !pattern) {
+    throw new UsageError(`--basis names ${bigrams.length} bases: --out must hold {basis}, e.g. sig-{basis}.json`);
+  }
+  return bigrams.map((bigram) => ({
+    ...opts,
+    out: opts.out.replaceAll('{basis}', bigram.replaceAll(' ', '_')),
+    kernel: { kind, bigram },
+  }));
 }
 
 export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOptions, 'layers' | 'state'> {
