@@ -55,6 +55,9 @@ test('renderReproductionReport() puts each claim beside our numbers, with a verd
     assert.match(md, /several times smaller/);
     assert.match(md, /--quick run/);
     assert.match(md, /## Figure 2 \(section 5\)\n\nNot run yet\./);
+    // The summary table: fig1 has two claims, fig2 none yet.
+    assert.match(md, /\| Figure 1 \(section 4\) \| 2 \| \d \| \d \| \d+\.\d min \(--quick\) \|/);
+    assert.match(md, /\| Figure 2 \(section 5\) \| not run yet \| \| \| \|/);
     assert.match(md, /State of the Union/);
   } finally {
     await rm(root, { recursive: true, force: true });
