@@ -86,6 +86,7 @@ export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
     panels: [{ label: trained.config.cell.toUpperCase(), signature: 'signatures/gru.json', layer: 1 }],
     numbers: {
       corpus: corpus.record,
+      training: trainingSettings(s.train({})),
       evalPerplexity: trained.config.metrics.evalPerplexity,
       marginalAccuracy: marginal(layer),
       marginalInterval: layer.deltas.map((d) => d.accuracyInterval),
@@ -135,8 +136,18 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
       .map((p, i) => ({ p, key: order[i]! }))
       .sort((a, b) => byDisplay(a.key, b.key))
       .map((x) => x.p),
-    numbers: { corpus: corpus.record, models: (rows as { cell: string; units: number }[]).sort(byDisplay) },
+    numbers: {
+      corpus: corpus.record,
+      training: trainingSettings(s.train({})),
+      models: (rows as { cell: string; units: number }[]).sort(byDisplay),
+    },
   };
+}
+
+/** What the report needs to say how a figure's language models were trained (sizes are given per model). */
+function trainingSettings(c: TrainConfig) {
+  const { epochs, maxSteps, patience, batch, seq, lr, embed, dropout, recurrentDropout, clip } = c;
+  return { epochs, maxSteps, patience, batch, seq, lr, embed, dropout, recurrentDropout, clip };
 }
 
 /** What the report needs to say how a figure's decoders were trained: positions and the dropout grid. */
@@ -182,7 +193,12 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
     figure: 'fig3',
     title: 'Recall by layer in deep GRU and LSTM language models',
     panels,
-    numbers: { corpus: corpus.record, signature: signatureSettings(s.signature(s.depthSignature)), models: rows },
+    numbers: {
+      corpus: corpus.record,
+      training: trainingSettings(s.train({})),
+      signature: signatureSettings(s.signature(s.depthSignature)),
+      models: rows,
+    },
   };
 }
 
@@ -258,6 +274,7 @@ export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
     numbers: {
       source: source.record,
       target: target.record,
+      training: trainingSettings(base),
       fineTuneSymbols: small.record.symbols.train,
       fineTuneEpochs: {
         adapted: adapted.config.training?.epochsCompleted ?? null,
@@ -325,6 +342,7 @@ export async function figure5(ctx: ExperimentContext): Promise<FigureResult> {
     ],
     numbers: {
       corpus: corpus.record,
+      training: trainingSettings(s.train({})),
       gruEvalPerplexity: gru.config.metrics.evalPerplexity,
       ngram: { order: 5, ngrams: ngram.ngramCount, evalPerplexity: ngramEval.perplexity },
       gruMarginal: marginal(g),
@@ -403,6 +421,7 @@ export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
       .map((x) => ({ label: x.label, signature: `signatures/${x.name}.json`, layer: 1 })),
     numbers: {
       corpus: corpus.record,
+      training: trainingSettings(config),
       signature: signatureSettings(options),
       units: config.units,
       steps: config.maxSteps,

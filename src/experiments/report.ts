@@ -30,6 +30,20 @@ function bigramOf(row: Numbers): string {
   return bigram.includes(' ') ? JSON.stringify(bigram) : bigram;
 }
 
+/** The training regime of a figure's language models in words, or undefined when the run did not record it. */
+function trainingLine(t: Numbers | undefined): string | undefined {
+  if (!t) return undefined;
+  const length =
+    t.maxSteps != null
+      ? `${Number(t.maxSteps).toLocaleString('en')} steps at most`
+      : `up to ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}, stopping after ${t.patience} without a better dev perplexity`;
+  const dropout =
+    t.dropout > 0 || t.recurrentDropout > 0
+      ? `dropout ${t.dropout}, recurrent dropout ${t.recurrentDropout}`
+      : 'no dropout';
+  return `Adam (learning rate ${t.lr}), ${t.batch} streams × ${t.seq} steps of truncated BPTT, gradient norm clipped at ${t.clip}, ${length}; embedding ${t.embed}, ${dropout}`;
+}
+
 /** How a figure's decoders were made lighter than the defaults to fit the time budget, or undefined. */
 function lighterSignature(settings: Numbers | undefined): string | undefined {
   if (!settings) return undefined;
@@ -309,6 +323,8 @@ export function renderReproductionReport(dir: string, figuresDir: string): strin
         '',
       );
     }
+    const training = trainingLine((record.numbers as Numbers).training);
+    if (training) lines.push(`Training: ${training}.`, '');
     // A --quick run is lighter in every way, as its banner says.
     const lighter = record.quick ? undefined : lighterSignature((record.numbers as Numbers).signature);
     if (lighter) lines.push(`Signatures lighter than the defaults, to fit the time budget: ${lighter}.`, '');

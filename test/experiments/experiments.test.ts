@@ -52,6 +52,7 @@ test('renderReproductionReport() puts each claim beside our numbers, with a verd
     assert.match(md, /Recall declines continuously/);
     assert.match(md, /marginal accuracy by δ: \d/);
     assert.match(md, /Pearson r across symbols/);
+    assert.match(md, /Training: Adam \(learning rate 0\.005\), 8 streams × 16 steps of truncated BPTT/);
     assert.match(md, /several times smaller/);
     assert.match(md, /--quick run/);
     assert.match(md, /## Figure 2 \(section 5\)\n\nNot run yet\./);
