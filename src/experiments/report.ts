@@ -35,8 +35,8 @@ function trainingLine(t: Numbers | undefined): string | undefined {
   if (!t) return undefined;
   const length =
     t.maxSteps != null
-      ? `${Number(t.maxSteps).toLocaleString('en')} steps at most`
-      : `up to ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}, stopping after ${t.patience} without a better dev perplexity`;
+      ? `up to ${t.epochs} epoch${t.epochs === 1 ? '' : 's'} or ${Number(t.maxSteps).toLocaleString('en')} steps, whichever ends first`
+      : `up to ${t.epochs} epoch${t.epochs === 1 ? '' : 's'}, stopping after ${t.patience} epoch${t.patience === 1 ? '' : 's'} without a better dev perplexity`;
   const dropout =
     t.dropout > 0 || t.recurrentDropout > 0
       ? `dropout ${t.dropout}, recurrent dropout ${t.recurrentDropout}`
