@@ -23,6 +23,16 @@ test('memsig --help exits 0; memsig train without a corpus is one line and a non
   assert.match(bad.stderr, /^memsig: missing --corpus[^\n]*\n$/);
 });
 
+test('the built executable runs by itself (its shebang, and the mode the build gives it)', {
+  skip: process.platform === 'win32',
+}, () => {
+  // `npx memsig` runs the file directly: a build that leaves it without its execute bits breaks the quick start.
+  const version = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
+  assert.equal(version.error, undefined, String(version.error));
+  assert.equal(version.status, 0, version.stderr);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
 test('help for each command, in-process', async () => {
   for (const argv of [
     ['train', '--help'],
