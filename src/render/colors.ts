@@ -63,6 +63,13 @@ export function seriesColor(i: number): string {
   return SERIES_COLORS[i % SERIES_COLORS.length]!;
 }
 
+/** Once the colours are used up they repeat: later rounds are told apart by their dashes ('' = solid). */
+const SERIES_DASHES = ['', '7 3', '2 2'] as const;
+
+export function seriesDash(i: number): string {
+  return SERIES_DASHES[Math.floor(i / SERIES_COLORS.length) % SERIES_DASHES.length]!;
+}
+
 export function paletteStops(palette: Palette): readonly string[] {
   return palette === 'green' ? GREEN_STOPS : PURPLE_STOPS;
 }

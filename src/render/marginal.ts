@@ -4,7 +4,7 @@
 // With metric 'bits' both show the information recovered (bits per symbol) and the dashed line is the prior entropy.
 
 import type { DeltaSignature, Signature } from '../analysis/signature-types.js';
-import { type Palette, sequentialColor, seriesColor, textColorOn } from './colors.js';
+import { type Palette, sequentialColor, seriesColor, seriesDash, textColorOn } from './colors.js';
 import { columnLabels, deltaLabels, drawGrid, type GridCell, type GridGeometry, rowLabels } from './heatmap.js';
 import { BODY_TOP, deltaAxisTitle, GUTTER, MARGIN, positionsText, stateName, titleBlock } from './layout.js';
 import { findLayer, type Metric } from './signature-data.js';
@@ -261,7 +261,8 @@ function lineChart(
       body.push(`<path class="error-bars" d="${bars}" stroke="${color}" stroke-width="1" fill="none"/>`);
     }
     const pts = deltas.map((d) => `${num(px(d.delta))},${num(py(value(d)))}`).join(' ');
-    body.push(`<polyline class="series" points="${pts}" fill="none" stroke="${color}" stroke-width="1.6"/>`);
+    const dash = seriesDash(i) ? ` stroke-dasharray="${seriesDash(i)}"` : '';
+    body.push(`<polyline class="series" points="${pts}" fill="none" stroke="${color}" stroke-width="1.6"${dash}/>`);
     for (const d of deltas) {
       body.push(
         `<circle class="point" cx="${num(px(d.delta))}" cy="${num(py(value(d)))}" r="2.6" fill="${color}" ` +
@@ -280,7 +281,7 @@ function lineChart(
   };
   series.forEach((s, i) => {
     entry(
-      `<path d="M${num(left)} ${num(ly)}h20" stroke="${seriesColor(i)}" stroke-width="1.6"/><circle cx="${num(left + 10)}" cy="${num(ly)}" r="2.6" fill="${seriesColor(i)}"/>`,
+      `<path d="M${num(left)} ${num(ly)}h20" stroke="${seriesColor(i)}" stroke-width="1.6"${seriesDash(i) ? ` stroke-dasharray="${seriesDash(i)}"` : ''}/><circle cx="${num(left + 10)}" cy="${num(ly)}" r="2.6" fill="${seriesColor(i)}"/>`,
       s.name,
     );
   });

@@ -70,6 +70,18 @@ test('renderCompareSvg(marginal): a column and a line per model, with chance', (
   assert.ok(t.includes('b. GRU · layer 1'));
 });
 
+test('renderCompareSvg(marginal): past seven lines the colours repeat, told apart by dashes', () => {
+  const gru = loadFixture(GRU_PATH);
+  const entries = Array.from({ length: 9 }, (_, i) => ({ sig: gru, label: `model ${i + 1}` }));
+  const lines = elements(renderCompareSvg(entries, { kind: 'marginal' }), 'polyline', 'series');
+  assert.equal(lines.length, 9);
+  const looks = lines.map((l) => `${l.stroke} ${l['stroke-dasharray'] ?? 'solid'}`);
+  assert.equal(new Set(looks).size, 9, looks.join(' / '));
+  assert.equal(lines[0]!['stroke-dasharray'], undefined);
+  assert.equal(lines[7]!.stroke, lines[0]!.stroke);
+  assert.ok(lines[7]!['stroke-dasharray']);
+});
+
 test('panelLetter() counts a…z, aa, ab…', () => {
   assert.deepEqual([0, 1, 25, 26, 27].map(panelLetter), ['a', 'b', 'z', 'aa', 'ab']);
 });
