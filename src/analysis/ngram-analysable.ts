@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import type { BatchChunk } from '../data/batches.js';
 import type { NgramModel } from '../models/ngram.js';
+import { forwardAccuracyOf } from '../train/evaluate.js';
 import type { AnalysableModel } from './analysable-model.js';
 import type { StateSource } from './state-source.js';
 
@@ -65,16 +66,7 @@ export function ngramAnalysable(model: NgramModel, options: NgramAnalysableOptio
       if (layer !== 0) throw new RangeError(`an n-gram model has one layer (asked for layer ${layer + 1})`);
       return target;
     },
-    forwardAccuracy(partition, symbols) {
-      const e = model.evaluate(partition, symbols);
-      return {
-        accuracy: e.accuracy,
-        perplexity: e.perplexity,
-        count: e.perSymbol.map((s) => s.count),
-        correct: e.perSymbol.map((s) => s.correct),
-        recall: e.perSymbol.map((s) => s.accuracy),
-      };
-    },
+    forwardAccuracy: (partition, symbols) => forwardAccuracyOf(model.evaluate(partition, symbols)),
   };
 }
 

@@ -28,20 +28,24 @@ export interface BinChild {
 }
 
 /**
- * Runs the compiled binary as a child process. `onStderr` sees the text so far at each write (to send a signal at the
- * right moment). A watchdog kills the child after `limitMs`, so that a test whose moment never comes fails instead of
- * hanging the suite.
+ * Runs the compiled binary as a child process. `interruptWhen` sees the stderr text so far at each write; the first
+ * time it holds, the child gets one SIGINT (a second would quit at once). A watchdog kills the child after `limitMs`,
+ * so that a test whose moment never comes fails instead of hanging the suite.
  */
-export function spawnBin(args: string[], onStderr?: (text: string) => void, limitMs = 120_000): BinChild {
+export function spawnBin(args: string[], interruptWhen?: (stderr: string) => boolean, limitMs = 120_000): BinChild {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8');
   child.stderr!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => (stdout += chunk));
+  let interrupted = false;
   child.stderr!.on('data', (chunk: string) => {
     stderr += chunk;
-    onStderr?.(stderr);
+    if (!interrupted && interruptWhen?.(stderr)) {
+      interrupted = true;
+      child.kill('SIGINT');
+    }
   });
   const watchdog = setTimeout(() => child.kill('SIGKILL'), limitMs);
   const exited = new Promise<number | null>((resolve) =>
