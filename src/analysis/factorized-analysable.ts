@@ -6,7 +6,6 @@ import type { Gemm } from '../core/gemm.js';
 import { bigramOfBasis, type FactorizedLm, type FactorizedLmState } from '../models/factorized-lm.js';
 import { evaluateLm, forwardAccuracyOf, type Predictor } from '../train/evaluate.js';
 import type { AnalysableModel } from './analysable-model.js';
-import type { ForwardAccuracy } from './signature-types.js';
 import { type StateSource, stackedStateSource } from './state-source.js';
 
 /** A frozen FactorizedLm (no dropout, the given restriction) as a StateSource: c_t ('c') or h_t ('h') of each layer. */

@@ -4,12 +4,13 @@
 import { factorizedPredictor } from '../analysis/factorized-analysable.js';
 import type { BackendName } from '../backends/index.js';
 import type { Segmentation } from '../data/index.js';
+import { loadModel } from '../io/load-model.js';
 import { evaluateCharLm, evaluateLm, type LmEvaluation } from '../train/evaluate.js';
 import { defaultThreads, makeGemm } from './backend.js';
+import { describeModel } from './describe-model.js';
 import { type EvalText, loadEvalText, type SplitName } from './eval-corpus.js';
 import { formatMetric, formatPercent, showSymbol } from './format.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
-import { describeModel, loadModel } from './model-load.js';
 
 export interface EvalOptions {
   model: string;

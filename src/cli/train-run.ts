@@ -8,7 +8,8 @@ import { evalChunks, type PreparedCorpus, prepareCorpus, StreamBatcher } from '.
 import { ensureDir } from '../io/atomic.js';
 import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
 import { writeTrainCheckpoint } from '../io/train-checkpoint.js';
-import { evaluateCharLm } from '../train/evaluate.js';
+import type { TrainableLm } from '../models/language-model.js';
+import { evaluateLm, lmPredictor } from '../train/evaluate.js';
 import { buildModelConfig } from '../train/model-config.js';
 import {
   type EpochRecord,
@@ -122,7 +123,8 @@ export async function runTrain(opts: TrainOptions, io: CliIo, hooks: CliHooks = 
   }
 
   const { batch, seq } = opts.config;
-  const evaluation = evaluateCharLm(result.model, corpus.partitions.eval, corpus.alphabet.symbols, gemm, {
+  const model: TrainableLm<unknown> = result.model;
+  const evaluation = evaluateLm(lmPredictor(model), corpus.partitions.eval, corpus.alphabet.symbols, gemm, {
     batch,
     seq,
   });

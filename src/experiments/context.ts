@@ -6,7 +6,6 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnalysableModel } from '../analysis/analysable-model.js';
 import { decoderPoolRunner } from '../analysis/decoder-pool.js';
-import { factorizedPredictor } from '../analysis/factorized-analysable.js';
 import { memorySignature, type SignatureOptions } from '../analysis/signature.js';
 import type { Signature } from '../analysis/signature-types.js';
 import type { BackendName } from '../backends/index.js';
@@ -14,8 +13,9 @@ import { createGemm } from '../backends/index.js';
 import type { Gemm } from '../core/gemm.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
+import { loadModel } from '../io/load-model.js';
 import { validateModelConfig } from '../io/model-config.js';
-import { CONFIG_FILE, loadModelDir, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
+import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
 import { readSafetensors, toFloat32 } from '../io/safetensors.js';
 import { readSignature, writeSignature } from '../io/signature-file.js';
 import { partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
@@ -23,11 +23,11 @@ import { readTrainCheckpoint, writeTrainCheckpoint } from '../io/train-checkpoin
 import { CharLm, type Tensor } from '../models/char-lm.js';
 import type { CharLmConfig } from '../models/config.js';
 import { FactorizedLm, factorizedLmParamShapes } from '../models/factorized-lm.js';
-import { evaluateCharLm, evaluateLm } from '../train/evaluate.js';
-import { buildFactorizedModelConfig, buildModelConfig } from '../train/model-config.js';
+import type { AnyLm, TrainableLm } from '../models/language-model.js';
+import { evaluateLm, lmPredictor } from '../train/evaluate.js';
+import { buildModelConfig, buildUntrainedRecordConfig } from '../train/model-config.js';
 import { ParallelStepRunner } from '../train/parallel-step-runner.js';
 import { type TrainConfig, trainCharLm } from '../train/train-char-lm.js';
-import { trainFactorizedLm } from '../train/train-factorized.js';
 import {
   copyFolder,
   digestOf,
@@ -56,8 +56,8 @@ export interface ExperimentContext {
   bases?: readonly string[];
 }
 
-export interface TrainedModel {
-  model: CharLm;
+export interface TrainedModel<M extends AnyLm = CharLm> {
+  model: M;
   config: CharLmConfig;
   weightsSha256: string;
   /** True when it was trained now, false when a finished one was found. */
@@ -72,8 +72,8 @@ export function contextGemm(ctx: ExperimentContext): Gemm {
 const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * The model ctx.dir/models/NAME: loaded if finished; otherwise trained (resuming its checkpoint if one is there),
- * evaluated on the corpus's eval partition and saved. `init` can start from other weights (fine-tuning).
+ * The LSTM/GRU model ctx.dir/models/NAME: loaded if finished; otherwise trained (resuming its checkpoint if one is
+ * there), evaluated on the corpus's eval partition and saved. `init` can start from other weights (fine-tuning).
  */
 export async function ensureModel(
   ctx: ExperimentContext,
@@ -82,10 +82,57 @@ export async function ensureModel(
   config: TrainConfig,
   init?: Map<string, Float32Array>,
 ): Promise<TrainedModel> {
+  const trained = await ensureTrained(ctx, name, corpus, config, init);
+  const { model } = trained;
+  if (!(model instanceof CharLm)) throw new Error(`${name}: expected an LSTM/GRU model, found a factorized one`);
+  return { ...trained, model };
+}
+
+/**
+ * The factorized-kernel LM ctx.dir/models/NAME (config.cell factorized-lstm), as ensureModel. Weights saved before
+ * configs were written get a config.json (training null).
+ */
+export async function ensureFactorizedModel(
+  ctx: ExperimentContext,
+  name: string,
+  corpus: PreparedCorpus,
+  config: TrainConfig,
+): Promise<TrainedModel<FactorizedLm>> {
+  const dir = join(ctx.dir, 'models', name);
+  if (existsSync(join(dir, WEIGHTS_FILE)) && !existsSync(join(dir, CONFIG_FILE))) {
+    const shape = { layers: config.layers, units: config.units, embed: config.embed, vocab: corpus.alphabet.size };
+    const { tensors } = await readSafetensors(join(dir, WEIGHTS_FILE));
+    const params = new Map<string, Tensor>();
+    for (const [n, dims] of factorizedLmParamShapes(shape))
+      params.set(n, { shape: dims, data: toFloat32(tensors.get(n)!) });
+    const model = new FactorizedLm(shape, { kind: 'running' }, params);
+    const perplexity = evaluateLm(
+      lmPredictor(model),
+      corpus.partitions.eval,
+      corpus.alphabet.symbols,
+      contextGemm(ctx),
+    );
+    const modelConfig = buildUntrainedRecordConfig(config, corpus, perplexity.perplexity);
+    await writeJsonAtomic(join(dir, CONFIG_FILE), validateModelConfig(modelConfig, join(dir, CONFIG_FILE)));
+  }
+  const trained = await ensureTrained(ctx, name, corpus, config);
+  const { model } = trained;
+  if (!(model instanceof FactorizedLm)) throw new Error(`${name}: expected a factorized-kernel model`);
+  return { ...trained, model };
+}
+
+/** Either kind of model ctx.dir/models/NAME, found (here or, by its recipe, in a sibling experiment) or trained. */
+async function ensureTrained(
+  ctx: ExperimentContext,
+  name: string,
+  corpus: PreparedCorpus,
+  config: TrainConfig,
+  init?: Map<string, Float32Array>,
+): Promise<TrainedModel<AnyLm>> {
   const dir = join(ctx.dir, 'models', name);
   const recipe = modelRecipe(config, corpus, init);
   const recipePath = join(dir, MODEL_RECIPE_FILE);
-  if (!existsSync(join(dir, 'config.json'))) {
+  if (!existsSync(join(dir, CONFIG_FILE))) {
     const twin = await findSiblingModel(ctx.dir, recipe);
     if (twin) {
       await ensureDir(join(ctx.dir, 'models'));
@@ -93,20 +140,12 @@ export async function ensureModel(
       ctx.log(`${name}: the same model was trained in ${twin}; reusing it`);
     }
   }
-  if (existsSync(join(dir, 'config.json'))) {
+  if (existsSync(join(dir, CONFIG_FILE))) {
     // Models finished before recipes were kept get theirs now, so that other experiments can find them.
     if ((await readRecipe(recipePath)) === null) await writeRecipe(recipePath, recipe);
-    const loaded = await loadModelDir(dir);
-    const c = loaded.config;
-    const shape = {
-      cell: c.cell,
-      layers: c.layers,
-      units: c.units,
-      embed: c.embed,
-      vocab: c.normalization.alphabet.length,
-    };
-    ctx.log(`${name}: found (eval perplexity ${c.metrics.evalPerplexity?.toFixed(3)})`);
-    return { model: new CharLm(shape, loaded.params), config: c, weightsSha256: loaded.weightsSha256, fresh: false };
+    const loaded = await loadModel(dir);
+    ctx.log(`${name}: found (eval perplexity ${loaded.config.metrics.evalPerplexity?.toFixed(3)})`);
+    return { model: loaded.model, config: loaded.config, weightsSha256: loaded.weightsSha256, fresh: false };
   }
   await ensureDir(dir);
   const checkpoint = join(dir, 'checkpoint.safetensors');
@@ -127,7 +166,11 @@ export async function ensureModel(
     createRunner:
       ctx.threads > 1
         ? (model, T, B, dropout) =>
-            new ParallelStepRunner(model, T, B, dropout, { shards: ctx.threads, backend: ctx.backend, gemm: shardGemm })
+            new ParallelStepRunner(model, T, B, dropout, {
+              shards: ctx.threads,
+              backend: ctx.backend,
+              gemm: shardGemm,
+            })
         : undefined,
     onSnapshot: (s) => writeTrainCheckpoint(checkpoint, s, config, corpus.record.sha256),
     onProgress: (p) => {
@@ -144,63 +187,15 @@ export async function ensureModel(
   });
   if (result.interrupted) throw ctx.signal?.reason ?? new Error('interrupted');
   const snap = result.snapshot;
-  const evaluation = evaluateCharLm(result.model, corpus.partitions.eval, corpus.alphabet.symbols, gemm);
+  const model: TrainableLm<unknown> = result.model;
+  const evaluation = evaluateLm(lmPredictor(model), corpus.partitions.eval, corpus.alphabet.symbols, gemm);
   const devPerplexity = Number.isFinite(snap.bestDevLoss) ? Math.exp(snap.bestDevLoss) : null;
   const modelConfig = buildModelConfig(config, corpus, snap, devPerplexity, evaluation.perplexity);
-  const { weightsSha256 } = await saveModelDir(dir, modelConfig, result.model.params as Map<string, Tensor>);
+  const { weightsSha256 } = await saveModelDir(dir, modelConfig, result.model.params);
   await writeRecipe(recipePath, recipe);
   await rm(checkpoint, { force: true });
   ctx.log(`${name}: eval perplexity ${evaluation.perplexity.toFixed(3)} after ${snap.step} steps`);
   return { model: result.model, config: modelConfig, weightsSha256, fresh: true };
-}
-
-/**
- * The factorized-kernel LM ctx.dir/models/NAME (config.json + model.safetensors, kind factorized-lstm): loaded if
- * there, otherwise trained and saved. Weights saved before configs were written get a config.json (training null).
- */
-export async function ensureFactorizedModel(
-  ctx: ExperimentContext,
-  name: string,
-  corpus: PreparedCorpus,
-  config: TrainConfig,
-  gemm: Gemm,
-): Promise<FactorizedLm> {
-  const dir = join(ctx.dir, 'models', name);
-  const shape = { layers: config.layers, units: config.units, embed: config.embed, vocab: corpus.alphabet.size };
-  const evalPerplexity = (model: FactorizedLm) =>
-    evaluateLm(factorizedPredictor(model), corpus.partitions.eval, corpus.alphabet.symbols, gemm).perplexity;
-  if (existsSync(join(dir, WEIGHTS_FILE)) && !existsSync(join(dir, CONFIG_FILE))) {
-    const { tensors } = await readSafetensors(join(dir, WEIGHTS_FILE));
-    const params = new Map<string, Tensor>();
-    for (const [n, dims] of factorizedLmParamShapes(shape))
-      params.set(n, { shape: dims, data: toFloat32(tensors.get(n)!) });
-    const model = new FactorizedLm(shape, { kind: 'running' }, params);
-    const modelConfig = buildFactorizedModelConfig(config, corpus, null, evalPerplexity(model));
-    await writeJsonAtomic(join(dir, CONFIG_FILE), validateModelConfig(modelConfig, join(dir, CONFIG_FILE)));
-  }
-  if (existsSync(join(dir, CONFIG_FILE))) {
-    const loaded = await loadModelDir(dir);
-    ctx.log(`${name}: found (eval perplexity ${loaded.config.metrics.evalPerplexity?.toFixed(3)})`);
-    return new FactorizedLm(shape, { kind: 'running' }, loaded.params);
-  }
-  ctx.log(`${name}: training a factorized-kernel LSTM, ${config.units} units, ${config.maxSteps} steps (one thread)`);
-  let lastLog = 0;
-  const run = await trainFactorizedLm(corpus, config, {
-    gemm,
-    signal: ctx.signal,
-    yieldEachStep: yieldToHost,
-    onProgress: (step, total, loss) => {
-      const now = performance.now();
-      if (now - lastLog > 30_000) {
-        lastLog = now;
-        ctx.log(`${name}: step ${step}/${total}, loss ${loss.toFixed(3)}`);
-      }
-    },
-  });
-  const perplexity = evalPerplexity(run.model);
-  await saveModelDir(dir, buildFactorizedModelConfig(config, corpus, run, perplexity), run.model.params);
-  ctx.log(`${name}: eval perplexity ${perplexity.toFixed(3)} after ${run.steps} steps`);
-  return run.model;
 }
 
 /** The signature ctx.dir/signatures/NAME.json: read if finished, otherwise computed and written. */

@@ -370,8 +370,8 @@ export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
   const bigrams = [...new Set(ctx.bases ?? FIG6_BIGRAMS)];
   const indices = basesOfBigrams(bigrams, symbols);
   const gemm = contextGemm(ctx);
-  const config = s.train({ cell: 'lstm', units: s.factorizedUnits, maxSteps: s.factorizedSteps });
-  const model = await ensureFactorizedModel(ctx, 'factorized', corpus, config, gemm);
+  const config = s.train({ cell: 'factorized-lstm', units: s.factorizedUnits, maxSteps: s.factorizedSteps });
+  const { model, weightsSha256 } = await ensureFactorizedModel(ctx, 'factorized', corpus, config);
   const options = s.signature({ state: 'c', ...s.factorizedSignature });
   const basisOf = (bigram: string) => indices[bigrams.indexOf(bigram)]!;
   // The paper does not say how it formed a basis's states: W0 plus that basis (as the task reads it), and, as our
@@ -397,7 +397,7 @@ export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
     const sig = await ensureSignature(
       ctx,
       r.name,
-      factorizedAnalysable(model, gemm, r.restrict, null, symbols),
+      factorizedAnalysable(model, gemm, r.restrict, weightsSha256, symbols),
       corpus,
       options,
     );

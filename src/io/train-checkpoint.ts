@@ -1,7 +1,9 @@
 // The resumable training checkpoint: one safetensors file holding the weights, the best weights so far, Adam's
-// moments and the carried recurrent state, with every counter in its metadata. Written atomically.
+// moments and the carried state (the model's named arrays: F32 state vectors, I32 counts), with every counter in its
+// metadata. Written atomically.
 
 import { UserError } from '../core/errors.js';
+import type { StateArrays } from '../models/stacked-lm.js';
 import type { TrainConfig, TrainSnapshot } from '../train/train-char-lm.js';
 import { type NamedTensor, readSafetensors, toFloat32, writeSafetensors } from './safetensors.js';
 
@@ -20,8 +22,6 @@ interface CheckpointMeta {
   badEpochs: number;
   hasBest: boolean;
   adamStep: number;
-  layers: number;
-  hasCell: boolean;
   epochLossSum: number;
   epochLossCount: number;
   history: TrainSnapshot['history'];
@@ -49,10 +49,12 @@ export async function writeTrainCheckpoint(
   for (const [name, data] of snapshot.params) tensors.set(`param.${name}`, f32(data));
   if (snapshot.best) for (const [name, data] of snapshot.best) tensors.set(`best.${name}`, f32(data));
   for (const [name, data] of snapshot.adam.buffers) tensors.set(`adam.${name}`, f32(data));
-  snapshot.state.forEach((s, k) => {
-    tensors.set(`state.l${k}.h`, f32(s.h));
-    if (s.c) tensors.set(`state.l${k}.c`, f32(s.c));
-  });
+  for (const [name, data] of snapshot.state) {
+    tensors.set(
+      `state.${name}`,
+      data instanceof Float32Array ? f32(data) : { dtype: 'I32', shape: [data.length], data },
+    );
+  }
   const meta: CheckpointMeta = {
     version: CHECKPOINT_VERSION,
     trainConfig,
@@ -65,8 +67,6 @@ export async function writeTrainCheckpoint(
     badEpochs: snapshot.badEpochs,
     hasBest: snapshot.best !== null,
     adamStep: snapshot.adam.step,
-    layers: snapshot.state.length,
-    hasCell: snapshot.state[0]?.c != null,
     epochLossSum: snapshot.epochLossSum,
     epochLossCount: snapshot.epochLossCount,
     history: snapshot.history,
@@ -99,14 +99,12 @@ export async function readTrainCheckpoint(path: string): Promise<LoadedCheckpoin
   const params = new Map<string, Float32Array>();
   const best = meta.hasBest ? new Map<string, Float32Array>() : null;
   const buffers = new Map<string, Float32Array>();
-  for (const name of tensors.keys()) {
+  const state: StateArrays = new Map();
+  for (const [name, t] of tensors) {
     if (name.startsWith('param.')) params.set(name.slice(6), take(name));
     else if (name.startsWith('best.')) best?.set(name.slice(5), take(name));
     else if (name.startsWith('adam.')) buffers.set(name.slice(5), take(name));
-  }
-  const state = [];
-  for (let k = 0; k < meta.layers; k++) {
-    state.push({ h: take(`state.l${k}.h`), c: meta.hasCell ? take(`state.l${k}.c`) : null });
+    else if (name.startsWith('state.')) state.set(name.slice(6), t.dtype === 'I32' ? t.data : take(name));
   }
   const snapshot: TrainSnapshot = {
     step: meta.step,

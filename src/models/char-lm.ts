@@ -6,9 +6,17 @@ import { GruLayer } from '../core/gru.js';
 import { LstmLayer } from '../core/lstm.js';
 import type { LayerState, RecurrentLayer, RecurrentParams, SequenceControl } from '../core/recurrent.js';
 import { type CharLmShape, charLmParamShapes } from './char-lm-params.js';
-import { type DropoutSettings, recurrentParamsOf, StackedLm, type Tensor } from './stacked-lm.js';
+import {
+  type DropoutSettings,
+  layerStateArrays,
+  layerStatesFrom,
+  recurrentParamsOf,
+  StackedLm,
+  type StateArrays,
+  type Tensor,
+} from './stacked-lm.js';
 
-export type { DropoutSettings, Tensor } from './stacked-lm.js';
+export type { DropoutSettings, StateArray, StateArrays, Tensor } from './stacked-lm.js';
 
 export class CharLm extends StackedLm<RecurrentLayer, RecurrentParams, SequenceControl> {
   readonly shape: CharLmShape;
@@ -40,6 +48,16 @@ export class CharLm extends StackedLm<RecurrentLayer, RecurrentParams, SequenceC
       h: new Float32Array(n),
       c: this.shape.cell === 'lstm' ? new Float32Array(n) : null,
     }));
+  }
+
+  /** The state's arrays by name (l{k}.h, l{k}.c), views: see StateArrays. */
+  stateArrays(state: LayerState[]): StateArrays {
+    return layerStateArrays(state);
+  }
+
+  /** A state over the arrays stateArrays() names (views, e.g. one thread's streams of a shared state). */
+  stateFromArrays(arrays: StateArrays): LayerState[] {
+    return layerStatesFrom(arrays, this.shape.layers, this.shape.cell === 'lstm');
   }
 
   /**

@@ -23,7 +23,15 @@ import {
 import type { Gemm } from '../core/gemm.js';
 import { ensureCapacity, type LayerState } from '../core/recurrent.js';
 import type { EncodedPartition } from '../data/corpus.js';
-import { type DropoutSettings, recurrentParamsOf, StackedLm, type Tensor } from './stacked-lm.js';
+import {
+  type DropoutSettings,
+  layerStateArrays,
+  layerStatesFrom,
+  recurrentParamsOf,
+  StackedLm,
+  type StateArrays,
+  type Tensor,
+} from './stacked-lm.js';
 
 export interface FactorizedLmShape {
   layers: number;
@@ -138,7 +146,7 @@ export function lambdaTable(vectors: readonly SparseVector[], K: number): Float3
 /** The running bigram counts of B streams' current segments: part of the carried state. */
 export interface BigramCounts {
   /** (B, K) count of each bigram in the stream's current segment so far. */
-  counts: Uint32Array;
+  counts: Int32Array;
   /** (B, K) the distinct bigrams seen, in order of first appearance (the first `distinct[b]` entries of row b). */
   seen: Int32Array;
   distinct: Int32Array;
@@ -151,7 +159,7 @@ export interface BigramCounts {
 export function zeroBigramCounts(B: number, V: number): BigramCounts {
   const K = V * V;
   return {
-    counts: new Uint32Array(B * K),
+    counts: new Int32Array(B * K),
     seen: new Int32Array(B * K),
     distinct: new Int32Array(B),
     last: new Int32Array(B).fill(-1),
@@ -285,6 +293,33 @@ export class FactorizedLm extends StackedLm<FactorizedLstmLayer, FactorizedParam
     return {
       layers: this.layers.map(() => ({ h: new Float32Array(n), c: new Float32Array(n) })),
       bigrams: zeroBigramCounts(B, this.shape.vocab),
+    };
+  }
+
+  /** The state's arrays by name (l{k}.h, l{k}.c, bigrams.*), views: see StateArrays. */
+  stateArrays(state: FactorizedLmState): StateArrays {
+    const arrays = layerStateArrays(state.layers);
+    const { counts, seen, distinct, last, pairs } = state.bigrams;
+    arrays.set('bigrams.counts', counts).set('bigrams.seen', seen).set('bigrams.distinct', distinct);
+    return arrays.set('bigrams.last', last).set('bigrams.pairs', pairs);
+  }
+
+  /** A state over the arrays stateArrays() names (views, e.g. one thread's streams of a shared state). */
+  stateFromArrays(arrays: StateArrays): FactorizedLmState {
+    const take = (name: string): Int32Array => {
+      const a = arrays.get(name);
+      if (!(a instanceof Int32Array)) throw new RangeError(`the carried state lacks the count array ${name}`);
+      return a;
+    };
+    return {
+      layers: layerStatesFrom(arrays, this.shape.layers, true),
+      bigrams: {
+        counts: take('bigrams.counts'),
+        seen: take('bigrams.seen'),
+        distinct: take('bigrams.distinct'),
+        last: take('bigrams.last'),
+        pairs: take('bigrams.pairs'),
+      },
     };
   }
 

@@ -59,6 +59,34 @@ export function recurrentParamsOf(k: number, buffers: Map<string, Float32Array>)
   };
 }
 
+/** Arrays a carried state may hold: state vectors, and counts (the factorized model's bigram counts). */
+export type StateArray = Float32Array | Int32Array;
+
+/**
+ * A carried state of B streams as named arrays, each stream-major (stream b owns elements [b·n, (b+1)·n) of an array
+ * of B·n): the form in which a trainer copies, saves, resets and splits the state among threads, whatever the model.
+ */
+export type StateArrays = Map<string, StateArray>;
+
+/** The per-layer states as arrays named l{k}.h and l{k}.c (views, not copies). */
+export function layerStateArrays(states: readonly LayerState[], into: StateArrays = new Map()): StateArrays {
+  states.forEach((s, k) => {
+    into.set(`l${k}.h`, s.h);
+    if (s.c) into.set(`l${k}.c`, s.c);
+  });
+  return into;
+}
+
+/** `layers` per-layer states over the arrays l{k}.h (and l{k}.c when `withCell`) of `arrays` (views). */
+export function layerStatesFrom(arrays: StateArrays, layers: number, withCell: boolean): LayerState[] {
+  const take = (name: string): Float32Array => {
+    const a = arrays.get(name);
+    if (!(a instanceof Float32Array)) throw new RangeError(`the carried state lacks the float array ${name}`);
+    return a;
+  };
+  return Array.from({ length: layers }, (_, k) => ({ h: take(`l${k}.h`), c: withCell ? take(`l${k}.c`) : null }));
+}
+
 export class StackedLm<L extends RecurrentLayer, P extends RecurrentParams, C extends SequenceControl> {
   readonly params: Map<string, Tensor>;
   readonly grads: Map<string, Float32Array>;

@@ -3,7 +3,6 @@
 import type { ForwardAccuracy } from '../analysis/signature-types.js';
 import type { Gemm } from '../core/gemm.js';
 import { argmaxRow, softmaxCrossEntropy } from '../core/loss.js';
-import type { LayerState } from '../core/recurrent.js';
 import { allocChunk, type BatchChunk, evalChunks } from '../data/batches.js';
 import type { EncodedPartition } from '../data/corpus.js';
 import type { CharLm } from '../models/char-lm.js';
@@ -43,8 +42,23 @@ export interface Predictor<S> {
   logits(gemm: Gemm, chunk: BatchChunk, T: number, B: number, state: S): Float32Array;
 }
 
-/** A CharLm as a Predictor. */
-export function charLmPredictor(model: CharLm): Predictor<LayerState[]> {
+/** What lmPredictor needs of a model: a zero state and a chunk's forward (called without dropout). */
+export interface ChunkLm<S> {
+  readonly shape: { vocab: number };
+  zeroState(B: number): S;
+  forward(
+    gemm: Gemm,
+    ids: Int32Array,
+    T: number,
+    B: number,
+    state: S,
+    resets: Uint8Array | null,
+    dropout: null,
+  ): Float32Array;
+}
+
+/** A language model (CharLm, or FactorizedLm with its whole kernel) as a Predictor. */
+export function lmPredictor<S>(model: ChunkLm<S>): Predictor<S> {
   return {
     vocab: model.shape.vocab,
     zeroState: (B) => model.zeroState(B),
@@ -52,6 +66,7 @@ export function charLmPredictor(model: CharLm): Predictor<LayerState[]> {
   };
 }
 
+/** evaluateLm of a CharLm. */
 export function evaluateCharLm(
   model: CharLm,
   partition: EncodedPartition,
@@ -59,7 +74,7 @@ export function evaluateCharLm(
   gemm: Gemm,
   options: EvaluateOptions = {},
 ): LmEvaluation {
-  return evaluateLm(charLmPredictor(model), partition, symbols, gemm, options);
+  return evaluateLm(lmPredictor(model), partition, symbols, gemm, options);
 }
 
 /** Every predictable position of the partition once, each segment read from its start (evalChunks). */

@@ -1,4 +1,5 @@
-// The config.json of a trained character LM: what was trained, on what, how, and how well.
+// The config.json of a trained character LM (plain or factorized-kernel): what was trained, on what, how, and how
+// well.
 
 import type { PreparedCorpus } from '../data/corpus.js';
 import type { CharLmConfig } from '../models/config.js';
@@ -11,11 +12,12 @@ export function buildModelConfig(
   devPerplexity: number | null,
   evalPerplexity: number,
 ): CharLmConfig {
+  const factorized = config.cell === 'factorized-lstm';
   return {
     format: 'memsig-model',
     version: 1,
-    kind: 'char-lm',
-    cell: config.cell,
+    kind: factorized ? 'factorized-lstm' : 'char-lm',
+    cell: config.cell === 'factorized-lstm' ? 'lstm' : config.cell,
     layers: config.layers,
     units: config.units,
     embed: config.embed,
@@ -44,27 +46,12 @@ export function buildModelConfig(
   };
 }
 
-/**
- * The config.json of a factorized-kernel LM (kind factorized-lstm), trained for `steps` without early stopping, or
- * with `training` null when how it was trained is not known.
- */
-export function buildFactorizedModelConfig(
+/** The config.json of a model whose training is not known (weights saved before configs were): training null. */
+export function buildUntrainedRecordConfig(
   config: TrainConfig,
   corpus: PreparedCorpus,
-  run: { steps: number; epochs: number; wallSeconds: number } | null,
   evalPerplexity: number,
 ): CharLmConfig {
-  const plain = buildModelConfig(
-    { ...config, cell: 'lstm' },
-    corpus,
-    {
-      step: run?.steps ?? 0,
-      epoch: run?.epochs ?? 0,
-      bestStep: run?.steps ?? 0,
-      elapsedSeconds: run?.wallSeconds ?? 0,
-    },
-    null,
-    evalPerplexity,
-  );
-  return { ...plain, kind: 'factorized-lstm', training: run ? plain.training : null };
+  const unknown = { step: 0, epoch: 0, bestStep: 0, elapsedSeconds: 0 };
+  return { ...buildModelConfig(config, corpus, unknown, null, evalPerplexity), training: null };
 }

@@ -7,19 +7,44 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Gemm } from '../core/gemm.js';
-import type { LayerState } from '../core/recurrent.js';
 import { allocChunk, type BatchChunk } from '../data/batches.js';
-import type { CharLm } from '../models/char-lm.js';
-import type { CharLmShape } from '../models/char-lm-params.js';
-import { type DropoutConfig, forwardBackward, type StepResult, type StepRunner, stepDropout } from './step-runner.js';
+import { type AnyLm, type LmSpec, specOfLm, type TrainableLm } from '../models/language-model.js';
+import type { StateArray, StateArrays } from '../models/stacked-lm.js';
+import {
+  cloneStateArrays,
+  copyStateArrays,
+  type DropoutConfig,
+  forwardBackward,
+  type StepResult,
+  type StepRunner,
+  stepDropout,
+} from './step-runner.js';
 
 export function sharedFloat32(n: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(n * 4));
 }
 
+/** A copy of `a` in shared memory, of the same type. */
+function sharedCopy(a: StateArray): StateArray {
+  const copy =
+    a instanceof Float32Array ? sharedFloat32(a.length) : new Int32Array(new SharedArrayBuffer(a.length * 4));
+  copy.set(a);
+  return copy;
+}
+
+/** Streams [b0, b1) of every array of a B-stream state (views). */
+function streamsOf(arrays: StateArrays, B: number, b0: number, b1: number): StateArrays {
+  return new Map(
+    [...arrays].map(([name, a]) => {
+      const perStream = a.length / B;
+      return [name, a.subarray(b0 * perStream, b1 * perStream)];
+    }),
+  );
+}
+
 /** What a worker needs to build its shard: all buffers are shared with this thread. */
 export interface ShardInit {
-  shape: CharLmShape;
+  spec: LmSpec;
   T: number;
   B: number;
   /** Shared weights to copy from before each step, and shared gradient buffers to leave the result in. */
@@ -28,7 +53,8 @@ export interface ShardInit {
   inputs: Int32Array;
   targets: Int32Array;
   resets: Uint8Array;
-  states: { h: Float32Array; c: Float32Array | null }[];
+  /** The shard's streams of the carried state (views of shared memory). */
+  states: [string, StateArray][];
   dropout: DropoutConfig | null;
   shard: number;
   backend: 'auto' | 'onnx' | 'ts';
@@ -36,11 +62,11 @@ export interface ShardInit {
 
 export type ShardReply = { ok: true; lossSum: number; count: number } | { ok: false; error: string };
 
-interface Shard {
+interface Shard<S> {
   b0: number;
   b1: number;
   chunk: BatchChunk;
-  state: LayerState[];
+  state: S;
   worker: Worker | null;
   grads: Map<string, Float32Array> | null;
   pending: ((r: ShardReply) => void) | null;
@@ -55,36 +81,37 @@ export interface ParallelOptions {
 }
 
 export class ParallelStepRunner implements StepRunner {
-  private readonly shards: Shard[] = [];
-  private readonly fullState: LayerState[];
+  private readonly model: TrainableLm<unknown>;
+  private readonly shards: Shard<unknown>[] = [];
+  private readonly fullState: StateArrays;
+  private readonly zero: StateArrays;
   /** Shared copies of the weights, refreshed from the model before each step. */
   private readonly mirror = new Map<string, Float32Array>();
   private readonly dLogits: Float32Array;
 
   constructor(
-    private readonly model: CharLm,
+    model: AnyLm,
     private readonly T: number,
     private readonly B: number,
     private readonly dropout: DropoutConfig | null,
     private readonly options: ParallelOptions,
   ) {
-    const { layers, units, cell } = model.shape;
-    const S = Math.max(1, Math.min(options.shards, B));
-    this.fullState = [];
-    for (let k = 0; k < layers; k++) {
-      this.fullState.push({ h: sharedFloat32(B * units), c: cell === 'lstm' ? sharedFloat32(B * units) : null });
-    }
+    // The workers build their copies from the spec; here the model is used through what training needs of it.
+    const spec = specOfLm(model);
+    this.model = model;
+    const shardCount = Math.max(1, Math.min(options.shards, B));
+    const zero = this.model.stateArrays(model.zeroState(B));
+    this.zero = cloneStateArrays(zero);
+    this.fullState = new Map([...zero].map(([name, a]) => [name, sharedCopy(a)]));
     for (const [name, t] of model.params) this.mirror.set(name, sharedFloat32(t.data.length));
     const workerUrl = new URL('./step-worker.js', import.meta.url);
-    for (let s = 0; s < S; s++) {
-      const b0 = Math.floor((s * B) / S);
-      const b1 = Math.floor(((s + 1) * B) / S);
+    for (let s = 0; s < shardCount; s++) {
+      const b0 = Math.floor((s * B) / shardCount);
+      const b1 = Math.floor(((s + 1) * B) / shardCount);
       const Bs = b1 - b0;
-      const state = this.fullState.map((st) => ({
-        h: st.h.subarray(b0 * units, b1 * units),
-        c: st.c ? st.c.subarray(b0 * units, b1 * units) : null,
-      }));
-      const shard: Shard = {
+      const streams = streamsOf(this.fullState, B, b0, b1);
+      const state = this.model.stateFromArrays(streams);
+      const shard: Shard<unknown> = {
         b0,
         b1,
         chunk: allocChunk(Bs, T),
@@ -104,7 +131,7 @@ export class ParallelStepRunner implements StepRunner {
         };
         shard.grads = new Map([...model.grads].map(([name, g]) => [name, sharedFloat32(g.length)]));
         const init: ShardInit = {
-          shape: model.shape,
+          spec,
           T,
           B: Bs,
           params: [...this.mirror],
@@ -112,7 +139,7 @@ export class ParallelStepRunner implements StepRunner {
           inputs: shard.chunk.inputs,
           targets: shard.chunk.targets,
           resets: shard.chunk.resets,
-          states: state,
+          states: [...streams],
           dropout,
           shard: s,
           backend: options.backend,
@@ -130,7 +157,7 @@ export class ParallelStepRunner implements StepRunner {
     this.dLogits = new Float32Array(T * (this.shards[0]!.b1 - this.shards[0]!.b0) * model.shape.vocab);
   }
 
-  private settle(shard: Shard, reply: ShardReply): void {
+  private settle(shard: Shard<unknown>, reply: ShardReply): void {
     const resolve = shard.pending;
     shard.pending = null;
     if (!reply.ok) shard.failure = reply.error;
@@ -177,15 +204,12 @@ export class ParallelStepRunner implements StepRunner {
     return { lossSum, count: total };
   }
 
-  states(): LayerState[] {
+  states(): StateArrays {
     return this.fullState;
   }
 
   resetStates(): void {
-    for (const s of this.fullState) {
-      s.h.fill(0);
-      s.c?.fill(0);
-    }
+    copyStateArrays(this.fullState, this.zero);
   }
 
   async close(): Promise<void> {

@@ -4,9 +4,9 @@
 import type { Gemm } from '../core/gemm.js';
 import { softmaxCrossEntropy } from '../core/loss.js';
 import { hash32, Rng } from '../core/random.js';
-import type { LayerState } from '../core/recurrent.js';
 import type { BatchChunk } from '../data/batches.js';
-import type { CharLm, DropoutSettings } from '../models/char-lm.js';
+import type { TrainableLm } from '../models/language-model.js';
+import type { DropoutSettings, StateArrays } from '../models/stacked-lm.js';
 
 export interface StepResult {
   /** Sum of the per-position cross-entropies (nats) and the number of positions counted. */
@@ -20,9 +20,9 @@ export interface StepRunner {
    * loss over all counted positions of the chunk (overwriting them). The carried state advances.
    */
   step(chunk: BatchChunk, stepIndex: number): Promise<StepResult>;
-  /** The carried state of all B streams (views; copy to keep). */
-  states(): LayerState[];
-  /** Zeroes the carried state of every stream. */
+  /** The carried state of all B streams as named arrays (views; copy to keep). */
+  states(): StateArrays;
+  /** Puts every stream back at its start (the model's zero state). */
   resetStates(): void;
   /** Releases threads, if any. */
   close(): Promise<void>;
@@ -45,13 +45,13 @@ export function stepDropout(config: DropoutConfig | null, step: number, shard: n
 }
 
 /** Runs a chunk on a model in this thread and leaves dLoss/dθ in model.grads; returns the loss sum and count. */
-export function forwardBackward(
-  model: CharLm,
+export function forwardBackward<S>(
+  model: TrainableLm<S>,
   gemm: Gemm,
   chunk: BatchChunk,
   T: number,
   B: number,
-  state: LayerState[],
+  state: S,
   dropout: DropoutSettings | null,
   dLogits: Float32Array,
 ): StepResult {
@@ -63,19 +63,37 @@ export function forwardBackward(
   return { lossSum: loss * count, count };
 }
 
+/** Sets every array of `arrays` to its namesake in `from` (same names and lengths). */
+export function copyStateArrays(arrays: StateArrays, from: StateArrays): void {
+  for (const [name, a] of arrays) {
+    const source = from.get(name);
+    if (!source || source.length !== a.length) throw new RangeError(`the carried state ${name} does not match`);
+    a.set(source);
+  }
+}
+
+/** Copies of every array (a state to keep). */
+export function cloneStateArrays(arrays: StateArrays): StateArrays {
+  return new Map([...arrays].map(([name, a]) => [name, a.slice()]));
+}
+
 /** The whole batch in this thread. */
-export class SerialStepRunner implements StepRunner {
-  private readonly state: LayerState[];
+export class SerialStepRunner<S> implements StepRunner {
+  private readonly state: S;
+  private readonly arrays: StateArrays;
+  private readonly zero: StateArrays;
   private readonly dLogits: Float32Array;
 
   constructor(
-    private readonly model: CharLm,
+    private readonly model: TrainableLm<S>,
     private readonly gemm: Gemm,
     private readonly T: number,
     private readonly B: number,
     private readonly dropout: DropoutConfig | null,
   ) {
     this.state = model.zeroState(B);
+    this.arrays = model.stateArrays(this.state);
+    this.zero = cloneStateArrays(this.arrays);
     this.dLogits = new Float32Array(T * B * model.shape.vocab);
   }
 
@@ -84,15 +102,12 @@ export class SerialStepRunner implements StepRunner {
     return forwardBackward(this.model, this.gemm, chunk, this.T, this.B, this.state, drop, this.dLogits);
   }
 
-  states(): LayerState[] {
-    return this.state;
+  states(): StateArrays {
+    return this.arrays;
   }
 
   resetStates(): void {
-    for (const s of this.state) {
-      s.h.fill(0);
-      s.c?.fill(0);
-    }
+    copyStateArrays(this.arrays, this.zero);
   }
 
   async close(): Promise<void> {}

@@ -1,20 +1,33 @@
-// Trains a character LM with truncated BPTT over carried-state stream batches: Adam, gradient clipping,
-// dev perplexity after every epoch, early stopping, the best weights kept, and snapshots to resume from.
+// Trains a character LM (LSTM, GRU, or factorized-kernel LSTM) with truncated BPTT over carried-state stream
+// batches: Adam, gradient clipping, dev perplexity after every epoch, early stopping, the best weights kept, and
+// snapshots to resume from.
 
 import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
 import { Adam, type AdamState, clipGradNorm } from '../core/optim.js';
 import { hash32, Rng } from '../core/random.js';
-import type { LayerState } from '../core/recurrent.js';
 import { allocChunk, StreamBatcher } from '../data/batches.js';
 import type { PreparedCorpus } from '../data/corpus.js';
-import { CharLm } from '../models/char-lm.js';
+import type { CharLm } from '../models/char-lm.js';
 import type { CellKind } from '../models/config.js';
-import { evaluateCharLm } from './evaluate.js';
-import { type DropoutConfig, SerialStepRunner, type StepRunner } from './step-runner.js';
+import { type AnyLm, buildLm, type LmSpec, type TrainableLm } from '../models/language-model.js';
+import type { StateArrays } from '../models/stacked-lm.js';
+import { evaluateLm, lmPredictor } from './evaluate.js';
+import {
+  cloneStateArrays,
+  copyStateArrays,
+  type DropoutConfig,
+  SerialStepRunner,
+  type StepRunner,
+} from './step-runner.js';
+
+/** What `--cell` trains: an LSTM or GRU LM, or an LSTM LM with factorized recurrent kernels (paper §7). */
+export type TrainCell = CellKind | 'factorized-lstm';
+
+export const TRAIN_CELLS: readonly TrainCell[] = ['lstm', 'gru', 'factorized-lstm'];
 
 export interface TrainConfig {
-  cell: CellKind;
+  cell: TrainCell;
   layers: number;
   units: number;
   embed: number;
@@ -73,7 +86,8 @@ export interface TrainSnapshot {
   bestStep: number;
   badEpochs: number;
   adam: AdamState;
-  state: LayerState[];
+  /** The carried state of every stream (the model's named arrays). */
+  state: StateArrays;
   /** Loss sum and count of the current epoch so far. */
   epochLossSum: number;
   epochLossCount: number;
@@ -111,12 +125,12 @@ export interface TrainHooks {
   /** Weights to start from instead of a fresh initialization (fine-tuning); ignored when resuming. */
   initialParams?: Map<string, Float32Array>;
   /** Builds the step runner (default: the whole batch in this thread with `gemm`). */
-  createRunner?: (model: CharLm, T: number, B: number, dropout: DropoutConfig | null) => StepRunner;
+  createRunner?: (model: AnyLm, T: number, B: number, dropout: DropoutConfig | null) => StepRunner;
 }
 
-export interface TrainResult {
-  /** The model with the best dev perplexity seen. */
-  model: CharLm;
+export interface TrainResult<M extends AnyLm = AnyLm> {
+  /** The model with the best dev perplexity seen (a FactorizedLm for cell factorized-lstm, else a CharLm). */
+  model: M;
   snapshot: TrainSnapshot;
   interrupted: boolean;
   history: EpochRecord[];
@@ -140,13 +154,28 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!Number.isSafeInteger(c.patience) || c.patience < 1) {
     throw new UserError(`--patience must be a whole number ≥ 1 (got ${c.patience})`);
   }
-  if (c.cell !== 'lstm' && c.cell !== 'gru') throw new UserError(`--cell must be lstm or gru (got ${c.cell})`);
+  if (!TRAIN_CELLS.includes(c.cell)) throw new UserError(`--cell must be ${TRAIN_CELLS.join(', ')} (got ${c.cell})`);
+}
+
+/** The model a config trains over V symbols. */
+export function lmSpecOf(c: Pick<TrainConfig, 'cell' | 'layers' | 'units' | 'embed'>, vocab: number): LmSpec {
+  const dims = { layers: c.layers, units: c.units, embed: c.embed, vocab };
+  return c.cell === 'factorized-lstm'
+    ? { kind: 'factorized-lstm', shape: dims }
+    : { kind: 'char-lm', shape: { cell: c.cell, ...dims } };
 }
 
 function flagName(key: string): string {
   return key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
 }
 
+/** An LSTM/GRU config gives a CharLm. */
+export async function trainCharLm(
+  corpus: PreparedCorpus,
+  config: TrainConfig & { cell: CellKind },
+  hooks: TrainHooks,
+): Promise<TrainResult<CharLm>>;
+export async function trainCharLm(corpus: PreparedCorpus, config: TrainConfig, hooks: TrainHooks): Promise<TrainResult>;
 export async function trainCharLm(
   corpus: PreparedCorpus,
   config: TrainConfig,
@@ -161,13 +190,9 @@ export async function trainCharLm(
   const perEpoch = batcher.chunksPerEpoch;
   const totalSteps = Math.min(config.epochs * perEpoch, config.maxSteps ?? Number.POSITIVE_INFINITY);
 
-  const model = new CharLm({
-    cell: config.cell,
-    layers: config.layers,
-    units: config.units,
-    embed: config.embed,
-    vocab: V,
-  });
+  const spec = lmSpecOf(config, V);
+  const built = buildLm(spec);
+  const model: TrainableLm<unknown> = built;
   const rng = new Rng(config.seed);
   model.initialize(rng.fork(1));
   if (hooks.initialParams) {
@@ -193,7 +218,7 @@ export async function trainCharLm(
     bestStep: 0,
     badEpochs: 0,
     adam: adam.getState(),
-    state: model.zeroState(B),
+    state: model.stateArrays(model.zeroState(B)),
     epochLossSum: 0,
     epochLossCount: 0,
     history: [],
@@ -206,13 +231,14 @@ export async function trainCharLm(
     adam.setState(snap.adam);
   }
   const runner = hooks.createRunner
-    ? hooks.createRunner(model, T, B, dropout)
+    ? hooks.createRunner(built, T, B, dropout)
     : new SerialStepRunner(model, gemm, T, B, dropout);
   const state = runner.states();
-  snap.state.forEach((s, k) => {
-    state[k]!.h.set(s.h);
-    if (s.c) state[k]!.c!.set(s.c);
-  });
+  try {
+    copyStateArrays(state, snap.state);
+  } catch {
+    throw new UserError('the checkpoint carries the state of another model; train afresh (--force)');
+  }
   const chunk = allocChunk(B, T);
   const grads = [...model.grads.values()];
   const checkpointEvery = hooks.checkpointEvery ?? 0;
@@ -226,7 +252,7 @@ export async function trainCharLm(
     ...snap,
     params: new Map([...model.params].map(([n, t]) => [n, t.data.slice()])),
     adam: adam.getState(),
-    state: state.map((s) => ({ h: s.h.slice(), c: s.c ? s.c.slice() : null })),
+    state: cloneStateArrays(state),
     history: [...snap.history],
     elapsedSeconds: elapsedBefore + (now() - startedAt) / 1000,
   });
@@ -258,7 +284,10 @@ export async function trainCharLm(
       const epochEnds = snap.chunk >= perEpoch || snap.step >= totalSteps;
       let epochRecord: EpochRecord | undefined;
       if (epochEnds) {
-        const dev = evaluateCharLm(model, corpus.partitions.dev, corpus.alphabet.symbols, gemm, { batch: B, seq: T });
+        const dev = evaluateLm(lmPredictor(model), corpus.partitions.dev, corpus.alphabet.symbols, gemm, {
+          batch: B,
+          seq: T,
+        });
         epochRecord = {
           epoch: snap.epoch + 1,
           step: snap.step,
@@ -307,7 +336,7 @@ export async function trainCharLm(
   }
   const finalSnapshot = capture();
   if (interrupted && hooks.onSnapshot) await hooks.onSnapshot(finalSnapshot);
-  const bestModel = new CharLm(model.shape);
+  const bestModel = buildLm(spec);
   const best = snap.best ?? new Map([...model.params].map(([n, t]) => [n, t.data]));
   for (const [name, data] of best) bestModel.params.get(name)!.data.set(data);
   return { model: bestModel, snapshot: finalSnapshot, interrupted, history: snap.history, totalSteps };

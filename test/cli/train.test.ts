@@ -166,3 +166,35 @@ test('--resume refuses a checkpoint made with other flags or another corpus', as
   );
   assertOneLineError(await runCli(train(corpus, join(dir, 'none'), '--resume')), /no checkpoint to resume from/, 1);
 });
+
+test('train --cell factorized-lstm writes a factorized model that eval reads, and resumes its bigram state exactly', async (t) => {
+  const dir = tempDir(t);
+  const corpus = writeTinyCorpus(dir);
+  const flags = ['--cell', 'factorized-lstm'];
+  const a = join(dir, 'a');
+  const r = await runCli(train(corpus, a, ...flags, '--json'));
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.steps, 20);
+  assert.match(r.stderr, /^training factorized-lstm \(1 layer, 8 units, embed 4\)/m);
+  const model = await loadModelDir(a);
+  assert.equal(model.config.kind, 'factorized-lstm');
+  assert.equal(model.config.cell, 'lstm');
+  assert.equal(model.config.training?.steps, 20);
+  assert.deepEqual(model.params.get('rnn.basis_u_l0')?.shape, [32, 30 * 30]);
+
+  const e = await runCli(['eval', '--model', a, '--corpus', corpus, '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.ok(Math.abs(JSON.parse(e.stdout).perplexity - summary.evalPerplexity) <= 1e-6 * summary.evalPerplexity);
+
+  const b = join(dir, 'b');
+  const controller = new AbortController();
+  const hooks = { signal: controller.signal, onProgress: (p: { step: number }) => p.step === 10 && controller.abort() };
+  assert.equal((await runCli(train(corpus, b, ...flags), { hooks })).code, 130);
+  const { snapshot } = await readTrainCheckpoint(join(b, 'checkpoint.safetensors'));
+  const counts = snapshot.state.get('bigrams.counts');
+  assert.ok(counts instanceof Int32Array && counts.some((n) => n > 0), 'the checkpoint holds the bigram counts');
+  const resumed = await runCli(train(corpus, b, ...flags, '--resume'));
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(bytes(join(b, 'model.safetensors')), bytes(join(a, 'model.safetensors')));
+});

@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.js';
-import { defaultTrainConfig, type TrainConfig, validateTrainConfig } from '../../train/train-char-lm.js';
+import { defaultTrainConfig, TRAIN_CELLS, type TrainConfig, validateTrainConfig } from '../../train/train-char-lm.js';
 import { parseChoice, parseInteger, parsePath, parsePositive, parseProbability, UsageError } from '../args.js';
 import { runTrain, type TrainOptions } from '../train-run.js';
 import { addBackendOptions, type CommandContext, parseBackend, resolveSegmentation } from './common.js';
@@ -43,7 +43,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .command('train')
     .summary('train a character language model')
     .description(
-      'Train a character-level LSTM/GRU language model on a corpus and save it to --out (config.json + model.safetensors).\n' +
+      'Train a character-level LSTM/GRU (or factorized-kernel LSTM) language model on a corpus and save it to --out (config.json + model.safetensors).\n' +
         'Checkpoints go to OUT/checkpoint.safetensors; Ctrl-C stops after the current step and --resume continues.',
     )
     .option(
@@ -51,7 +51,11 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       '(required) text file, .gz file, folder of .txt files, or "sotu" (bundled State of the Union)',
     )
     .option('--segment <mode>', 'segments: line, sentence, or auto (sentence for sotu, else line)', 'auto')
-    .option('--cell <kind>', 'recurrent cell: lstm or gru', d.cell)
+    .option(
+      '--cell <kind>',
+      'recurrent cell: lstm, gru, or factorized-lstm (an LSTM whose recurrent kernel adds one rank-one basis per bigram, weighted by the running bigram frequencies of the segment)',
+      d.cell,
+    )
     .option('--layers <n>', `stacked recurrent layers (default: ${d.layers})`)
     .option('--units <n>', `hidden units per layer (default: ${d.units})`)
     .option('--embed <n>', `embedding size (default: ${d.embed})`)
@@ -109,7 +113,7 @@ export function parseTrainConfig(raw: RawTrainFlags): TrainConfig {
   const int = (flag: string, v: string | undefined, fallback: number, min = 1) =>
     v === undefined ? fallback : parseInteger(flag, v, min);
   const config: TrainConfig = {
-    cell: parseChoice('--cell', raw.cell ?? d.cell, ['lstm', 'gru'] as const),
+    cell: parseChoice('--cell', raw.cell ?? d.cell, TRAIN_CELLS),
     layers: int('--layers', raw.layers, d.layers),
     units: int('--units', raw.units, d.units),
     embed: int('--embed', raw.embed, d.embed),
