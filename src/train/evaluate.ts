@@ -6,6 +6,7 @@ import { argmaxRow, softmaxCrossEntropy } from '../core/loss.js';
 import { allocChunk, type BatchChunk, evalChunks } from '../data/batches.js';
 import type { EncodedPartition } from '../data/corpus.js';
 import type { CharLm } from '../models/char-lm.js';
+import type { TrainableLm } from '../models/language-model.js';
 
 export interface SymbolAccuracy {
   symbol: string;
@@ -42,23 +43,8 @@ export interface Predictor<S> {
   logits(gemm: Gemm, chunk: BatchChunk, T: number, B: number, state: S): Float32Array;
 }
 
-/** What lmPredictor needs of a model: a zero state and a chunk's forward (called without dropout). */
-export interface ChunkLm<S> {
-  readonly shape: { vocab: number };
-  zeroState(B: number): S;
-  forward(
-    gemm: Gemm,
-    ids: Int32Array,
-    T: number,
-    B: number,
-    state: S,
-    resets: Uint8Array | null,
-    dropout: null,
-  ): Float32Array;
-}
-
 /** A language model (CharLm, or FactorizedLm with its whole kernel) as a Predictor. */
-export function lmPredictor<S>(model: ChunkLm<S>): Predictor<S> {
+export function lmPredictor<S>(model: Pick<TrainableLm<S>, 'shape' | 'zeroState' | 'forward'>): Predictor<S> {
   return {
     vocab: model.shape.vocab,
     zeroState: (B) => model.zeroState(B),
