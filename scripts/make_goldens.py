@@ -5,6 +5,7 @@
 
 Writes (see test/fixtures/golden/README.md, also written by this script):
   lstm.safetensors, gru.safetensors      forward/backward goldens of a tiny 2-layer char LM
+  factorized-lstm.safetensors            the same for the factorized-kernel LSTM LM (factorized_golden.py)
   pytorch-gru-model/                     a model directory made by PyTorch (model.safetensors, config.json,
                                          expected.json) for checking `memsig eval` on a foreign model
 The output is byte-for-byte deterministic (fixed seeds, one thread).
@@ -29,6 +30,8 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
+from factorized_golden import README_SECTION as FACTORIZED_README  # noqa: E402
+from factorized_golden import make_factorized_golden  # noqa: E402
 from torch_safetensors import load_file, save_file  # noqa: E402
 
 torch.set_num_threads(1)
@@ -457,10 +460,13 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     for cell in ('lstm', 'gru'):
         make_cell_golden(cell, os.path.join(args.out, f'{cell}.safetensors'))
+    make_factorized_golden(os.path.join(args.out, 'factorized-lstm.safetensors'))
     make_model_dir(os.path.join(args.out, 'pytorch-gru-model'))
+    import factorized_golden as fg
     with open(os.path.join(args.out, 'README.md'), 'w', encoding='utf-8') as f:
         f.write(README.format(torch_version=torch.__version__, V=V, E=E, H=H, L=L, T=T, B=B,
                               eval_text=EVAL_TEXT))
+        f.write(FACTORIZED_README.format(V=fg.V, E=fg.E, H=fg.H, L=fg.L, T=fg.T, B=fg.B))
 
 
 if __name__ == '__main__':

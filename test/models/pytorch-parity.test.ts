@@ -1,4 +1,5 @@
-// Golden parity with PyTorch: fixtures written by scripts/make_goldens.py (nn.Embedding → nn.LSTM/GRU → nn.Linear).
+// Golden parity with PyTorch: fixtures written by scripts/make_goldens.py (nn.Embedding → nn.LSTM/GRU → nn.Linear, and
+// the factorized-kernel LSTM LM written out with autograd).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OnnxGemm } from '../../src/backends/onnx-gemm.js';
@@ -8,6 +9,7 @@ import { readSafetensors, toFloat32, toInt32 } from '../../src/io/safetensors.js
 import { CharLm, type Tensor } from '../../src/models/char-lm.js';
 import { charLmParamShapes } from '../../src/models/char-lm-params.js';
 import type { CellKind } from '../../src/models/config.js';
+import { FactorizedLm, factorizedLmParamShapes } from '../../src/models/factorized-lm.js';
 
 const fixtures = new URL('../../../test/fixtures/golden/', import.meta.url);
 
@@ -64,4 +66,47 @@ for (const cell of ['lstm', 'gru'] as CellKind[]) {
       });
     }
   }
+}
+
+for (const gemm of [tsGemm, new OnnxGemm({ smallWork: 0 })] as Gemm[]) {
+  test(`FactorizedLm (running λ, segment resets) matches PyTorch λ, logits, loss, states and gradients (${gemm.name})`, async () => {
+    const { tensors, metadata } = await readSafetensors(new URL('factorized-lstm.safetensors', fixtures).pathname);
+    const get = (name: string) => {
+      const t = tensors.get(name);
+      assert.ok(t, `fixture lacks ${name}`);
+      return t;
+    };
+    const shape = {
+      layers: Number(metadata.layers),
+      units: Number(metadata.units),
+      embed: Number(metadata.embed),
+      vocab: Number(metadata.vocab),
+    };
+    const params = new Map<string, Tensor>();
+    for (const [name, dims] of factorizedLmParamShapes(shape))
+      params.set(name, { shape: dims, data: toFloat32(get(name)) });
+    const model = new FactorizedLm(shape, { kind: 'running' }, params);
+    const ids = toInt32(get('inputs'));
+    const targets = toInt32(get('targets'));
+    const [T, B] = get('inputs').shape as [number, number];
+    const resets = get('resets').data as Uint8Array;
+    const state = model.zeroState(B);
+    const logits = model.forward(gemm, ids, T, B, state, resets, null);
+    const lambda = model.lambda()!;
+    assert.equal(lambda.index, null, 'the running λ has one row per position');
+    assertClose(lambda.table, toFloat32(get('lambda')), 'λ', 1e-6);
+    assertClose(logits, toFloat32(get('logits')), 'logits');
+    for (let k = 0; k < shape.layers; k++) {
+      assertClose(model.hidden(k), toFloat32(get(`hidden.l${k}`)), `h of layer ${k}`);
+      assertClose(model.memory(k), toFloat32(get(`cell.l${k}`)), `c of layer ${k}`);
+    }
+    const dLogits = new Float32Array(logits.length);
+    const { loss } = softmaxCrossEntropy(logits, targets, T * B, shape.vocab, dLogits);
+    assert.ok(Math.abs(loss - toFloat32(get('loss'))[0]!) < 1e-5, `loss ${loss}`);
+    model.zeroGrads();
+    model.backward(gemm, dLogits);
+    for (const name of model.params.keys()) {
+      assertClose(model.grads.get(name)!, toFloat32(get(`grad.${name}`)), `grad ${name}`);
+    }
+  });
 }
