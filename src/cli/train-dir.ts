@@ -66,6 +66,7 @@ export async function checkTrainDir(paths: TrainDirPaths, resume: boolean, force
 
 const FLAG_OF: Record<keyof TrainConfig, string> = {
   cell: '--cell',
+  lambda: '--lambda',
   layers: '--layers',
   units: '--units',
   embed: '--embed',

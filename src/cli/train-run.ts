@@ -8,7 +8,7 @@ import { evalChunks, type PreparedCorpus, prepareCorpus, StreamBatcher } from '.
 import { ensureDir } from '../io/atomic.js';
 import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
 import { writeTrainCheckpoint } from '../io/train-checkpoint.js';
-import type { TrainableLm } from '../models/language-model.js';
+import { savedTensorsOf, type TrainableLm } from '../models/language-model.js';
 import { evaluateLm, lmPredictor } from '../train/evaluate.js';
 import { buildModelConfig } from '../train/model-config.js';
 import {
@@ -130,7 +130,7 @@ export async function runTrain(opts: TrainOptions, io: CliIo, hooks: CliHooks = 
   });
   const devPerplexity = Number.isFinite(snap.bestDevLoss) ? Math.exp(snap.bestDevLoss) : null;
   const modelConfig = buildModelConfig(opts.config, corpus, snap, devPerplexity, evaluation.perplexity);
-  await saveModelDir(opts.out, modelConfig, result.model.params);
+  await saveModelDir(opts.out, modelConfig, savedTensorsOf(result.model));
 
   const summary: TrainSummary = {
     out: opts.out,

@@ -23,7 +23,7 @@ import { readTrainCheckpoint, writeTrainCheckpoint } from '../io/train-checkpoin
 import { CharLm, type Tensor } from '../models/char-lm.js';
 import type { CharLmConfig } from '../models/config.js';
 import { FactorizedLm, factorizedLmParamShapes } from '../models/factorized-lm.js';
-import type { AnyLm, TrainableLm } from '../models/language-model.js';
+import { type AnyLm, savedTensorsOf, type TrainableLm } from '../models/language-model.js';
 import { evaluateLm, lmPredictor } from '../train/evaluate.js';
 import { buildModelConfig, buildUntrainedRecordConfig } from '../train/model-config.js';
 import { ParallelStepRunner } from '../train/parallel-step-runner.js';
@@ -191,7 +191,7 @@ async function ensureTrained(
   const evaluation = evaluateLm(lmPredictor(model), corpus.partitions.eval, corpus.alphabet.symbols, gemm);
   const devPerplexity = Number.isFinite(snap.bestDevLoss) ? Math.exp(snap.bestDevLoss) : null;
   const modelConfig = buildModelConfig(config, corpus, snap, devPerplexity, evaluation.perplexity);
-  const { weightsSha256 } = await saveModelDir(dir, modelConfig, result.model.params);
+  const { weightsSha256 } = await saveModelDir(dir, modelConfig, savedTensorsOf(result.model));
   await writeRecipe(recipePath, recipe);
   await rm(checkpoint, { force: true });
   ctx.log(`${name}: eval perplexity ${evaluation.perplexity.toFixed(3)} after ${snap.step} steps`);

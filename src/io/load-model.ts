@@ -2,7 +2,8 @@
 // factorized-lstm config.
 
 import { CharLm } from '../models/char-lm.js';
-import { FactorizedLm } from '../models/factorized-lm.js';
+import { CORPUS_LAMBDA } from '../models/config.js';
+import { FactorizedLm, type LambdaSource } from '../models/factorized-lm.js';
 import { type LoadedModel, loadModelDir } from './model-dir.js';
 
 export type LoadedAnyModel = LoadedModel &
@@ -14,11 +15,13 @@ export async function loadModel(dir: string): Promise<LoadedAnyModel> {
   const { layers, units, embed } = config;
   const vocab = config.normalization.alphabet.length;
   if (config.kind === 'factorized-lstm') {
-    // Saved factorized models read λ as the running bigram frequencies of the segment (the default source).
+    // λ: the running bigram frequencies of the segment, unless the config names the fixed corpus vector it stores.
+    const fixed = config.lambda === 'corpus' ? params.get(CORPUS_LAMBDA)!.data : null;
+    const source: LambdaSource = fixed ? { kind: 'corpus', lambda: fixed } : { kind: 'running' };
     return {
       ...loaded,
       kind: 'factorized-lstm',
-      model: new FactorizedLm({ layers, units, embed, vocab }, undefined, params),
+      model: new FactorizedLm({ layers, units, embed, vocab }, source, params),
     };
   }
   return { ...loaded, kind: 'char-lm', model: new CharLm({ cell: config.cell, layers, units, embed, vocab }, params) };

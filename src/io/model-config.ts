@@ -66,6 +66,9 @@ function checkSemantics(config: CharLmConfig, label: string): void {
   if (unknown === 'space' && !seen.has(' ')) {
     throw fail('/normalization/unknown is "space" but the alphabet has no space');
   }
+  if (config.kind !== 'factorized-lstm' && config.lambda !== undefined) {
+    throw fail(`/lambda is for factorized-lstm models only (this is a ${show(config.kind)} model)`);
+  }
   if (config.kind === 'factorized-lstm' && config.cell !== 'lstm') {
     throw fail(`/cell must be "lstm" for a factorized-lstm model (found ${show(config.cell)})`);
   }

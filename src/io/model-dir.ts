@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { charLmParamShapes } from '../models/char-lm-params.js';
-import type { CharLmConfig } from '../models/config.js';
+import { type CharLmConfig, CORPUS_LAMBDA } from '../models/config.js';
 import { factorizedLmParamShapes } from '../models/factorized-lm.js';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { fsError } from './fs-errors.js';
@@ -34,13 +34,15 @@ export interface LoadedModel {
   weightsSha256: string;
 }
 
-/** The parameter shapes `config` implies. */
+/** The tensors `config` implies: the parameters, and a fixed λ where there is one. */
 export function expectedParamShapes(config: CharLmConfig): Map<string, number[]> {
   const { cell, layers, units, embed } = config;
   const vocab = config.normalization.alphabet.length;
-  return config.kind === 'factorized-lstm'
-    ? factorizedLmParamShapes({ layers, units, embed, vocab })
-    : charLmParamShapes({ cell, layers, units, embed, vocab });
+  if (config.kind !== 'factorized-lstm') return charLmParamShapes({ cell, layers, units, embed, vocab });
+  const shapes = factorizedLmParamShapes({ layers, units, embed, vocab });
+  // A fixed λ is stored with the weights (not trained; see CORPUS_LAMBDA).
+  if (config.lambda === 'corpus') shapes.set(CORPUS_LAMBDA, [vocab * vocab]);
+  return shapes;
 }
 
 function showShape(shape: readonly number[]): string {

@@ -5,6 +5,15 @@ export type CellKind = 'lstm' | 'gru';
 /** 'char-lm': embedding → LSTM/GRU layers → projection; 'factorized-lstm': the same with factorized LSTM kernels. */
 export type ModelKind = 'char-lm' | 'factorized-lstm';
 
+/**
+ * Where a factorized-lstm model's λ comes from: the running bigram frequencies of the segment being read, or one
+ * fixed vector, the bigram frequencies of the training partition (stored with the weights as rnn.corpus_lambda).
+ */
+export type LambdaKind = 'running' | 'corpus';
+
+/** The tensor of model.safetensors holding a factorized-lstm model's fixed λ (config lambda "corpus"). */
+export const CORPUS_LAMBDA = 'rnn.corpus_lambda';
+
 /** How raw text becomes symbols. Recorded with the model so evaluation normalizes exactly as training did. */
 export interface NormalizationConfig {
   /** Symbols in id order; each is one character. Default: a–z, '#', apostrophe, period, space. */
@@ -62,6 +71,8 @@ export interface CharLmConfig {
   version: 1;
   kind: ModelKind;
   cell: CellKind;
+  /** factorized-lstm only: where λ comes from (absent: 'running'). */
+  lambda?: LambdaKind;
   layers: number;
   units: number;
   embed: number;

@@ -6,7 +6,8 @@ import type { Param } from '../core/optim.js';
 import type { Rng } from '../core/random.js';
 import { CharLm } from './char-lm.js';
 import { type CharLmShape, charLmParamShapes } from './char-lm-params.js';
-import { FactorizedLm, type FactorizedLmShape, factorizedLmParamShapes } from './factorized-lm.js';
+import { CORPUS_LAMBDA } from './config.js';
+import { FactorizedLm, type FactorizedLmShape, factorizedLmParamShapes, type LambdaSource } from './factorized-lm.js';
 import type { DropoutSettings, StateArrays, Tensor } from './stacked-lm.js';
 
 /** What training needs of a language model whose carried state is S. */
@@ -34,16 +35,21 @@ export interface TrainableLm<S> {
   stateFromArrays(arrays: StateArrays): S;
 }
 
-/** A model to build: a plain LSTM/GRU LM, or one with factorized LSTM kernels (λ: the running segment bigrams). */
-export type LmSpec = { kind: 'char-lm'; shape: CharLmShape } | { kind: 'factorized-lstm'; shape: FactorizedLmShape };
+/**
+ * A model to build: a plain LSTM/GRU LM, or one with factorized LSTM kernels whose λ is the running bigram
+ * frequencies of the segment, or `corpusLambda` (V²) at every position when given.
+ */
+export type LmSpec =
+  | { kind: 'char-lm'; shape: CharLmShape }
+  | { kind: 'factorized-lstm'; shape: FactorizedLmShape; corpusLambda?: Float32Array };
 
 export type AnyLm = CharLm | FactorizedLm;
 
 /** The model of a spec, over the given parameter (and gradient) buffers or fresh zeroed ones. */
 export function buildLm(spec: LmSpec, params?: Map<string, Tensor>, grads?: Map<string, Float32Array>): AnyLm {
-  return spec.kind === 'char-lm'
-    ? new CharLm(spec.shape, params, grads)
-    : new FactorizedLm(spec.shape, { kind: 'running' }, params, grads);
+  if (spec.kind === 'char-lm') return new CharLm(spec.shape, params, grads);
+  const source: LambdaSource = spec.corpusLambda ? { kind: 'corpus', lambda: spec.corpusLambda } : { kind: 'running' };
+  return new FactorizedLm(spec.shape, source, params, grads);
 }
 
 /** Every parameter of the spec's model, name → shape, in the model's order. */
@@ -53,10 +59,21 @@ export function lmParamShapes(spec: LmSpec): Map<string, number[]> {
 
 /** The spec of a model that exists (e.g. to give a worker thread its own copy). */
 export function specOfLm(model: AnyLm): LmSpec {
-  if (model instanceof FactorizedLm && model.lambdaSource.kind !== 'running') {
-    throw new RangeError('specOfLm: only factorized models with the running λ have a spec');
+  if (model instanceof CharLm) return { kind: 'char-lm', shape: { ...model.shape } };
+  const source = model.lambdaSource;
+  return {
+    kind: 'factorized-lstm',
+    shape: { ...model.shape },
+    ...(source.kind === 'corpus' ? { corpusLambda: source.lambda } : {}),
+  };
+}
+
+/** What a model directory stores: the parameters, and a factorized model's fixed λ where it has one. */
+export function savedTensorsOf(model: AnyLm): Map<string, Tensor> {
+  const tensors = new Map(model.params);
+  if (model instanceof FactorizedLm && model.lambdaSource.kind === 'corpus') {
+    const lambda = model.lambdaSource.lambda;
+    tensors.set(CORPUS_LAMBDA, { shape: [lambda.length], data: lambda });
   }
-  return model instanceof CharLm
-    ? { kind: 'char-lm', shape: { ...model.shape } }
-    : { kind: 'factorized-lstm', shape: { ...model.shape } };
+  return tensors;
 }

@@ -18,6 +18,7 @@ export function buildModelConfig(
     version: 1,
     kind: factorized ? 'factorized-lstm' : 'char-lm',
     cell: config.cell === 'factorized-lstm' ? 'lstm' : config.cell,
+    ...(factorized ? { lambda: config.lambda ?? 'running' } : {}),
     layers: config.layers,
     units: config.units,
     embed: config.embed,

@@ -10,6 +10,7 @@ import { allocChunk, StreamBatcher } from '../data/batches.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import type { CharLm } from '../models/char-lm.js';
 import type { CellKind } from '../models/config.js';
+import { corpusBigramFrequencies } from '../models/factorized-lm.js';
 import { type AnyLm, buildLm, type LmSpec, type TrainableLm } from '../models/language-model.js';
 import type { StateArrays } from '../models/stacked-lm.js';
 import { evaluateLm, lmPredictor } from './evaluate.js';
@@ -28,6 +29,12 @@ export const TRAIN_CELLS: readonly TrainCell[] = ['lstm', 'gru', 'factorized-lst
 
 export interface TrainConfig {
   cell: TrainCell;
+  /**
+   * factorized-lstm only: 'corpus' fixes λ to the bigram frequencies of the training partition; absent, λ is the
+   * running bigram frequencies of the segment. (Absent rather than 'running', so that the configs of earlier runs
+   * keep their digests and their checkpoints still resume.)
+   */
+  lambda?: 'corpus';
   layers: number;
   units: number;
   embed: number;
@@ -155,14 +162,22 @@ export function validateTrainConfig(c: TrainConfig): void {
     throw new UserError(`--patience must be a whole number ≥ 1 (got ${c.patience})`);
   }
   if (!TRAIN_CELLS.includes(c.cell)) throw new UserError(`--cell must be ${TRAIN_CELLS.join(', ')} (got ${c.cell})`);
+  if (c.lambda !== undefined && (c.lambda !== 'corpus' || c.cell !== 'factorized-lstm')) {
+    throw new UserError(`--lambda corpus is for --cell factorized-lstm (got --lambda ${c.lambda}, --cell ${c.cell})`);
+  }
 }
 
-/** The model a config trains over V symbols. */
-export function lmSpecOf(c: Pick<TrainConfig, 'cell' | 'layers' | 'units' | 'embed'>, vocab: number): LmSpec {
+/** The model a config trains on a corpus (whose training partition gives a fixed λ its bigram frequencies). */
+export function lmSpecOf(c: TrainConfig, corpus: PreparedCorpus): LmSpec {
+  const vocab = corpus.alphabet.size;
   const dims = { layers: c.layers, units: c.units, embed: c.embed, vocab };
-  return c.cell === 'factorized-lstm'
-    ? { kind: 'factorized-lstm', shape: dims }
-    : { kind: 'char-lm', shape: { cell: c.cell, ...dims } };
+  if (c.cell !== 'factorized-lstm') return { kind: 'char-lm', shape: { cell: c.cell, ...dims } };
+  if (c.lambda !== 'corpus') return { kind: 'factorized-lstm', shape: dims };
+  return {
+    kind: 'factorized-lstm',
+    shape: dims,
+    corpusLambda: corpusBigramFrequencies(corpus.partitions.train, vocab),
+  };
 }
 
 function flagName(key: string): string {
@@ -184,13 +199,12 @@ export async function trainCharLm(
   validateTrainConfig(config);
   const { gemm } = hooks;
   const now = hooks.now ?? (() => performance.now());
-  const V = corpus.alphabet.size;
   const { batch: B, seq: T } = config;
   const batcher = new StreamBatcher(corpus.partitions.train, B, T);
   const perEpoch = batcher.chunksPerEpoch;
   const totalSteps = Math.min(config.epochs * perEpoch, config.maxSteps ?? Number.POSITIVE_INFINITY);
 
-  const spec = lmSpecOf(config, V);
+  const spec = lmSpecOf(config, corpus);
   const built = buildLm(spec);
   const model: TrainableLm<unknown> = built;
   const rng = new Rng(config.seed);

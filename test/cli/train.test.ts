@@ -198,3 +198,35 @@ test('train --cell factorized-lstm writes a factorized model that eval reads, an
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(bytes(join(b, 'model.safetensors')), bytes(join(a, 'model.safetensors')));
 });
+
+test('train --cell factorized-lstm --lambda corpus stores its fixed λ with the weights; eval and signature use it', async (t) => {
+  const dir = tempDir(t);
+  const corpus = writeTinyCorpus(dir);
+  const out = join(dir, 'fixed');
+  const r = await runCli(train(corpus, out, '--cell', 'factorized-lstm', '--lambda', 'corpus', '--json'));
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  const model = await loadModelDir(out);
+  assert.equal(model.config.lambda, 'corpus');
+  const lambda = model.params.get('rnn.corpus_lambda')!.data;
+  assert.equal(lambda.length, 30 * 30);
+  assert.ok(Math.abs(lambda.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'λ holds frequencies that sum to 1');
+  assert.ok(lambda[19 * 30 + 7]! > 0.005, "'th' is among the corpus's bigrams");
+
+  const e = await runCli(['eval', '--model', out, '--corpus', corpus, '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.ok(Math.abs(JSON.parse(e.stdout).perplexity - summary.evalPerplexity) <= 1e-6 * summary.evalPerplexity);
+  const text = await runCli(['eval', '--model', out, '--corpus', corpus]);
+  assert.match(text.stdout, /factorized lstm with corpus λ, 1 layer/);
+
+  assertOneLineError(
+    await runCli(train(corpus, join(dir, 'x'), '--lambda', 'corpus')),
+    /--lambda is for --cell factorized-lstm/,
+    2,
+  );
+  assertOneLineError(
+    await runCli(train(corpus, join(dir, 'y'), '--cell', 'factorized-lstm', '--lambda', 'segment')),
+    /--lambda must be running or corpus \(got "segment"\)/,
+    2,
+  );
+});

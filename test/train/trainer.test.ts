@@ -6,13 +6,14 @@ import { Rng } from '../../src/core/random.js';
 import { Alphabet } from '../../src/data/alphabet.js';
 import { encodeSegments, type PreparedCorpus } from '../../src/data/corpus.js';
 import { defaultNormalization } from '../../src/data/normalize.js';
-import { basesOfBigrams, FactorizedLm } from '../../src/models/factorized-lm.js';
+import { basesOfBigrams, corpusBigramFrequencies, FactorizedLm } from '../../src/models/factorized-lm.js';
 import { ParallelStepRunner } from '../../src/train/parallel-step-runner.js';
 import {
   defaultTrainConfig,
   type TrainConfig,
   type TrainSnapshot,
   trainCharLm,
+  validateTrainConfig,
 } from '../../src/train/train-char-lm.js';
 
 const SENTENCES = [
@@ -106,7 +107,7 @@ for (const cell of ['lstm', 'factorized-lstm'] as const) {
 
   test(`${cell}: data-parallel steps over worker threads match the single-thread run`, async () => {
     const corpus = tinyCorpus();
-    const cfg = config({ epochs: 1, cell });
+    const cfg = config({ epochs: 1, cell, maxSteps: cell === 'lstm' ? null : 20 });
     const serial = await trainCharLm(corpus, cfg, { gemm: tsGemm });
     const parallel = await trainCharLm(corpus, cfg, {
       gemm: tsGemm,
@@ -142,6 +143,31 @@ test('a factorized-lstm run trains a FactorizedLm that learns the corpus and gro
   const qz = basesOfBigrams(['qz'], corpus.alphabet.symbols)[0]!;
   assert.deepEqual(column(result.model, qz), column(fresh, qz));
   assert.notDeepEqual(column(result.model, th), column(fresh, th));
+});
+
+test("a factorized-lstm run with --lambda corpus reads the training partition's bigram frequencies at every step", async () => {
+  const corpus = tinyCorpus();
+  const cfg = config({ cell: 'factorized-lstm', lambda: 'corpus', epochs: 1 });
+  const result = await trainCharLm(corpus, cfg, { gemm: tsGemm });
+  assert.ok(result.model instanceof FactorizedLm);
+  const source = result.model.lambdaSource;
+  assert.equal(source.kind, 'corpus');
+  const expected = corpusBigramFrequencies(corpus.partitions.train, corpus.alphabet.size);
+  assert.deepEqual(source.kind === 'corpus' ? source.lambda : null, expected);
+  // Threads get the same fixed λ: the data-parallel run matches the serial one.
+  const parallel = await trainCharLm(corpus, cfg, {
+    gemm: tsGemm,
+    createRunner: (model, T, B, dropout) =>
+      new ParallelStepRunner(model, T, B, dropout, { shards: 2, backend: 'ts', gemm: tsGemm }),
+  });
+  assert.ok(Math.abs(parallel.history[0]!.devLoss - result.history[0]!.devLoss) < 1e-4);
+  // A fixed λ is not the running one: the two models differ after the same steps.
+  const running = await trainCharLm(corpus, config({ cell: 'factorized-lstm', epochs: 1 }), { gemm: tsGemm });
+  assert.notEqual(running.history[0]!.devLoss, result.history[0]!.devLoss);
+  assert.throws(
+    () => validateTrainConfig(config({ cell: 'lstm', lambda: 'corpus' })),
+    /--lambda corpus is for --cell factorized-lstm/,
+  );
 });
 
 test('data-parallel steps work with the onnxruntime backend in the workers', async () => {

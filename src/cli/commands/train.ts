@@ -14,6 +14,7 @@ export interface RawTrainFlags {
   corpus?: string;
   segment?: string;
   cell?: string;
+  lambda?: string;
   layers?: string;
   units?: string;
   embed?: string;
@@ -55,6 +56,10 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       '--cell <kind>',
       'recurrent cell: lstm, gru, or factorized-lstm (an LSTM whose recurrent kernel adds one rank-one basis per bigram, weighted by the running bigram frequencies of the segment)',
       d.cell,
+    )
+    .option(
+      '--lambda <source>',
+      'factorized-lstm: running (bigram frequencies of the segment so far) or corpus (those of the training partition, fixed) (default: running)',
     )
     .option('--layers <n>', `stacked recurrent layers (default: ${d.layers})`)
     .option('--units <n>', `hidden units per layer (default: ${d.units})`)
@@ -131,6 +136,12 @@ export function parseTrainConfig(raw: RawTrainFlags): TrainConfig {
     patience: int('--patience', raw.patience, d.patience),
     seed: raw.seed === undefined ? d.seed : parseInteger('--seed', raw.seed, 0, 0xffffffff),
   };
+  if (raw.lambda !== undefined) {
+    const lambda = parseChoice('--lambda', raw.lambda, ['running', 'corpus'] as const);
+    if (config.cell !== 'factorized-lstm') throw new UsageError('--lambda is for --cell factorized-lstm');
+    // Running is the default, left out of the config (see TrainConfig.lambda).
+    if (lambda === 'corpus') config.lambda = 'corpus';
+  }
   try {
     validateTrainConfig(config);
   } catch (err) {
