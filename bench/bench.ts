@@ -1,5 +1,5 @@
-// `npm run bench [-- --json] [--no-decoders] [--rounds N]`: memsig's training step and GEMM speed, side by side
-// with PyTorch in the same run.
+// `npm run bench [-- --json] [--no-decoders] [--rounds N] [--cells lstm,gru,factorized-lstm]`: memsig's training step (LSTM, GRU and factorized-kernel
+// LSTM LMs) and GEMM speed, side by side with PyTorch in the same run.
 // Prints figures it measures; it asserts nothing (tests do that).
 
 import { execFileSync } from 'node:child_process';
@@ -15,10 +15,10 @@ import { Adam, clipGradNorm } from '../src/core/optim.js';
 import { Rng } from '../src/core/random.js';
 import { allocChunk } from '../src/data/batches.js';
 import { defaultNormalization } from '../src/data/normalize.js';
-import { CharLm } from '../src/models/char-lm.js';
-import type { CellKind } from '../src/models/config.js';
+import { buildLm } from '../src/models/language-model.js';
 import { ParallelStepRunner } from '../src/train/parallel-step-runner.js';
 import { SerialStepRunner, type StepRunner } from '../src/train/step-runner.js';
+import { TRAIN_CELLS, type TrainCell } from '../src/train/train-char-lm.js';
 
 /** The standard workload of the foundation issue. */
 export const WORKLOAD = { layers: 1, embed: 32, units: 320, batch: 32, seq: 64, warmup: 3, steps: 15 } as const;
@@ -35,11 +35,14 @@ function median(values: number[]): number {
  * Median wall time of one training step (forward + BPTT + clip + Adam, state carried between steps), as `memsig
  * train` runs it: data-parallel over `shards` threads (1 = the whole batch in this thread with a 2-thread GEMM).
  */
-export async function timeTrainingStep(cell: CellKind, shards: number): Promise<number> {
+export async function timeTrainingStep(cell: TrainCell, shards: number): Promise<number> {
   const { layers, embed, units, batch: B, seq: T, warmup, steps } = WORKLOAD;
   const V = defaultNormalization().alphabet.length;
   const rng = new Rng(1);
-  const model = new CharLm({ cell, layers, units, embed, vocab: V });
+  const shape = { layers, units, embed, vocab: V };
+  const model = buildLm(
+    cell === 'factorized-lstm' ? { kind: 'factorized-lstm', shape } : { kind: 'char-lm', shape: { cell, ...shape } },
+  );
   model.initialize(rng);
   const adam = new Adam(model.trainable(), { lr: 2e-3 });
   const grads = [...model.grads.values()];
@@ -51,7 +54,7 @@ export async function timeTrainingStep(cell: CellKind, shards: number): Promise<
   const runner: StepRunner =
     shards > 1
       ? new ParallelStepRunner(model, T, B, null, { shards, backend: 'auto', gemm: createGemm('auto', 1) })
-      : new SerialStepRunner(model, createGemm('auto'), T, B, null);
+      : new SerialStepRunner<unknown>(model, createGemm('auto'), T, B, null);
   const times: number[] = [];
   try {
     for (let s = 0; s < warmup + steps; s++) {
@@ -172,7 +175,7 @@ function torchAvailable(): boolean {
 }
 
 /** PyTorch's best median over the thread layouts that fit 2 cores (never more compute threads than cores). */
-function timeTorch(cell: CellKind): TorchTiming | null {
+function timeTorch(cell: TrainCell): TorchTiming | null {
   const { layers, embed, units, batch, seq, warmup, steps } = WORKLOAD;
   const V = defaultNormalization().alphabet.length;
   let best: TorchTiming | null = null;
@@ -198,8 +201,12 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
       'no-decoders': { type: 'boolean', default: false },
       rounds: { type: 'string', default: '3' },
+      cells: { type: 'string', default: TRAIN_CELLS.join(',') },
     },
   });
+  const cells = values.cells.split(',') as TrainCell[];
+  const unknown = cells.find((c) => !TRAIN_CELLS.includes(c));
+  if (unknown !== undefined) throw new Error(`--cells: ${unknown} is not one of ${TRAIN_CELLS.join(', ')}`);
   const json = values.json === true;
   const gemm = createGemm('auto');
   const log = (line: string) => {
@@ -214,7 +221,7 @@ async function main(): Promise<void> {
   // alternation, round by round, and the ratio is taken within each round: both sides see the same conditions.
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a whole number ≥ 1');
-  for (const cell of ['lstm', 'gru'] as const) {
+  for (const cell of cells) {
     const serial = await timeTrainingStep(cell, 1);
     const memsigTimes: number[] = [];
     const torchTimes: TorchTiming[] = [];
@@ -245,7 +252,7 @@ async function main(): Promise<void> {
     };
     const range = ratios.length > 1 ? ` (rounds: ${ratios.map((x) => x.toFixed(2)).join(', ')})` : '';
     log(
-      `${cell.padEnd(5)} step: memsig ${memsig.toFixed(1)} ms (one thread ${serial.toFixed(1)} ms), PyTorch ${torchMs !== null && best ? `${torchMs.toFixed(1)} ms (fastest layout: torch ${best.threads} thread(s), OpenBLAS ${best.blas_threads})` : 'n/a'}, ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}${range}`,
+      `${cell.padEnd(15)} step: memsig ${memsig.toFixed(1)} ms (one thread ${serial.toFixed(1)} ms), PyTorch ${torchMs !== null && best ? `${torchMs.toFixed(1)} ms (fastest layout: torch ${best.threads} thread(s), OpenBLAS ${best.blas_threads})` : 'n/a'}, ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}${range}`,
     );
   }
   const small = gemmGflops(gemm, 32, 352, 1280);

@@ -1,5 +1,8 @@
 #!/usr/bin/python3
 """PyTorch reference timing for `npm run bench`: one training step of memsig's char LM.
+(`--cell factorized-lstm`: the factorized-kernel LSTM LM of the paper's section 7, written as a per-step loop
+over the layer with the kernel W0 + sum_i lambda_i u_i v_i^T applied as (h V) * lambda then U, dense over all V^2
+bases, lambda the running bigram frequencies of the stream, its counts carried between steps like the state.)
 
     /usr/bin/python3 scripts/torch_bench.py --cell lstm --layers 1 --vocab 30 --embed 32 --units 320 \
         --batch 32 --seq 64 --warmup 3 --steps 10 --threads 1
@@ -28,7 +31,7 @@ import time  # noqa: E402
 
 def parse_args():
     p = argparse.ArgumentParser(description='PyTorch training-step timing (memsig bench reference)')
-    p.add_argument('--cell', choices=('lstm', 'gru'), default='lstm')
+    p.add_argument('--cell', choices=('lstm', 'gru', 'factorized-lstm'), default='lstm')
     p.add_argument('--layers', type=int, default=1)
     p.add_argument('--vocab', type=int, default=30)
     p.add_argument('--embed', type=int, default=32)
@@ -70,8 +73,86 @@ class CharLm(nn.Module):
         return self.proj(out), state
 
 
+class FactorizedLm(nn.Module):
+    """embed -> LSTM layers with factorized recurrent kernels -> proj, as a researcher would write it in PyTorch."""
+
+    def __init__(self, vocab, embed, units, layers):
+        super().__init__()
+        self.vocab, self.units = vocab, units
+        k = vocab * vocab
+        bound = 1.0 / units ** 0.5
+        self.embed = nn.Embedding(vocab, embed)
+        self.cells = nn.ModuleList(nn.LSTMCell(embed if i == 0 else units, units) for i in range(layers))
+        self.basis_u = nn.ParameterList(nn.Parameter(torch.empty(4 * units, k).uniform_(-bound, bound))
+                                        for _ in range(layers))
+        self.basis_v = nn.ParameterList(nn.Parameter(torch.empty(units, k).uniform_(-bound, bound))
+                                        for _ in range(layers))
+        self.proj = nn.Linear(units, vocab)
+
+    def running_lambda(self, ids, counts, last):
+        """(T, B, K) lambda for the chunk, and the counts and last symbol to carry (no resets in the bench data)."""
+        prev = torch.cat([last.view(1, -1), ids[:-1]], 0)
+        pair = (prev * self.vocab + ids).clamp(min=0)
+        one_hot = F.one_hot(pair, self.vocab * self.vocab).float()
+        one_hot[prev < 0] = 0  # a stream's first symbol ends no bigram
+        cum = counts.unsqueeze(0) + one_hot.cumsum(0)
+        pairs = cum.sum(-1, keepdim=True).clamp(min=1)
+        return cum / pairs, cum[-1], ids[-1]
+
+    def forward(self, ids, state, counts, last):
+        lam, counts, last = self.running_lambda(ids, counts, last)
+        x = self.embed(ids)
+        new_state = []
+        for k, cell in enumerate(self.cells):
+            h, c = state[k]
+            outs = []
+            for t in range(ids.shape[0]):
+                basis = ((h @ self.basis_v[k]) * lam[t]) @ self.basis_u[k].T
+                gates = x[t] @ cell.weight_ih.T + cell.bias_ih + h @ cell.weight_hh.T + cell.bias_hh + basis
+                i, f, g, o = gates.chunk(4, 1)
+                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(c)
+                outs.append(h)
+            new_state.append((h, c))
+            x = torch.stack(outs)
+        return self.proj(x), new_state, counts, last
+
+
+def main_factorized(a):
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    model = FactorizedLm(a.vocab, a.embed, a.units, a.layers)
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    gen = torch.Generator().manual_seed(a.seed + 1)
+    total = a.warmup + a.steps
+    data = torch.randint(0, a.vocab, (total, a.seq + 1, a.batch), generator=gen)
+    zero = torch.zeros(a.batch, a.units)
+    state = [(zero, zero.clone()) for _ in range(a.layers)]
+    counts = torch.zeros(a.batch, a.vocab * a.vocab)
+    last = torch.full((a.batch,), -1, dtype=torch.int64)
+    steps_ms = []
+    for i in range(total):
+        ids, targets = data[i, :-1], data[i, 1:]
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        state = [(h.detach(), c.detach()) for h, c in state]
+        logits, state, counts, last = model(ids, state, counts, last)
+        loss = F.cross_entropy(logits.reshape(-1, a.vocab), targets.reshape(-1))
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        ms = (time.perf_counter() - t0) * 1000.0
+        if i >= a.warmup:
+            steps_ms.append(round(ms, 3))
+    return steps_ms, loss
+
+
 def main():
     a = ARGS
+    if a.cell == 'factorized-lstm':
+        steps_ms, loss = main_factorized(a)
+        report(a, steps_ms, loss)
+        return
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     model = CharLm(a.cell, a.vocab, a.embed, a.units, a.layers)
@@ -100,7 +181,10 @@ def main():
         ms = (time.perf_counter() - t0) * 1000.0
         if i >= a.warmup:
             steps_ms.append(round(ms, 3))
+    report(a, steps_ms, loss)
 
+
+def report(a, steps_ms, loss):
     print(json.dumps({
         'cell': a.cell,
         'threads': a.threads,
