@@ -1,5 +1,5 @@
-// `npm run bench [-- --json] [--no-decoders] [--rounds N] [--cells lstm,gru,factorized-lstm]`: memsig's training step (LSTM, GRU and factorized-kernel
-// LSTM LMs) and GEMM speed, side by side with PyTorch in the same run.
+// `npm run bench [-- --json] [--no-decoders] [--rounds N] [--cells lstm,gru,factorized-lstm]`: memsig's training
+// step (LSTM, GRU and factorized-kernel LSTM LMs) and GEMM speed, side by side with PyTorch in the same run.
 // Prints figures it measures; it asserts nothing (tests do that).
 
 import { execFileSync } from 'node:child_process';

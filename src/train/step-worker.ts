@@ -1,5 +1,5 @@
-// Worker-thread entry of the data-parallel trainer: builds one shard's model (any LmSpec) over shared weights and runs its
-// forward and backward whenever the main thread posts a step number.
+// Worker-thread entry of the data-parallel trainer: builds one shard's model (any LmSpec) over shared weights and
+// runs its forward and backward whenever the main thread posts a step number.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { createGemm } from '../backends/index.js';
