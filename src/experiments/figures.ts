@@ -45,6 +45,15 @@ export function marginal(layer: LayerSignature): number[] {
   return layer.deltas.map((d) => d.accuracy);
 }
 
+/**
+ * Standard error of a layer's mean marginal accuracy over δ, each δ's accuracy a proportion over its eval
+ * positions, taken as independent across δ: √(Σ p(1−p)/n) / Δ.
+ */
+export function meanAccuracyStdError(layer: LayerSignature): number {
+  const variance = layer.deltas.reduce((v, d) => v + (d.accuracy * (1 - d.accuracy)) / d.positions.eval, 0);
+  return Math.sqrt(variance) / layer.deltas.length;
+}
+
 function layerOf(sig: Signature, layer = 1): LayerSignature {
   return sig.layers.find((l) => l.layer === layer)!;
 }
@@ -124,6 +133,7 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
       evalPerplexity: trained.config.metrics.evalPerplexity,
       marginalAccuracy: marginal(layer),
       meanAccuracy: mean(marginal(layer)),
+      meanAccuracyStdError: meanAccuracyStdError(layer),
       informationBits: layer.deltas.map((d) => d.informationBits),
     });
   }
@@ -187,6 +197,7 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
       evalPerplexity: trained.config.metrics.evalPerplexity,
       marginalAccuracyByLayer: sig.layers.map((l) => marginal(l)),
       meanAccuracyByLayer: sig.layers.map((l) => mean(marginal(l))),
+      meanAccuracyStdErrorByLayer: sig.layers.map(meanAccuracyStdError),
     });
   }
   return {

@@ -156,3 +156,36 @@ test("an experiment reuses a sibling experiment's model and signature made the s
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('the depth claim weighs each step against sampling noise: a rise within two standard errors does not count', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'memsig-report-'));
+  try {
+    const se = [0.0009, 0.0009, 0.0009, 0.0009];
+    const row = (cell: string, byLayer: number[], stdErrors?: number[]) => ({
+      cell,
+      layers: 4,
+      units: 320,
+      evalPerplexity: 2.9,
+      meanAccuracyByLayer: byLayer,
+      ...(stdErrors ? { meanAccuracyStdErrorByLayer: stdErrors } : {}),
+    });
+    const models = [
+      row('lstm', [0.542, 0.543, 0.503, 0.494], se), // up 0.1 points from layer 1 to 2: noise
+      row('gru', [0.5, 0.52, 0.48, 0.47], se), // up 2 points: a real rise
+    ];
+    const record = { figure: 'fig3', title: 'depth', panels: [], numbers: { models }, quick: false, wallSeconds: 60 };
+    await mkdir(join(root, 'fig3'));
+    await writeFile(join(root, 'fig3', 'results.json'), JSON.stringify(record));
+    let md = renderReproductionReport(root, 'figures');
+    assert.match(md, /LSTM 4×320: .*up from layer 1 to layer 2 by 0\.1 points: within sampling error.*\| yes \|/);
+    assert.match(md, /GRU 4×320: decodable history decreases .*\| \*\*no\*\* \|/);
+    assert.doesNotMatch(md, /GRU 4×320: .*within sampling error/);
+    // Results written before standard errors were recorded are read strictly: any rise counts.
+    record.numbers.models = [row('lstm', [0.542, 0.543, 0.503, 0.494])];
+    await writeFile(join(root, 'fig3', 'results.json'), JSON.stringify(record));
+    md = renderReproductionReport(root, 'figures');
+    assert.match(md, /LSTM 4×320: decodable history decreases .*\| \*\*no\*\* \|/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
