@@ -185,7 +185,7 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
     );
     for (const layer of sig.layers) {
       panels.push({
-        label: `${cell.toUpperCase()} layer ${layer.layer}`,
+        label: `${cell.toUpperCase()} ${s.depth}×${s.depthUnits}`,
         signature: `signatures/${name}.json`,
         layer: layer.layer,
       });
