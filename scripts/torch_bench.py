@@ -118,62 +118,53 @@ class FactorizedLm(nn.Module):
         return self.proj(x), new_state, counts, last
 
 
-def main_factorized(a):
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    model = FactorizedLm(a.vocab, a.embed, a.units, a.layers)
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    gen = torch.Generator().manual_seed(a.seed + 1)
-    total = a.warmup + a.steps
-    data = torch.randint(0, a.vocab, (total, a.seq + 1, a.batch), generator=gen)
-    zero = torch.zeros(a.batch, a.units)
-    state = [(zero, zero.clone()) for _ in range(a.layers)]
-    counts = torch.zeros(a.batch, a.vocab * a.vocab)
-    last = torch.full((a.batch,), -1, dtype=torch.int64)
-    steps_ms = []
-    for i in range(total):
-        ids, targets = data[i, :-1], data[i, 1:]
-        t0 = time.perf_counter()
-        opt.zero_grad()
-        state = [(h.detach(), c.detach()) for h, c in state]
-        logits, state, counts, last = model(ids, state, counts, last)
-        loss = F.cross_entropy(logits.reshape(-1, a.vocab), targets.reshape(-1))
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
-        ms = (time.perf_counter() - t0) * 1000.0
-        if i >= a.warmup:
-            steps_ms.append(round(ms, 3))
-    return steps_ms, loss
+def carried_forward(a, model):
+    """The model's forward over one chunk, its state carried from the previous chunk and detached (truncated BPTT)."""
+    if a.cell == 'factorized-lstm':
+        zero = torch.zeros(a.batch, a.units)
+        carry = {
+            'state': [(zero, zero.clone()) for _ in range(a.layers)],
+            'counts': torch.zeros(a.batch, a.vocab * a.vocab),
+            'last': torch.full((a.batch,), -1, dtype=torch.int64),
+        }
+
+        def forward(ids):
+            state = [(h.detach(), c.detach()) for h, c in carry['state']]
+            logits, carry['state'], carry['counts'], carry['last'] = model(ids, state, carry['counts'], carry['last'])
+            return logits
+        return forward
+
+    h = torch.zeros(a.layers, a.batch, a.units)
+    carry = {'state': (h, h.clone()) if a.cell == 'lstm' else h}
+
+    def forward(ids):
+        state = carry['state']
+        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        logits, carry['state'] = model(ids, state)
+        return logits
+    return forward
 
 
 def main():
     a = ARGS
-    if a.cell == 'factorized-lstm':
-        steps_ms, loss = main_factorized(a)
-        report(a, steps_ms, loss)
-        return
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    model = CharLm(a.cell, a.vocab, a.embed, a.units, a.layers)
+    if a.cell == 'factorized-lstm':
+        model = FactorizedLm(a.vocab, a.embed, a.units, a.layers)
+    else:
+        model = CharLm(a.cell, a.vocab, a.embed, a.units, a.layers)
+    forward = carried_forward(a, model)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     gen = torch.Generator().manual_seed(a.seed + 1)
     total = a.warmup + a.steps
     # Random ids drawn up front, so timing covers the training step only.
     data = torch.randint(0, a.vocab, (total, a.seq + 1, a.batch), generator=gen)
-
-    h = torch.zeros(a.layers, a.batch, a.units)
-    state = (h, h.clone()) if a.cell == 'lstm' else h
     steps_ms = []
     for i in range(total):
         ids, targets = data[i, :-1], data[i, 1:]
         t0 = time.perf_counter()
         opt.zero_grad()
-        if isinstance(state, tuple):
-            state = tuple(s.detach() for s in state)
-        else:
-            state = state.detach()
-        logits, state = model(ids, state)
+        logits = forward(ids)
         loss = F.cross_entropy(logits.reshape(-1, a.vocab), targets.reshape(-1))
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)

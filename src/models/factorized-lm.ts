@@ -23,6 +23,7 @@ import {
 import type { Gemm } from '../core/gemm.js';
 import { ensureCapacity, type LayerState } from '../core/recurrent.js';
 import type { EncodedPartition } from '../data/corpus.js';
+import { charLmParamShapes } from './char-lm-params.js';
 import {
   type DropoutSettings,
   layerStateArrays,
@@ -45,21 +46,17 @@ export interface FactorizedLmShape {
  * basis_u_l{k} (4H, K) and basis_v_l{k} (H, K) with K = vocab², column a·vocab + b holding the bigram "ab".
  */
 export function factorizedLmParamShapes(s: FactorizedLmShape): Map<string, number[]> {
-  const g = 4 * s.units;
   const K = s.vocab * s.vocab;
   const shapes = new Map<string, number[]>();
-  shapes.set('embed.weight', [s.vocab, s.embed]);
-  for (let k = 0; k < s.layers; k++) {
-    const inputSize = k === 0 ? s.embed : s.units;
-    shapes.set(`rnn.weight_ih_l${k}`, [g, inputSize]);
-    shapes.set(`rnn.weight_hh_l${k}`, [g, s.units]);
-    shapes.set(`rnn.bias_ih_l${k}`, [g]);
-    shapes.set(`rnn.bias_hh_l${k}`, [g]);
-    shapes.set(`rnn.basis_u_l${k}`, [g, K]);
-    shapes.set(`rnn.basis_v_l${k}`, [s.units, K]);
+  for (const [name, shape] of charLmParamShapes({ ...s, cell: 'lstm' })) {
+    shapes.set(name, shape);
+    // Each layer's bases follow its nn.LSTM tensors.
+    const layer = /^rnn\.bias_hh_l(\d+)$/.exec(name)?.[1];
+    if (layer !== undefined) {
+      shapes.set(`rnn.basis_u_l${layer}`, [4 * s.units, K]);
+      shapes.set(`rnn.basis_v_l${layer}`, [s.units, K]);
+    }
   }
-  shapes.set('proj.weight', [s.vocab, s.units]);
-  shapes.set('proj.bias', [s.vocab]);
   return shapes;
 }
 

@@ -10,6 +10,7 @@
 import { UserError } from '../core/errors.js';
 import { argmaxRow } from '../core/loss.js';
 import type { EncodedPartition } from '../data/corpus.js';
+import { type LmEvaluation, summarizeLmEvaluation } from './lm-evaluation.js';
 import { countGrams } from './ngram-counts.js';
 import { countOfCounts, type Discounts, estimateDiscounts } from './ngram-discounts.js';
 import { OrderTable } from './ngram-table.js';
@@ -23,27 +24,6 @@ export interface NgramConfig {
 
 export function defaultNgramConfig(): NgramConfig {
   return { order: 5, prune: 0 };
-}
-
-export interface NgramSymbolAccuracy {
-  symbol: string;
-  /** Positions whose next symbol is this one. */
-  count: number;
-  correct: number;
-  /** correct / count, or null when the symbol never occurs as a target. */
-  accuracy: number | null;
-}
-
-/** The same figures as the char LM's evaluation (train/evaluate.ts), so the two can be compared directly. */
-export interface NgramEvaluation {
-  /** Mean cross-entropy per predicted character, in nats. */
-  loss: number;
-  perplexity: number;
-  bitsPerChar: number;
-  /** Predicted positions: every position but the first of each segment. */
-  predicted: number;
-  accuracy: number;
-  perSymbol: NgramSymbolAccuracy[];
 }
 
 export class NgramModel {
@@ -143,7 +123,7 @@ export class NgramModel {
   }
 
   /** Cross-entropy, perplexity and next-symbol accuracy on every position but each segment's first. */
-  evaluate(partition: EncodedPartition, symbols: readonly string[] = []): NgramEvaluation {
+  evaluate(partition: EncodedPartition, symbols: readonly string[] = []): LmEvaluation {
     const V = this.vocab;
     const { ids, starts } = partition;
     const dist = this.scratch;
@@ -162,26 +142,7 @@ export class NgramModel {
         if (argmaxRow(dist, 0, V) === target) correct[target]++;
       }
     }
-    const loss = predicted > 0 ? lossSum / predicted : Number.NaN;
-    let totalCorrect = 0;
-    const perSymbol: NgramSymbolAccuracy[] = [];
-    for (let w = 0; w < V; w++) {
-      totalCorrect += correct[w];
-      perSymbol.push({
-        symbol: symbols[w] ?? String(w),
-        count: count[w],
-        correct: correct[w],
-        accuracy: count[w] > 0 ? correct[w] / count[w] : null,
-      });
-    }
-    return {
-      loss,
-      perplexity: Math.exp(loss),
-      bitsPerChar: loss / Math.LN2,
-      predicted,
-      accuracy: predicted > 0 ? totalCorrect / predicted : Number.NaN,
-      perSymbol,
-    };
+    return summarizeLmEvaluation(lossSum, predicted, count, correct, symbols);
   }
 }
 

@@ -7,28 +7,7 @@ import { allocChunk, type BatchChunk, evalChunks } from '../data/batches.js';
 import type { EncodedPartition } from '../data/corpus.js';
 import type { CharLm } from '../models/char-lm.js';
 import type { TrainableLm } from '../models/language-model.js';
-
-export interface SymbolAccuracy {
-  symbol: string;
-  /** Positions whose next symbol is this one. */
-  count: number;
-  correct: number;
-  /** correct / count, or null when the symbol never occurs as a target. */
-  accuracy: number | null;
-}
-
-export interface LmEvaluation {
-  /** Mean cross-entropy per predicted character, in nats. */
-  loss: number;
-  /** exp(loss): per-character perplexity. */
-  perplexity: number;
-  /** Mean cross-entropy in bits per character. */
-  bitsPerChar: number;
-  /** Predicted positions (every position but the first of each segment). */
-  predicted: number;
-  accuracy: number;
-  perSymbol: SymbolAccuracy[];
-}
+import { type LmEvaluation, summarizeLmEvaluation } from '../models/lm-evaluation.js';
 
 export interface EvaluateOptions {
   batch?: number;
@@ -95,26 +74,7 @@ export function evaluateLm<S>(
       if (argmaxRow(logits, r * V, V) === target) correct[target]++;
     }
   }
-  const loss = predicted > 0 ? lossSum / predicted : Number.NaN;
-  let totalCorrect = 0;
-  const perSymbol: SymbolAccuracy[] = [];
-  for (let s = 0; s < V; s++) {
-    totalCorrect += correct[s]!;
-    perSymbol.push({
-      symbol: symbols[s] ?? String(s),
-      count: count[s]!,
-      correct: correct[s]!,
-      accuracy: count[s]! > 0 ? correct[s]! / count[s]! : null,
-    });
-  }
-  return {
-    loss,
-    perplexity: Math.exp(loss),
-    bitsPerChar: loss / Math.LN2,
-    predicted,
-    accuracy: predicted > 0 ? totalCorrect / predicted : Number.NaN,
-    perSymbol,
-  };
+  return summarizeLmEvaluation(lossSum, predicted, count, correct, symbols);
 }
 
 /** The per-symbol counts of an evaluation as a signature's forward accuracy. */
