@@ -67,6 +67,8 @@ export async function checkTrainDir(paths: TrainDirPaths, resume: boolean, force
 const FLAG_OF: Record<keyof TrainConfig, string> = {
   cell: '--cell',
   lambda: '--lambda',
+  initWeightsSha256: '--init',
+  trainFraction: '--train-fraction',
   layers: '--layers',
   units: '--units',
   embed: '--embed',

@@ -5,6 +5,7 @@
 import type { BackendName } from '../backends/index.js';
 import type { Segmentation } from '../data/index.js';
 import { evalChunks, type PreparedCorpus, prepareCorpus, StreamBatcher } from '../data/index.js';
+import { subsampleTrain } from '../data/subsample.js';
 import { ensureDir } from '../io/atomic.js';
 import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
 import { writeTrainCheckpoint } from '../io/train-checkpoint.js';
@@ -24,6 +25,7 @@ import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { ProgressReporter } from './progress.js';
 import { checkTrainDir, loadResumeCheckpoint, type TrainDirPaths, trainDirPaths } from './train-dir.js';
+import { type ArchitectureKey, loadInitModel } from './train-init.js';
 
 export interface TrainOptions {
   /** A text file, a .gz file, a folder of .txt files, or 'sotu'. */
@@ -31,6 +33,8 @@ export interface TrainOptions {
   segmentation: Segmentation;
   maxChars: number | null;
   config: TrainConfig;
+  /** Fine-tuning: the model directory to start from, and which architecture flags were given. */
+  init: { dir: string; given: readonly ArchitectureKey[] } | null;
   backend: BackendName;
   threads: number | undefined;
   out: string;
@@ -70,37 +74,40 @@ export const EXIT_INTERRUPTED = 130;
 export async function runTrain(opts: TrainOptions, io: CliIo, hooks: CliHooks = {}): Promise<number> {
   const paths = trainDirPaths(opts.out);
   await checkTrainDir(paths, opts.resume, opts.force);
-  const corpus = await prepareCorpus(opts.corpus, { segmentation: opts.segmentation, maxChars: opts.maxChars });
-  const totalSteps = checkCorpusFits(corpus, opts.config);
+  const init = opts.init ? await loadInitModel(opts.init.dir, opts.config, opts.init.given) : null;
+  const config = init?.config ?? opts.config;
+  const read = { segmentation: opts.segmentation, maxChars: opts.maxChars, normalization: init?.normalization };
+  let corpus = await prepareCorpus(opts.corpus, read);
+  if (config.trainFraction !== undefined) corpus = subsampleTrain(corpus, config.trainFraction, config.seed);
+  const totalSteps = checkCorpusFits(corpus, config);
   const sha = corpus.record.sha256;
-  const resumeFrom = opts.resume
-    ? (await loadResumeCheckpoint(paths.checkpoint, opts.config, sha)).snapshot
-    : undefined;
+  const resumeFrom = opts.resume ? (await loadResumeCheckpoint(paths.checkpoint, config, sha)).snapshot : undefined;
   // An injected GEMM (tests) runs serial steps with it.
   const compute: TrainCompute = hooks.gemm
     ? { gemm: hooks.gemm, threads: 1 }
     : trainCompute(opts.backend, opts.threads);
   const { gemm } = compute;
-  describeRun(io, opts, corpus, compute, resumeFrom);
+  describeRun(io, opts, config, corpus, compute, resumeFrom);
 
   const progress = new ProgressReporter({
     stream: io.stderr,
     isTTY: io.isTTY,
-    epochs: opts.config.epochs,
+    epochs: config.epochs,
     now: hooks.now,
   });
   const stop = onInterrupt((line) => progress.log(line), 'stopping after the current step', hooks.signal);
   let result: TrainResult;
   try {
     progress.start(resumeFrom?.step ?? 0, totalSteps);
-    result = await trainCharLm(corpus, opts.config, {
+    result = await trainCharLm(corpus, config, {
       gemm,
+      initialParams: init?.params,
       createRunner: compute.createRunner,
       signal: stop.signal,
       resumeFrom,
       now: hooks.now,
       checkpointEvery: opts.checkpointEvery,
-      onSnapshot: checkpointWriter(paths, opts, sha),
+      onSnapshot: checkpointWriter(paths, config, sha),
       // One event-loop turn per step, so that a Ctrl-C is seen while training runs in this thread.
       yieldEachStep: () => new Promise<void>((resolve) => setImmediate(resolve)),
       onProgress: (p) => {
@@ -122,14 +129,14 @@ export async function runTrain(opts: TrainOptions, io: CliIo, hooks: CliHooks = 
     return EXIT_INTERRUPTED;
   }
 
-  const { batch, seq } = opts.config;
+  const { batch, seq } = config;
   const model: TrainableLm<unknown> = result.model;
   const evaluation = evaluateLm(lmPredictor(model), corpus.partitions.eval, corpus.alphabet.symbols, gemm, {
     batch,
     seq,
   });
   const devPerplexity = Number.isFinite(snap.bestDevLoss) ? Math.exp(snap.bestDevLoss) : null;
-  const modelConfig = buildModelConfig(opts.config, corpus, snap, devPerplexity, evaluation.perplexity);
+  const modelConfig = buildModelConfig(config, corpus, snap, devPerplexity, evaluation.perplexity);
   await saveModelDir(opts.out, modelConfig, savedTensorsOf(result.model));
 
   const summary: TrainSummary = {
@@ -138,7 +145,7 @@ export async function runTrain(opts: TrainOptions, io: CliIo, hooks: CliHooks = 
     steps: snap.step,
     epochs: snap.epoch,
     bestStep: snap.bestStep,
-    stopReason: stopReason(snap, opts.config),
+    stopReason: stopReason(snap, config),
     devPerplexity,
     evalPerplexity: evaluation.perplexity,
     evalBitsPerChar: evaluation.bitsPerChar,
@@ -168,25 +175,25 @@ function checkCorpusFits(corpus: PreparedCorpus, config: TrainConfig): number {
  * The trainer's onSnapshot: it is called every --checkpoint-every steps, at each epoch end, and when the run stops
  * (finished or interrupted); each snapshot becomes DIR/checkpoint.safetensors, written atomically.
  */
-function checkpointWriter(paths: TrainDirPaths, opts: TrainOptions, sha: string) {
+function checkpointWriter(paths: TrainDirPaths, config: TrainConfig, sha: string) {
   let dirReady = false;
   return async (s: TrainSnapshot): Promise<void> => {
     if (!dirReady) {
       await ensureDir(paths.dir);
       dirReady = true;
     }
-    await writeTrainCheckpoint(paths.checkpoint, s, opts.config, sha);
+    await writeTrainCheckpoint(paths.checkpoint, s, config, sha);
   };
 }
 
 function describeRun(
   io: CliIo,
   opts: TrainOptions,
+  c: TrainConfig,
   corpus: PreparedCorpus,
   compute: TrainCompute,
   resumeFrom: TrainSnapshot | undefined,
 ): void {
-  const c = opts.config;
   const r = corpus.record;
   const layers = `${c.layers} layer${c.layers === 1 ? '' : 's'}`;
   writeLine(
@@ -195,6 +202,13 @@ function describeRun(
       `${r.symbols.train} train / ${r.symbols.dev} dev / ${r.symbols.eval} eval symbols (${r.segmentation}s); ` +
       `backend ${compute.gemm.name}, ${compute.threads} thread${compute.threads === 1 ? '' : 's'}`,
   );
+  if (opts.init) writeLine(io.stderr, `starting from the weights of ${opts.init.dir} (fine-tuning)`);
+  if (c.trainFraction !== undefined) {
+    writeLine(
+      io.stderr,
+      `training on ${c.trainFraction} of the training segments (${r.segments.train}, seed ${c.seed})`,
+    );
+  }
   if (resumeFrom) {
     const state = resumeFrom.finished ? 'finished; writing the model' : `continuing at step ${resumeFrom.step}`;
     writeLine(io.stderr, `resuming from ${trainDirPaths(opts.out).checkpoint}: ${state}`);

@@ -10,6 +10,7 @@ import type { LayerSignature, Signature } from '../analysis/signature-types.js';
 import { memoryVersusPrediction, signatureSimilarity } from '../analysis/similarity.js';
 import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { PreparedCorpus } from '../data/corpus.js';
+import { subsampleTrain } from '../data/subsample.js';
 import type { CellKind } from '../models/config.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
 import { trainNgram } from '../models/ngram.js';
@@ -23,7 +24,7 @@ import {
   ensureSignature,
   type TrainedModel,
 } from './context.js';
-import { loadCorpus, subsampleTrain } from './corpora.js';
+import { loadCorpus } from './corpora.js';
 import { experimentSettings } from './settings.js';
 
 export interface Panel {

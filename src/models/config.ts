@@ -59,6 +59,10 @@ export interface TrainingRecord {
   /** Step at which the kept (best-dev) weights were saved. */
   bestStep: number;
   wallSeconds: number;
+  /** Fine-tuning: SHA-256 of the model.safetensors the run started from (absent: a fresh initialization). */
+  initWeightsSha256?: string;
+  /** The fraction of the training partition's segments the run used (absent: all). */
+  trainFraction?: number;
 }
 
 export interface ModelMetrics {

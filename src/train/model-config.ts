@@ -39,6 +39,8 @@ export function buildModelConfig(
       epochsCompleted: s.epoch,
       bestStep: s.bestStep,
       wallSeconds: s.elapsedSeconds,
+      ...(config.initWeightsSha256 !== undefined ? { initWeightsSha256: config.initWeightsSha256 } : {}),
+      ...(config.trainFraction !== undefined ? { trainFraction: config.trainFraction } : {}),
     },
     metrics: {
       devPerplexity,

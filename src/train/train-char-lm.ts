@@ -35,6 +35,13 @@ export interface TrainConfig {
    * keep their digests and their checkpoints still resume.)
    */
   lambda?: 'corpus';
+  /**
+   * Fine-tuning: the SHA-256 of the weights the run starts from (hooks.initialParams), for the record and so that a
+   * resumed run is the same run. Absent for a fresh initialization.
+   */
+  initWeightsSha256?: string;
+  /** The fraction of the corpus's training segments kept (seeded by `seed`); absent: all of them. */
+  trainFraction?: number;
   layers: number;
   units: number;
   embed: number;
@@ -162,6 +169,9 @@ export function validateTrainConfig(c: TrainConfig): void {
     throw new UserError(`--patience must be a whole number ≥ 1 (got ${c.patience})`);
   }
   if (!TRAIN_CELLS.includes(c.cell)) throw new UserError(`--cell must be ${TRAIN_CELLS.join(', ')} (got ${c.cell})`);
+  if (c.trainFraction !== undefined && !(c.trainFraction > 0 && c.trainFraction <= 1)) {
+    throw new UserError(`--train-fraction must be in (0, 1] (got ${c.trainFraction})`);
+  }
   if (c.lambda !== undefined && (c.lambda !== 'corpus' || c.cell !== 'factorized-lstm')) {
     throw new UserError(`--lambda corpus is for --cell factorized-lstm (got --lambda ${c.lambda}, --cell ${c.cell})`);
   }

@@ -41,7 +41,7 @@ test('train: bad flag values name the flag (exit 2)', async (t) => {
     [['--max-steps', '-3'], /--max-steps must be a whole number ≥ 1/],
     [['--seed', '0x10'], /--seed must be a whole number from 0 to 4294967295/],
     [['--checkpoint-every', 'often'], /--checkpoint-every must be a whole number ≥ 0/],
-    [['--unit', '8'], /unknown option '--unit'.*Did you mean --units\?/],
+    [['--unitz', '8'], /unknown option '--unitz'.*Did you mean --units\?/],
     [['--units'], /option '--units <n>' argument missing/],
   ];
   for (const [flags, pattern] of cases) {

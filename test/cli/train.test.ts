@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type Gemm, tsGemm } from '../../src/core/gemm.js';
+import { prepareCorpus } from '../../src/data/corpus.js';
 import { loadModelDir } from '../../src/io/model-dir.js';
 import { readTrainCheckpoint } from '../../src/io/train-checkpoint.js';
 import { assertOneLineError, runCli, TINY, tempDir, writeTinyCorpus } from './helpers.js';
@@ -227,6 +228,49 @@ test('train --cell factorized-lstm --lambda corpus stores its fixed λ with the 
   assertOneLineError(
     await runCli(train(corpus, join(dir, 'y'), '--cell', 'factorized-lstm', '--lambda', 'segment')),
     /--lambda must be running or corpus \(got "segment"\)/,
+    2,
+  );
+});
+
+test('train --init fine-tunes a saved model on another corpus, on --train-fraction of its training segments', async (t) => {
+  const dir = tempDir(t);
+  const source = join(dir, 'source');
+  assert.equal((await runCli(train(writeTinyCorpus(dir), source))).code, 0);
+  // The target: other text, in upper case and with digits, which the source model's normalization folds.
+  const target = join(dir, 'target.txt');
+  const lines = Array.from({ length: 400 }, (_, i) => `In ${1990 + (i % 30)} THE UNION WAS STRONG, said speaker ${i}.`);
+  writeFileSync(target, `${lines.join('\n')}\n`);
+  const tuned = join(dir, 'tuned');
+  // A vanishing learning rate: the weights stay those the run started from.
+  const flags = ['--batch', '4', '--seq', '8', '--max-steps', '2', '--lr', '1e-9', '--train-fraction', '0.5'];
+  const run = ['train', '--corpus', target, '--init', source, ...flags, '--out', tuned];
+  const r = await runCli(run);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^starting from the weights of .*source \(fine-tuning\)$/m);
+  assert.match(r.stderr, /^training on 0\.5 of the training segments/m);
+  const [a, b] = [await loadModelDir(source), await loadModelDir(tuned)];
+  assert.equal(b.config.training?.initWeightsSha256, a.weightsSha256);
+  assert.equal(b.config.training?.trainFraction, 0.5);
+  assert.equal(b.config.units, 8, 'the architecture comes from the --init model');
+  assert.deepEqual(b.config.normalization, a.config.normalization);
+  for (const [name, t0] of a.params) {
+    const t1 = b.params.get(name)!.data;
+    assert.ok(
+      t0.data.every((x, i) => Math.abs(x - t1[i]!) < 1e-6),
+      `${name} moved: fine-tuning did not start from the model`,
+    );
+  }
+  const full = await prepareCorpus(target, { segmentation: 'line' });
+  assert.equal(b.config.corpus?.segments.train, Math.round(0.5 * full.record.segments.train));
+
+  assertOneLineError(
+    await runCli([...run, '--units', '9', '--force']),
+    /--units 9 differs from the --init model's 8 .*leave --units out/,
+    1,
+  );
+  assertOneLineError(
+    await runCli([...run, '--train-fraction', '0', '--force']),
+    /--train-fraction must be a number > 0 and ≤ 1 \(got 0\)/,
     2,
   );
 });

@@ -103,6 +103,7 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
       segmentation: 'sentence',
       maxChars: plan.maxChars,
       config: plan.config,
+      init: null,
       ...backend,
       out,
       resume: false,

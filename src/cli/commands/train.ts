@@ -4,7 +4,16 @@
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors.js';
 import { defaultTrainConfig, TRAIN_CELLS, type TrainConfig, validateTrainConfig } from '../../train/train-char-lm.js';
-import { parseChoice, parseInteger, parsePath, parsePositive, parseProbability, UsageError } from '../args.js';
+import {
+  parseChoice,
+  parseInteger,
+  parseNumber,
+  parsePath,
+  parsePositive,
+  parseProbability,
+  UsageError,
+} from '../args.js';
+import { ARCHITECTURE_KEYS } from '../train-init.js';
 import { runTrain, type TrainOptions } from '../train-run.js';
 import { addBackendOptions, type CommandContext, parseBackend, resolveSegmentation } from './common.js';
 
@@ -15,6 +24,8 @@ export interface RawTrainFlags {
   segment?: string;
   cell?: string;
   lambda?: string;
+  init?: string;
+  trainFraction?: string;
   layers?: string;
   units?: string;
   embed?: string;
@@ -61,6 +72,14 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       '--lambda <source>',
       'factorized-lstm: running (bigram frequencies of the segment so far) or corpus (those of the training partition, fixed) (default: running)',
     )
+    .option(
+      '--init <dir>',
+      'fine-tune: start from the weights of this model directory (its architecture and alphabet; flags that name them must agree)',
+    )
+    .option(
+      '--train-fraction <f>',
+      "train on this fraction of the training segments, drawn with --seed (e.g. 0.05 for the paper's fine-tuning on 5%) (default: 1)",
+    )
     .option('--layers <n>', `stacked recurrent layers (default: ${d.layers})`)
     .option('--units <n>', `hidden units per layer (default: ${d.units})`)
     .option('--embed <n>', `embedding size (default: ${d.embed})`)
@@ -95,8 +114,10 @@ export function parseTrainFlags(raw: RawTrainFlags, commandLine: string[]): Trai
   if (raw.out === undefined) throw new UsageError('missing --out (the model directory to write)');
   const corpus = parsePath('--corpus', raw.corpus);
   const config = parseTrainConfig(raw);
+  const given = ARCHITECTURE_KEYS.filter((key) => raw[key] !== undefined);
   return {
     corpus,
+    init: raw.init === undefined ? null : { dir: parsePath('--init', raw.init), given },
     segmentation: resolveSegmentation(raw.segment, corpus),
     maxChars: raw.maxChars === undefined ? null : parseInteger('--max-chars', raw.maxChars, 1),
     config,
@@ -136,6 +157,14 @@ export function parseTrainConfig(raw: RawTrainFlags): TrainConfig {
     patience: int('--patience', raw.patience, d.patience),
     seed: raw.seed === undefined ? d.seed : parseInteger('--seed', raw.seed, 0, 0xffffffff),
   };
+  if (raw.trainFraction !== undefined) {
+    const fraction = parseNumber('--train-fraction', raw.trainFraction, 'a number > 0 and ≤ 1');
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw new UsageError(`--train-fraction must be a number > 0 and ≤ 1 (got ${raw.trainFraction})`);
+    }
+    // All of it is the default, left out of the config (as for --lambda running).
+    if (fraction < 1) config.trainFraction = fraction;
+  }
   if (raw.lambda !== undefined) {
     const lambda = parseChoice('--lambda', raw.lambda, ['running', 'corpus'] as const);
     if (config.cell !== 'factorized-lstm') throw new UsageError('--lambda is for --cell factorized-lstm');
