@@ -3,9 +3,12 @@
 
 import { factorizedPredictor } from '../analysis/factorized-analysable.js';
 import type { BackendName } from '../backends/index.js';
+import { UserError } from '../core/errors.js';
 import type { Segmentation } from '../data/index.js';
+import { prepareCorpus } from '../data/index.js';
 import { loadModel } from '../io/load-model.js';
 import type { LmEvaluation } from '../models/lm-evaluation.js';
+import { trainNgram } from '../models/ngram.js';
 import { evaluateCharLm, evaluateLm } from '../train/evaluate.js';
 import { defaultThreads, makeGemm } from './backend.js';
 import { describeModel } from './describe-model.js';
@@ -14,7 +17,10 @@ import { formatMetric, formatPercent, showSymbol } from './format.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 
 export interface EvalOptions {
-  model: string;
+  /** The model directory evaluated, or null with `ngram`. */
+  model: string | null;
+  /** Instead of a model directory: an n-gram of this order (and count pruning) estimated on the corpus. */
+  ngram?: { order: number; prune: number };
   corpus: string;
   split: SplitName;
   /** --segment, or undefined for auto. */
@@ -29,6 +35,8 @@ const EVAL_BATCH = 32;
 const EVAL_SEQ = 64;
 
 export async function runEval(opts: EvalOptions, io: CliIo, hooks: CliHooks = {}): Promise<number> {
+  if (opts.ngram) return evalNgram(opts, opts.ngram, io);
+  if (opts.model === null) throw new UserError('missing --model (a model directory) or --ngram ORDER');
   const loaded = await loadModel(opts.model);
   const { config } = loaded;
   const symbols = config.normalization.alphabet;
@@ -46,6 +54,37 @@ export async function runEval(opts: EvalOptions, io: CliIo, hooks: CliHooks = {}
     return 0;
   }
   printEval(io, opts.model, modelLine, text, result);
+  return 0;
+}
+
+/**
+ * An n-gram model estimated on the corpus's training partition (default normalization), measured on one of its
+ * partitions: the paper's count-based baseline for any corpus.
+ */
+async function evalNgram(opts: EvalOptions, ngram: { order: number; prune: number }, io: CliIo): Promise<number> {
+  if (opts.split === 'all') {
+    throw new UserError(
+      '--split all: an n-gram is estimated on the train partition; evaluate it on train, dev or eval',
+    );
+  }
+  const corpus = await prepareCorpus(opts.corpus, { segmentation: opts.segmentation ?? opts.autoSegmentation });
+  const model = trainNgram(corpus.partitions.train, corpus.alphabet.size, ngram);
+  const r = corpus.record;
+  const text: EvalText = {
+    source: r.source,
+    partition: corpus.partitions[opts.split],
+    split: opts.split,
+    segmentation: r.segmentation,
+    trainingCorpus: true,
+    splitSeed: r.split.seed,
+    segments: r.segments[opts.split],
+  };
+  const result = model.evaluate(text.partition, corpus.alphabet.symbols);
+  const name = `${ngram.order}-gram`;
+  const prune = ngram.prune > 1 ? `, pruned below ${ngram.prune}` : '';
+  const modelLine = `modified Kneser-Ney${prune}, ${model.ngramCount} n-grams, ${corpus.alphabet.size} symbols`;
+  if (opts.json) writeLine(io.stdout, JSON.stringify(evalJson(name, modelLine, text, result)));
+  else printEval(io, name, modelLine, text, result);
   return 0;
 }
 

@@ -9,6 +9,7 @@ import { type AnalysableModel, charLmAnalysable } from '../analysis/analysable-m
 import { decoderPoolRunner } from '../analysis/decoder-pool.js';
 import { fitDecoders } from '../analysis/decoders.js';
 import { factorizedAnalysable } from '../analysis/factorized-analysable.js';
+import { ngramAnalysable, ngramDigest } from '../analysis/ngram-analysable.js';
 import { type DecoderRunner, memorySignature, type SignatureOptions } from '../analysis/signature.js';
 import type { Signature, StateKind } from '../analysis/signature-types.js';
 import type { BackendName } from '../backends/index.js';
@@ -16,11 +17,13 @@ import { UserError } from '../core/errors.js';
 import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { Gemm } from '../core/gemm.js';
 import type { Segmentation } from '../data/index.js';
+import { type PreparedCorpus, prepareCorpus } from '../data/index.js';
 import { ensureDir } from '../io/atomic.js';
 import { loadModel } from '../io/load-model.js';
 import { writeSignature } from '../io/signature-file.js';
 import { inputsDigest, partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
+import { trainNgram } from '../models/ngram.js';
 import { checkAlphabetFit } from './alphabet-fit.js';
 import { defaultThreads, makeGemm } from './backend.js';
 import { describeModel } from './describe-model.js';
@@ -35,7 +38,10 @@ import { EXIT_INTERRUPTED } from './train-run.js';
 import { generatorName } from './version.js';
 
 export interface SignatureRunOptions {
-  model: string;
+  /** The model directory analysed, or null with `ngram`. */
+  model: string | null;
+  /** Instead of a model directory: an n-gram of this order (and count pruning) estimated on the corpus. */
+  ngram?: { order: number; prune: number };
   /** A text file, a .gz file, a folder of .txt files, or 'sotu'. */
   corpus: string;
   /** --segment, or undefined for auto (the model's recorded one on its training corpus, else autoSegmentation). */
@@ -99,62 +105,32 @@ export async function computeSignature(
   const started = now();
   await checkOut(opts.out, opts.force);
 
-  const loaded = await loadModel(opts.model);
-  const { config, weightsSha256 } = loaded;
-  const kernel = opts.kernel ?? { kind: 'full' };
   const gemm: Gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
-  let analysable: AnalysableModel;
-  if (loaded.kind === 'factorized-lstm') {
-    const symbols = config.normalization.alphabet;
-    const restrict = kernelRestriction(kernel, symbols);
-    analysable = factorizedAnalysable(loaded.model, gemm, restrict, weightsSha256, symbols);
-  } else {
-    if (kernel.kind !== 'full') {
-      throw new UserError(
-        `--kernel and --basis are for factorized-lstm models; ${opts.model} is a ${config.cell} model`,
-      );
-    }
-    analysable = charLmAnalysable(loaded.model, gemm, weightsSha256);
-  }
-  const state: StateKind = opts.state ?? (config.cell === 'lstm' ? 'c' : 'h');
-  analysable.stateSource(state); // throws the one-line error for --state c on a GRU, before the corpus is read
-  const layers = opts.layers ?? Array.from({ length: config.layers }, (_, k) => k + 1);
-  for (const l of layers) {
-    if (l > config.layers) {
-      throw new UserError(
-        `--layers ${l}: the model has ${config.layers} layer${config.layers === 1 ? '' : 's'} (layers are numbered from 1)`,
-      );
-    }
-  }
-
-  const { corpus, text } = await loadModelCorpus(opts.corpus, config, opts.segmentation, opts.autoSegmentation);
-  checkAlphabetFit(text.text, config.normalization, text.source);
-  if (corpus.alphabet.symbols.join('\u0000') !== config.normalization.alphabet.join('\u0000')) {
-    throw new UserError(`${text.source}: the corpus alphabet differs from the model's`);
-  }
+  const subject = opts.ngram ? await ngramSubject(opts, opts.ngram, io) : await modelSubject(opts, gemm);
+  const { analysable, corpus, state, layers } = subject;
 
   const options: SignatureOptions = { ...opts.settings, layers: layers.map((l) => l - 1), state };
   const generator = generatorName();
   const inputs = inputsDigest({
-    weightsSha256,
+    weightsSha256: subject.weightsSha256,
     corpus: corpus.record,
     options,
     backend: gemm.name,
     generator,
-    kernel: loaded.kind === 'factorized-lstm' ? kernel : undefined,
+    kernel: subject.kernel,
   });
   const partial = partialPath(opts.out);
   const kept = opts.resume ? await readPartial(partial, inputs) : null;
   const completed = kept ?? [];
 
   const r = corpus.record;
-  const where = text.trainingCorpus
+  const where = subject.trainingCorpus
     ? `the model's training corpus and split`
     : `split ${r.split.train}/${r.split.dev}/${r.split.eval}, seed ${r.split.seed}`;
   const threads = hooks.gemm ? 1 : (opts.threads ?? defaultThreads());
   writeLine(
     io.stderr,
-    `signature of ${opts.model} (${describeModel(loaded)}) on ${r.source} (${where}, ${r.segmentation}s): ` +
+    `signature of ${subject.name} (${subject.description}) on ${r.source} (${where}, ${r.segmentation}s): ` +
       `layer${layers.length === 1 ? '' : 's'} ${layers.join(', ')}, state ${state}, Δ = ${options.maxDelta}; ` +
       `backend ${gemm.name}, ${threads} thread${threads === 1 ? '' : 's'}`,
   );
@@ -169,7 +145,7 @@ export async function computeSignature(
   const progress = new SignatureProgressReporter({
     stream: io.stderr,
     isTTY: io.isTTY,
-    modelLayers: config.layers,
+    modelLayers: subject.layerCount,
     layers,
     now: hooks.now,
   });
@@ -222,6 +198,119 @@ export async function computeSignature(
   await writeSignature(opts.out, signature);
   await removePartial(partial);
   return { code: 0, signature, seconds: (now() - started) / 1000 };
+}
+
+/** What a signature is computed of, with the corpus read for it. */
+interface SignatureSubject {
+  /** The model directory, or "5-gram" (for the stderr line). */
+  name: string;
+  description: string;
+  analysable: AnalysableModel;
+  layerCount: number;
+  /** 1-based layers to analyse, checked against the model. */
+  layers: number[];
+  state: StateKind;
+  /** Identifies the weights (an n-gram: a digest of its tables). */
+  weightsSha256: string;
+  corpus: PreparedCorpus;
+  /** True when the corpus is the model's training corpus, read with its split. */
+  trainingCorpus: boolean;
+  /** The part of a factorized kernel analysed (part of the inputs digest), undefined for other models. */
+  kernel?: KernelChoice;
+}
+
+/**
+ * A model directory: loaded, its kernel restriction, state and layers checked (one-line errors before the corpus is
+ * read), then the corpus read as the model reads it.
+ */
+async function modelSubject(opts: SignatureRunOptions, gemm: Gemm): Promise<SignatureSubject> {
+  if (opts.model === null) throw new UserError('missing --model (a model directory) or --ngram ORDER');
+  const loaded = await loadModel(opts.model);
+  const { config, weightsSha256 } = loaded;
+  const kernel = opts.kernel ?? { kind: 'full' };
+  let analysable: AnalysableModel;
+  if (loaded.kind === 'factorized-lstm') {
+    const symbols = config.normalization.alphabet;
+    const restrict = kernelRestriction(kernel, symbols);
+    analysable = factorizedAnalysable(loaded.model, gemm, restrict, weightsSha256, symbols);
+  } else {
+    if (kernel.kind !== 'full') {
+      throw new UserError(
+        `--kernel and --basis are for factorized-lstm models; ${opts.model} is a ${config.cell} model`,
+      );
+    }
+    analysable = charLmAnalysable(loaded.model, gemm, weightsSha256);
+  }
+  const state: StateKind = opts.state ?? (config.cell === 'lstm' ? 'c' : 'h');
+  analysable.stateSource(state); // throws the one-line error for --state c on a GRU, before the corpus is read
+  const layers = checkedLayers(opts.layers, config.layers);
+
+  const { corpus, text } = await loadModelCorpus(opts.corpus, config, opts.segmentation, opts.autoSegmentation);
+  checkAlphabetFit(text.text, config.normalization, text.source);
+  if (corpus.alphabet.symbols.join('\u0000') !== config.normalization.alphabet.join('\u0000')) {
+    throw new UserError(`${text.source}: the corpus alphabet differs from the model's`);
+  }
+  return {
+    name: opts.model,
+    description: describeModel(loaded),
+    analysable,
+    layerCount: config.layers,
+    layers,
+    state,
+    weightsSha256,
+    corpus,
+    trainingCorpus: text.trainingCorpus,
+    kernel: loaded.kind === 'factorized-lstm' ? kernel : undefined,
+  };
+}
+
+/**
+ * An n-gram model (modified Kneser–Ney) estimated on the corpus's training partition, read with the default
+ * normalization: the paper's Figure 5 baseline for any corpus. Its one "layer" is the context it uses (state h).
+ */
+async function ngramSubject(
+  opts: SignatureRunOptions,
+  ngram: { order: number; prune: number },
+  io: CliIo,
+): Promise<SignatureSubject> {
+  if (opts.kernel && opts.kernel.kind !== 'full')
+    throw new UserError('--kernel and --basis are for factorized-lstm models');
+  if (opts.state === 'c') throw new UserError('an n-gram model has only its context state (use --state h)');
+  const layers = checkedLayers(opts.layers, 1);
+  const corpus = await prepareCorpus(opts.corpus, { segmentation: opts.segmentation ?? opts.autoSegmentation });
+  const started = performance.now();
+  const model = trainNgram(corpus.partitions.train, corpus.alphabet.size, ngram);
+  const analysable = ngramAnalysable(model);
+  const { label, weightsSha256 } = analysable.describe();
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  writeLine(
+    io.stderr,
+    `estimated a ${label} on the train partition of ${corpus.record.source} in ${seconds} s: ${model.ngramCount} n-grams`,
+  );
+  return {
+    name: `${ngram.order}-gram`,
+    description: label,
+    analysable,
+    layerCount: 1,
+    layers,
+    state: 'h',
+    weightsSha256: weightsSha256 ?? ngramDigest(model),
+    corpus,
+    trainingCorpus: false,
+  };
+}
+
+/** The 1-based layers asked for (all when null), each checked against the model's count. */
+function checkedLayers(asked: number[] | null, count: number): number[] {
+  const layers = asked ?? Array.from({ length: count }, (_, k) => k + 1);
+  for (const l of layers) {
+    if (l > count) {
+      throw new UserError(
+        `--layers ${l}: the model has ${count} layer${count === 1 ? '' : 's'} (layers are numbered from 1)`,
+      );
+    }
+  }
+  return layers;
 }
 
 /** The layer restriction of a kernel choice; a bigram outside the alphabet is a UserError. */

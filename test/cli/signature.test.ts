@@ -416,3 +416,50 @@ test('signature --kernel/--basis: one-line errors for a plain model, a bad bigra
   assertOneLineError(lone, /--basis-alone needs --basis/, 2);
   assert.equal(existsSync(join(dir, 's.json')), false);
 });
+
+test('--ngram: the signature and eval of an n-gram estimated on the corpus (known answer: it holds n − 2 symbols back)', async (t) => {
+  const dir = tempDir(t);
+  const corpus = writeTinyCorpus(dir);
+  const out = join(dir, 'trigram.json');
+  const r = await runCli(['signature', '--ngram', '3', '--corpus', corpus, '--out', out, ...SIG]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^estimated a 3-gram, modified Kneser-Ney on the train partition of .*: \d+ n-grams$/m);
+  const sig = await readSignature(out);
+  assert.equal(sig.model.kind, 'ngram');
+  assert.equal(sig.state, 'h');
+  const [d1, d2] = sig.layers[0]!.deltas;
+  // A trigram's state is its context x_{t−1} x_t (shorter where that pair was never seen): x_{t−1} is there to read,
+  // x_{t−2} only to guess from it, so recall falls steeply past δ = 1.
+  assert.ok(d1!.accuracy > 0.8, `δ = 1: ${d1!.accuracy}`);
+  assert.ok(d2!.accuracy < d1!.accuracy - 0.3, `δ = 2: ${d2!.accuracy} vs δ = 1: ${d1!.accuracy}`);
+
+  const e = await runCli(['eval', '--ngram', '3', '--corpus', corpus, '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  const result = JSON.parse(e.stdout);
+  assert.match(result.modelDescription, /modified Kneser-Ney, \d+ n-grams, 30 symbols/);
+  assert.ok(result.perplexity > 1 && result.perplexity < 30, `perplexity ${result.perplexity}`);
+  assert.equal(result.corpus.split, 'eval');
+  // The signature's forward strip is the same evaluation of the same partition.
+  assert.ok(Math.abs(sig.forward!.perplexity - result.perplexity) < 1e-9);
+
+  assertOneLineError(
+    await runCli(['signature', '--ngram', '3', '--model', dir, '--corpus', corpus, '--out', out]),
+    /give --model or --ngram, not both/,
+    2,
+  );
+  assertOneLineError(
+    await runCli(['signature', '--ngram', '3', '--corpus', corpus, '--out', join(dir, 'c.json'), '--state', 'c']),
+    /an n-gram model has only its context state \(use --state h\)/,
+    1,
+  );
+  assertOneLineError(
+    await runCli(['eval', '--ngram', '3', '--corpus', corpus, '--split', 'all']),
+    /--split all: an n-gram is estimated on the train partition/,
+    1,
+  );
+  assertOneLineError(
+    await runCli(['eval', '--prune', '2', '--model', dir, '--corpus', corpus]),
+    /--prune is for --ngram/,
+    2,
+  );
+});

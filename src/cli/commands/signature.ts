@@ -21,6 +21,8 @@ import { addBackendOptions, type CommandContext, parseBackend, SEGMENTS } from '
 
 export interface RawSignatureFlags {
   model?: string;
+  ngram?: string;
+  prune?: string;
   corpus?: string;
   out?: string;
   maxDelta?: string;
@@ -56,9 +58,16 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       'Train decoders that read the symbol δ = 1..Δ steps back from the frozen recurrent state of each layer ' +
         "(the paper's memory signature) and write the result to --out (docs/signature.schema.json). The corpus is " +
         "read as the model's config says; on the model's training corpus its own split is used. Ctrl-C stops and " +
-        'keeps the finished layers in OUT.partial.json; --resume continues.',
+        'keeps the finished layers in OUT.partial.json; --resume continues.\n' +
+        'With --ngram ORDER instead of --model, the signature is that of an n-gram model (modified Kneser-Ney) ' +
+        "estimated on the corpus's training partition: the paper's baseline of Figure 5.",
     )
-    .option('--model <dir>', '(required) model directory (config.json + model.safetensors)')
+    .option('--model <dir>', '(required, or --ngram) model directory (config.json + model.safetensors)')
+    .option(
+      '--ngram <order>',
+      "instead of --model: an n-gram model of this order estimated on the corpus's train partition",
+    )
+    .option('--prune <n>', 'with --ngram: drop n-grams of order ≥ 2 seen fewer than n times (default: 0, keep all)')
     .option('--corpus <path|sotu>', '(required) text file, .gz file, folder of .txt files, or "sotu"')
     .option('--out <file>', '(required) signature file to write, e.g. sig.json')
     .option('--max-delta <n>', `Δ: decode the symbols 1..Δ steps back (default: ${d.maxDelta})`)
@@ -118,13 +127,25 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
 
 /** Raw flag values → checked options; the first bad value is a UsageError naming its flag. */
 export function parseSignatureFlags(raw: RawSignatureFlags, commandLine: string[]): SignatureRunOptions {
-  if (raw.model === undefined) throw new UsageError('missing --model (a model directory)');
+  if (raw.model === undefined && raw.ngram === undefined) {
+    throw new UsageError('missing --model (a model directory), or --ngram ORDER for an n-gram model of the corpus');
+  }
+  if (raw.model !== undefined && raw.ngram !== undefined) throw new UsageError('give --model or --ngram, not both');
+  if (raw.prune !== undefined && raw.ngram === undefined) throw new UsageError('--prune is for --ngram');
   if (raw.corpus === undefined) throw new UsageError("missing --corpus (a text file, or 'sotu')");
   if (raw.out === undefined) throw new UsageError('missing --out (the signature file to write, e.g. sig.json)');
   const corpus = parsePath('--corpus', raw.corpus);
   const segment = parseChoice('--segment', raw.segment ?? 'auto', SEGMENTS);
   return {
-    model: parsePath('--model', raw.model),
+    model: raw.model === undefined ? null : parsePath('--model', raw.model),
+    ...(raw.ngram === undefined
+      ? {}
+      : {
+          ngram: {
+            order: parseInteger('--ngram', raw.ngram, 2),
+            prune: raw.prune === undefined ? 0 : parseInteger('--prune', raw.prune, 0),
+          },
+        }),
     corpus,
     segmentation: segment === 'auto' ? undefined : segment,
     autoSegmentation: corpus === SOTU_SOURCE ? 'sentence' : 'line',
