@@ -235,7 +235,8 @@ test('train --cell factorized-lstm --lambda corpus stores its fixed λ with the 
 test('train --init fine-tunes a saved model on another corpus, on --train-fraction of its training segments', async (t) => {
   const dir = tempDir(t);
   const source = join(dir, 'source');
-  assert.equal((await runCli(train(writeTinyCorpus(dir), source))).code, 0);
+  // A GRU: the run below names no --cell, and must not fall back to the default lstm.
+  assert.equal((await runCli(train(writeTinyCorpus(dir), source, '--cell', 'gru'))).code, 0);
   // The target: other text, in upper case and with digits, which the source model's normalization folds.
   const target = join(dir, 'target.txt');
   const lines = Array.from({ length: 400 }, (_, i) => `In ${1990 + (i % 30)} THE UNION WAS STRONG, said speaker ${i}.`);
@@ -252,6 +253,7 @@ test('train --init fine-tunes a saved model on another corpus, on --train-fracti
   assert.equal(b.config.training?.initWeightsSha256, a.weightsSha256);
   assert.equal(b.config.training?.trainFraction, 0.5);
   assert.equal(b.config.units, 8, 'the architecture comes from the --init model');
+  assert.equal(b.config.cell, 'gru');
   assert.deepEqual(b.config.normalization, a.config.normalization);
   for (const [name, t0] of a.params) {
     const t1 = b.params.get(name)!.data;

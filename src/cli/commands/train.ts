@@ -65,8 +65,8 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .option('--segment <mode>', 'segments: line, sentence, or auto (sentence for sotu, else line)', 'auto')
     .option(
       '--cell <kind>',
-      'recurrent cell: lstm, gru, or factorized-lstm (an LSTM whose recurrent kernel adds one rank-one basis per bigram, weighted by the running bigram frequencies of the segment)',
-      d.cell,
+      // No commander default: a --cell left out must stay undefined, so that --init can supply the model's.
+      `recurrent cell: lstm, gru, or factorized-lstm (an LSTM whose recurrent kernel adds one rank-one basis per bigram, weighted by the running bigram frequencies of the segment) (default: ${d.cell})`,
     )
     .option(
       '--lambda <source>',
