@@ -17,7 +17,14 @@ import {
 } from '../args.js';
 import { writeLine } from '../io.js';
 import { runSignature, type SignatureRunOptions } from '../signature-run.js';
-import { addBackendOptions, type CommandContext, parseBackend, SEGMENTS } from './common.js';
+import {
+  addBackendOptions,
+  addModelOrNgramOptions,
+  type CommandContext,
+  parseBackend,
+  parseModelOrNgram,
+  SEGMENTS,
+} from './common.js';
 
 export interface RawSignatureFlags {
   model?: string;
@@ -51,23 +58,19 @@ export interface RawSignatureFlags {
 
 export function registerSignature(program: Command, ctx: CommandContext): void {
   const d = defaultSignatureOptions();
-  const cmd = program
-    .command('signature')
-    .summary("compute a model's memory signature")
-    .description(
-      'Train decoders that read the symbol δ = 1..Δ steps back from the frozen recurrent state of each layer ' +
-        "(the paper's memory signature) and write the result to --out (docs/signature.schema.json). The corpus is " +
-        "read as the model's config says; on the model's training corpus its own split is used. Ctrl-C stops and " +
-        'keeps the finished layers in OUT.partial.json; --resume continues.\n' +
-        'With --ngram ORDER instead of --model, the signature is that of an n-gram model (modified Kneser-Ney) ' +
-        "estimated on the corpus's training partition: the paper's baseline of Figure 5.",
-    )
-    .option('--model <dir>', '(required, or --ngram) model directory (config.json + model.safetensors)')
-    .option(
-      '--ngram <order>',
-      "instead of --model: an n-gram model of this order estimated on the corpus's train partition",
-    )
-    .option('--prune <n>', 'with --ngram: drop n-grams of order ≥ 2 seen fewer than n times (default: 0, keep all)')
+  const cmd = addModelOrNgramOptions(
+    program
+      .command('signature')
+      .summary("compute a model's memory signature")
+      .description(
+        'Train decoders that read the symbol δ = 1..Δ steps back from the frozen recurrent state of each layer ' +
+          "(the paper's memory signature) and write the result to --out (docs/signature.schema.json). The corpus is " +
+          "read as the model's config says; on the model's training corpus its own split is used. Ctrl-C stops and " +
+          'keeps the finished layers in OUT.partial.json; --resume continues.\n' +
+          'With --ngram ORDER instead of --model, the signature is that of an n-gram model (modified Kneser-Ney) ' +
+          "estimated on the corpus's training partition: the paper's baseline of Figure 5.",
+      ),
+  )
     .option('--corpus <path|sotu>', '(required) text file, .gz file, folder of .txt files, or "sotu"')
     .option('--out <file>', '(required) signature file to write, e.g. sig.json')
     .option('--max-delta <n>', `Δ: decode the symbols 1..Δ steps back (default: ${d.maxDelta})`)
@@ -127,25 +130,13 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
 
 /** Raw flag values → checked options; the first bad value is a UsageError naming its flag. */
 export function parseSignatureFlags(raw: RawSignatureFlags, commandLine: string[]): SignatureRunOptions {
-  if (raw.model === undefined && raw.ngram === undefined) {
-    throw new UsageError('missing --model (a model directory), or --ngram ORDER for an n-gram model of the corpus');
-  }
-  if (raw.model !== undefined && raw.ngram !== undefined) throw new UsageError('give --model or --ngram, not both');
-  if (raw.prune !== undefined && raw.ngram === undefined) throw new UsageError('--prune is for --ngram');
+  const subject = parseModelOrNgram(raw);
   if (raw.corpus === undefined) throw new UsageError("missing --corpus (a text file, or 'sotu')");
   if (raw.out === undefined) throw new UsageError('missing --out (the signature file to write, e.g. sig.json)');
   const corpus = parsePath('--corpus', raw.corpus);
   const segment = parseChoice('--segment', raw.segment ?? 'auto', SEGMENTS);
   return {
-    model: raw.model === undefined ? null : parsePath('--model', raw.model),
-    ...(raw.ngram === undefined
-      ? {}
-      : {
-          ngram: {
-            order: parseInteger('--ngram', raw.ngram, 2),
-            prune: raw.prune === undefined ? 0 : parseInteger('--prune', raw.prune, 0),
-          },
-        }),
+    ...subject,
     corpus,
     segmentation: segment === 'auto' ? undefined : segment,
     autoSegmentation: corpus === SOTU_SOURCE ? 'sentence' : 'line',
