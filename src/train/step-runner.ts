@@ -63,11 +63,13 @@ export function forwardBackward<S>(
   return { lossSum: loss * count, count };
 }
 
-/** Sets every array of `arrays` to its namesake in `from` (same names and lengths). */
+/** Sets every array of `arrays` to its namesake in `from` (same names, lengths and element types). */
 export function copyStateArrays(arrays: StateArrays, from: StateArrays): void {
   for (const [name, a] of arrays) {
     const source = from.get(name);
-    if (!source || source.length !== a.length) throw new RangeError(`the carried state ${name} does not match`);
+    if (!source || source.length !== a.length || source.constructor !== a.constructor) {
+      throw new RangeError(`the carried state ${name} does not match`);
+    }
     a.set(source);
   }
 }
