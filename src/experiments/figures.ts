@@ -14,6 +14,7 @@ import { subsampleTrain } from '../data/subsample.js';
 import type { CellKind } from '../models/config.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
 import { trainNgram } from '../models/ngram.js';
+import { alignSignatures, recallSignificance } from '../render/signature-data.js';
 import { evaluateCharLm } from '../train/evaluate.js';
 import type { TrainConfig } from '../train/train-char-lm.js';
 import {
@@ -361,6 +362,11 @@ export async function figure5(ctx: ExperimentContext): Promise<FigureResult> {
       ngramMarginal: marginal(n),
       similarity: signatureSimilarity(gruSig, g, ngramSig, n),
       largestDifferences: differences,
+      // Cells (δ, symbol) whose recalls differ beyond chance: two-proportion tests, Benjamini–Hochberg at 5%.
+      differingCells: (() => {
+        const test = recallSignificance(g, n, alignSignatures(gruSig, ngramSig));
+        return { tested: test.tested, significant: test.cells.flat().filter((c) => c?.significant).length, q: test.q };
+      })(),
     },
   };
 }

@@ -59,6 +59,12 @@ function noiseNote(
   return `up from ${steps}: within sampling error (we count a step against the trend when it exceeds two standard errors of the difference, ${margins} points; standard error of a layer's mean from its eval positions per δ); read strictly, every step in the same direction, this row would be "no"`;
 }
 
+/** "; 194 of 291 cells (δ, symbol) differ beyond chance (…)", or nothing for results recorded before the test. */
+function differing(cells: Numbers | undefined): string {
+  if (!cells) return '';
+  return `; ${cells.significant} of ${cells.tested} cells (δ, symbol) differ beyond chance (two-proportion tests, Benjamini–Hochberg false-discovery rate ${100 * cells.q}%)`;
+}
+
 /** The bigram of a Figure 6 restriction row, quoted when it holds a space (rows written before bigram was recorded: from the name). */
 function bigramOf(row: Numbers): string {
   const bigram: string = row.bigram ?? String(row.name).replace(/^(basis|alone)-/, '');
@@ -252,7 +258,7 @@ function claimsFor(record: ExperimentRecord): Claim[] {
       return [
         {
           claim: 'A GRU and a 5-gram remember different symbols (strong character-level differences).',
-          ours: `GRU marginal ${(n.gruMarginal as number[]).map(pct).join(', ')}; 5-gram ${(n.ngramMarginal as number[]).map(pct).join(', ')}; largest per-symbol differences ${big}`,
+          ours: `GRU marginal ${(n.gruMarginal as number[]).map(pct).join(', ')}; 5-gram ${(n.ngramMarginal as number[]).map(pct).join(', ')}; largest per-symbol differences ${big}${differing(n.differingCells)}`,
           agrees: Number.isFinite(largest) ? largest >= 0.2 : null,
           note: 'the paper states this qualitatively; we read "strong" as a difference in a symbol\'s recall of at least 20 points at some δ (symbols seen at least 30 times)',
         },

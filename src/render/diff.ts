@@ -3,7 +3,7 @@
 // alphabets are aligned by symbol name (the symbols both have, in A's order) over the δs both cover.
 
 import type { Signature } from '../analysis/signature-types.js';
-import { divergingColor } from './colors.js';
+import { divergingColor, textColorOn } from './colors.js';
 import {
   CELL,
   columnLabels,
@@ -15,7 +15,15 @@ import {
   rowLabels,
 } from './heatmap.js';
 import { BODY_TOP, deltaAxisTitle, GUTTER, MARGIN, stateName, titleBlock } from './layout.js';
-import { alignSignatures, cellValues, correctCount, defaultLayer, findLayer, type Metric } from './signature-data.js';
+import {
+  alignSignatures,
+  cellValues,
+  correctCount,
+  defaultLayer,
+  findLayer,
+  type Metric,
+  recallSignificance,
+} from './signature-data.js';
 import { bitsText, displaySymbol, FONT, groupDigits, nameSymbol, percent, svgDocument, textEl } from './svg.js';
 
 export interface DiffOptions {
@@ -66,6 +74,8 @@ export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions =
       return { a: x, b: y, diff: x === null || y === null ? null : x - y };
     });
   });
+  // Recall differences beyond sampling noise: a two-proportion test per cell, Benjamini–Hochberg over the cells.
+  const significance = metric === 'accuracy' ? recallSignificance(layerA, layerB, align) : null;
   const largest = Math.max(0, ...rows.flat().map((c) => (c.diff === null ? 0 : Math.abs(c.diff))));
   const limit = options.limit ?? niceCeil(largest, metric === 'accuracy' ? 0.05 : 0.25);
   const cells: GridCell[] = [];
@@ -83,10 +93,18 @@ export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions =
           : metric === 'accuracy'
             ? `${percent(v)} (${groupDigits(correctCount(d, s))} of ${groupDigits(d.count[s]!)})`
             : `${bitsText(v)} bits`;
+      const fill = c.diff === null ? null : divergingColor(c.diff / limit);
+      const test = significance?.cells[row]?.[col] ?? null;
+      const verdict =
+        test === null || c.diff === null
+          ? ''
+          : test.p === null
+            ? ' · too few positions to test'
+            : ` · p = ${formatP(test.p)}${test.significant ? `, beyond chance at FDR ${significance!.q * 100}%` : ''}`;
       cells.push({
         row,
         col,
-        fill: c.diff === null ? null : divergingColor(c.diff / limit),
+        fill,
         className: 'cell',
         data: {
           symbol,
@@ -94,10 +112,13 @@ export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions =
           value: c.diff ?? '',
           a: c.a ?? '',
           b: c.b ?? '',
+          ...(test?.p != null ? { p: Number(test.p.toPrecision(4)), significant: test.significant ? 1 : 0 } : {}),
         },
         tooltip:
           `${nameSymbol(symbol)} · δ ${delta}: A ${show(c.a, da, sa)} · B ${show(c.b, db, sb)}` +
-          (c.diff === null ? '' : ` · A − B ${signed(c.diff, metric)}`),
+          (c.diff === null ? '' : ` · A − B ${signed(c.diff, metric)}`) +
+          verdict,
+        ...(test?.significant && fill !== null ? { label: { text: '•', color: textColorOn(fill) } } : {}),
       });
     });
   });
@@ -105,6 +126,9 @@ export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions =
   const what = metric === 'accuracy' ? 'difference in recall' : 'difference in information (bits)';
   let subtitle = `${what}: red = A better, blue = B better · ${V} shared symbols · δ 1–${D}`;
   if (a.state !== b.state) subtitle += ` · A ${stateName(a.state)}, B ${stateName(b.state)}`;
+  if (significance) {
+    subtitle += ` · • beyond chance (two-proportion test, FDR ${significance.q * 100}% over ${significance.tested} cells)`;
+  }
   const left = [
     align.onlyA.length ? `only in A: ${align.onlyA.map(displaySymbol).join(' ')}` : '',
     align.onlyB.length ? `only in B: ${align.onlyB.map(displaySymbol).join(' ')}` : '',
@@ -157,4 +181,9 @@ function signed(x: number, metric: Metric): string {
     metric === 'accuracy' ? `${Number((100 * Math.abs(x)).toFixed(1))} pp` : `${Number(Math.abs(x).toFixed(2))}`;
   if (Math.abs(x) < 1e-12) return metric === 'accuracy' ? '0 pp' : '0';
   return `${x > 0 ? '+' : '−'}${text}`;
+}
+
+/** "0.003", "2.1e-7": a p-value in a tooltip. */
+function formatP(p: number): string {
+  return p >= 0.001 ? p.toFixed(3) : p.toExponential(1);
 }

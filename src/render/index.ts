@@ -11,6 +11,7 @@ export {
   confusionInformationBits,
   findLayer,
   type Metric,
+  recallSignificance,
   symbolInformationBits,
 } from './signature-data.js';
 export { type FigureKind, renderSignatureSvg, type SignatureFigureOptions } from './signature-figure.js';

@@ -4,6 +4,7 @@
 
 import type { DeltaSignature, LayerSignature, Signature } from '../analysis/signature-types.js';
 import { UserError } from '../core/errors.js';
+import { benjaminiHochberg, MIN_TEST_COUNT, twoProportionPValue } from '../core/stats.js';
 
 // The per-cell values and colour-scale ranges live in metric.ts (import-free, so the web viewer loads it too).
 export {
@@ -85,4 +86,44 @@ export function alignSignatures(a: Signature, b: Signature): Alignment {
     onlyB: b.alphabet.filter((s) => !shared.has(s)),
     maxDelta: Math.min(a.maxDelta, b.maxDelta),
   };
+}
+
+export interface CellTest {
+  /** Two-sided p-value of the recall difference, or null where a side has too few positions to test. */
+  p: number | null;
+  significant: boolean;
+}
+
+/**
+ * Per cell (row δ − 1, aligned symbol column) of two layers, whether their recalls differ beyond sampling noise: the
+ * two-proportion test on each side's correct and total eval positions, then Benjamini–Hochberg at q over every
+ * tested cell, so that among the cells marked, at most a share q are expected to differ by chance.
+ */
+export function recallSignificance(
+  layerA: LayerSignature,
+  layerB: LayerSignature,
+  align: ReturnType<typeof alignSignatures>,
+  q = 0.05,
+): { cells: (CellTest | null)[][]; tested: number; q: number } {
+  const cells = layerA.deltas.slice(0, align.maxDelta).map((da, row) => {
+    const db = layerB.deltas[row]!;
+    return align.symbols.map((_, col): CellTest | null => {
+      const sa = align.indexA[col]!;
+      const sb = align.indexB[col]!;
+      const na = da.count[sa] ?? 0;
+      const nb = db.count[sb] ?? 0;
+      if (na === 0 || nb === 0) return null;
+      const testable = na >= MIN_TEST_COUNT && nb >= MIN_TEST_COUNT;
+      const p = testable ? twoProportionPValue(correctCount(da, sa), na, correctCount(db, sb), nb) : null;
+      return { p, significant: false };
+    });
+  });
+  const tested = cells.flat().filter((c): c is CellTest => c?.p != null);
+  benjaminiHochberg(
+    tested.map((c) => c.p!),
+    q,
+  ).forEach((found, i) => {
+    tested[i]!.significant = found;
+  });
+  return { cells, tested: tested.length, q };
 }

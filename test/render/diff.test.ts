@@ -87,3 +87,36 @@ test('niceCeil() rounds up to a round number', () => {
   assert.equal(niceCeil(0, 0.05), 0.05);
   assert.equal(niceCeil(3.2, 0.25), 4);
 });
+
+/** The same signature with every eval count (and confusion count) multiplied: the same recalls, more evidence. */
+function withCountsTimes(sig: ReturnType<typeof tinySignature>, factor: number) {
+  for (const layer of sig.layers) {
+    for (const d of layer.deltas) {
+      d.count = d.count.map((n) => n * factor);
+      d.confusion = d.confusion.map((row) => row.map((n) => n * factor));
+    }
+  }
+  return sig;
+}
+
+test('renderDiffSvg() marks the recall differences beyond chance (two-proportion test, FDR 5%), and only those', () => {
+  const marked = (svg: string) =>
+    elements(svg, 'rect', 'cell')
+      .filter((c) => c['data-significant'] === '1')
+      .map((c) => `${c['data-symbol']}${c['data-delta']}`)
+      .sort();
+  // Ten positions per cell: even 100% against 50% is not enough once six cells are tested.
+  const few = renderDiffSvg(tinySignature([A]), tinySignature([B]));
+  assert.deepEqual(marked(few), []);
+  assert.match(few, /FDR 5% over 6 cells/);
+  const a1 = elements(few, 'rect', 'cell').find((c) => c['data-symbol'] === 'a' && c['data-delta'] === '1')!;
+  assert.ok(Number(a1['data-p']) > 0.005 && Number(a1['data-p']) < 0.015, `p ${a1['data-p']}`);
+  // A thousand positions per cell: every cell whose recalls differ is marked, the equal ones are not.
+  const many = renderDiffSvg(withCountsTimes(tinySignature([A]), 100), withCountsTimes(tinySignature([B]), 100));
+  assert.deepEqual(marked(many), [' 1', ' 2', 'a1', 'b2']);
+  assert.equal(texts(many).filter((t) => t === '•').length, 4);
+  const cell = elements(many, 'rect', 'cell').find((c) => c['data-symbol'] === 'b' && c['data-delta'] === '2')!;
+  assert.match(cell.title!, /A − B −20 pp · p = \d\.\de-\d+, beyond chance at FDR 5%/);
+  // No test on the bits metric: its cells are not proportions.
+  assert.doesNotMatch(renderDiffSvg(tinySignature([A]), tinySignature([B]), { metric: 'bits' }), /FDR/);
+});
