@@ -2,6 +2,7 @@
 // names. Under /app/ the URLs mirror dist/src/, so the compiled modules' relative imports work unchanged:
 //   /app/web/page/NAME.js  every page module (dist/src/web/page/*.js);
 //   /app/render/NAME.js    the figures' modules the page imports, only those in SHARED_RENDER_MODULES;
+//   /app/core/NAME.js      the numeric modules the page imports, only those in SHARED_CORE_MODULES;
 //   /app/style.css         the stylesheet.
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ export interface Asset {
 
 const PAGE_DIR = new URL('./page/', import.meta.url);
 const RENDER_DIR = new URL('../render/', import.meta.url);
+const CORE_DIR = new URL('../core/', import.meta.url);
 const JS = 'text/javascript; charset=utf-8';
 
 /** The page's entry module. */
@@ -27,12 +29,15 @@ export const PAGE_SCRIPT = '/app/web/page/main.js';
  */
 export const SHARED_RENDER_MODULES = ['colors.js', 'metric.js'] as const;
 
+/** The modules of src/core/ the page imports (the difference view's significance tests), under the same rule. */
+export const SHARED_CORE_MODULES = ['stats.js'] as const;
+
 // Source maps point at files the server does not serve; leaving the comment in makes browsers ask for them.
 function readModule(url: URL): string {
   return readFileSync(url, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
 }
 
-/** URL path → asset, for every page module, the shared render modules and the stylesheet. */
+/** URL path → asset, for every page module, the shared render and core modules and the stylesheet. */
 export function loadPageAssets(): Map<string, Asset> {
   const dir = fileURLToPath(PAGE_DIR);
   const assets = new Map<string, Asset>();
@@ -50,6 +55,9 @@ export function loadPageAssets(): Map<string, Asset> {
   }
   for (const name of SHARED_RENDER_MODULES) {
     assets.set(`/app/render/${name}`, { type: JS, body: readModule(new URL(name, RENDER_DIR)) });
+  }
+  for (const name of SHARED_CORE_MODULES) {
+    assets.set(`/app/core/${name}`, { type: JS, body: readModule(new URL(name, CORE_DIR)) });
   }
   assets.set('/app/style.css', { type: 'text/css; charset=utf-8', body: PAGE_CSS });
   return assets;

@@ -81,6 +81,7 @@ test('diffGrid() aligns symbols by name and is positive where A recalls better',
   for (const d of reversed.layers[0]!.deltas) {
     d.recall.reverse();
     d.count.reverse();
+    d.confusion = d.confusion.reverse().map((row) => row.reverse());
   }
   const result = diffGrid({ sig: lstm, layerIndex: 0 }, { sig: reversed, layerIndex: 0 });
   assert.ok(result.ok);
@@ -95,6 +96,11 @@ test('diffGrid() aligns symbols by name and is positive where A recalls better',
   const tip = describeDiffCell({ sig: lstm, layerIndex: 0 }, { sig: reversed, layerIndex: 0 }, grid, 1, e);
   assert.equal(tip.symbol, 'e');
   assert.equal(tip.rows.find((r) => r.field === 'difference')!.value, formatPoints(expected));
+  // The significance of a cell does not depend on the order of B's alphabet either.
+  const plain = diffGrid({ sig: lstm, layerIndex: 0 }, { sig: gru, layerIndex: 0 });
+  assert.ok(plain.ok);
+  assert.deepEqual(grid.pValues, plain.grid.pValues);
+  assert.ok(grid.significant.flat().some((x) => x), 'these fixtures differ beyond chance somewhere');
 });
 
 test('diffGrid() refuses signatures without a common symbol, with a reason', () => {

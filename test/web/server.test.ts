@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { UserError } from '../../src/core/errors.js';
 import { readSignature } from '../../src/io/signature-file.js';
-import { PAGE_SCRIPT, SHARED_RENDER_MODULES } from '../../src/web/assets.js';
+import { PAGE_SCRIPT, SHARED_CORE_MODULES, SHARED_RENDER_MODULES } from '../../src/web/assets.js';
 import { startViewer, type Viewer } from '../../src/web/server.js';
 import { tempDir } from '../cli/helpers.js';
 import { GRU_PATH, LSTM_PATH } from './helpers.js';
@@ -84,6 +84,7 @@ describe('startViewer() serves the page, its assets and the named signatures, no
     }
     // The figures' colour scales and cell values are among them: the viewer draws what the renderer draws.
     for (const name of SHARED_RENDER_MODULES) assert.ok(seen.has(`/app/render/${name}`), name);
+    for (const name of SHARED_CORE_MODULES) assert.ok(seen.has(`/app/core/${name}`), name);
     const css = await get(viewer, '/app/style.css');
     assert.equal(css.status, 200);
     assert.match(String(css.headers['content-type']), /^text\/css/);

@@ -9,10 +9,12 @@ import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { Signature } from '../../src/analysis/signature-types.js';
 import { sequentialColor } from '../../src/render/colors.js';
+import { renderDiffSvg } from '../../src/render/diff.js';
 import { scaleMax, symbolInformationBits } from '../../src/render/metric.js';
 import { formatBits, formatPercent, formatPoints } from '../../src/web/page/format.js';
 import { startViewer, type Viewer } from '../../src/web/server.js';
 import { tempDir } from '../cli/helpers.js';
+import { elements } from '../render/helpers.js';
 import { GRU_PATH, LSTM_PATH, readFixture, writeAlienSignature } from './helpers.js';
 
 // MEMSIG_CHROMIUM: another Chromium binary (e.g. on a developer's machine that is not Debian).
@@ -224,6 +226,18 @@ describe('memsig view in Chromium', { skip: haveChromium ? false : MISSING }, ()
     const big = withValue.reduce((m, c) => (Math.abs(Number(c.value)) > Math.abs(Number(m.value)) ? c : m));
     await page.hover(cell(big.symbol, big.delta));
     assert.equal(await field(page, 'difference'), formatPoints(Number(big.value)));
+    assert.match(await field(page, 'significance'), /^p = [\d.e-]+, beyond chance$/);
+    // The dots mark the same cells as the SVG difference figure's (the same tests, the same false-discovery rate).
+    const pageMarks = await page.$$eval('#heatmap rect.cell[data-significant="1"]', (rs) =>
+      rs.map((r) => `${r.getAttribute('data-symbol')}/${r.getAttribute('data-delta')}`).sort(),
+    );
+    const figureMarks = elements(renderDiffSvg(lstm, gru), 'rect', 'cell')
+      .filter((c) => c['data-significant'] === '1')
+      .map((c) => `${c['data-symbol']}/${c['data-delta']}`)
+      .sort();
+    assert.ok(figureMarks.length > 0, 'these fixtures differ beyond chance somewhere');
+    assert.deepEqual(pageMarks, figureMarks);
+    assert.equal(await page.locator('#heatmap circle.mark').count(), figureMarks.length);
     assert.match(
       (await page.textContent('#figure-title')) ?? '',
       /A − B: 2-layer LSTM.*layer 1 vs 1-layer GRU.*layer 1/,

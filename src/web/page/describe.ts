@@ -97,6 +97,13 @@ export function describeDiffCell(a: Side, b: Side, grid: DiffGrid, row: number, 
   let note: string | null = null;
   if (diff === null) note = 'One side has no eval position of this symbol at this δ.';
   else if (Math.abs(diff) >= 0.0005) note = diff > 0 ? 'A recalls it better (red).' : 'B recalls it better (blue).';
+  const p = grid.pValues[row]?.[col] ?? null;
+  const test =
+    diff === null
+      ? null
+      : p === null
+        ? 'too few positions to test'
+        : `p = ${p >= 0.001 ? p.toFixed(3) : p.toExponential(1)}${grid.significant[row]?.[col] ? ', beyond chance' : ''}`;
   return {
     symbol: displaySymbol(grid.symbols[col]!),
     where: `δ = ${grid.deltas[row]}`,
@@ -109,6 +116,7 @@ export function describeDiffCell(a: Side, b: Side, grid: DiffGrid, row: number, 
         label: `chance at δ = ${grid.deltas[row]}`,
         value: `A ${formatPercent(da.chanceAccuracy)} · B ${formatPercent(db.chanceAccuracy)}`,
       },
+      ...(test === null ? [] : [{ field: 'significance', label: 'difference test', value: test }]),
     ],
     bars: null,
     note,

@@ -3,6 +3,7 @@
 // scale are the figures' own (src/render/metric.ts, served to the page as /app/render/metric.js).
 
 import type { Signature } from '../../analysis/signature-types.js';
+import { benjaminiHochberg, MIN_TEST_COUNT, twoProportionPValue } from '../../core/stats.js';
 import { cellValues, type Metric, scaleMax } from '../../render/metric.js';
 import { displaySymbol } from './format.js';
 
@@ -70,6 +71,15 @@ export interface DiffGrid extends Grid {
   /** Symbols in one alphabet only (left out of the grid). */
   onlyA: string[];
   onlyB: string[];
+  /**
+   * Per cell, the two-sided p-value of the recall difference (two-proportion test), null where a side has too few
+   * positions to test or no data; `significant` marks the cells that hold at a false-discovery rate of `q`
+   * (Benjamini–Hochberg over the `tested` cells), as the SVG difference figure does.
+   */
+  pValues: (number | null)[][];
+  significant: boolean[][];
+  tested: number;
+  q: number;
 }
 
 export type DiffResult = { ok: true; grid: DiffGrid } | { ok: false; reason: string };
@@ -97,11 +107,20 @@ export function diffGrid(a: Side, b: Side): DiffResult {
   const rows = Math.min(layerA.deltas.length, layerB.deltas.length);
   const deltas: number[] = [];
   const values: (number | null)[][] = [];
+  const pValues: (number | null)[][] = [];
   let largest = 0;
   for (let r = 0; r < rows; r++) {
     const da = layerA.deltas[r]!;
     const db = layerB.deltas[r]!;
     deltas.push(da.delta);
+    pValues.push(
+      symbols.map((_, c) => {
+        const [ia, ib] = [columnsA[c]!, columnsB[c]!];
+        const [na, nb] = [da.count[ia] ?? 0, db.count[ib] ?? 0];
+        if (na < MIN_TEST_COUNT || nb < MIN_TEST_COUNT) return null;
+        return twoProportionPValue(da.confusion[ia]?.[ia] ?? 0, na, db.confusion[ib]?.[ib] ?? 0, nb);
+      }),
+    );
     values.push(
       symbols.map((_, c) => {
         const ra = da.recall[columnsA[c]!] ?? null;
@@ -112,12 +131,21 @@ export function diffGrid(a: Side, b: Side): DiffResult {
       }),
     );
   }
+  const q = 0.05;
+  const tested = pValues.flat().filter((p): p is number => p !== null);
+  const found = benjaminiHochberg(tested, q);
+  let k = 0;
+  const significant = pValues.map((row) => row.map((p) => (p === null ? false : found[k++]!)));
   return {
     ok: true,
     grid: {
       symbols,
       deltas,
       values,
+      pValues,
+      significant,
+      tested: tested.length,
+      q,
       scaleMax: Math.max(0.1, Math.ceil(largest * 10 - 1e-9) / 10),
       columnsA,
       columnsB,

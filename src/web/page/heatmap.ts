@@ -1,7 +1,7 @@
 // Draws a δ × symbol heatmap into an <svg>: one rect per cell (data-symbol, data-delta, data-value), the forward
 // strip under it column for column, axis labels and a colour legend. Interaction lives in interaction.ts.
 
-import { NO_DATA_FILL, NO_DATA_HATCH } from '../../render/colors.js';
+import { NO_DATA_FILL, NO_DATA_HATCH, textColorOn } from '../../render/colors.js';
 import { clear, svgEl } from './dom.js';
 import { displaySymbol } from './format.js';
 import type { Grid } from './grid.js';
@@ -28,6 +28,8 @@ export interface HeatmapSpec {
   label: string;
   /** Written above the symbol labels. */
   title: string;
+  /** Cells to mark with a dot (the difference view: recall differences beyond chance), or none. */
+  marked?: (row: number, col: number) => boolean;
 }
 
 export interface HeatmapView {
@@ -92,6 +94,18 @@ export function drawHeatmap(svg: SVGSVGElement, spec: HeatmapSpec, layout: Heatm
       rect.setAttribute('data-col', String(c));
       rect.setAttribute('aria-label', `${displaySymbol(symbol)}, δ ${grid.deltas[r]}: ${spec.describeValue(value)}`);
       rowGroup.append(rect);
+      if (value !== null && spec.marked?.(r, c)) {
+        rect.setAttribute('data-significant', '1');
+        const dot = svgEl('circle', {
+          cx: left + (c + 0.5) * cellW,
+          cy: top + (r + 0.5) * cellH,
+          r: Math.max(1.5, Math.min(cellW, cellH) / 9),
+          fill: textColorOn(spec.colorOf(value)),
+          class: 'mark',
+          'pointer-events': 'none',
+        });
+        rowGroup.append(dot);
+      }
       return rect;
     });
     body.append(rowGroup);

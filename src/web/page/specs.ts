@@ -126,6 +126,7 @@ function diffFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
     },
     label: 'Recall difference heatmap, A minus B: δ rows by symbol columns',
     title: 'Recall A − B, symbol δ steps back',
+    marked: (row, col) => grid.significant[row]?.[col] === true,
   };
   const marginal: MarginalSpec = {
     series: [
@@ -156,6 +157,7 @@ function diffFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
       title,
       help:
         `Each cell: recall of A minus recall of B at the same δ, in percentage points, symbols aligned by name; red: A recalls better, blue: B does (scale ±${Math.round(s * 100)} pp).` +
+        ` A dot marks a difference beyond chance (two-proportion test, false-discovery rate ${grid.q * 100}% over the ${grid.tested} cells tested).` +
         (left.length > 0 ? ` Left out (in one alphabet only): ${left.join(', ')}.` : ''),
       heatmap,
       marginal,
