@@ -92,6 +92,12 @@ test('diff writes the difference figure; unalignable or missing layers are one l
   const r = await runCli(['diff', LSTM, GRU, '--out', out, '--layer-a', '2', '--labels', 'LSTM,GRU']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(pngSize(out).width > 1000);
+  const summary =
+    /^(\d+) of (\d+) cells \(δ, symbol\) differ beyond chance: A recalls better in (\d+), B in (\d+) /m.exec(r.stdout);
+  assert.ok(summary, r.stdout);
+  const [, found, tested, aBetter, bBetter] = summary.map(Number);
+  assert.equal(found, aBetter! + bBetter!);
+  assert.ok(found! > 0 && found! <= tested!);
   const svg = join(dir, 'diff.svg');
   assert.equal((await runCli(['diff', LSTM, GRU, '--out', svg, '--metric', 'bits', '--limit', '1'])).code, 0);
   assert.match(readFileSync(svg, 'utf8'), /A: 2-layer LSTM, 48 units, layer 1 − B: 1-layer GRU, 48 units, layer 1/);

@@ -100,7 +100,10 @@ test('diffGrid() aligns symbols by name and is positive where A recalls better',
   const plain = diffGrid({ sig: lstm, layerIndex: 0 }, { sig: gru, layerIndex: 0 });
   assert.ok(plain.ok);
   assert.deepEqual(grid.pValues, plain.grid.pValues);
-  assert.ok(grid.significant.flat().some((x) => x), 'these fixtures differ beyond chance somewhere');
+  assert.ok(
+    grid.significant.flat().some((x) => x),
+    'these fixtures differ beyond chance somewhere',
+  );
 });
 
 test('diffGrid() refuses signatures without a common symbol, with a reason', () => {

@@ -2,9 +2,11 @@
 // recalls a symbol better, blue where the second does, aligned on the symbols and δs both have.
 
 import type { Command } from 'commander';
+import type { LayerSignature } from '../../analysis/signature-types.js';
 import { renderDiffSvg } from '../../render/diff.js';
-import { findLayer } from '../../render/signature-data.js';
+import { alignSignatures, defaultLayer, findLayer, recallSignificance } from '../../render/signature-data.js';
 import { parseChoice, parseNumber, UsageError } from '../args.js';
+import { writeLine } from '../io.js';
 import type { CommandContext } from './common.js';
 import {
   figureFormat,
@@ -68,5 +70,30 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
         renderDiffSvg(a!, b!, { layerA, layerB, metric, labelA, labelB, limit }),
       );
       await writeFigure(ctx.io, out, svg, format, scale);
+      if (metric === 'accuracy') {
+        const la = findLayer(a!, layerA ?? defaultLayer(a!), pathA);
+        const lb = findLayer(b!, layerB ?? defaultLayer(b!), pathB);
+        writeLine(ctx.io.stdout, differingLine(la, lb, alignSignatures(a!, b!)));
+      }
     });
+}
+
+/** "37 of 290 cells (δ, symbol) differ beyond chance: A recalls better in 30, B in 7 (…)". */
+function differingLine(a: LayerSignature, b: LayerSignature, align: ReturnType<typeof alignSignatures>): string {
+  const test = recallSignificance(a, b, align);
+  let aBetter = 0;
+  let bBetter = 0;
+  test.cells.forEach((row, r) => {
+    row.forEach((cell, c) => {
+      if (!cell?.significant) return;
+      const ra = a.deltas[r]!.recall[align.indexA[c]!] ?? 0;
+      const rb = b.deltas[r]!.recall[align.indexB[c]!] ?? 0;
+      if (ra > rb) aBetter++;
+      else bBetter++;
+    });
+  });
+  return (
+    `${aBetter + bBetter} of ${test.tested} cells (δ, symbol) differ beyond chance: A recalls better in ${aBetter}, ` +
+    `B in ${bBetter} (two-proportion tests, Benjamini-Hochberg false-discovery rate ${100 * test.q}%)`
+  );
 }
