@@ -266,7 +266,10 @@ export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
       s.signature({ state: 'c' }),
     );
   }
-  const sim = (a: string, b: string) => signatureSimilarity(sigs[a]!, layerOf(sigs[a]!), sigs[b]!, layerOf(sigs[b]!));
+  const sim = (a: string, b: string) => ({
+    ...signatureSimilarity(sigs[a]!, layerOf(sigs[a]!), sigs[b]!, layerOf(sigs[b]!)),
+    differingCells: differingCells(sigs[a]!, sigs[b]!),
+  });
   return {
     figure: 'fig4',
     title: 'Domain adaptation: signatures on the target domain of out-of-domain, fine-tuned and in-domain LSTMs',
@@ -307,6 +310,15 @@ export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
       },
     },
   };
+}
+
+/**
+ * How many cells (δ, symbol) of two signatures' first layers differ beyond chance: two-proportion tests of the
+ * recalls, Benjamini–Hochberg at a 5% false-discovery rate (as `memsig diff` marks them).
+ */
+function differingCells(a: Signature, b: Signature): { tested: number; significant: number; q: number } {
+  const test = recallSignificance(layerOf(a), layerOf(b), alignSignatures(a, b));
+  return { tested: test.tested, significant: test.cells.flat().filter((c) => c?.significant).length, q: test.q };
 }
 
 /** Figure 5: what a 1-layer GRU and a 5-gram remember, symbol by symbol, on the WSJ stand-in. */
@@ -362,11 +374,7 @@ export async function figure5(ctx: ExperimentContext): Promise<FigureResult> {
       ngramMarginal: marginal(n),
       similarity: signatureSimilarity(gruSig, g, ngramSig, n),
       largestDifferences: differences,
-      // Cells (δ, symbol) whose recalls differ beyond chance: two-proportion tests, Benjamini–Hochberg at 5%.
-      differingCells: (() => {
-        const test = recallSignificance(g, n, alignSignatures(gruSig, ngramSig));
-        return { tested: test.tested, significant: test.cells.flat().filter((c) => c?.significant).length, q: test.q };
-      })(),
+      differingCells: differingCells(gruSig, ngramSig),
     },
   };
 }

@@ -59,6 +59,17 @@ function noiseNote(
   return `up from ${steps}: within sampling error (we count a step against the trend when it exceeds two standard errors of the difference, ${margins} points; standard error of a layer's mean from its eval positions per δ); read strictly, every step in the same direction, this row would be "no"`;
 }
 
+/**
+ * "; cells differing beyond chance: 120 of 290 from the in-domain model's, 40 of 290 from the out-of-domain model's",
+ * or nothing for results recorded before the test.
+ */
+function cellsApart(inDomain: Numbers, outOfDomain: Numbers): string {
+  const a = inDomain.differingCells;
+  const b = outOfDomain.differingCells;
+  if (!a || !b) return '';
+  return `; cells (δ, symbol) whose recall differs beyond chance (two-proportion tests, false-discovery rate ${100 * a.q}%): ${a.significant} of ${a.tested} from the in-domain model's, ${b.significant} of ${b.tested} from the out-of-domain model's`;
+}
+
 /** "; 194 of 291 cells (δ, symbol) differ beyond chance (…)", or nothing for results recorded before the test. */
 function differing(cells: Numbers | undefined): string {
   if (!cells) return '';
@@ -218,7 +229,7 @@ function claimsFor(record: ExperimentRecord): Claim[] {
         {
           claim:
             'The fine-tuned model’s signature resembles the in-domain model’s more than the out-of-domain model’s.',
-          ours: `signature correlation (mean |difference|): fine-tuned vs in-domain ${num(s.adaptedVsInDomain.correlation)} (${num(s.adaptedVsInDomain.meanAbsoluteDifference)}), fine-tuned vs out-of-domain ${num(s.adaptedVsOutOfDomain.correlation)} (${num(s.adaptedVsOutOfDomain.meanAbsoluteDifference)})`,
+          ours: `signature correlation (mean |difference|): fine-tuned vs in-domain ${num(s.adaptedVsInDomain.correlation)} (${num(s.adaptedVsInDomain.meanAbsoluteDifference)}), fine-tuned vs out-of-domain ${num(s.adaptedVsOutOfDomain.correlation)} (${num(s.adaptedVsOutOfDomain.meanAbsoluteDifference)})${cellsApart(s.adaptedVsInDomain, s.adaptedVsOutOfDomain)}`,
           agrees: s.adaptedVsInDomain.meanAbsoluteDifference < s.adaptedVsOutOfDomain.meanAbsoluteDifference,
           note:
             s.adaptedVsInDomain.meanAbsoluteDifference < s.adaptedVsOutOfDomain.meanAbsoluteDifference
@@ -230,7 +241,7 @@ function claimsFor(record: ExperimentRecord): Claim[] {
               {
                 claim:
                   'The same, for a fine-tuning run until the target’s dev perplexity stops improving (our addition).',
-                ours: `${n.fineTuneEpochs.converged} epochs; target eval perplexity ${num(p.adaptedConverged)}, gaps ${num(n.gapConvergedToInDomain)} vs ${num(n.gapOutOfDomainToConverged)}; signature correlation (mean |difference|) vs in-domain ${num(s.convergedVsInDomain.correlation)} (${num(s.convergedVsInDomain.meanAbsoluteDifference)}), vs out-of-domain ${num(s.convergedVsOutOfDomain.correlation)} (${num(s.convergedVsOutOfDomain.meanAbsoluteDifference)})`,
+                ours: `${n.fineTuneEpochs.converged} epochs; target eval perplexity ${num(p.adaptedConverged)}, gaps ${num(n.gapConvergedToInDomain)} vs ${num(n.gapOutOfDomainToConverged)}; signature correlation (mean |difference|) vs in-domain ${num(s.convergedVsInDomain.correlation)} (${num(s.convergedVsInDomain.meanAbsoluteDifference)}), vs out-of-domain ${num(s.convergedVsOutOfDomain.correlation)} (${num(s.convergedVsOutOfDomain.meanAbsoluteDifference)})${cellsApart(s.convergedVsInDomain, s.convergedVsOutOfDomain)}`,
                 agrees: s.convergedVsInDomain.meanAbsoluteDifference < s.convergedVsOutOfDomain.meanAbsoluteDifference,
                 note:
                   s.convergedVsInDomain.meanAbsoluteDifference < s.convergedVsOutOfDomain.meanAbsoluteDifference
