@@ -435,9 +435,12 @@ export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
   const alone = sigs.filter((x) => x.name.startsWith('alone-'));
   const pairsOf = (list: typeof sigs) =>
     list.flatMap((a, i) =>
-      list
-        .slice(i + 1)
-        .map((b) => ({ a: a.name, b: b.name, ...signatureSimilarity(a.sig, layerOf(a.sig), b.sig, layerOf(b.sig)) })),
+      list.slice(i + 1).map((b) => ({
+        a: a.name,
+        b: b.name,
+        ...signatureSimilarity(a.sig, layerOf(a.sig), b.sig, layerOf(b.sig)),
+        differingCells: differingCells(a.sig, b.sig),
+      })),
     );
   return {
     figure: 'fig6',
