@@ -3,6 +3,7 @@
 // (so that --resume after a Ctrl-C or a crash only redoes unfinished layers), and write OUT once, atomically, at the
 // very end. An existing OUT is only replaced with --force.
 
+import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type AnalysableModel, charLmAnalysable } from '../analysis/analysable-model.js';
@@ -16,6 +17,7 @@ import type { BackendName } from '../backends/index.js';
 import { UserError } from '../core/errors.js';
 import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { Gemm } from '../core/gemm.js';
+import { Rng } from '../core/random.js';
 import type { Segmentation } from '../data/index.js';
 import { type PreparedCorpus, prepareCorpus } from '../data/index.js';
 import { ensureDir } from '../io/atomic.js';
@@ -63,6 +65,8 @@ export interface SignatureRunOptions {
   commandLine: string[];
   /** For a factorized-lstm model, the part of its kernel analysed (default the whole of it). */
   kernel?: KernelChoice;
+  /** Control: analyse the model's architecture with fresh weights drawn with settings.seed, not its trained ones. */
+  randomWeights?: boolean;
 }
 
 /** Which part of a factorized kernel a signature analyses; a basis is named by its bigram. */
@@ -226,7 +230,13 @@ interface SignatureSubject {
 async function modelSubject(opts: SignatureRunOptions, gemm: Gemm): Promise<SignatureSubject> {
   if (opts.model === null) throw new UserError('missing --model (a model directory) or --ngram ORDER');
   const loaded = await loadModel(opts.model);
-  const { config, weightsSha256 } = loaded;
+  const { config } = loaded;
+  let { weightsSha256 } = loaded;
+  if (opts.randomWeights) {
+    // The untrained control: PyTorch's default initialization, seeded; the weights' digest names what was analysed.
+    loaded.model.initialize(new Rng(opts.settings.seed).fork(RANDOM_WEIGHTS_STREAM));
+    weightsSha256 = paramsDigest(loaded.model.params);
+  }
   const kernel = opts.kernel ?? { kind: 'full' };
   let analysable: AnalysableModel;
   if (loaded.kind === 'factorized-lstm') {
@@ -241,6 +251,7 @@ async function modelSubject(opts: SignatureRunOptions, gemm: Gemm): Promise<Sign
     }
     analysable = charLmAnalysable(loaded.model, gemm, weightsSha256);
   }
+  if (opts.randomWeights) analysable = withRandomWeights(analysable, opts.settings.seed);
   const state: StateKind = opts.state ?? (config.cell === 'lstm' ? 'c' : 'h');
   analysable.stateSource(state); // throws the one-line error for --state c on a GRU, before the corpus is read
   const layers = checkedLayers(opts.layers, config.layers);
@@ -276,6 +287,7 @@ async function ngramSubject(
   if (opts.kernel && opts.kernel.kind !== 'full')
     throw new UserError('--kernel and --basis are for factorized-lstm models');
   if (opts.state === 'c') throw new UserError('an n-gram model has only its context state (use --state h)');
+  if (opts.randomWeights) throw new UserError('--random-weights is for --model: an n-gram has no weights to draw');
   const layers = checkedLayers(opts.layers, 1);
   const corpus = await prepareCorpus(opts.corpus, { segmentation: opts.segmentation ?? opts.autoSegmentation });
   const started = performance.now();
@@ -297,6 +309,32 @@ async function ngramSubject(
     weightsSha256: weightsSha256 ?? ngramDigest(model),
     corpus,
     trainingCorpus: false,
+  };
+}
+
+/** The stream of the --seed generator that draws --random-weights (apart from those of positions and decoders). */
+const RANDOM_WEIGHTS_STREAM = 0x5eed;
+
+/** SHA-256 of parameters in their order: name, then the float32 bytes. */
+function paramsDigest(params: ReadonlyMap<string, { data: Float32Array }>): string {
+  const hash = createHash('sha256');
+  for (const [name, t] of params)
+    hash.update(name).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  return hash.digest('hex');
+}
+
+/** The model as described in a signature of its random-weights control: labelled so, with the seed recorded. */
+function withRandomWeights(analysable: AnalysableModel, seed: number): AnalysableModel {
+  return {
+    ...analysable,
+    describe: () => {
+      const d = analysable.describe();
+      return {
+        ...d,
+        label: `${d.label}, random weights (seed ${seed})`,
+        details: { ...d.details, randomWeightsSeed: seed },
+      };
+    },
   };
 }
 

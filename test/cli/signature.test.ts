@@ -463,3 +463,36 @@ test('--ngram: the signature and eval of an n-gram estimated on the corpus (know
     2,
   );
 });
+
+test('--random-weights: the control signature of the same architecture untrained, labelled and digested as such', async (t) => {
+  const dir = tempDir(t);
+  const { corpus, model } = await trainTiny(dir, 'gru', '--cell', 'gru', '--max-steps', '200');
+  const trained = join(dir, 'trained.json');
+  const control = join(dir, 'control.json');
+  assert.equal((await runCli(signature(model, corpus, trained))).code, 0);
+  const r = await runCli(signature(model, corpus, control, '--random-weights'));
+  assert.equal(r.code, 0, r.stderr);
+  const [a, b] = [await readSignature(trained), await readSignature(control)];
+  assert.match(b.model.label, /^1-layer GRU, 8 units, random weights \(seed 1\)$/);
+  assert.equal(b.model.details.randomWeightsSeed, 1);
+  assert.match(b.model.weightsSha256!, /^[0-9a-f]{64}$/);
+  assert.notEqual(b.model.weightsSha256, a.model.weightsSha256);
+  // The trained model predicts the next symbol better than its untrained architecture.
+  assert.ok(a.forward!.accuracy > b.forward!.accuracy + 0.05, `${a.forward!.accuracy} vs ${b.forward!.accuracy}`);
+  // The same seed draws the same weights; another seed others.
+  const again = join(dir, 'again.json');
+  assert.equal((await runCli(signature(model, corpus, again, '--random-weights'))).code, 0);
+  assert.equal((await readSignature(again)).model.weightsSha256, b.model.weightsSha256);
+  const other = join(dir, 'other.json');
+  assert.equal((await runCli(signature(model, corpus, other, '--random-weights', '--seed', '2'))).code, 0);
+  assert.notEqual((await readSignature(other)).model.weightsSha256, b.model.weightsSha256);
+  // memsig diff then tells what training added.
+  const d = await runCli(['diff', trained, control, '--out', join(dir, 'added.svg')]);
+  assert.equal(d.code, 0, d.stderr);
+  assert.match(d.stdout, /cells \(δ, symbol\) differ beyond chance/);
+  assertOneLineError(
+    await runCli(['signature', '--ngram', '3', '--corpus', corpus, '--out', join(dir, 'n.json'), '--random-weights']),
+    /--random-weights is for --model/,
+    1,
+  );
+});

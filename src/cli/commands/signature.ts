@@ -49,6 +49,7 @@ export interface RawSignatureFlags {
   kernel?: string;
   basis?: string;
   basisAlone?: boolean;
+  randomWeights?: boolean;
   backend?: string;
   threads?: string;
   resume?: boolean;
@@ -110,6 +111,11 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
         'hold {basis}, replaced by each bigram (a space as _)',
     )
     .option('--basis-alone', 'with --basis: each basis without W0 (λ_i·u_i v_iᵀ alone)')
+    .option(
+      '--random-weights',
+      "control: the model's architecture with freshly initialized weights (drawn with --seed), to tell what training " +
+        'added from what the architecture keeps anyway (compare the two with memsig diff)',
+    )
     .option('--resume', 'continue an interrupted run from OUT.partial.json (same model, corpus and flags)')
     .option('--force', 'replace an existing --out file (once the new signature is done)')
     .option('--json', 'print the summary as one JSON object on stdout');
@@ -149,6 +155,7 @@ export function parseSignatureFlags(raw: RawSignatureFlags, commandLine: string[
     force: raw.force === true,
     json: raw.json === true,
     commandLine,
+    randomWeights: raw.randomWeights === true,
   };
 }
 
