@@ -3,7 +3,6 @@
 // (so that --resume after a Ctrl-C or a crash only redoes unfinished layers), and write OUT once, atomically, at the
 // very end. An existing OUT is only replaced with --force.
 
-import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type AnalysableModel, charLmAnalysable } from '../analysis/analysable-model.js';
@@ -11,13 +10,13 @@ import { decoderPoolRunner } from '../analysis/decoder-pool.js';
 import { fitDecoders } from '../analysis/decoders.js';
 import { factorizedAnalysable } from '../analysis/factorized-analysable.js';
 import { ngramAnalysable, ngramDigest } from '../analysis/ngram-analysable.js';
+import { drawRandomWeights, withRandomWeights } from '../analysis/random-weights.js';
 import { type DecoderRunner, memorySignature, type SignatureOptions } from '../analysis/signature.js';
 import type { Signature, StateKind } from '../analysis/signature-types.js';
 import type { BackendName } from '../backends/index.js';
 import { UserError } from '../core/errors.js';
 import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { Gemm } from '../core/gemm.js';
-import { Rng } from '../core/random.js';
 import type { Segmentation } from '../data/index.js';
 import { type PreparedCorpus, prepareCorpus } from '../data/index.js';
 import { ensureDir } from '../io/atomic.js';
@@ -234,8 +233,7 @@ async function modelSubject(opts: SignatureRunOptions, gemm: Gemm): Promise<Sign
   let { weightsSha256 } = loaded;
   if (opts.randomWeights) {
     // The untrained control: PyTorch's default initialization, seeded; the weights' digest names what was analysed.
-    loaded.model.initialize(new Rng(opts.settings.seed).fork(RANDOM_WEIGHTS_STREAM));
-    weightsSha256 = paramsDigest(loaded.model.params);
+    weightsSha256 = drawRandomWeights(loaded.model, opts.settings.seed);
   }
   const kernel = opts.kernel ?? { kind: 'full' };
   let analysable: AnalysableModel;
@@ -309,32 +307,6 @@ async function ngramSubject(
     weightsSha256: weightsSha256 ?? ngramDigest(model),
     corpus,
     trainingCorpus: false,
-  };
-}
-
-/** The stream of the --seed generator that draws --random-weights (apart from those of positions and decoders). */
-const RANDOM_WEIGHTS_STREAM = 0x5eed;
-
-/** SHA-256 of parameters in their order: name, then the float32 bytes. */
-function paramsDigest(params: ReadonlyMap<string, { data: Float32Array }>): string {
-  const hash = createHash('sha256');
-  for (const [name, t] of params)
-    hash.update(name).update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-  return hash.digest('hex');
-}
-
-/** The model as described in a signature of its random-weights control: labelled so, with the seed recorded. */
-function withRandomWeights(analysable: AnalysableModel, seed: number): AnalysableModel {
-  return {
-    ...analysable,
-    describe: () => {
-      const d = analysable.describe();
-      return {
-        ...d,
-        label: `${d.label}, random weights (seed ${seed})`,
-        details: { ...d.details, randomWeightsSeed: seed },
-      };
-    },
   };
 }
 

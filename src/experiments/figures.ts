@@ -5,16 +5,18 @@
 import { charLmAnalysable } from '../analysis/analysable-model.js';
 import { factorizedAnalysable } from '../analysis/factorized-analysable.js';
 import { ngramAnalysable } from '../analysis/ngram-analysable.js';
+import { drawRandomWeights, withRandomWeights } from '../analysis/random-weights.js';
 import type { SignatureOptions } from '../analysis/signature.js';
 import type { LayerSignature, Signature } from '../analysis/signature-types.js';
 import { memoryVersusPrediction, signatureSimilarity } from '../analysis/similarity.js';
 import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import { subsampleTrain } from '../data/subsample.js';
+import { CharLm } from '../models/char-lm.js';
 import type { CellKind } from '../models/config.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
 import { trainNgram } from '../models/ngram.js';
-import { alignSignatures, recallSignificance } from '../render/signature-data.js';
+import { alignSignatures, countDifferingCells } from '../render/signature-data.js';
 import { evaluateCharLm } from '../train/evaluate.js';
 import type { TrainConfig } from '../train/train-char-lm.js';
 import {
@@ -91,10 +93,19 @@ export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
   );
   const layer = layerOf(sig);
   const relation = memoryVersusPrediction(sig, layer);
+  // Our addition, the control: the same GRU with random weights, read by the same decoders.
+  const untrained = new CharLm(trained.model.shape);
+  const seed = 1;
+  const gemm = contextGemm(ctx);
+  const controlModel = withRandomWeights(charLmAnalysable(untrained, gemm, drawRandomWeights(untrained, seed)), seed);
+  const control = await ensureSignature(ctx, 'gru-random-weights', controlModel, corpus, s.signature({ state: 'h' }));
   return {
     figure: 'fig1',
     title: 'Memory signature and next-symbol accuracy of a 1-layer GRU on Shakespeare',
-    panels: [{ label: trained.config.cell.toUpperCase(), signature: 'signatures/gru.json', layer: 1 }],
+    panels: [
+      { label: trained.config.cell.toUpperCase(), signature: 'signatures/gru.json', layer: 1 },
+      { label: 'the same GRU, random weights', signature: 'signatures/gru-random-weights.json', layer: 1 },
+    ],
     numbers: {
       corpus: corpus.record,
       training: trainingSettings(s.train({})),
@@ -104,6 +115,13 @@ export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
       chance: layer.deltas.map((d) => d.chanceAccuracy),
       informationBits: layer.deltas.map((d) => d.informationBits),
       memoryVersusPrediction: relation,
+      randomWeights: {
+        seed,
+        marginalAccuracy: marginal(layerOf(control)),
+        forwardAccuracy: control.forward?.accuracy ?? null,
+        trainedForwardAccuracy: sig.forward?.accuracy ?? null,
+        differingCells: differingCells(sig, control),
+      },
     },
   };
 }
@@ -316,9 +334,8 @@ export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
  * How many cells (δ, symbol) of two signatures' first layers differ beyond chance: two-proportion tests of the
  * recalls, Benjamini–Hochberg at a 5% false-discovery rate (as `memsig diff` marks them).
  */
-function differingCells(a: Signature, b: Signature): { tested: number; significant: number; q: number } {
-  const test = recallSignificance(layerOf(a), layerOf(b), alignSignatures(a, b));
-  return { tested: test.tested, significant: test.cells.flat().filter((c) => c?.significant).length, q: test.q };
+function differingCells(a: Signature, b: Signature): ReturnType<typeof countDifferingCells> {
+  return countDifferingCells(layerOf(a), layerOf(b), alignSignatures(a, b));
 }
 
 /** Figure 5: what a 1-layer GRU and a 5-gram remember, symbol by symbol, on the WSJ stand-in. */

@@ -127,3 +127,24 @@ export function recallSignificance(
   });
   return { cells, tested: tested.length, q };
 }
+
+/** How many cells differ beyond chance (recallSignificance), and in how many of them each side recalls better. */
+export function countDifferingCells(
+  a: LayerSignature,
+  b: LayerSignature,
+  align: ReturnType<typeof alignSignatures>,
+): { tested: number; significant: number; aBetter: number; bBetter: number; q: number } {
+  const test = recallSignificance(a, b, align);
+  let aBetter = 0;
+  let bBetter = 0;
+  test.cells.forEach((row, r) => {
+    row.forEach((cell, c) => {
+      if (!cell?.significant) return;
+      const ra = a.deltas[r]!.recall[align.indexA[c]!] ?? 0;
+      const rb = b.deltas[r]!.recall[align.indexB[c]!] ?? 0;
+      if (ra > rb) aBetter++;
+      else bBetter++;
+    });
+  });
+  return { tested: test.tested, significant: aBetter + bBetter, aBetter, bBetter, q: test.q };
+}

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { LayerSignature } from '../../analysis/signature-types.js';
 import { renderDiffSvg } from '../../render/diff.js';
-import { alignSignatures, defaultLayer, findLayer, recallSignificance } from '../../render/signature-data.js';
+import { alignSignatures, countDifferingCells, defaultLayer, findLayer } from '../../render/signature-data.js';
 import { parseChoice, parseNumber, UsageError } from '../args.js';
 import { writeLine } from '../io.js';
 import type { CommandContext } from './common.js';
@@ -80,20 +80,9 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
 
 /** "37 of 290 cells (δ, symbol) differ beyond chance: A recalls better in 30, B in 7 (…)". */
 function differingLine(a: LayerSignature, b: LayerSignature, align: ReturnType<typeof alignSignatures>): string {
-  const test = recallSignificance(a, b, align);
-  let aBetter = 0;
-  let bBetter = 0;
-  test.cells.forEach((row, r) => {
-    row.forEach((cell, c) => {
-      if (!cell?.significant) return;
-      const ra = a.deltas[r]!.recall[align.indexA[c]!] ?? 0;
-      const rb = b.deltas[r]!.recall[align.indexB[c]!] ?? 0;
-      if (ra > rb) aBetter++;
-      else bBetter++;
-    });
-  });
+  const n = countDifferingCells(a, b, align);
   return (
-    `${aBetter + bBetter} of ${test.tested} cells (δ, symbol) differ beyond chance: A recalls better in ${aBetter}, ` +
-    `B in ${bBetter} (two-proportion tests, Benjamini-Hochberg false-discovery rate ${100 * test.q}%)`
+    `${n.significant} of ${n.tested} cells (δ, symbol) differ beyond chance: A recalls better in ${n.aBetter}, ` +
+    `B in ${n.bBetter} (two-proportion tests, Benjamini-Hochberg false-discovery rate ${100 * n.q}%)`
   );
 }
