@@ -31,6 +31,16 @@ export async function drawFigures(ctx: ExperimentContext, result: FigureResult):
       renderSignatureSvg(first.sig, { layer: 1, kind: 'signature', label: first.label }),
     );
     await write('fig1-marginal.svg', renderSignatureSvg(first.sig, { layer: 1, kind: 'marginal' }));
+    const control = entries[1];
+    if (control) {
+      // Our addition: the trained GRU against the same GRU with random weights.
+      const title = 'A 1-layer GRU on Shakespeare, trained and with random weights';
+      await write('fig1-control-marginal.svg', renderCompareSvg(entries, { kind: 'marginal', title }));
+      await write(
+        'fig1-control-diff.svg',
+        renderDiffSvg(first.sig, control.sig, { labelA: 'trained GRU', labelB: 'random weights' }),
+      );
+    }
     return written;
   }
   if (entries.length > 1) {
