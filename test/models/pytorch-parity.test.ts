@@ -24,26 +24,39 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string,
   }
 }
 
+/** A golden file: its tensors by name (a missing one fails the test), its dimensions, and its parameters. */
+async function readGolden(file: string, paramShapes: (dims: GoldenDims) => Map<string, number[]>) {
+  const { tensors, metadata } = await readSafetensors(new URL(file, fixtures).pathname);
+  const get = (name: string) => {
+    const t = tensors.get(name);
+    assert.ok(t, `fixture lacks ${name}`);
+    return t;
+  };
+  const dims: GoldenDims = {
+    layers: Number(metadata.layers),
+    units: Number(metadata.units),
+    embed: Number(metadata.embed),
+    vocab: Number(metadata.vocab),
+  };
+  const params = new Map<string, Tensor>();
+  for (const [name, shape] of paramShapes(dims)) params.set(name, { shape, data: toFloat32(get(name)) });
+  return { get, dims, params };
+}
+
+interface GoldenDims {
+  layers: number;
+  units: number;
+  embed: number;
+  vocab: number;
+}
+
 for (const cell of ['lstm', 'gru'] as CellKind[]) {
   for (const prefix of ['', 'reset.']) {
     for (const gemm of [tsGemm, new OnnxGemm({ smallWork: 0 })] as Gemm[]) {
       test(`CharLm ${cell}${prefix ? ' with segment resets' : ''} matches PyTorch logits, loss, states and gradients (${gemm.name})`, async () => {
-        const { tensors, metadata } = await readSafetensors(new URL(`${cell}.safetensors`, fixtures).pathname);
-        const get = (name: string) => {
-          const t = tensors.get(name);
-          assert.ok(t, `fixture lacks ${name}`);
-          return t;
-        };
-        const shape = {
-          cell,
-          layers: Number(metadata.layers),
-          units: Number(metadata.units),
-          embed: Number(metadata.embed),
-          vocab: Number(metadata.vocab),
-        };
-        const params = new Map<string, Tensor>();
-        for (const [name, dims] of charLmParamShapes(shape))
-          params.set(name, { shape: dims, data: toFloat32(get(name)) });
+        const golden = await readGolden(`${cell}.safetensors`, (d) => charLmParamShapes({ cell, ...d }));
+        const { get, params } = golden;
+        const shape = { cell, ...golden.dims };
         const model = new CharLm(shape, params);
         const ids = toInt32(get(`${prefix}inputs`));
         const targets = toInt32(get(`${prefix}targets`));
@@ -70,21 +83,7 @@ for (const cell of ['lstm', 'gru'] as CellKind[]) {
 
 for (const gemm of [tsGemm, new OnnxGemm({ smallWork: 0 })] as Gemm[]) {
   test(`FactorizedLm (running λ, segment resets) matches PyTorch λ, logits, loss, states and gradients (${gemm.name})`, async () => {
-    const { tensors, metadata } = await readSafetensors(new URL('factorized-lstm.safetensors', fixtures).pathname);
-    const get = (name: string) => {
-      const t = tensors.get(name);
-      assert.ok(t, `fixture lacks ${name}`);
-      return t;
-    };
-    const shape = {
-      layers: Number(metadata.layers),
-      units: Number(metadata.units),
-      embed: Number(metadata.embed),
-      vocab: Number(metadata.vocab),
-    };
-    const params = new Map<string, Tensor>();
-    for (const [name, dims] of factorizedLmParamShapes(shape))
-      params.set(name, { shape: dims, data: toFloat32(get(name)) });
+    const { get, dims: shape, params } = await readGolden('factorized-lstm.safetensors', factorizedLmParamShapes);
     const model = new FactorizedLm(shape, { kind: 'running' }, params);
     const ids = toInt32(get('inputs'));
     const targets = toInt32(get('targets'));
