@@ -18,7 +18,7 @@ import { defaultNormalization } from '../src/data/normalize.js';
 import { buildLm } from '../src/models/language-model.js';
 import { ParallelStepRunner } from '../src/train/parallel-step-runner.js';
 import { SerialStepRunner, type StepRunner } from '../src/train/step-runner.js';
-import { TRAIN_CELLS, type TrainCell } from '../src/train/train-char-lm.js';
+import { lmSpecOfCell, TRAIN_CELLS, type TrainCell } from '../src/train/train-char-lm.js';
 
 /** The standard workload of the foundation issue. */
 export const WORKLOAD = { layers: 1, embed: 32, units: 320, batch: 32, seq: 64, warmup: 3, steps: 15 } as const;
@@ -39,10 +39,7 @@ export async function timeTrainingStep(cell: TrainCell, shards: number): Promise
   const { layers, embed, units, batch: B, seq: T, warmup, steps } = WORKLOAD;
   const V = defaultNormalization().alphabet.length;
   const rng = new Rng(1);
-  const shape = { layers, units, embed, vocab: V };
-  const model = buildLm(
-    cell === 'factorized-lstm' ? { kind: 'factorized-lstm', shape } : { kind: 'char-lm', shape: { cell, ...shape } },
-  );
+  const model = buildLm(lmSpecOfCell(cell, { layers, units, embed, vocab: V }));
   model.initialize(rng);
   const adam = new Adam(model.trainable(), { lr: 2e-3 });
   const grads = [...model.grads.values()];

@@ -5,22 +5,21 @@ import { factorizedPredictor } from '../analysis/factorized-analysable.js';
 import type { BackendName } from '../backends/index.js';
 import { UserError } from '../core/errors.js';
 import type { Segmentation } from '../data/index.js';
-import { prepareCorpus } from '../data/index.js';
 import { loadModel } from '../io/load-model.js';
 import type { LmEvaluation } from '../models/lm-evaluation.js';
-import { trainNgram } from '../models/ngram.js';
 import { evaluateCharLm, evaluateLm } from '../train/evaluate.js';
 import { defaultThreads, makeGemm } from './backend.js';
 import { describeModel } from './describe-model.js';
 import { type EvalText, loadEvalText, type SplitName } from './eval-corpus.js';
 import { formatMetric, formatPercent, showSymbol } from './format.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
+import { type NgramChoice, ngramOfCorpus } from './ngram-corpus.js';
 
 export interface EvalOptions {
   /** The model directory evaluated, or null with `ngram`. */
   model: string | null;
   /** Instead of a model directory: an n-gram of this order (and count pruning) estimated on the corpus. */
-  ngram?: { order: number; prune: number };
+  ngram?: NgramChoice;
   corpus: string;
   split: SplitName;
   /** --segment, or undefined for auto. */
@@ -61,14 +60,13 @@ export async function runEval(opts: EvalOptions, io: CliIo, hooks: CliHooks = {}
  * An n-gram model estimated on the corpus's training partition (default normalization), measured on one of its
  * partitions: the paper's count-based baseline for any corpus.
  */
-async function evalNgram(opts: EvalOptions, ngram: { order: number; prune: number }, io: CliIo): Promise<number> {
+async function evalNgram(opts: EvalOptions, ngram: NgramChoice, io: CliIo): Promise<number> {
   if (opts.split === 'all') {
     throw new UserError(
       '--split all: an n-gram is estimated on the train partition; evaluate it on train, dev or eval',
     );
   }
-  const corpus = await prepareCorpus(opts.corpus, { segmentation: opts.segmentation ?? opts.autoSegmentation });
-  const model = trainNgram(corpus.partitions.train, corpus.alphabet.size, ngram);
+  const { corpus, model } = await ngramOfCorpus(opts.corpus, opts.segmentation ?? opts.autoSegmentation, ngram);
   const r = corpus.record;
   const text: EvalText = {
     source: r.source,

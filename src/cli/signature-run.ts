@@ -17,14 +17,12 @@ import type { BackendName } from '../backends/index.js';
 import { UserError } from '../core/errors.js';
 import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { Gemm } from '../core/gemm.js';
-import type { Segmentation } from '../data/index.js';
-import { type PreparedCorpus, prepareCorpus } from '../data/index.js';
+import type { PreparedCorpus, Segmentation } from '../data/index.js';
 import { ensureDir } from '../io/atomic.js';
 import { loadModel } from '../io/load-model.js';
 import { writeSignature } from '../io/signature-file.js';
 import { inputsDigest, partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
-import { trainNgram } from '../models/ngram.js';
 import { checkAlphabetFit } from './alphabet-fit.js';
 import { defaultThreads, makeGemm } from './backend.js';
 import { describeModel } from './describe-model.js';
@@ -32,6 +30,7 @@ import { loadModelCorpus } from './eval-corpus.js';
 import { shellQuote } from './format.js';
 import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
+import { type NgramChoice, ngramOfCorpus } from './ngram-corpus.js';
 import { SignatureProgressReporter } from './signature-progress.js';
 import { printSignatureTable, signatureSummary } from './signature-report.js';
 import { pathExists } from './train-dir.js';
@@ -42,7 +41,7 @@ export interface SignatureRunOptions {
   /** The model directory analysed, or null with `ngram`. */
   model: string | null;
   /** Instead of a model directory: an n-gram of this order (and count pruning) estimated on the corpus. */
-  ngram?: { order: number; prune: number };
+  ngram?: NgramChoice;
   /** A text file, a .gz file, a folder of .txt files, or 'sotu'. */
   corpus: string;
   /** --segment, or undefined for auto (the model's recorded one on its training corpus, else autoSegmentation). */
@@ -277,25 +276,22 @@ async function modelSubject(opts: SignatureRunOptions, gemm: Gemm): Promise<Sign
  * An n-gram model (modified Kneser–Ney) estimated on the corpus's training partition, read with the default
  * normalization: the paper's Figure 5 baseline for any corpus. Its one "layer" is the context it uses (state h).
  */
-async function ngramSubject(
-  opts: SignatureRunOptions,
-  ngram: { order: number; prune: number },
-  io: CliIo,
-): Promise<SignatureSubject> {
+async function ngramSubject(opts: SignatureRunOptions, ngram: NgramChoice, io: CliIo): Promise<SignatureSubject> {
   if (opts.kernel && opts.kernel.kind !== 'full')
     throw new UserError('--kernel and --basis are for factorized-lstm models');
   if (opts.state === 'c') throw new UserError('an n-gram model has only its context state (use --state h)');
   if (opts.randomWeights) throw new UserError('--random-weights is for --model: an n-gram has no weights to draw');
   const layers = checkedLayers(opts.layers, 1);
-  const corpus = await prepareCorpus(opts.corpus, { segmentation: opts.segmentation ?? opts.autoSegmentation });
-  const started = performance.now();
-  const model = trainNgram(corpus.partitions.train, corpus.alphabet.size, ngram);
+  const { corpus, model, seconds } = await ngramOfCorpus(
+    opts.corpus,
+    opts.segmentation ?? opts.autoSegmentation,
+    ngram,
+  );
   const analysable = ngramAnalysable(model);
   const { label, weightsSha256 } = analysable.describe();
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
   writeLine(
     io.stderr,
-    `estimated a ${label} on the train partition of ${corpus.record.source} in ${seconds} s: ${model.ngramCount} n-grams`,
+    `estimated a ${label} on the train partition of ${corpus.record.source} in ${seconds.toFixed(1)} s: ${model.ngramCount} n-grams`,
   );
   return {
     name: `${ngram.order}-gram`,

@@ -177,17 +177,22 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
 }
 
+/** The model of a cell and its sizes (a factorized LSTM with the running λ). */
+export function lmSpecOfCell(
+  cell: TrainCell,
+  dims: { layers: number; units: number; embed: number; vocab: number },
+): LmSpec {
+  return cell === 'factorized-lstm'
+    ? { kind: 'factorized-lstm', shape: dims }
+    : { kind: 'char-lm', shape: { cell, ...dims } };
+}
+
 /** The model a config trains on a corpus (whose training partition gives a fixed λ its bigram frequencies). */
 export function lmSpecOf(c: TrainConfig, corpus: PreparedCorpus): LmSpec {
   const vocab = corpus.alphabet.size;
-  const dims = { layers: c.layers, units: c.units, embed: c.embed, vocab };
-  if (c.cell !== 'factorized-lstm') return { kind: 'char-lm', shape: { cell: c.cell, ...dims } };
-  if (c.lambda !== 'corpus') return { kind: 'factorized-lstm', shape: dims };
-  return {
-    kind: 'factorized-lstm',
-    shape: dims,
-    corpusLambda: corpusBigramFrequencies(corpus.partitions.train, vocab),
-  };
+  const spec = lmSpecOfCell(c.cell, { layers: c.layers, units: c.units, embed: c.embed, vocab });
+  if (spec.kind !== 'factorized-lstm' || c.lambda !== 'corpus') return spec;
+  return { ...spec, corpusLambda: corpusBigramFrequencies(corpus.partitions.train, vocab) };
 }
 
 function flagName(key: string): string {

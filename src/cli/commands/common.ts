@@ -6,6 +6,7 @@ import { type Segmentation, SOTU_SOURCE } from '../../data/index.js';
 import { parseChoice, parseInteger, parsePath, UsageError } from '../args.js';
 import { BACKENDS } from '../backend.js';
 import type { CliHooks, CliIo } from '../io.js';
+import type { NgramChoice } from '../ngram-corpus.js';
 
 export interface CommandContext {
   io: CliIo;
@@ -55,7 +56,7 @@ export function addModelOrNgramOptions(cmd: Command): Command {
 export interface ModelOrNgram {
   /** The model directory, or null when an n-gram is asked for. */
   model: string | null;
-  ngram?: { order: number; prune: number };
+  ngram?: NgramChoice;
 }
 
 /** Exactly one of --model and --ngram; --prune only with --ngram. */
