@@ -66,9 +66,10 @@ export const KALDI_SAMPLE_SCALE = 32768;
 // Kaldi's floor under the filter energies and the frame energy before the log: float32's machine epsilon.
 const LOG_FLOOR = 1.1920928955078125e-7;
 
-/** A filter over FFT bins first .. first + weights.length − 1 (the triangle's non-zero part). */
-interface MelFilter {
-  first: number;
+/** Mel filter m weights FFT bins first[m] .. with weights[start[m] .. start[m + 1]): a triangle's non-zero run. */
+interface MelFilters {
+  first: Int32Array; // (melBins)
+  start: Int32Array; // (melBins + 1)
   weights: Float64Array;
 }
 
@@ -78,7 +79,7 @@ interface FbankPlan {
   windowShift: number;
   fftSize: number;
   window: Float64Array; // (windowSize)
-  filters: MelFilter[];
+  filters: MelFilters;
   fft: FFT;
 }
 
@@ -95,40 +96,39 @@ export function computeFbank(samples: Float32Array, sampleRate: number, config: 
   const frame = new Float64Array(fftSize); // the tail past windowSize stays zero: the padding
   const spectrum = new Float64Array(2 * fftSize); // interleaved (re, im); realTransform fills bins 0..fftSize/2
   const power = new Float64Array(fftSize / 2); // Kaldi drops the Nyquist bin
-  const p = config.preemphasis;
+  const { preemphasis: p, removeDcOffset, useEnergy, usePower, snipEdges, energyFloor } = config;
+  const logEnergyFloor = energyFloor > 0 ? Math.log(energyFloor) : -Infinity;
+  const { first, start, weights } = filters;
+  const melBins = first.length;
   for (let t = 0; t < frames; t++) {
-    extractFrame(samples, t, plan, config.snipEdges, frame);
-    if (config.removeDcOffset) {
+    extractFrame(samples, t, plan, snipEdges, frame);
+    if (removeDcOffset) {
       let sum = 0;
       for (let i = 0; i < windowSize; i++) sum += frame[i];
       const mean = sum / windowSize;
       for (let i = 0; i < windowSize; i++) frame[i] -= mean;
     }
     const row = t * bins;
-    if (config.useEnergy) {
+    if (useEnergy) {
       // Kaldi's "raw" energy: after DC removal, before pre-emphasis and the window.
       let energy = 0;
       for (let i = 0; i < windowSize; i++) energy += frame[i] * frame[i];
-      let logEnergy = Math.log(Math.max(energy, LOG_FLOOR));
-      if (config.energyFloor > 0) logEnergy = Math.max(logEnergy, Math.log(config.energyFloor));
-      data[row] = logEnergy;
+      data[row] = Math.max(Math.log(Math.max(energy, LOG_FLOOR)), logEnergyFloor);
     }
-    if (p !== 0) {
-      for (let i = windowSize - 1; i > 0; i--) frame[i] -= p * frame[i - 1];
-      frame[0] -= p * frame[0];
-    }
-    for (let i = 0; i < windowSize; i++) frame[i] *= window[i];
+    // Pre-emphasis and the window in one pass, backwards so that frame[i − 1] is still the original.
+    for (let i = windowSize - 1; i > 0; i--) frame[i] = (frame[i] - p * frame[i - 1]) * window[i];
+    frame[0] = (frame[0] - p * frame[0]) * window[0];
     fft.realTransform(spectrum, frame);
     for (let k = 0; k < power.length; k++) {
       const re = spectrum[2 * k];
       const im = spectrum[2 * k + 1];
-      const pw = re * re + im * im;
-      power[k] = config.usePower ? pw : Math.sqrt(pw);
+      power[k] = re * re + im * im;
     }
-    for (let m = 0; m < filters.length; m++) {
-      const { first, weights } = filters[m];
+    if (!usePower) for (let k = 0; k < power.length; k++) power[k] = Math.sqrt(power[k]);
+    for (let m = 0; m < melBins; m++) {
       let energy = 0;
-      for (let j = 0; j < weights.length; j++) energy += weights[j] * power[first + j];
+      const k0 = first[m] - start[m];
+      for (let j = start[m]; j < start[m + 1]; j++) energy += weights[j] * power[k0 + j];
       data[row + offset + m] = Math.log(Math.max(energy, LOG_FLOOR));
     }
   }
@@ -223,7 +223,7 @@ function melOf(hz: number): number {
 
 // Triangles equally spaced on the mel scale between lowFreq and highFreq, each spanning its neighbours' centres,
 // over the FFT bins below Nyquist; only the non-zero run of each is kept.
-function makeMelFilters(config: FbankConfig, sampleRate: number, fftSize: number): MelFilter[] {
+function makeMelFilters(config: FbankConfig, sampleRate: number, fftSize: number): MelFilters {
   const nyquist = sampleRate / 2;
   const { melBins, lowFreq } = config;
   const highFreq = config.highFreq <= 0 ? config.highFreq + nyquist : config.highFreq;
@@ -240,24 +240,25 @@ function makeMelFilters(config: FbankConfig, sampleRate: number, fftSize: number
   const melDelta = (melOf(highFreq) - melLow) / (melBins + 1);
   const binMels = new Float64Array(fftSize / 2);
   for (let k = 0; k < binMels.length; k++) binMels[k] = melOf(binWidth * k);
-  const filters: MelFilter[] = [];
+  const first = new Int32Array(melBins);
+  const start = new Int32Array(melBins + 1);
+  const weights: number[] = [];
   for (let m = 0; m < melBins; m++) {
     const left = melLow + m * melDelta;
     const centre = melLow + (m + 1) * melDelta;
     const right = melLow + (m + 2) * melDelta;
-    const weights: number[] = [];
-    let first = -1;
+    start[m] = weights.length;
     for (let k = 0; k < binMels.length; k++) {
       const mel = binMels[k];
       const w = Math.min((mel - left) / (centre - left), (right - mel) / (right - centre));
       if (w > 0) {
-        if (first < 0) first = k;
+        if (weights.length === start[m]) first[m] = k;
         weights.push(w);
-      } else if (first >= 0) {
+      } else if (weights.length > start[m]) {
         break;
       }
     }
-    filters.push({ first: Math.max(first, 0), weights: Float64Array.from(weights) });
   }
-  return filters;
+  start[melBins] = weights.length;
+  return { first, start, weights: Float64Array.from(weights) };
 }
