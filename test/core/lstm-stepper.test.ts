@@ -73,7 +73,9 @@ for (const gemm of [tsGemm, new OnnxGemm({ smallWork: 0, threads: 1 })] as Gemm[
     }
     stepper.finishBackward(gemm, p, stepGrads);
     close(stepDX, dX, 'dX');
-    params(stepGrads).forEach((g, k) => close(g, params(grads)[k]!, `param ${k}`));
+    params(stepGrads).forEach((g, k) => {
+      close(g, params(grads)[k]!, `param ${k}`);
+    });
   });
 }
 
