@@ -7,6 +7,7 @@
 // padding=(K−1)/2, bias=False) (weight (F, 1, K)), U = nn.Linear(F, A, bias=False).
 // Frames are time-major everywhere here, as the listener produces them: frame u of utterance b is row u·B + b.
 
+import { tanh32 } from './activations.js';
 import type { Gemm } from './gemm.js';
 import { linearForward } from './linear.js';
 import { addColumnSums, ensureCapacity } from './recurrent.js';
@@ -146,7 +147,7 @@ export class MlpAttention {
         }
         let e = 0;
         for (let a = 0; a < A; a++) {
-          const v = Math.tanh(keys[r + a]! + qProj[b * A + a]! + (withLocation ? loc[r + a]! : 0));
+          const v = tanh32(keys[r + a]! + qProj[b * A + a]! + (withLocation ? loc[r + a]! : 0));
           th[r + a] = v;
           e += w[a]! * v;
         }

@@ -7,9 +7,10 @@
 // it is. (PyTorch's packed bidirectional LSTM is also 5–10× slower in backward on CPU than two one-way LSTMs, so
 // the reference script may run either form; both give the same numbers.)
 
+import { transpose } from './gate-major.js';
 import type { Gemm } from './gemm.js';
 import { LstmLayer } from './lstm.js';
-import { ensureCapacity, type LayerState, type RecurrentParams } from './recurrent.js';
+import { ensureCapacity, type InputProjection, type LayerState, type RecurrentParams } from './recurrent.js';
 
 /** The two directions' tensors: PyTorch's `*_l0` (forward) and `*_l0_reverse` (backward). */
 export interface BidirectionalParams {
@@ -28,6 +29,7 @@ export class BidirectionalLstm {
   private cells: Float32Array = new Float32Array(0); // (T, B, 2H) [c_fwd; c_bwd], written when memory() is asked
   private dHalf: Float32Array = new Float32Array(0); // (T, B, H) one direction's output gradient
   private dXRev: Float32Array = new Float32Array(0); // (T, B, I) input gradient of the reversed direction
+  private projected: Float32Array = new Float32Array(0); // (T·B, 4H) x·W_ihᵀ of all steps, one direction
   private cellsFresh = false;
   private readonly stateF: LayerState = { h: new Float32Array(0), c: new Float32Array(0) };
   private readonly stateB: LayerState = { h: new Float32Array(0), c: new Float32Array(0) };
@@ -70,8 +72,30 @@ export class BidirectionalLstm {
       s.c!.fill(0);
     }
     reverseValid(x, this.xRev, T, B, I, this.lengths);
-    const hF = this.fwd.forward(gemm, p.forward, x, T, B, this.stateF, { resets: null }, null);
-    const hB = this.bwd.forward(gemm, p.backward, this.xRev, T, B, this.stateB, { resets: null }, null);
+    const none = { resets: null };
+    const hF = this.fwd.forward(
+      gemm,
+      p.forward,
+      x,
+      T,
+      B,
+      this.stateF,
+      none,
+      null,
+      this.project(gemm, p.forward, x, T, B),
+    );
+    const xRev = this.xRev;
+    const hB = this.bwd.forward(
+      gemm,
+      p.backward,
+      xRev,
+      T,
+      B,
+      this.stateB,
+      none,
+      null,
+      this.project(gemm, p.backward, xRev, T, B),
+    );
     interleave(hF, hB, this.out, T, B, H, this.lengths);
     return this.out.subarray(0, T * B * 2 * H);
   }
@@ -110,6 +134,22 @@ export class BidirectionalLstm {
         }
       }
     }
+  }
+
+  /**
+   * The input projection of all T steps as one GEMM, x (T·B, I) · W_ihᵀ, instead of the layer's product per step:
+   * with B columns a step's product reads all of W_ih for little work. The layer wants it gate-major per step,
+   * (T, 4H, B): each step's (B, 4H) block transposed, a block small enough to stay in cache.
+   */
+  private project(gemm: Gemm, p: RecurrentParams, x: Float32Array, T: number, B: number): InputProjection {
+    const G = 4 * this.hiddenSize;
+    return (out, gateMajor) => {
+      if (!gateMajor) throw new Error('BidirectionalLstm: the layer asked for a row-major input projection');
+      this.projected = ensureCapacity(this.projected, T * B * G);
+      const y = this.projected;
+      gemm.gemm(false, true, T * B, G, this.inputSize, x, p.wIh, y, false);
+      for (let t = 0; t < T; t++) transpose(y.subarray(t * B * G), out.subarray(t * G * B), B, G);
+    };
   }
 
   /** [h_fwd; h_bwd] of every frame of the last forward, (T, B, 2H), zero beyond each length. */

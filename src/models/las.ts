@@ -6,6 +6,7 @@
 // Teacher-forced training loss (1 − λ)·label-smoothed cross-entropy + λ·CTC, with backward, and a greedy decoder.
 // Parameters carry the names of scripts/las_reference.py's module (las-config.ts), so its state_dict loads as it is.
 
+import { tanh32 } from '../core/activations.js';
 import { type AttentionParams, MlpAttention } from '../core/attention.js';
 import { BidirectionalLstm, type BidirectionalParams } from '../core/bidirectional-lstm.js';
 import { ctcLoss } from '../core/ctc.js';
@@ -598,7 +599,7 @@ export class Las {
       QC,
       M,
     );
-    for (let i = 0; i < hidden.length; i++) hidden[i] = Math.tanh(hidden[i]!);
+    for (let i = 0; i < hidden.length; i++) hidden[i] = tanh32(hidden[i]!);
     linearForward(gemm, hidden, p('speller.out.weight'), p('speller.out.bias'), logits, rows, M, V);
     return logits;
   }
