@@ -38,7 +38,10 @@ export { defaultLasConfig, lasParamShapes } from './las-config.js';
 
 /** A batch of B utterances. */
 export interface LasBatch {
-  /** (T, B, features) log-mel frames, time-major; what lies beyond an utterance's length is never read. */
+  /**
+   * (T, B, features) log-mel frames, time-major; what lies beyond an utterance's length is never read. Read again by
+   * backward(): keep it unchanged until then.
+   */
   features: Float32Array;
   T: number;
   B: number;
@@ -272,16 +275,14 @@ export class Las {
     this.targets = ensureCapacity32(this.targets, L * B);
     for (let b = 0; b < B; b++) {
       const t = batch.transcripts[b]!;
+      for (const s of t) {
+        if (!(Number.isInteger(s) && s >= 0 && s < c.alphabet)) {
+          throw new RangeError(`Las.forward: grapheme ${s} of utterance ${b} outside [0, ${c.alphabet})`);
+        }
+      }
       for (let i = 0; i < L; i++) {
-        const symbol = (j: number) => {
-          const s = t[j]!;
-          if (!(Number.isInteger(s) && s >= 0 && s < c.alphabet)) {
-            throw new RangeError(`Las.forward: grapheme ${s} of utterance ${b} outside [0, ${c.alphabet})`);
-          }
-          return s + SYMBOL_OFFSET;
-        };
-        this.inputIds[i * B + b] = i === 0 ? SOS : i <= t.length ? symbol(i - 1) : EOS;
-        this.targets[i * B + b] = i < t.length ? symbol(i) : i === t.length ? EOS : -1;
+        this.inputIds[i * B + b] = i === 0 ? SOS : i <= t.length ? t[i - 1]! + SYMBOL_OFFSET : EOS;
+        this.targets[i * B + b] = i < t.length ? t[i]! + SYMBOL_OFFSET : i === t.length ? EOS : -1;
       }
     }
     this.beginSpelling(gemm, enc, U, B, encLengths, L);
@@ -448,7 +449,6 @@ export class Las {
     const enc = this.listen(gemm, features, T, B, frames);
     const top = c.listenerLayers - 1;
     const steps = maxLen + 1; // maxLen graphemes, then room for <eos>
-    this.hasForward = false;
     this.beginSpelling(gemm, enc, this.layerT[top]!, B, this.layerLengths[top]!, steps);
     const ids = new Int32Array(B).fill(SOS);
     const out: number[][] = Array.from({ length: B }, () => []);
@@ -479,6 +479,7 @@ export class Las {
         throw new RangeError(`Las: utterance ${b} has ${frames[b]} frames, T = ${T}`);
     }
     this.B = B;
+    this.hasForward = false; // what a forward kept for backward is overwritten from here
     let x = features.subarray(0, T * B * F);
     let width = F;
     let Tk = T;

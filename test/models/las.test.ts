@@ -190,3 +190,19 @@ test('Las exposes per-layer listener states, speller queries and states; greedyD
     else assert.equal(decoded[b]![0], best - 2);
   }
 });
+
+test('Las refuses what it cannot do: backward without its forward, an utterance the pyramid reduces to nothing', () => {
+  const config = tinyConfig();
+  const las = makeLas(config, 7);
+  const batch = tinyBatch(new Rng(8), config.features);
+  assert.throws(() => las.backward(tsGemm), /no forward/);
+  las.forward(tsGemm, batch);
+  las.encode(tsGemm, batch.features, batch.T, batch.B, batch.frames); // overwrites what backward needs
+  assert.throws(() => las.backward(tsGemm), /no forward/);
+  const short = { ...batch, frames: Int32Array.of(12, 9, 3) }; // 3 frames → 1 after stacking → 0 after the pyramid
+  assert.throws(() => las.forward(tsGemm, short), /too short/);
+  assert.throws(
+    () => las.forward(tsGemm, { ...batch, transcripts: [Int32Array.of(3), Int32Array.of(), Int32Array.of()] }),
+    /outside/,
+  );
+});
