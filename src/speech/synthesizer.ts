@@ -49,6 +49,14 @@ export interface Synthesizer {
   close(): void;
 }
 
+/** Voices whose pitch cannot be moved: Flite's f0_shift and int_f0_target_mean leave rms as it is (measured). */
+const FIXED_PITCH_VOICES: ReadonlySet<string> = new Set(['flite:rms']);
+
+/** Whether a pitch factor other than 1 changes anything for `voice`. */
+export function canChangePitch(voice: VoiceId): boolean {
+  return !FIXED_PITCH_VOICES.has(formatVoiceLabel(voice));
+}
+
 /** "espeak:en-us+f3", "espeak:en-us", "flite:slt". */
 export function formatVoiceLabel(voice: VoiceId): string {
   return `${voice.synth}:${voice.voice}${voice.variant === null ? '' : `+${voice.variant}`}`;
