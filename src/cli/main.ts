@@ -12,6 +12,7 @@ import { registerExperiment } from './commands/experiment.js';
 import { registerRender } from './commands/render.js';
 import { registerReport } from './commands/report.js';
 import { registerSignature } from './commands/signature.js';
+import { registerSpeech } from './commands/speech.js';
 import { registerTrain } from './commands/train.js';
 import { registerView } from './commands/view.js';
 import { type CliHooks, type CliIo, processIo } from './io.js';
@@ -60,6 +61,7 @@ function buildProgram(ctx: CommandContext): Command {
   registerCompare(program, ctx);
   registerReport(program, ctx);
   registerExperiment(program, ctx, drawFigures);
+  registerSpeech(program, ctx);
   program.addHelpText(
     'after',
     [
