@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { ctcLoss } from '../../src/core/ctc.js';
 import { checkGradient } from '../../src/core/gradcheck.js';
 import { Rng } from '../../src/core/random.js';
+import { readSafetensors, toFloat32, toInt32 } from '../../src/io/safetensors.js';
 
 function randomLogits(rng: Rng, n: number, scale = 2): Float32Array {
   return new Float32Array(n).map(() => rng.normal() * scale);
@@ -109,5 +110,36 @@ test('ctcLoss() stays finite and exact on a long utterance with confident logits
     let s = 0;
     for (let k = 0; k < C; k++) s += grad[t * C + k]!;
     assert.ok(Math.abs(s) < 1e-5, `row ${t} sums to ${s}`);
+  }
+});
+
+test('ctcLoss() matches PyTorch F.ctc_loss: per utterance, mean and sum, gradients, zero_infinity', async () => {
+  const file = new URL('../../../test/fixtures/golden/las/ctc.safetensors', import.meta.url).pathname;
+  const { tensors } = await readSafetensors(file);
+  const get = (n: string) => tensors.get(n)!;
+  const logits = toFloat32(get('logits'));
+  const [T, B, C] = get('logits').shape as [number, number, number];
+  const lengths = toInt32(get('input_lengths'));
+  const flat = toInt32(get('targets'));
+  const targets: Int32Array[] = [];
+  let at = 0;
+  for (const n of toInt32(get('target_lengths'))) {
+    targets.push(flat.slice(at, at + n));
+    at += n;
+  }
+  const none = toFloat32(get('loss_none'));
+  const { perUtterance } = ctcLoss(logits, T, B, C, lengths, targets, null);
+  for (let b = 0; b < B; b++) {
+    if (none[b] === Number.POSITIVE_INFINITY) assert.equal(perUtterance[b], Number.POSITIVE_INFINITY);
+    else assert.ok(Math.abs(perUtterance[b]! - none[b]!) < 1e-5 * Math.max(1, none[b]!), `utterance ${b}`);
+  }
+  for (const reduction of ['mean', 'sum'] as const) {
+    const grad = new Float32Array(logits.length);
+    const { loss } = ctcLoss(logits, T, B, C, lengths, targets, grad, { reduction, zeroInfinity: true });
+    const expected = toFloat32(get(`loss_${reduction}`))[0]!;
+    assert.ok(Math.abs(loss - expected) < 1e-5 * Math.max(1, expected), `${reduction}: ${loss} vs ${expected}`);
+    const g = toFloat32(get(`grad_${reduction}`));
+    for (let i = 0; i < g.length; i++)
+      assert.ok(Math.abs(grad[i]! - g[i]!) < 1e-6, `${reduction} grad[${i}]: ${grad[i]} vs ${g[i]}`);
   }
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { checkGradient } from '../../src/core/gradcheck.js';
 import { concatFrames, concatFramesBackward, reduceLengths } from '../../src/core/pyramid.js';
 import { Rng } from '../../src/core/random.js';
 
@@ -45,4 +46,24 @@ test('concatFramesBackward() is the adjoint of concatFrames (⟨Ax, y⟩ = ⟨x,
     assert.ok(Math.abs(left - right) < 1e-4, `T=${T} k=${k}: ${left} vs ${right}`);
     for (let i = Tk * k * B * D; i < x.length; i++) assert.equal(aty[i], 0);
   }
+});
+
+test('concatFramesBackward() matches finite differences of Σ r·concatFrames(x)', () => {
+  const rng = new Rng(2);
+  const T = 7;
+  const B = 2;
+  const D = 3;
+  const x = new Float32Array(T * B * D).map(() => rng.normal());
+  const r = new Float32Array(3 * B * 2 * D).map(() => rng.normal());
+  const y = new Float32Array(r.length);
+  const loss = () => {
+    concatFrames(x, T, B, D, 2, y);
+    let s = 0;
+    for (let i = 0; i < r.length; i++) s += r[i]! * y[i]!;
+    return s;
+  };
+  const dX = new Float32Array(x.length);
+  concatFramesBackward(r, T, B, D, 2, dX);
+  const res = checkGradient({ params: [x], analytic: [dX], loss, rng });
+  assert.ok(res.maxRelError < 1e-4, res.worst);
 });
