@@ -3,7 +3,8 @@
 //
 // Why not wavefile's toSampleRate: measured on 22,050 -> 16,000 Hz it runs at ~12x real time (it would cost more than
 // the synthesis itself), droops 1.5-2.6 dB at 3 kHz on 8 -> 16 kHz, truncates the output length and stretches time
-// by (N-1)/N. This one is exact in time, flat to 0.9 x Nyquist, >= 80 dB down from Nyquist on, and ~12x faster (150x real time).
+// by (N-1)/N. This one is exact in time, flat to 0.9 x Nyquist, >= 80 dB down from Nyquist on, and ~12x faster
+// (~150x real time).
 
 /** Stopband attenuation the filter is designed for, in dB. */
 const STOPBAND_DB = 80;
