@@ -37,6 +37,7 @@ export class MlpAttention {
   private steps = 0;
   private cursor = -1;
   private enc: Float32Array = new Float32Array(0); // (U, B, D) the frames attended over (a reference)
+  private encByUtterance: Float32Array = new Float32Array(0); // (B, U, D) the same, each utterance's frames together
   private lengths: Int32Array = new Int32Array(0);
   private keys: Float32Array = new Float32Array(0); // (U·B, A) W h_u + b
   private initial: Float32Array = new Float32Array(0); // (B, U) α_{−1}: uniform over each utterance's frames
@@ -49,6 +50,7 @@ export class MlpAttention {
   private contexts: Float32Array = new Float32Array(0); // (L, B, D) c_i
   // Backward.
   private dEnc: Float32Array = new Float32Array(0); // (U, B, D) the caller's, accumulated into
+  private dEncByUtterance: Float32Array = new Float32Array(0); // (B, U, D) the contexts' share of it
   private dKeys: Float32Array = new Float32Array(0); // (U·B, A) Σ_i dPre_i
   private dPre: Float32Array = new Float32Array(0); // (L, U·B, A) gradient of the tanh's argument
   private dE: Float32Array = new Float32Array(0); // (L, U·B) gradient of the energies
@@ -108,6 +110,15 @@ export class MlpAttention {
       this.loc = ensureCapacity(this.loc, UB * A);
     }
     linearForward(gemm, enc, p.W, p.b, this.keys, UB, D, A);
+    // Per utterance its frames as one dense (U, D) block: each context is then one product α_i·h, and so is its
+    // backward, instead of a JavaScript loop over B·U·D.
+    this.encByUtterance = ensureCapacity(this.encByUtterance, UB * D);
+    for (let u = 0; u < U; u++) {
+      for (let b = 0; b < B; b++) {
+        const from = (u * B + b) * D;
+        this.encByUtterance.set(enc.subarray(from, from + D), (b * U + u) * D);
+      }
+    }
     for (let b = 0; b < B; b++) {
       const n = this.lengths[b]!;
       for (let u = 0; u < U; u++) this.initial[b * U + u] = u < n ? 1 / n : 0;
@@ -159,15 +170,11 @@ export class MlpAttention {
       for (let u = 0; u < U; u++) alpha[b * U + u] = u < n ? Math.exp(alpha[b * U + u]! - max) / sum : 0;
     }
     const context = this.contexts.subarray(i * B * D, (i + 1) * B * D);
-    context.fill(0);
-    const enc = this.enc;
+    const frames = this.encByUtterance;
     for (let b = 0; b < B; b++) {
-      const c0 = b * D;
-      for (let u = 0; u < lengths[b]!; u++) {
-        const a = alpha[b * U + u]!;
-        const e0 = (u * B + b) * D;
-        for (let d = 0; d < D; d++) context[c0 + d] += a * enc[e0 + d]!;
-      }
+      const n = lengths[b]!;
+      const h = frames.subarray(b * U * D, (b * U + n) * D);
+      gemm.gemm(false, false, 1, D, n, alpha.subarray(b * U, b * U + n), h, context.subarray(b * D), false); // α·h
     }
     this.steps = i + 1;
     return { weights: alpha, context };
@@ -208,6 +215,8 @@ export class MlpAttention {
     const { B, U, steps: L, attentionSize: A } = this;
     const UB = U * B;
     this.dEnc = dEnc;
+    this.dEncByUtterance = ensureCapacity(this.dEncByUtterance, UB * this.frameSize);
+    this.dEncByUtterance.fill(0, 0, UB * this.frameSize);
     this.dKeys = ensureCapacity(this.dKeys, UB * A);
     this.dKeys.fill(0, 0, UB * A);
     this.dPre = ensureCapacity(this.dPre, L * UB * A);
@@ -225,7 +234,7 @@ export class MlpAttention {
    * the gradient into the query; accumulates the location filters' gradient into grads.conv.
    */
   backwardStep(gemm: Gemm, p: AttentionParams, grads: AttentionParams, dContext: Float32Array, dq: Float32Array) {
-    const { B, U, frameSize: D, querySize: Q, attentionSize: A, lengths, enc, dEnc } = this;
+    const { B, U, frameSize: D, querySize: Q, attentionSize: A, lengths } = this;
     const i = this.cursor;
     if (i < 0) throw new RangeError('MlpAttention.backwardStep: no step left (beginBackward first)');
     const UB = U * B;
@@ -237,22 +246,21 @@ export class MlpAttention {
     const { dAlpha, carry, dKeys } = this;
     const w = p.w;
     dQProj.fill(0);
+    const frames = this.encByUtterance;
+    const dFrames = this.dEncByUtterance;
     for (let b = 0; b < B; b++) {
       const n = lengths[b]!;
-      const c0 = b * D;
-      // dα_u = dc·h_u (+ the location term's share); h_u += α_u·dc.
+      // dα = h·dc (+ the location term's share), dh += αᵀ·dc: a product each.
+      const h = frames.subarray(b * U * D, (b * U + n) * D);
+      const dc = dContext.subarray(b * D, (b + 1) * D);
+      const ab = alpha.subarray(b * U, b * U + n);
+      gemm.gemm(false, true, 1, n, D, dc, h, dAlpha.subarray(b * U, b * U + n), false);
+      gemm.gemm(true, false, n, D, 1, ab, dc, dFrames.subarray(b * U * D, (b * U + n) * D), true);
       let dot = 0;
       for (let u = 0; u < n; u++) {
-        const e0 = (u * B + b) * D;
-        const a = alpha[b * U + u]!;
-        let s = 0;
-        for (let d = 0; d < D; d++) {
-          s += dContext[c0 + d]! * enc[e0 + d]!;
-          dEnc[e0 + d] += a * dContext[c0 + d]!;
-        }
-        s += carry[b * U + u]!;
+        const s = dAlpha[b * U + u]! + carry[b * U + u]!;
         dAlpha[b * U + u] = s;
-        dot += a * s;
+        dot += alpha[b * U + u]! * s;
       }
       for (let u = 0; u < U; u++) {
         const r = (u * B + b) * A;
@@ -322,5 +330,13 @@ export class MlpAttention {
     gemm.gemm(true, false, A, D, UB, this.dKeys, this.enc, grads.W, true); // dW = dKeysᵀ·h
     addColumnSums(gemm, this.dKeys, UB, A, grads.b);
     gemm.gemm(false, false, UB, D, A, this.dKeys, p.W, this.dEnc, true); // dh += dKeys·W
+    const { dEnc, dEncByUtterance: dFrames, lengths } = this;
+    for (let b = 0; b < B; b++) {
+      for (let u = 0; u < lengths[b]!; u++) {
+        const to = (u * B + b) * D;
+        const from = (b * U + u) * D;
+        for (let d = 0; d < D; d++) dEnc[to + d] += dFrames[from + d]!;
+      }
+    }
   }
 }
