@@ -5,7 +5,8 @@
 // Parameter layout follows PyTorch: W = nn.Linear(D, A) (weight (A, D), bias b), V = nn.Linear(Q, A, bias=False),
 // w = nn.Linear(A, 1, bias=False) (a bias there would cancel in the softmax), conv = nn.Conv1d(1, F, K,
 // padding=(K−1)/2, bias=False) (weight (F, 1, K)), U = nn.Linear(F, A, bias=False).
-// Frames are time-major everywhere here, as the listener produces them: frame u of utterance b is row u·B + b.
+// Frames come time-major, as the listener produces them (frame u of utterance b is row u·B + b), and so are the
+// per-frame buffers here; the contexts use a batch-major copy of the frames.
 
 import { tanh32 } from './activations.js';
 import type { Gemm } from './gemm.js';

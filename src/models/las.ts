@@ -120,7 +120,7 @@ export class Las {
   private dEmb: Float32Array = new Float32Array(0); // (L, B, E)
   private dx: Float32Array = new Float32Array(0); // (B, max(E + 2H, Hs)) a speller layer's input gradient
   private dh: Float32Array = new Float32Array(0); // (B, Hs) gradient into the top speller layer's h_i
-  private dCtxNext: Float32Array = new Float32Array(0); // (B, 2H) gradient into c_i from step i + 1's input
+  private dContext: Float32Array = new Float32Array(0); // (B, 2H) gradient into c_i: step i + 1's input share + the MLP's
   private dQuery: Float32Array = new Float32Array(0); // (B, Hs) attention's share of dq_i
   // CTC.
   private ctcLogits: Float32Array = new Float32Array(0); // (U, B, alphabet + 1)
@@ -397,13 +397,12 @@ export class Las {
     this.dEmb = ensureCapacity(this.dEmb, rows * E);
     this.dx = ensureCapacity(this.dx, B * Math.max(E + D, Hs));
     this.dh = ensureCapacity(this.dh, B * Hs);
-    this.dCtxNext = ensureCapacity(this.dCtxNext, B * D);
+    this.dContext = ensureCapacity(this.dContext, B * D);
     this.dQuery = ensureCapacity(this.dQuery, B * Hs);
-    const { dQc, dx, dh, dCtxNext, dQuery, dEmb } = this;
-    dCtxNext.fill(0, 0, B * D);
+    const { dQc, dx, dh, dContext, dQuery, dEmb } = this;
+    dContext.fill(0, 0, B * D);
     this.attention.beginBackward(dEnc);
     for (let j = 0; j < S; j++) this.spellers[j]!.beginBackward(this.spellerParams[j]!);
-    const dContext = dCtxNext; // accumulated in place: the output MLP's share is added to step i + 1's
     for (let i = L - 1; i >= 0; i--) {
       for (let b = 0; b < B; b++) {
         const r = (i * B + b) * QC;
