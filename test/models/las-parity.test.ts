@@ -46,6 +46,9 @@ export async function readLasGolden(name: string) {
   }
   const batch: LasBatch = { features: toFloat32(features), T, B, frames: toInt32(get('frames')), transcripts };
   const f32 = (n: string) => toFloat32(get(n));
+  // The reference module's state_dict holds exactly memsig's parameters (one gradient was written per parameter).
+  const torchNames = [...tensors.keys()].filter((n) => n.startsWith('grad.')).map((n) => n.slice(5));
+  assert.deepEqual(torchNames.sort(), [...params.keys()].sort());
   return { config, params, batch, f32, has: (n: string) => tensors.has(n) };
 }
 
