@@ -1,18 +1,21 @@
-// The keep-probability sweep of the decoders spread over worker threads (Node only). Each keep probability is an
-// independent run (fitKeepProb), so workers take them from a queue and this thread merges the results exactly as
-// fitDecoders would: same outcomes, wall time divided by the cores. The states are copied once into shared memory.
+// The keep-probability sweep of the decoders spread over worker threads (Node only). Each keep probability's run is
+// independent (fitKeepProb), so workers take them from a queue, the rung's first and then the finalists', and this
+// thread picks the finalists and merges the results exactly as fitDecoders would: same outcomes, wall time divided by
+// the cores. The states are shared memory (copied there once unless they already are); a lone finalist gets every
+// core for its GEMMs.
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/index.js';
-import type { DecoderConfig, DecoderData, DecoderHooks, DecoderOutcome, KeepProbRun } from './decoders.js';
-import { mergeKeepProbRuns } from './decoders.js';
+import type { DecoderConfig, DecoderData, DecoderHooks, DecoderOutcome, KeepProbJob, KeepProbRun } from './decoders.js';
+import { finalJobs, mergeKeepProbRuns, rungJobs } from './decoders.js';
 import type { DecoderRunner } from './signature.js';
 
 export interface DecoderJob {
   data: DecoderData;
   config: DecoderConfig;
   keepIndex: number;
+  final: boolean;
   gemmThreads: number;
   backend: BackendName;
 }
@@ -23,12 +26,14 @@ export type DecoderWorkerMessage =
   | { type: 'error'; message: string };
 
 function shareFloat32(a: Float32Array): Float32Array {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
   const s = new Float32Array(new SharedArrayBuffer(a.length * 4));
   s.set(a);
   return s;
 }
 
 function shareInt32(a: Int32Array): Int32Array {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
   const s = new Int32Array(new SharedArrayBuffer(a.length * 4));
   s.set(a);
   return s;
@@ -58,22 +63,29 @@ export function decoderPoolRunner(options: DecoderPoolOptions = {}): DecoderRunn
   const cores = availableParallelism();
   const threads = Math.max(1, options.threads ?? cores);
   const backend = options.backend ?? 'auto';
-  return (data, config, hooks) => runPool(data, config, hooks, threads, cores, backend);
+  return async (data, config, hooks) => {
+    const shared = shareData(data);
+    const run = (jobs: KeepProbJob[]) => runPool(shared, config, jobs, hooks, threads, cores, backend);
+    const rung = await run(rungJobs(config));
+    const finals = await run(finalJobs(config, rung));
+    return mergeKeepProbRuns(data, config, [...rung, ...finals]);
+  };
 }
 
 function runPool(
-  data: DecoderData,
+  shared: DecoderData,
   config: DecoderConfig,
+  list: KeepProbJob[],
   hooks: DecoderHooks,
   threads: number,
   cores: number,
   backend: BackendName,
-): Promise<DecoderOutcome[]> {
-  const jobs = config.keepProbs.length;
+): Promise<KeepProbRun[]> {
+  const jobs = list.length;
+  if (jobs === 0) return Promise.resolve([]);
   const workers = Math.min(threads, jobs);
   // Spare cores go to each worker's GEMM (e.g. one keep probability on two cores).
   const gemmThreads = Math.max(1, Math.floor(cores / workers));
-  const shared = shareData(data);
   const url = new URL('./decoder-worker.js', import.meta.url);
   return new Promise((resolve, reject) => {
     const runs: KeepProbRun[] = [];
@@ -94,7 +106,7 @@ function runPool(
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
     const finish = () => {
       hooks.signal?.removeEventListener('abort', onAbort);
-      resolve(mergeKeepProbRuns(data, config, runs));
+      resolve(runs);
     };
     const give = (worker: Worker) => {
       if (next >= jobs) {
@@ -103,7 +115,8 @@ function runPool(
         if (live.size === 0 && !failed) finish();
         return;
       }
-      const job: DecoderJob = { data: shared, config, keepIndex: next++, gemmThreads, backend };
+      const { keepIndex, final } = list[next++]!;
+      const job: DecoderJob = { data: shared, config, keepIndex, final, gemmThreads, backend };
       worker.postMessage(job);
     };
     for (let w = 0; w < workers; w++) {

@@ -82,6 +82,11 @@ export class DecoderTrainer {
     this.buffers = new BatchBuffers(stack);
   }
 
+  /** The learning rate of the steps from now on. */
+  setLearningRate(lr: number): void {
+    this.adam.lr = lr;
+  }
+
   /** One pass over `rows` of part in a fresh shuffled order; returns the mean of the batch losses. */
   trainEpoch(part: Partition, rows: Int32Array, hooks: EpochHooks = {}): number {
     if (this.order.length !== rows.length) this.order = new Int32Array(rows.length);

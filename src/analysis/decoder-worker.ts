@@ -1,4 +1,4 @@
-// Worker-thread entry of the decoder pool: runs one keep probability of the sweep per job it is sent.
+// Worker-thread entry of the decoder pool: runs one keep probability's run (the sweep's rung or a finalist's) per job.
 
 import { parentPort } from 'node:worker_threads';
 import { createGemm } from '../backends/index.js';
@@ -12,7 +12,7 @@ parentPort!.on('message', (job: DecoderJob) => {
   try {
     const gemm = createGemm(job.backend, job.gemmThreads);
     let last = 0;
-    const run = fitKeepProb(gemm, job.data, job.config, job.keepIndex, {
+    const run = fitKeepProb(gemm, job.data, job.config, job.keepIndex, job.final, {
       onProgress: (progress) => {
         const now = performance.now();
         if (now - last < PROGRESS_INTERVAL_MS && progress.batch !== progress.batches) return;

@@ -1,13 +1,18 @@
 // Memory-signature decoders (paper, section 4): with the language model frozen, decoder (δ, l) learns to predict
 // the input symbol at t−δ from layer l's state at t. The Δ decoders of a layer train together (one shared first-layer
-// GEMM, see decoder-net.ts), once per keep probability of the dropout sweep; each decoder keeps the keep
-// probability and epoch with the best dev accuracy, and is scored on eval there.
+// GEMM, see decoder-net.ts). The dropout sweep is successive halving: every keep probability trains for a rung of
+// `sweepEpochs` epochs, and only the `finalists` with the best mean dev accuracy over δ train on to convergence: first
+// on a random half of the train positions, then on all of them (the learning curve in data, see convergence.ts), each
+// stage until its dev accuracy plateaus at a decayed learning rate (decoder-schedule.ts). Each decoder keeps the run
+// and epoch with the best dev accuracy among everything trained, and is scored on eval there.
 
 import type { Gemm } from '../core/gemm.js';
 import { argmaxRow, logSoftmaxRow } from '../core/loss.js';
 import { Rng } from '../core/random.js';
+import type { LearningCurve } from './convergence.js';
 import { type FeatureStats, featureStats, identityStats } from './decoder-kernels.js';
 import { DecoderStack, decoderParameterCount } from './decoder-net.js';
+import { PlateauSchedule, type ScheduleConfig, type StageEnd } from './decoder-schedule.js';
 import { DecoderTrainer, forEachChunk, type Partition, usedRows } from './decoder-train.js';
 
 export { decoderParameterCount };
@@ -29,14 +34,17 @@ export interface DecoderData {
   V: number;
 }
 
-export interface DecoderConfig {
+export interface DecoderConfig extends ScheduleConfig {
   /** Hidden layer sizes; [] means "decide by the rule": resolve it with hiddenSizeByRule before fitDecoders. */
   hidden: number[];
   /** Keep probabilities swept, applied to the state and to every hidden layer. */
   keepProbs: number[];
-  maxEpochs: number;
-  /** A decoder stops after this many epochs without a better dev accuracy. */
-  patience: number;
+  /** Epochs of the sweep's first rung, which every keep probability trains (on the first stage's positions). */
+  sweepEpochs: number;
+  /** Keep probabilities that train on to convergence after the rung: those with the best mean dev accuracy. */
+  finalists: number;
+  /** Train on a random half of the train positions first, then on all: measures what more data would add. */
+  halfStage: boolean;
   batch: number;
   lr: number;
   seed: number;
@@ -48,8 +56,14 @@ export function defaultDecoderConfig(): DecoderConfig {
   return {
     hidden: [],
     keepProbs: [0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
-    maxEpochs: 10,
-    patience: 2,
+    sweepEpochs: 1,
+    finalists: 1,
+    halfStage: true,
+    maxEpochs: 20,
+    patience: 1,
+    lrDecay: 0.25,
+    decays: 2,
+    minImprovement: 0.001,
     batch: 256,
     lr: 1e-3,
     seed: 1,
@@ -77,7 +91,10 @@ export function hiddenSizeByRule(D: number, V: number, target: number): number {
   return h;
 }
 
-/** Best dev accuracy of a decoder at one keep probability, and the epoch (1-based) where it was reached. */
+/**
+ * Best dev accuracy of a decoder at one keep probability, and the epoch (1-based, counted over all its stages)
+ * where it was reached (on a tie, the epoch with the lower dev cross-entropy).
+ */
 export interface SweepPoint {
   keepProb: number;
   devAccuracy: number;
@@ -98,17 +115,25 @@ export interface DecoderOutcome {
   devCount: number;
   /** Trainable parameters of this decoder. */
   parameters: number;
-  /** Every keep probability tried, in config order (keepProb/devAccuracy above are the best of these). */
+  /**
+   * Every keep probability tried, in config order: a finalist's best dev accuracy over all its epochs, the others'
+   * after the sweep's rung (keepProb/devAccuracy above are the best of these).
+   */
   sweep: SweepPoint[];
+  /** The winning run's learning curves (dev accuracy per epoch and stage). */
+  curve: LearningCurve;
 }
 
 export interface DecoderProgress {
   keepProb: number;
+  /** 'rung': the sweep's first rung; 'half' and 'full': a finalist's stages. */
+  stage: 'rung' | 'half' | 'full';
   epoch: number;
   maxEpochs: number;
   batch: number;
   batches: number;
   loss: number;
+  lr: number;
 }
 
 export interface DecoderHooks {
@@ -117,13 +142,23 @@ export interface DecoderHooks {
   signal?: AbortSignal;
 }
 
-/** One keep probability's run: per decoder its best dev epoch, and its eval scores at that epoch. */
+/** One run of one keep probability: per decoder its best dev epoch, and its eval scores at that epoch. */
 export interface KeepProbRun {
   keepIndex: number;
+  /** Trained to convergence (a finalist), or only the sweep's rung. */
+  final: boolean;
   points: SweepPoint[];
   /** Per δ: eval predictions and log-likelihood at the best dev epoch (predictions −1 where unused). */
   evalPredictions: Int32Array[];
   evalLogLikelihood: number[];
+  /** Per δ, dev accuracy per epoch of each stage. */
+  curves: LearningCurve[];
+}
+
+/** A keep probability's run: the sweep's rung only, or (final) all the way to convergence. */
+export interface KeepProbJob {
+  keepIndex: number;
+  final: boolean;
 }
 
 /**
@@ -139,20 +174,65 @@ export function fitDecoders(
   hooks: DecoderHooks = {},
 ): DecoderOutcome[] {
   validate(data, config);
-  const runs = config.keepProbs.map((_, k) => fitKeepProb(gemm, data, config, k, hooks));
-  return mergeKeepProbRuns(data, config, runs);
+  const run = (jobs: KeepProbJob[]) => jobs.map((j) => fitKeepProb(gemm, data, config, j.keepIndex, j.final, hooks));
+  const rung = run(rungJobs(config));
+  const finals = run(finalJobs(config, rung));
+  return mergeKeepProbRuns(data, config, [...rung, ...finals]);
+}
+
+/** The sweep's first rung: every keep probability, unless there are no more of them than finalists. */
+export function rungJobs(config: DecoderConfig): KeepProbJob[] {
+  if (config.keepProbs.length <= config.finalists) return [];
+  return config.keepProbs.map((_, keepIndex) => ({ keepIndex, final: false }));
 }
 
 /**
- * Trains the Δ decoders at keep probability config.keepProbs[keepIndex], with early stopping per decoder on dev
- * accuracy, and scores each on eval at its best dev epoch. Independent of the other keep probabilities: the initial
- * weights come from the seed alone and the dropout stream from (seed, keepIndex).
+ * The finalists after the rung: the keep probabilities with the best mean dev accuracy over δ (on a tie, the first
+ * in config order); all of them when the rung was skipped.
+ */
+export function finalJobs(config: DecoderConfig, rung: readonly KeepProbRun[]): KeepProbJob[] {
+  if (rung.length === 0) return config.keepProbs.map((_, keepIndex) => ({ keepIndex, final: true }));
+  const mean = (r: KeepProbRun) => r.points.reduce((a, p) => a + Math.max(0, p.devAccuracy), 0) / r.points.length;
+  const ranked = [...rung].sort((a, b) => mean(b) - mean(a) || a.keepIndex - b.keepIndex);
+  return ranked
+    .slice(0, config.finalists)
+    .map((r) => r.keepIndex)
+    .sort((a, b) => a - b)
+    .map((keepIndex) => ({ keepIndex, final: true }));
+}
+
+/** The train rows of the half stage: a seeded random half of the used rows, the same for every keep probability. */
+function halfRows(rows: Int32Array, seed: number): Int32Array {
+  const order = rows.slice();
+  const rng = new Rng(seed).fork(7919);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return order.subarray(0, Math.max(1, Math.floor(order.length / 2))).sort();
+}
+
+function countRows(labels: Int32Array, rows: Int32Array): number {
+  let n = 0;
+  for (let i = 0; i < rows.length; i++) if (labels[rows[i]!] !== -1) n++;
+  return n;
+}
+
+/**
+ * Trains the Δ decoders at keep probability config.keepProbs[keepIndex] and scores each on eval at its best dev
+ * epoch. The rung (final false) is the first `sweepEpochs` epochs of the first stage at the initial learning rate; a
+ * final run repeats exactly those epochs (same seed) and trains on through its stages to their plateaus.
+ * Independent of the other keep probabilities: the initial weights come from the seed alone and the dropout stream
+ * from (seed, keepIndex).
  */
 export function fitKeepProb(
   gemm: Gemm,
   data: DecoderData,
   config: DecoderConfig,
   keepIndex: number,
+  final: boolean,
   hooks: DecoderHooks = {},
 ): KeepProbRun {
   validate(data, config);
@@ -169,8 +249,10 @@ export function fitKeepProb(
   const root = new Rng(config.seed);
   stack.initialize(root.fork(0)); // the same initial weights at every keep probability
   const trainer = new DecoderTrainer(gemm, stack, stats, keep, config.lr, root.fork(keepIndex + 1));
+  const half = config.halfStage && trainRows.length >= 2 ? halfRows(trainRows, config.seed) : null;
   const run: KeepProbRun = {
     keepIndex,
+    final,
     points: Array.from({ length: deltas }, () => ({
       keepProb: keep,
       devAccuracy: Number.NEGATIVE_INFINITY,
@@ -178,39 +260,103 @@ export function fitKeepProb(
     })),
     evalPredictions: Array.from({ length: deltas }, () => new Int32Array(data.nEval).fill(-1)),
     evalLogLikelihood: new Array<number>(deltas).fill(0),
+    curves: Array.from({ length: deltas }, (_, d) => ({
+      half: [],
+      full: [],
+      halfEnd: null,
+      fullEnd: null,
+      halfPositions: half ? countRows(data.trainLabels[d]!, half) : 0,
+      fullPositions: countRows(data.trainLabels[d]!, trainRows),
+      dataGainStdError: null,
+    })),
   };
-  const waiting = new Int32Array(deltas); // epochs since the decoder's last dev improvement
-  for (let epoch = 1; epoch <= config.maxEpochs; epoch++) {
-    trainer.trainEpoch(train, trainRows, {
-      signal: hooks.signal,
-      onBatch: hooks.onProgress
-        ? (b) => hooks.onProgress?.({ keepProb: keep, epoch, maxEpochs: config.maxEpochs, ...b })
-        : undefined,
-    });
-    const accuracy = devAccuracies(gemm, stack, stats, dev, devRows, hooks.signal);
-    const improved: number[] = [];
-    for (let d = 0; d < deltas; d++) {
-      if (waiting[d]! >= config.patience) continue; // stopped early: its best epoch is behind it
-      if (accuracy[d]! > run.points[d]!.devAccuracy) {
-        run.points[d]!.devAccuracy = accuracy[d]!;
-        run.points[d]!.epochs = epoch;
-        waiting[d] = 0;
-        improved.push(d);
-      } else {
-        waiting[d]++;
+  const stages: { name: 'half' | 'full'; rows: Int32Array }[] = [];
+  if (half) stages.push({ name: 'half', rows: half });
+  stages.push({ name: 'full', rows: trainRows });
+  if (!final) stages.length = 1;
+  // Dev predictions of this epoch, and of each stage's best epoch per δ (the sampling error of the data gain).
+  const devPredictions = Array.from({ length: deltas }, () => new Int32Array(data.nDev).fill(-1));
+  const stageBest = {
+    half: Array.from({ length: deltas }, () => new Int32Array(data.nDev).fill(-1)),
+    full: Array.from({ length: deltas }, () => new Int32Array(data.nDev).fill(-1)),
+  };
+  let epochsSoFar = 0;
+  const bestLoss = new Float64Array(deltas).fill(Number.POSITIVE_INFINITY);
+  for (const stage of stages) {
+    // Each stage starts again from the initial learning rate: the full stage warm-starts from the half stage's
+    // weights, and the larger data can support larger steps again before it too plateaus.
+    const schedule = new PlateauSchedule(
+      config.lr,
+      final ? config : { ...config, maxEpochs: config.sweepEpochs, decays: 0, patience: config.sweepEpochs + 1 },
+    );
+    const best = run.curves.map((c) => Math.max(...[Number.NEGATIVE_INFINITY, ...c[stage.name]]));
+    const bestPredictions = stageBest[stage.name];
+    for (let more = true; more; ) {
+      trainer.setLearningRate(schedule.lr);
+      const epoch = schedule.epochs + 1;
+      trainer.trainEpoch(train, stage.rows, {
+        signal: hooks.signal,
+        onBatch: hooks.onProgress
+          ? (b) =>
+              hooks.onProgress?.({
+                keepProb: keep,
+                stage: final ? stage.name : 'rung',
+                epoch,
+                maxEpochs: final ? config.maxEpochs : config.sweepEpochs,
+                lr: schedule.lr,
+                ...b,
+              })
+          : undefined,
+      });
+      epochsSoFar++;
+      const scores = devScores(gemm, stack, stats, dev, devRows, devPredictions, hooks.signal);
+      const improvedOverall: number[] = [];
+      let improvedInStage = false;
+      for (let d = 0; d < deltas; d++) {
+        const a = scores.accuracy[d]!;
+        const loss = scores.loss[d]!;
+        run.curves[d]![stage.name].push(a);
+        if (a >= best[d]! + config.minImprovement) improvedInStage = true;
+        if (a > best[d]!) {
+          best[d] = a;
+          bestPredictions[d]!.set(devPredictions[d]!);
+        }
+        // Best dev accuracy; on a tie, the lower dev cross-entropy (a decoder that names every symbol right can
+        // still grow surer, and its bits are scored at the epoch kept).
+        const point = run.points[d]!;
+        if (a > point.devAccuracy || (a === point.devAccuracy && loss < bestLoss[d]!)) {
+          bestLoss[d] = loss;
+          run.points[d]!.devAccuracy = a;
+          run.points[d]!.epochs = epochsSoFar;
+          improvedOverall.push(d);
+        }
       }
+      if (improvedOverall.length > 0) {
+        recordEval(gemm, stack, stats, evalPart, evalRows, run, improvedOverall, hooks.signal);
+      }
+      more = schedule.next(improvedInStage);
     }
-    if (improved.length > 0) recordEval(gemm, stack, stats, evalPart, evalRows, run, improved, hooks.signal);
-    if (waiting.every((w) => w >= config.patience)) break;
+    for (const c of run.curves) c[stage.name === 'half' ? 'halfEnd' : 'fullEnd'] = schedule.end;
+  }
+  if (final && half) {
+    run.curves.forEach((c, d) => {
+      c.dataGainStdError = pairedDifferenceStdError(stageBest.half[d]!, stageBest.full[d]!, data.devLabels[d]!);
+    });
   }
   return run;
 }
 
-/** Per δ, the keep probability with the best dev accuracy (the first in config order on a tie), scored on eval. */
+/** Per δ, the run with the best dev accuracy (the first in config order on a tie, a finalist before a rung), scored on eval. */
 export function mergeKeepProbRuns(data: DecoderData, config: DecoderConfig, runs: KeepProbRun[]): DecoderOutcome[] {
   const deltas = data.trainLabels.length;
   const parameters = decoderParameterCount(data.D, data.V, config.hidden);
-  const ordered = [...runs].sort((a, b) => a.keepIndex - b.keepIndex);
+  // One run per keep probability: a finalist's replaces its own rung (it repeated the rung's epochs and went on).
+  const byKeep = new Map<number, KeepProbRun>();
+  for (const r of runs) {
+    const had = byKeep.get(r.keepIndex);
+    if (!had || (r.final && !had.final)) byKeep.set(r.keepIndex, r);
+  }
+  const ordered = [...byKeep.values()].sort((a, b) => a.keepIndex - b.keepIndex);
   return Array.from({ length: deltas }, (_, d) => {
     let best = ordered[0]!;
     for (const run of ordered) if (run.points[d]!.devAccuracy > best.points[d]!.devAccuracy) best = run;
@@ -227,22 +373,51 @@ export function mergeKeepProbRuns(data: DecoderData, config: DecoderConfig, runs
       devCount: countLabels(data.devLabels[d]!),
       parameters,
       sweep: ordered.map((r) => ({ ...r.points[d]! })),
+      curve: best.curves[d]!,
     };
   });
 }
 
-/** Dev accuracy of each decoder (0 for a decoder with no dev target). */
-function devAccuracies(
+/**
+ * The standard error of the difference between two classifiers' accuracies on the same positions (predictions −1
+ * where unused): from the positions where exactly one of them is right (b: only the second, c: only the first),
+ * √(b + c − (b − c)²/n) / n, as in McNemar's test. Paired, so far smaller than two independent samples' error.
+ */
+export function pairedDifferenceStdError(first: Int32Array, second: Int32Array, labels: Int32Array): number {
+  let n = 0;
+  let b = 0;
+  let c = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const t = labels[i]!;
+    if (t === -1) continue;
+    n++;
+    const r1 = first[i] === t;
+    const r2 = second[i] === t;
+    if (r2 && !r1) b++;
+    else if (r1 && !r2) c++;
+  }
+  if (n === 0) return 0;
+  return Math.sqrt(Math.max(0, b + c - ((b - c) * (b - c)) / n)) / n;
+}
+
+/**
+ * Dev accuracy and mean cross-entropy (nats) of each decoder (0 and 0 for a decoder with no dev target); writes
+ * each decoder's argmax per dev row into predictions[δ−1].
+ */
+function devScores(
   gemm: Gemm,
   stack: DecoderStack,
   stats: FeatureStats,
   dev: Partition,
   rows: Int32Array,
+  predictions: Int32Array[],
   signal?: AbortSignal,
-): Float64Array {
+): { accuracy: Float64Array; loss: Float64Array } {
   const correct = new Float64Array(stack.deltas);
+  const nll = new Float64Array(stack.deltas);
   const count = new Float64Array(stack.deltas);
   const V = stack.V;
+  const logProbs = new Float64Array(V);
   forEachChunk(
     gemm,
     stack,
@@ -257,13 +432,19 @@ function devAccuracies(
           const t = labels[rows[start + i]];
           if (t === -1) continue;
           count[d]++;
-          if (argmaxRow(logits, i * V, V) === t) correct[d]++;
+          const guess = argmaxRow(logits, i * V, V);
+          predictions[d]![rows[start + i]!] = guess;
+          if (guess === t) correct[d]++;
+          nll[d] += logSoftmaxRow(logits, i * V, V, logProbs) - logits[i * V + t]!;
         }
       }
     },
     signal,
   );
-  return correct.map((c, d) => (count[d] > 0 ? c / count[d] : 0));
+  return {
+    accuracy: correct.map((c, d) => (count[d] > 0 ? c / count[d] : 0)),
+    loss: nll.map((l, d) => (count[d] > 0 ? l / count[d] : 0)),
+  };
 }
 
 /** Scores the listed decoders on eval with the current weights: their eval predictions and log-likelihood. */
@@ -348,8 +529,15 @@ function validate(data: DecoderData, config: DecoderConfig): void {
     ['maxEpochs', config.maxEpochs],
     ['patience', config.patience],
     ['batch', config.batch],
+    ['sweepEpochs', config.sweepEpochs],
+    ['finalists', config.finalists],
   ] as const) {
     if (!(Number.isInteger(v) && v >= 1)) throw new RangeError(`fitDecoders: ${name} must be a positive integer`);
   }
   if (!(config.lr > 0)) throw new RangeError(`fitDecoders: invalid lr ${config.lr}`);
+  if (!(Number.isInteger(config.decays) && config.decays >= 0)) {
+    throw new RangeError(`fitDecoders: decays must be a whole number ≥ 0, got ${config.decays}`);
+  }
+  if (!(config.lrDecay > 0 && config.lrDecay <= 1)) throw new RangeError(`fitDecoders: lrDecay must lie in (0, 1]`);
+  if (!(config.minImprovement >= 0)) throw new RangeError('fitDecoders: minImprovement must be ≥ 0');
 }

@@ -2,8 +2,12 @@
 // per layer, per δ and per symbol, with chance baselines, information in bits and confidence intervals.
 // Serialized as versioned JSON (docs/signature.schema.json); every reader validates it.
 
+import type { LearningCurve } from './convergence.js';
+
 export const SIGNATURE_FORMAT = 'memsig-signature';
-export const SIGNATURE_VERSION = 1;
+/** The version memsig writes; it reads every version in SIGNATURE_VERSIONS_READ. */
+export const SIGNATURE_VERSION = 2;
+export const SIGNATURE_VERSIONS_READ: readonly number[] = [1, 2];
 
 export type StateKind = 'c' | 'h';
 
@@ -47,6 +51,14 @@ export interface DecoderSettings {
   patience: number;
   batch: number;
   lr: number;
+  /** Version 2: the sweep's successive halving and the learning-rate schedule (see decoders.ts). */
+  sweepEpochs?: number;
+  finalists?: number;
+  halfStage?: boolean;
+  lrDecay?: number;
+  decays?: number;
+  minImprovement?: number;
+  convergenceTolerance?: number;
 }
 
 /** The language model's own next-symbol prediction per symbol (the paper's Figure 1b). */
@@ -96,6 +108,16 @@ export interface DeltaSignature {
   priorEntropyBits: number;
   /** Information recovered: max(0, priorEntropyBits − crossEntropyBits), bits. */
   informationBits: number;
+  /** Version 2 (absent in version 1 files). */
+  convergence?: DeltaConvergence;
+}
+
+/** Version 2: a decoder's learning curves and the verdict drawn from them (convergence.ts). */
+export interface DeltaConvergence {
+  converged: boolean;
+  dataGain: number | null;
+  epochGain: number | null;
+  curve: LearningCurve;
 }
 
 export interface LayerSignature {
@@ -115,7 +137,8 @@ export interface LayerSignature {
 
 export interface Signature {
   format: typeof SIGNATURE_FORMAT;
-  version: typeof SIGNATURE_VERSION;
+  /** 1 or 2 (see SIGNATURE_VERSIONS_READ). */
+  version: number;
   /** memsig version that wrote it. */
   generator: string;
   model: SignatureModel;

@@ -6,6 +6,7 @@ import type { Gemm } from '../core/gemm.js';
 import { Rng } from '../core/random.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import type { AnalysableModel } from './analysable-model.js';
+import { assessConvergence, CONVERGENCE_TOLERANCE } from './convergence.js';
 import {
   type DecoderConfig,
   type DecoderData,
@@ -38,6 +39,8 @@ export interface SignatureOptions {
   evalPositions: number;
   seed: number;
   decoder: DecoderConfig;
+  /** A decoder whose accuracy more data or epochs would still raise by more than this is marked not converged. */
+  convergenceTolerance: number;
 }
 
 export function defaultSignatureOptions(): SignatureOptions {
@@ -45,11 +48,12 @@ export function defaultSignatureOptions(): SignatureOptions {
     maxDelta: 10,
     layers: null,
     state: 'c',
-    trainPositions: 60_000,
-    devPositions: 10_000,
+    trainPositions: 600_000,
+    devPositions: 20_000,
     evalPositions: 40_000,
     seed: 1,
     decoder: defaultDecoderConfig(),
+    convergenceTolerance: CONVERGENCE_TOLERANCE,
   };
 }
 
@@ -174,8 +178,8 @@ export async function memorySignature(
       layer: k + 1,
       stateSize: D,
       decoder: { hidden, parameters: decoderParameterCount(D, V, hidden), rule: given ? 'given' : 'paper-rule' },
-      deltas: outcomes.map((outcome, i) =>
-        buildDeltaSignature({
+      deltas: outcomes.map((outcome, i) => ({
+        ...buildDeltaSignature({
           delta: i + 1,
           alphabet,
           trainLabels: positions.train.labels[i]!,
@@ -183,7 +187,8 @@ export async function memorySignature(
           evalLabels: positions.eval.labels[i]!,
           outcome,
         }),
-      ),
+        convergence: { ...assessConvergence(outcome.curve, options.convergenceTolerance), curve: outcome.curve },
+      })),
     };
     hooks.onProgress?.({ phase: 'layer-done', layer: layerSig });
     result.push(layerSig);
@@ -218,6 +223,13 @@ export async function memorySignature(
       patience: d.patience,
       batch: d.batch,
       lr: d.lr,
+      sweepEpochs: d.sweepEpochs,
+      finalists: d.finalists,
+      halfStage: d.halfStage,
+      lrDecay: d.lrDecay,
+      decays: d.decays,
+      minImprovement: d.minImprovement,
+      convergenceTolerance: options.convergenceTolerance,
     },
     forward,
     layers: result,

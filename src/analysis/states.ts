@@ -43,7 +43,8 @@ export async function extractStates(
   const { index } = positions;
   const N = index.length;
   const sizes = layers.map((l) => source.stateSizes[l]!);
-  const out = sizes.map((H) => new Float32Array(N * H));
+  // Shared memory, so that the decoder pool's workers read these rows without a copy.
+  const out = sizes.map((H) => new Float32Array(new SharedArrayBuffer(N * H * 4)));
   if (N === 0) return out;
   for (let i = 1; i < N; i++) {
     if (index[i]! <= index[i - 1]!) throw new RangeError('positions.index must be sorted ascending without repeats');

@@ -3,8 +3,9 @@
 // partition whose states are read, per finished keep probability of the dropout sweep, and per finished layer.
 //
 //   states: train 120/340 chunks
-//   layer 1/2: keep 0.7, epoch 3/10, batch 120/235, loss 1.23
-//   layer 1/2: keep 0.7 done after 5 epochs, loss 1.19
+//   layer 1/2: keep 0.7 (sweep), epoch 1/1, batch 120/235, loss 1.23
+//   layer 1/2: keep 0.9, half data, epoch 3/20, lr 2.5e-4, batch 120/235, loss 1.21
+//   layer 1/2: keep 0.9 done after 5 epochs, loss 1.19
 //   layer 1/2 done in 1m12s: δ=1 93.2%, δ=10 21.0% (chance 17.9%)
 
 import type { DecoderProgress } from '../analysis/decoders.js';
@@ -28,6 +29,7 @@ const TTY_INTERVAL_MS = 100;
 const CLEAR_LINE = '\r\x1b[K';
 
 interface KeepState {
+  stage: DecoderProgress['stage'];
   epoch: number;
   maxEpochs: number;
   lossSum: number;
@@ -49,8 +51,8 @@ export class SignatureProgressReporter {
   private lineShown = false;
   private layerStart: number;
   // The keep probabilities of the layer in training (the sweep may run them one after another or side by side).
-  private keeps = new Map<number, KeepState>();
-  private keepOrder: number[] = [];
+  private keeps = new Map<string, KeepState>();
+  private keepOrder: string[] = [];
   private currentLayer = -1;
 
   constructor(options: SignatureProgressOptions) {
@@ -130,7 +132,8 @@ export class SignatureProgressReporter {
       this.keeps = new Map();
       this.keepOrder = [];
     }
-    let k = this.keeps.get(d.keepProb);
+    const key = keepLabel(d);
+    let k = this.keeps.get(key);
     if (!k) {
       // A new keep probability: the sweep has finished the ones whose last batch closed an epoch (one after
       // another, that is the previous one; side by side, those that stopped).
@@ -139,6 +142,7 @@ export class SignatureProgressReporter {
         if (!s.reported && s.last.batch >= s.last.batches) this.keepDone(layer, keep, s);
       }
       k = {
+        stage: d.stage,
         epoch: d.epoch,
         maxEpochs: d.maxEpochs,
         lossSum: 0,
@@ -147,12 +151,13 @@ export class SignatureProgressReporter {
         reported: false,
         last: d,
       };
-      this.keeps.set(d.keepProb, k);
-      this.keepOrder.push(d.keepProb);
+      this.keeps.set(key, k);
+      this.keepOrder.push(key);
     }
-    if (d.epoch !== k.epoch) {
+    if (d.epoch !== k.epoch || d.stage !== k.stage) {
       k.lastEpochLoss = k.lossSum / Math.max(1, k.lossCount);
       k.epoch = d.epoch;
+      k.stage = d.stage;
       k.lossSum = 0;
       k.lossCount = 0;
     }
@@ -162,15 +167,15 @@ export class SignatureProgressReporter {
     if (d.batch >= d.batches) k.lastEpochLoss = k.lossSum / k.lossCount;
     const loss = k.lossSum / k.lossCount;
     this.show(
-      `${this.layerName(layer)}: keep ${d.keepProb}, epoch ${d.epoch}/${d.maxEpochs}, batch ${d.batch}/${d.batches}, loss ${loss.toFixed(3)}`,
+      `${this.layerName(layer)}: ${key}${d.stage === 'rung' ? '' : `, ${d.stage} data`}, epoch ${d.epoch}/${d.maxEpochs}${d.stage === 'rung' ? '' : `, lr ${d.lr.toExponential(1)}`}, batch ${d.batch}/${d.batches}, loss ${loss.toFixed(3)}`,
     );
   }
 
-  private keepDone(layer: number, keep: number, s: KeepState): void {
+  private keepDone(layer: number, keep: string, s: KeepState): void {
     s.reported = true;
     if (this.isTTY) return;
     const epochs = `${s.last.epoch} epoch${s.last.epoch === 1 ? '' : 's'}`;
-    this.log(`${this.layerName(layer)}: keep ${keep} done after ${epochs}, loss ${s.lastEpochLoss.toFixed(3)}`);
+    this.log(`${this.layerName(layer)}: ${keep} done after ${epochs}, loss ${s.lastEpochLoss.toFixed(3)}`);
   }
 
   private layerDone(layer: LayerSignature): void {
@@ -193,4 +198,9 @@ export class SignatureProgressReporter {
     this.log(`${this.layerName(layer.layer)} done in ${formatDuration(seconds)}${summary}`);
     this.layerStart = this.now();
   }
+}
+
+/** "keep 0.7 (sweep)" for the sweep's rung, "keep 0.9" for a finalist. */
+function keepLabel(d: DecoderProgress): string {
+  return d.stage === 'rung' ? `keep ${d.keepProb} (sweep)` : `keep ${d.keepProb}`;
 }

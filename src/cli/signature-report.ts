@@ -1,6 +1,7 @@
 // What `memsig signature` (and the demo) print once a signature is done: the marginal-accuracy table (one row per δ,
 // one column per layer, chance last), or a one-object JSON summary; and the best-remembered symbols per δ.
 
+import { formatDeltaList, unconvergedDeltas } from '../analysis/convergence.js';
 import type { Signature } from '../analysis/signature-types.js';
 import { showSymbol } from './format.js';
 import { type CliIo, writeLine } from './io.js';
@@ -14,6 +15,24 @@ export function printSignatureTable(io: CliIo, sig: Signature, out: string): voi
     `positions used: ${s.trainPositions} train, ${s.devPositions} dev, ${s.evalPositions} eval (seed ${s.seed})`,
   );
   writeLine(io.stdout, `signature written to ${out} (its fields: docs/signature.schema.json)`);
+  for (const line of convergenceWarnings(sig)) writeLine(io.stderr, line);
+}
+
+/**
+ * One warning line per layer with decoders marked not converged: their accuracies understate what the state holds.
+ * None when every decoder converged (or the file predates the marks).
+ */
+export function convergenceWarnings(sig: Signature): string[] {
+  const tolerance = sig.settings.convergenceTolerance ?? 0;
+  return sig.layers.flatMap((l) => {
+    const deltas = unconvergedDeltas(l);
+    if (deltas.length === 0) return [];
+    return [
+      `warning: layer ${l.layer}: the decoders of δ = ${formatDeltaList(deltas)} are not converged: more train ` +
+        `positions or epochs would still raise their accuracy by more than ${(100 * tolerance).toFixed(1)} points ` +
+        '(raise --train-positions or --max-epochs; see docs/convergence.md)',
+    ];
+  });
 }
 
 /** "accuracy (%) of naming the symbol δ steps back ..." then one row per δ. */
@@ -27,9 +46,15 @@ export function signatureTable(sig: Signature): string[] {
   ];
   const first = sig.layers[0];
   for (let i = 0; i < sig.maxDelta; i++) {
-    const values = sig.layers.map((l) => percent(l.deltas[i]?.accuracy));
+    const values = sig.layers.map((l) => {
+      const d = l.deltas[i];
+      return `${percent(d?.accuracy)}${d?.convergence && !d.convergence.converged ? '*' : ''}`;
+    });
     values.push(percent(first?.deltas[i]?.chanceAccuracy));
     lines.push(`${String(i + 1).padStart(4)}  ${values.map(cell).join('  ')}`);
+  }
+  if (sig.layers.some((l) => unconvergedDeltas(l).length > 0)) {
+    lines.push('   * not converged: more data or epochs would still raise it (see the warning below)');
   }
   return lines;
 }
@@ -49,7 +74,14 @@ export interface SignatureSummary {
   seconds: number;
   layers: {
     layer: number;
-    deltas: { delta: number; accuracy: number; chance: number; informationBits: number }[];
+    deltas: {
+      delta: number;
+      accuracy: number;
+      chance: number;
+      informationBits: number;
+      /** Null for a signature written before convergence was judged. */
+      converged: boolean | null;
+    }[];
   }[];
 }
 
@@ -75,6 +107,7 @@ export function signatureSummary(sig: Signature, out: string, seconds: number): 
         accuracy: d.accuracy,
         chance: d.chanceAccuracy,
         informationBits: d.informationBits,
+        converged: d.convergence ? d.convergence.converged : null,
       })),
     })),
   };

@@ -32,7 +32,7 @@ import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { type NgramChoice, ngramOfCorpus } from './ngram-corpus.js';
 import { SignatureProgressReporter } from './signature-progress.js';
-import { printSignatureTable, signatureSummary } from './signature-report.js';
+import { convergenceWarnings, printSignatureTable, signatureSummary } from './signature-report.js';
 import { pathExists } from './train-dir.js';
 import { EXIT_INTERRUPTED } from './train-run.js';
 import { generatorName } from './version.js';
@@ -87,6 +87,7 @@ export async function runSignature(opts: SignatureRunOptions, io: CliIo, hooks: 
   if (outcome.signature) {
     if (opts.json) {
       writeLine(io.stdout, JSON.stringify(signatureSummary(outcome.signature, opts.out, outcome.seconds ?? 0)));
+      for (const line of convergenceWarnings(outcome.signature)) writeLine(io.stderr, line);
     } else {
       printSignatureTable(io, outcome.signature, opts.out);
     }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type {
+  DeltaConvergence,
   DeltaSignature,
   ForwardAccuracy,
   LayerSignature,
@@ -13,7 +14,7 @@ import type {
   SignatureCorpus,
   SignatureModel,
 } from '../analysis/signature-types.js';
-import { SIGNATURE_FORMAT, SIGNATURE_VERSION } from '../analysis/signature-types.js';
+import { SIGNATURE_FORMAT, SIGNATURE_VERSION, SIGNATURE_VERSIONS_READ } from '../analysis/signature-types.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { packageFile } from './package-files.js';
@@ -104,6 +105,15 @@ function canonicalSignature(s: Signature): Signature {
       patience: s.settings.patience,
       batch: s.settings.batch,
       lr: s.settings.lr,
+      ...definedOnly({
+        sweepEpochs: s.settings.sweepEpochs,
+        finalists: s.settings.finalists,
+        halfStage: s.settings.halfStage,
+        lrDecay: s.settings.lrDecay,
+        decays: s.settings.decays,
+        minImprovement: s.settings.minImprovement,
+        convergenceTolerance: s.settings.convergenceTolerance,
+      }),
     },
     forward: s.forward === null ? null : canonicalForward(s.forward),
     layers: s.layers.map(canonicalLayer),
@@ -175,7 +185,33 @@ function canonicalDelta(d: DeltaSignature): DeltaSignature {
     crossEntropyBits: d.crossEntropyBits,
     priorEntropyBits: d.priorEntropyBits,
     informationBits: d.informationBits,
+    ...(d.convergence ? { convergence: canonicalConvergence(d.convergence) } : {}),
   };
+}
+
+function canonicalConvergence(c: DeltaConvergence): DeltaConvergence {
+  const k = c.curve;
+  return {
+    converged: c.converged,
+    dataGain: c.dataGain,
+    epochGain: c.epochGain,
+    curve: {
+      half: [...k.half],
+      full: [...k.full],
+      halfEnd: k.halfEnd,
+      fullEnd: k.fullEnd,
+      halfPositions: k.halfPositions,
+      fullPositions: k.fullPositions,
+      dataGainStdError: k.dataGainStdError,
+    },
+  };
+}
+
+/** The fields that are set (version-2 additions are absent from version-1 signatures, and stay so). */
+function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(o) as (keyof T)[]) if (o[key] !== undefined) out[key] = o[key];
+  return out;
 }
 
 // ---- Messages ----
@@ -191,9 +227,9 @@ function checkIdentity(value: unknown, label: string): void {
       `${label}: not a memsig signature ("format" is ${show(format)}, expected "${SIGNATURE_FORMAT}")`,
     );
   }
-  if (typeof version === 'number' && version !== SIGNATURE_VERSION) {
+  if (typeof version === 'number' && !SIGNATURE_VERSIONS_READ.includes(version)) {
     throw new UserError(
-      `${label}: signature version ${version} is not supported (this memsig reads version ${SIGNATURE_VERSION})`,
+      `${label}: signature version ${version} is not supported (this memsig reads versions ${SIGNATURE_VERSIONS_READ.join(' and ')}; it writes ${SIGNATURE_VERSION})`,
     );
   }
 }

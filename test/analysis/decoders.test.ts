@@ -163,10 +163,16 @@ describe('fitDecoders', () => {
     }
   });
 
-  it('chooses per δ the keep probability with the best dev accuracy', () => {
+  it('chooses per δ the keep probability with the best dev accuracy, among the rung and the finalist', () => {
     const keepProbs = [0.5, 0.7, 1.0];
     const swept = fitDecoders(tsGemm, data, config({ keepProbs, maxEpochs: 4 }));
+    // Successive halving: every keep probability trained the rung (1 epoch); one of them, the same for every δ,
+    // trained on through two stages of at most 4 epochs each.
+    const finalist = swept[0]!.sweep.findIndex((p) => p.epochs > 1);
     for (const o of swept) {
+      o.sweep.forEach((p, i) => {
+        if (i !== finalist) assert.equal(p.epochs, 1);
+      });
       assert.deepEqual(
         o.sweep.map((p) => p.keepProb),
         keepProbs,
@@ -178,7 +184,7 @@ describe('fitDecoders', () => {
       assert.ok(chosen);
       assert.equal(chosen.devAccuracy, best);
       assert.equal(o.epochs, chosen.epochs);
-      assert.ok(o.epochs >= 1 && o.epochs <= 4);
+      assert.ok(o.epochs >= 1 && o.epochs <= 8);
       // Ties go to the first keep probability in the sweep.
       assert.equal(
         o.sweep.findIndex((p) => p.devAccuracy === best),
@@ -317,10 +323,25 @@ describe('fitDecoders', () => {
     const seen: DecoderProgress[] = [];
     fitDecoders(tsGemm, data, config({ keepProbs: [0.9], maxEpochs: 1 }), { onProgress: (p) => seen.push(p) });
     const rows = data.nTrain - data.nTrain / SEGMENT; // each segment's first row has no label at all
+    const halfBatches = Math.ceil(Math.floor(rows / 2) / 64);
     const batches = Math.ceil(rows / 64);
-    assert.equal(seen.length, batches);
+    // One epoch on the random half of the rows, then one on all of them.
+    assert.equal(seen.length, halfBatches + batches);
     seen.forEach((p, i) => {
-      assert.deepEqual({ ...p, loss: 0 }, { keepProb: 0.9, epoch: 1, maxEpochs: 1, batch: i + 1, batches, loss: 0 });
+      const half = i < halfBatches;
+      assert.deepEqual(
+        { ...p, loss: 0 },
+        {
+          keepProb: 0.9,
+          stage: half ? 'half' : 'full',
+          epoch: 1,
+          maxEpochs: 1,
+          batch: half ? i + 1 : i - halfBatches + 1,
+          batches: half ? halfBatches : batches,
+          loss: 0,
+          lr: 1e-2,
+        },
+      );
       assert.ok(p.loss > 0 && Number.isFinite(p.loss));
     });
     const controller = new AbortController();

@@ -178,3 +178,22 @@ test('memorySignature() refuses a Δ longer than every segment, a missing layer 
     (e: Error) => e instanceof UserError && /symbols/.test(e.message),
   );
 });
+
+test('memorySignature() marks starved decoders not converged, and none on a planted, easily decodable state', async () => {
+  const corpus = syntheticCorpus(1);
+  const planted = await memorySignature(historyModel(3), corpus, options(), { gemm: createGemm('auto') });
+  for (const d of planted.layers[0]!.deltas) {
+    assert.equal(d.convergence?.converged, true, `δ=${d.delta}: ${JSON.stringify(d.convergence)}`);
+    assert.equal(d.convergence.curve.fullEnd, 'plateau');
+    assert.ok(d.convergence.curve.half.length >= 1 && d.convergence.curve.full.length >= 1);
+  }
+  // Tiny positions and a single epoch per stage: nothing shows the decoders are done learning.
+  const starvedOptions = options({ trainPositions: 60 });
+  starvedOptions.decoder = { ...starvedOptions.decoder, maxEpochs: 1 };
+  const starved = await memorySignature(historyModel(3), corpus, starvedOptions, { gemm: createGemm('auto') });
+  for (const d of starved.layers[0]!.deltas.slice(0, 3)) {
+    assert.equal(d.convergence?.converged, false, `δ=${d.delta}`);
+    assert.equal(d.convergence.curve.fullEnd, 'cap');
+  }
+  assert.equal(starved.settings.convergenceTolerance, 0.005);
+});

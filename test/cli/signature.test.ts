@@ -71,9 +71,17 @@ test('signature writes a valid file, prints the table, and δ = 1 beats chance',
   assert.equal(existsSync(`${out}.partial.json`), false, 'the partial file goes once the signature is written');
 
   assert.match(r.stdout, /^ +δ +layer 1 +layer 2 +chance$/m);
-  const rows = r.stdout.split('\n').filter((l) => /^ +\d+ +[\d.]+ +[\d.]+ +[\d.]+$/.test(l));
+  const rows = r.stdout.split('\n').filter((l) => /^ +\d+ +[\d.]+\*? +[\d.]+\*? +[\d.]+$/.test(l));
   assert.equal(rows.length, 3, r.stdout);
-  assert.equal(rows[0]!.trim().split(/ +/)[1], (100 * d1.accuracy).toFixed(1));
+  // Decoders marked not converged get a * in the table and a warning naming their δ on stderr.
+  for (const l of sig.layers) {
+    const starved = l.deltas.filter((d) => d.convergence?.converged === false).map((d) => d.delta);
+    const warning = new RegExp(`^warning: layer ${l.layer}: the decoders of δ = .* are not converged`, 'm');
+    if (starved.length > 0) assert.match(r.stderr, warning);
+    else assert.doesNotMatch(r.stderr, warning);
+  }
+  const mark = (d: { convergence?: { converged: boolean } }) => (d.convergence?.converged === false ? '*' : '');
+  assert.equal(rows[0]!.trim().split(/ +/)[1], `${(100 * d1.accuracy).toFixed(1)}${mark(d1)}`);
   assert.equal(rows[0]!.trim().split(/ +/)[3], (100 * d1.chanceAccuracy).toFixed(1));
   const s = sig.settings;
   assert.match(
@@ -96,7 +104,13 @@ test('signature writes a valid file, prints the table, and δ = 1 beats chance',
   const summary = JSON.parse(j.stdout);
   assert.equal(summary.layers.length, 1);
   assert.equal(summary.layers[0].layer, 2);
-  assert.deepEqual(Object.keys(summary.layers[0].deltas[0]), ['delta', 'accuracy', 'chance', 'informationBits']);
+  assert.deepEqual(Object.keys(summary.layers[0].deltas[0]), [
+    'delta',
+    'accuracy',
+    'chance',
+    'informationBits',
+    'converged',
+  ]);
   assert.equal(summary.layers[0].deltas[0].accuracy, sig.layers[1]!.deltas[0]!.accuracy, 'the same layer 2');
   assert.match(j.stderr, /^layer 2 \(1\/1\) done in/m);
 });
@@ -271,13 +285,20 @@ test('Ctrl-C stops a signature run with exit 130 and no --out file', async (t) =
   assert.equal(existsSync(out), false);
 });
 
-function decoderEvent(layer: number, keepProb: number, epoch: number, batch: number, loss: number): SignatureProgress {
+function decoderEvent(
+  layer: number,
+  keepProb: number,
+  epoch: number,
+  batch: number,
+  loss: number,
+  stage: 'rung' | 'half' | 'full' = 'rung',
+): SignatureProgress {
   return {
     phase: 'decoders',
     layer,
     layerIndex: layer - 1,
     layerCount: 2,
-    decoder: { keepProb, epoch, maxEpochs: 3, batch, batches: 2, loss },
+    decoder: { keepProb, stage, epoch, maxEpochs: 3, batch, batches: 2, loss, lr: 2.5e-4 },
   };
 }
 
@@ -308,16 +329,23 @@ test('signature progress off a terminal: states per partition, a line per keep p
   progress.update(decoderEvent(1, 0.9, 2, 2, 0.5));
   progress.update(decoderEvent(1, 1, 1, 1, 3)); // the sweep moves on: keep 0.9 is done
   progress.update(decoderEvent(1, 1, 1, 2, 1));
-  t = 15_000;
+  progress.update(decoderEvent(1, 1, 1, 1, 1, 'half')); // the finalist: its rung is done
+  t = 22_000;
+  progress.update(decoderEvent(1, 1, 1, 2, 1, 'half'));
+  progress.update(decoderEvent(1, 1, 1, 1, 0.5, 'full'));
+  progress.update(decoderEvent(1, 1, 1, 2, 0.5, 'full'));
+  t = 25_000;
   progress.update(layerDone(1));
   assert.equal(
     text,
     [
       'states: train 4/4 chunks',
-      'layer 1/2: keep 0.9, epoch 1/3, batch 2/2, loss 1.500',
-      'layer 1/2: keep 0.9 done after 2 epochs, loss 0.750',
-      'layer 1/2: keep 1 done after 1 epoch, loss 2.000',
-      'layer 1/2 done in 15s: δ=1 98.0%, δ=2 50.0% (chance 17.5%)',
+      'layer 1/2: keep 0.9 (sweep), epoch 1/3, batch 2/2, loss 1.500',
+      'layer 1/2: keep 0.9 (sweep) done after 2 epochs, loss 0.750',
+      'layer 1/2: keep 1 (sweep) done after 1 epoch, loss 2.000',
+      'layer 1/2: keep 1, half data, epoch 1/3, lr 2.5e-4, batch 2/2, loss 1.000',
+      'layer 1/2: keep 1 done after 1 epoch, loss 0.500',
+      'layer 1/2 done in 25s: δ=1 98.0%, δ=2 50.0% (chance 17.5%)',
       '',
     ].join('\n'),
   );
@@ -342,7 +370,7 @@ test('signature progress on a terminal: one line rewritten in place, permanent l
   progress.clear();
   assert.equal(
     text,
-    '\r\x1b[Klayer 3 (1/1): keep 0.5, epoch 1/3, batch 1/2, loss 2.000' +
+    '\r\x1b[Klayer 3 (1/1): keep 0.5 (sweep), epoch 1/3, batch 1/2, loss 2.000' +
       '\r\x1b[Klayer 3 (1/1) done in 0s: δ=1 98.0%, δ=2 50.0% (chance 17.5%)\n',
   );
 });

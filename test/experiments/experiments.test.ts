@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { defaultSignatureOptions } from '../../src/analysis/signature.js';
 import type { ExperimentContext } from '../../src/experiments/context.js';
 import { renderReproductionReport } from '../../src/experiments/report.js';
 import { EXPERIMENTS, runExperiment } from '../../src/experiments/runner.js';
@@ -92,7 +93,11 @@ test("the report says how a figure's signatures were made lighter, and only what
     const positionsOnly = renderReproductionReport(root, 'figures');
     assert.match(positionsOnly, /30,000 \/ 5,000 \/ 20,000/);
     assert.doesNotMatch(positionsOnly, /keep probabilities/);
-    await write({ positions: { train: 60_000, dev: 10_000, eval: 40_000 }, keepProbs: [0.5, 0.6, 0.7, 0.8, 0.9, 1] });
+    const d = defaultSignatureOptions();
+    await write({
+      positions: { train: d.trainPositions, dev: d.devPositions, eval: d.evalPositions },
+      keepProbs: d.decoder.keepProbs,
+    });
     assert.doesNotMatch(renderReproductionReport(root, 'figures'), /lighter than the defaults/);
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -42,6 +42,20 @@ function delta(d: number): DeltaSignature {
     crossEntropyBits: 1,
     priorEntropyBits: 1.3709505944546687,
     informationBits: 0.3709505944546687,
+    convergence: {
+      converged: d === 1,
+      dataGain: d === 1 ? 0.002 : 0.011,
+      epochGain: 0,
+      curve: {
+        half: [0.25, 0.5],
+        full: [0.5, 0.5, 0.5],
+        halfEnd: 'plateau',
+        fullEnd: 'plateau',
+        halfPositions: 2,
+        fullPositions: 5,
+        dataGainStdError: 0.004,
+      },
+    },
   };
 }
 
@@ -49,7 +63,7 @@ function delta(d: number): DeltaSignature {
 function fullSignature(): Signature {
   return {
     format: 'memsig-signature',
-    version: 1,
+    version: 2,
     generator: 'memsig 0.1.0',
     model: {
       kind: 'char-lm',
@@ -83,6 +97,13 @@ function fullSignature(): Signature {
       patience: 3,
       batch: 128,
       lr: 0.001,
+      sweepEpochs: 1,
+      finalists: 1,
+      halfStage: true,
+      lrDecay: 0.25,
+      decays: 2,
+      minImprovement: 0.001,
+      convergenceTolerance: 0.005,
     },
     forward: { accuracy: 0.5, perplexity: 2.5, count: [4, 3, 3], correct: [3, 1, 1], recall: [0.75, 1 / 3, 1 / 3] },
     layers: [
@@ -121,7 +142,10 @@ function resolve(node: Schema): Schema {
   return node.$ref ? resolve(schema.$defs[node.$ref.replace('#/$defs/', '')]) : node;
 }
 
-/** Walks the example and the schema together: every object must list exactly the example's keys, all required. */
+/**
+ * Walks the example and the schema together: every object must list exactly the example's keys, all required but
+ * those that version 2 added (their descriptions start "Version 2:"), which version 1 files lack.
+ */
 function compare(value: unknown, node: Schema, path: string, free = false): void {
   const n = resolve(node);
   if (Array.isArray(value)) {
@@ -133,7 +157,12 @@ function compare(value: unknown, node: Schema, path: string, free = false): void
     if (free) return; // details: a free-form map
     const keys = Object.keys(value);
     assert.deepEqual(Object.keys(n.properties ?? {}), keys, `${path}: schema properties`);
-    assert.deepEqual(n.required, keys, `${path}: schema required`);
+    const added = (key: string) => String(n.properties[key]?.description ?? '').startsWith('Version 2:');
+    assert.deepEqual(
+      n.required,
+      keys.filter((key) => !added(key)),
+      `${path}: schema required`,
+    );
     assert.equal(n.additionalProperties, false, `${path}: additionalProperties`);
     for (const key of keys) {
       const child = n.properties[key];
@@ -177,7 +206,7 @@ test('write → read round-trips, with deterministic bytes', async (t) => {
   const bytes = readFileSync(path, 'utf8');
   assert.equal(bytes, serializeSignature(sig));
   assert.ok(bytes.endsWith('}\n') && !bytes.endsWith('\n\n'));
-  assert.ok(bytes.startsWith('{\n  "format": "memsig-signature",\n  "version": 1,\n  "generator"'));
+  assert.ok(bytes.startsWith('{\n  "format": "memsig-signature",\n  "version": 2,\n  "generator"'));
   assert.deepEqual(tempFilesIn(dir), []);
   // Same object → same bytes, every time; a second write replaces the file with the same bytes.
   await writeSignature(path, structuredClone(sig));
@@ -240,10 +269,24 @@ test('rejects other files and versions with a plain message', () => {
     /^out\/sig\.json: not a memsig signature \("format" is "memsig-model", expected "memsig-signature"\)$/,
   );
   rejects(
-    (s) => (s.version = 2),
-    /^out\/sig\.json: signature version 2 is not supported \(this memsig reads version 1\)$/,
+    (s) => (s.version = 3),
+    /^out\/sig\.json: signature version 3 is not supported \(this memsig reads versions 1 and 2; it writes 2\)$/,
   );
-  rejects((s) => (s.version = '1'), /\/version must be 1 \(found "1"\)$/);
+  rejects((s) => (s.version = '1'), /\/version must be one of 1, 2 \(found "1"\)$/);
+});
+
+test('reads a version 1 file, which has no schedule settings and no convergence marks, and writes it back as it was', () => {
+  const v1 = changed((s) => {
+    s.version = 1;
+    for (const key of ['sweepEpochs', 'finalists', 'halfStage', 'lrDecay', 'decays', 'minImprovement']) {
+      delete s.settings[key];
+    }
+    delete s.settings.convergenceTolerance;
+    for (const l of s.layers) for (const d of l.deltas) delete d.convergence;
+  }) as Signature;
+  const read = validateSignature(structuredClone(v1), LABEL);
+  assert.equal(read.version, 1);
+  assert.deepEqual(JSON.parse(serializeSignature(read)), v1);
 });
 
 test('rejects missing, unknown and wrongly typed fields, naming the field', () => {

@@ -16,6 +16,7 @@ import { writeLine } from '../io.js';
 import {
   bestRemembered,
   bestRememberedLines,
+  convergenceWarnings,
   memoryHorizon,
   printSignatureTable,
   signatureSummary,
@@ -144,6 +145,7 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
         ctx.io.stdout,
         JSON.stringify({ ...trainSummary, signature: { ...summary, bestRemembered: remembered } }),
       );
+      for (const line of convergenceWarnings(sig)) writeLine(ctx.io.stderr, line);
       return;
     }
     printSignatureTable(ctx.io, sig, sigOut);

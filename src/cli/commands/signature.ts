@@ -44,6 +44,12 @@ export interface RawSignatureFlags {
   patience?: string;
   decoderBatch?: string;
   decoderLr?: string;
+  sweepEpochs?: string;
+  finalists?: string;
+  halfStage?: boolean;
+  lrDecay?: string;
+  decays?: string;
+  convergenceTolerance?: string;
   seed?: string;
   segment?: string;
   kernel?: string;
@@ -91,10 +97,28 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       '--decoder-hidden <list>',
       "decoder hidden layer sizes, e.g. 512 or 256,256 (default: the paper's size rule)",
     )
-    .option('--max-epochs <n>', `most epochs per decoder (default: ${d.decoder.maxEpochs})`)
+    .option(
+      '--sweep-epochs <n>',
+      `epochs every keep probability trains before the sweep keeps only the best (default: ${d.decoder.sweepEpochs})`,
+    )
+    .option(
+      '--finalists <n>',
+      `keep probabilities trained on to convergence after that (default: ${d.decoder.finalists})`,
+    )
+    .option('--max-epochs <n>', `most epochs per training stage (default: ${d.decoder.maxEpochs})`)
     .option(
       '--patience <n>',
-      `stop a decoder after this many epochs without a better dev accuracy (default: ${d.decoder.patience})`,
+      `epochs without a better dev accuracy before the learning rate decays (default: ${d.decoder.patience})`,
+    )
+    .option('--lr-decay <x>', `factor on the decoder learning rate at each plateau (default: ${d.decoder.lrDecay})`)
+    .option('--decays <n>', `learning-rate decays before a stage ends (default: ${d.decoder.decays})`)
+    .option(
+      '--no-half-stage',
+      'train on all train positions at once (no half-data stage: no measure of what more data would add)',
+    )
+    .option(
+      '--convergence-tolerance <x>',
+      `mark a decoder not converged when more data or epochs would still add more than this accuracy (default: ${d.convergenceTolerance})`,
     )
     .option('--decoder-batch <n>', `decoder minibatch size (default: ${d.decoder.batch})`)
     .option('--decoder-lr <x>', `decoder Adam learning rate (default: ${d.decoder.lr})`)
@@ -190,12 +214,21 @@ export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOp
     devPositions: int('--dev-positions', raw.devPositions, d.devPositions),
     evalPositions: int('--eval-positions', raw.evalPositions, d.evalPositions),
     seed: raw.seed === undefined ? d.seed : parseInteger('--seed', raw.seed, 0, 0xffffffff),
+    convergenceTolerance:
+      raw.convergenceTolerance === undefined
+        ? d.convergenceTolerance
+        : parseFraction('--convergence-tolerance', raw.convergenceTolerance),
     decoder: {
       ...d.decoder,
       keepProbs: raw.keepProbs === undefined ? d.decoder.keepProbs : parseKeepProbs(raw.keepProbs),
       hidden: raw.decoderHidden === undefined ? d.decoder.hidden : parseHidden(raw.decoderHidden),
       maxEpochs: int('--max-epochs', raw.maxEpochs, d.decoder.maxEpochs),
       patience: int('--patience', raw.patience, d.decoder.patience),
+      sweepEpochs: int('--sweep-epochs', raw.sweepEpochs, d.decoder.sweepEpochs),
+      finalists: int('--finalists', raw.finalists, d.decoder.finalists),
+      lrDecay: raw.lrDecay === undefined ? d.decoder.lrDecay : parseFraction('--lr-decay', raw.lrDecay),
+      decays: int('--decays', raw.decays, d.decoder.decays, 0),
+      halfStage: raw.halfStage !== false,
       batch: int('--decoder-batch', raw.decoderBatch, d.decoder.batch),
       lr: raw.decoderLr === undefined ? d.decoder.lr : parsePositive('--decoder-lr', raw.decoderLr, 10),
     },
@@ -238,4 +271,12 @@ export function parseKeepProbs(value: string): number[] {
 /** Hidden layer sizes, each a whole number ≥ 1. */
 export function parseHidden(value: string): number[] {
   return listItems('--decoder-hidden', value).map((s) => parseInteger('--decoder-hidden', s, 1, 1_000_000));
+}
+
+/** A number in (0, 1]. */
+function parseFraction(flag: string, value: string): number {
+  const x = Number(value);
+  if (!(value.trim() !== '' && x > 0 && x <= 1))
+    throw new UsageError(`${flag} must be a number in (0, 1] (got ${value})`);
+  return x;
 }

@@ -1,0 +1,78 @@
+// Whether a decoder converged, from its learning curves (docs/convergence.md). The finalist's decoders train first on
+// a random half of the train positions and then, warm-started, on all of them; the rise from the half stage's best
+// dev accuracy to the full stage's is what the last doubling of the data bought, and a curve still rising at the
+// epoch cap is what more epochs would still buy. Either beyond the tolerance (the data gain also beyond two of its
+// standard errors) marks the decoder as not converged: the next doubling would most likely still move its accuracy.
+
+import type { StageEnd } from './decoder-schedule.js';
+
+/** Half a point of accuracy: the issue's bar for "more positions or epochs would not raise it". */
+export const CONVERGENCE_TOLERANCE = 0.005;
+
+/** A decoder's dev accuracy after each epoch, per stage (half: on half the train positions; full: on all). */
+export interface LearningCurve {
+  half: number[];
+  full: number[];
+  halfEnd: StageEnd | null;
+  fullEnd: StageEnd | null;
+  /** Train positions of each stage (for this δ: those whose segment reaches back δ symbols). */
+  halfPositions: number;
+  fullPositions: number;
+  /** Standard error of the data gain (paired, on the same dev positions); null without both stages. */
+  dataGainStdError: number | null;
+}
+
+export interface ConvergenceVerdict {
+  /** Best dev accuracy on all positions minus best on half of them; null without a half stage. */
+  dataGain: number | null;
+  /**
+   * When the full stage hit the epoch cap: the rise of its best dev accuracy over its second half (what the last
+   * doubling of the epochs bought); 0 when it ended on a plateau; null without a full stage or after a single
+   * capped epoch.
+   */
+  epochGain: number | null;
+  converged: boolean;
+}
+
+function best(curve: readonly number[], upTo = curve.length): number {
+  let b = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < upTo; i++) if (curve[i]! > b) b = curve[i]!;
+  return b;
+}
+
+/**
+ * The verdict for one decoder. A decoder whose winning run never reached the full stage (a keep probability dropped
+ * after the sweep's first rung that still scored best on dev) is not converged by definition.
+ */
+export function assessConvergence(curve: LearningCurve, tolerance = CONVERGENCE_TOLERANCE): ConvergenceVerdict {
+  if (curve.full.length === 0) return { dataGain: null, epochGain: null, converged: false };
+  const full = best(curve.full);
+  const dataGain = curve.half.length > 0 ? full - best(curve.half) : null;
+  const e = curve.full.length;
+  // A single capped epoch shows nothing of the curve's slope: not converged, gain unknown.
+  if (curve.fullEnd === 'cap' && e < 2) return { dataGain, epochGain: null, converged: false };
+  const epochGain = curve.fullEnd === 'cap' ? full - best(curve.full, Math.ceil(e / 2)) : 0;
+  // A gain counts only beyond its sampling error too: on a small dev sample the best of a few noisy epochs would
+  // otherwise mark decoders at chance as still learning.
+  const dataMoved = dataGain !== null && dataGain > tolerance && dataGain > 2 * (curve.dataGainStdError ?? 0);
+  return { dataGain, epochGain, converged: !dataMoved && epochGain <= tolerance };
+}
+
+/** The δ of a layer whose decoders are marked not converged (none for a version-1 signature, which has no marks). */
+export function unconvergedDeltas(layer: {
+  deltas: readonly { delta: number; convergence?: { converged: boolean } }[];
+}): number[] {
+  return layer.deltas.filter((d) => d.convergence && !d.convergence.converged).map((d) => d.delta);
+}
+
+/** "1, 4–6, 9": δ lists as runs. */
+export function formatDeltaList(deltas: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < deltas.length; ) {
+    let j = i;
+    while (j + 1 < deltas.length && deltas[j + 1] === deltas[j]! + 1) j++;
+    parts.push(j === i ? `${deltas[i]}` : j === i + 1 ? `${deltas[i]}, ${deltas[j]}` : `${deltas[i]}–${deltas[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
