@@ -59,6 +59,7 @@ export class MlpAttention {
   private dFeats: Float32Array = new Float32Array(0); // (U·B, F) gradient of f_i
   private dAlpha: Float32Array = new Float32Array(0); // (B, U) gradient of α_i
   private carry: Float32Array = new Float32Array(0); // (B, U) gradient of α_i through step i + 1's location term
+  private dWeights: Float32Array | null = null; // (L, B, U) a loss's own gradient on the weights (the caller's), or null
 
   constructor(
     readonly frameSize: number,
@@ -211,10 +212,18 @@ export class MlpAttention {
     return this.contexts.subarray(0, this.steps * this.B * this.frameSize);
   }
 
-  /** Prepares the backward pass; the gradient into the frames will be added into dEnc (U, B, D). */
-  beginBackward(dEnc: Float32Array): void {
+  /**
+   * Prepares the backward pass; the gradient into the frames will be added into dEnc (U, B, D). dWeights (L, B, U),
+   * when given, is a further loss's gradient on the weights α (e.g. a guided-attention loss), added to what flows
+   * back through the contexts; it is read during the backward steps.
+   */
+  beginBackward(dEnc: Float32Array, dWeights: Float32Array | null = null): void {
     const { B, U, steps: L, attentionSize: A } = this;
     const UB = U * B;
+    if (dWeights && dWeights.length < L * B * U) {
+      throw new RangeError(`MlpAttention.beginBackward: dWeights holds ${dWeights.length}, needs ${L * B * U}`);
+    }
+    this.dWeights = dWeights;
     this.dEnc = dEnc;
     this.dEncByUtterance = ensureCapacity(this.dEncByUtterance, UB * this.frameSize);
     this.dEncByUtterance.fill(0, 0, UB * this.frameSize);
@@ -249,9 +258,10 @@ export class MlpAttention {
     dQProj.fill(0);
     const frames = this.encByUtterance;
     const dFrames = this.dEncByUtterance;
+    const extra = this.dWeights ? this.dWeights.subarray(i * B * U, (i + 1) * B * U) : null;
     for (let b = 0; b < B; b++) {
       const n = lengths[b]!;
-      // dα = h·dc (+ the location term's share), dh += αᵀ·dc: a product each.
+      // dα = h·dc (+ the location term's share, + a loss's own), dh += αᵀ·dc: a product each.
       const h = frames.subarray(b * U * D, (b * U + n) * D);
       const dc = dContext.subarray(b * D, (b + 1) * D);
       const ab = alpha.subarray(b * U, b * U + n);
@@ -259,7 +269,7 @@ export class MlpAttention {
       gemm.gemm(true, false, n, D, 1, ab, dc, dFrames.subarray(b * U * D, (b * U + n) * D), true);
       let dot = 0;
       for (let u = 0; u < n; u++) {
-        const s = dAlpha[b * U + u]! + carry[b * U + u]!;
+        const s = dAlpha[b * U + u]! + carry[b * U + u]! + (extra ? extra[b * U + u]! : 0);
         dAlpha[b * U + u] = s;
         dot += alpha[b * U + u]! * s;
       }

@@ -49,6 +49,21 @@ export interface LasBatch {
   frames: Int32Array;
   /** Per utterance its transcript as alphabet ids in [0, alphabet). */
   transcripts: readonly Int32Array[];
+  /**
+   * Optional, per utterance the graphemes fed to the speller after <sos> (alphabet ids, as long as its transcript):
+   * scheduled sampling feeds some of the model's own predictions instead of the transcript. Absent: the transcript
+   * (teacher forcing). The targets are the transcript either way.
+   */
+  inputs?: readonly Int32Array[];
+}
+
+/** Options of Las.backward. */
+export interface LasBackwardOptions {
+  /**
+   * (L, B, U) the gradient of a further loss on the attention weights of the last forward (e.g. guided attention),
+   * added to the model's own; it must already carry that loss's scale.
+   */
+  weightGrads?: Float32Array;
 }
 
 export interface LasOutput {
@@ -273,15 +288,24 @@ export class Las {
     this.L = L;
     this.inputIds = ensureCapacity32(this.inputIds, L * B);
     this.targets = ensureCapacity32(this.targets, L * B);
+    if (batch.inputs && batch.inputs.length !== B) {
+      throw new RangeError(`Las.forward: ${batch.inputs.length} input sequences, B = ${B}`);
+    }
     for (let b = 0; b < B; b++) {
       const t = batch.transcripts[b]!;
-      for (const s of t) {
-        if (!(Number.isInteger(s) && s >= 0 && s < c.alphabet)) {
-          throw new RangeError(`Las.forward: grapheme ${s} of utterance ${b} outside [0, ${c.alphabet})`);
+      const fed = batch.inputs?.[b] ?? t;
+      if (fed.length !== t.length) {
+        throw new RangeError(`Las.forward: utterance ${b} feeds ${fed.length} graphemes for ${t.length} targets`);
+      }
+      for (const seq of fed === t ? [t] : [t, fed]) {
+        for (const s of seq) {
+          if (!(Number.isInteger(s) && s >= 0 && s < c.alphabet)) {
+            throw new RangeError(`Las.forward: grapheme ${s} of utterance ${b} outside [0, ${c.alphabet})`);
+          }
         }
       }
       for (let i = 0; i < L; i++) {
-        this.inputIds[i * B + b] = i === 0 ? SOS : i <= t.length ? t[i - 1]! + SYMBOL_OFFSET : EOS;
+        this.inputIds[i * B + b] = i === 0 ? SOS : i <= t.length ? fed[i - 1]! + SYMBOL_OFFSET : EOS;
         this.targets[i * B + b] = i < t.length ? t[i]! + SYMBOL_OFFSET : i === t.length ? EOS : -1;
       }
     }
@@ -321,8 +345,11 @@ export class Las {
     };
   }
 
-  /** Backpropagates the loss of the last forward(), accumulating every parameter's gradient into grads. */
-  backward(gemm: Gemm): void {
+  /**
+   * Backpropagates the loss of the last forward(), accumulating every parameter's gradient into grads; with
+   * options.weightGrads, a further loss on the attention weights too.
+   */
+  backward(gemm: Gemm, options: LasBackwardOptions = {}): void {
     if (!this.hasForward) throw new Error('Las.backward: no forward to backpropagate');
     this.hasForward = false;
     const c = this.config;
@@ -401,7 +428,11 @@ export class Las {
     this.dQuery = ensureCapacity(this.dQuery, B * Hs);
     const { dQc, dx, dh, dContext, dQuery, dEmb } = this;
     dContext.fill(0, 0, B * D);
-    this.attention.beginBackward(dEnc);
+    const weightGrads = options.weightGrads ?? null;
+    if (weightGrads && weightGrads.length < L * B * U) {
+      throw new RangeError(`Las.backward: weightGrads holds ${weightGrads.length}, needs (L, B, U) = ${L * B * U}`);
+    }
+    this.attention.beginBackward(dEnc, weightGrads);
     for (let j = 0; j < S; j++) this.spellers[j]!.beginBackward(this.spellerParams[j]!);
     for (let i = L - 1; i >= 0; i--) {
       for (let b = 0; b < B; b++) {
