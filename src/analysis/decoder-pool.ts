@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/index.js';
 import type { DecoderConfig, DecoderData, DecoderHooks, DecoderOutcome, KeepProbJob, KeepProbRun } from './decoders.js';
-import { finalJobs, mergeKeepProbRuns, rungJobs } from './decoders.js';
+import { finalJobs, joinGroupRuns, mergeKeepProbRuns, rungJobs } from './decoders.js';
 import type { DecoderRunner } from './signature.js';
 
 export interface DecoderJob {
@@ -16,6 +16,7 @@ export interface DecoderJob {
   config: DecoderConfig;
   keepIndex: number;
   final: boolean;
+  group: number;
   gemmThreads: number;
   backend: BackendName;
 }
@@ -65,9 +66,11 @@ export function decoderPoolRunner(options: DecoderPoolOptions = {}): DecoderRunn
   const backend = options.backend ?? 'auto';
   return async (data, config, hooks) => {
     const shared = shareData(data);
-    const run = (jobs: KeepProbJob[]) => runPool(shared, config, jobs, hooks, threads, cores, backend);
-    const rung = await run(rungJobs(config));
-    const finals = await run(finalJobs(config, rung));
+    const deltas = data.trainLabels.length;
+    const run = async (jobs: KeepProbJob[]) =>
+      joinGroupRuns(await runPool(shared, config, jobs, hooks, threads, cores, backend));
+    const rung = await run(rungJobs(config, deltas));
+    const finals = await run(finalJobs(config, deltas, rung));
     return mergeKeepProbRuns(data, config, [...rung, ...finals]);
   };
 }
@@ -115,8 +118,8 @@ function runPool(
         if (live.size === 0 && !failed) finish();
         return;
       }
-      const { keepIndex, final } = list[next++]!;
-      const job: DecoderJob = { data: shared, config, keepIndex, final, gemmThreads, backend };
+      const { keepIndex, final, group } = list[next++]!;
+      const job: DecoderJob = { data: shared, config, keepIndex, final, group, gemmThreads, backend };
       worker.postMessage(job);
     };
     for (let w = 0; w < workers; w++) {

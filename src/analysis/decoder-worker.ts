@@ -12,14 +12,22 @@ parentPort!.on('message', (job: DecoderJob) => {
   try {
     const gemm = createGemm(job.backend, job.gemmThreads);
     let last = 0;
-    const run = fitKeepProb(gemm, job.data, job.config, job.keepIndex, job.final, {
-      onProgress: (progress) => {
-        const now = performance.now();
-        if (now - last < PROGRESS_INTERVAL_MS && progress.batch !== progress.batches) return;
-        last = now;
-        parentPort!.postMessage({ type: 'progress', progress } satisfies DecoderWorkerMessage);
+    const run = fitKeepProb(
+      gemm,
+      job.data,
+      job.config,
+      job.keepIndex,
+      job.final,
+      {
+        onProgress: (progress) => {
+          const now = performance.now();
+          if (now - last < PROGRESS_INTERVAL_MS && progress.batch !== progress.batches) return;
+          last = now;
+          parentPort!.postMessage({ type: 'progress', progress } satisfies DecoderWorkerMessage);
+        },
       },
-    });
+      job.group,
+    );
     message = { type: 'done', run };
   } catch (err) {
     message = { type: 'error', message: err instanceof Error ? err.message : String(err) };

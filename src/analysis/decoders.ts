@@ -45,6 +45,12 @@ export interface DecoderConfig extends ScheduleConfig {
   finalists: number;
   /** Train on a random half of the train positions first, then on all: measures what more data would add. */
   halfStage: boolean;
+  /**
+   * The Δ decoders train as this many independent stacks of consecutive δ (each its own job), so that a lone
+   * finalist still keeps every core busy with its JavaScript passes, not only its GEMMs. Part of the method (the
+   * dropout streams depend on it), not of the machine: results are the same on any number of threads.
+   */
+  groups: number;
   batch: number;
   lr: number;
   seed: number;
@@ -59,6 +65,7 @@ export function defaultDecoderConfig(): DecoderConfig {
     sweepEpochs: 1,
     finalists: 1,
     halfStage: true,
+    groups: 2,
     maxEpochs: 20,
     patience: 1,
     lrDecay: 0.25,
@@ -128,6 +135,9 @@ export interface DecoderProgress {
   keepProb: number;
   /** 'rung': the sweep's first rung; 'half' and 'full': a finalist's stages. */
   stage: 'rung' | 'half' | 'full';
+  /** The δ trained by this run (its group): first and last; and how many groups the Δ decoders train in. */
+  deltas: [number, number];
+  groups: number;
   epoch: number;
   maxEpochs: number;
   batch: number;
@@ -145,6 +155,9 @@ export interface DecoderHooks {
 /** One run of one keep probability: per decoder its best dev epoch, and its eval scores at that epoch. */
 export interface KeepProbRun {
   keepIndex: number;
+  /** The δ group trained (see DecoderConfig.groups); the decoders here are δ = firstDelta .. firstDelta + n − 1. */
+  group: number;
+  firstDelta: number;
   /** Trained to convergence (a finalist), or only the sweep's rung. */
   final: boolean;
   points: SweepPoint[];
@@ -155,10 +168,46 @@ export interface KeepProbRun {
   curves: LearningCurve[];
 }
 
-/** A keep probability's run: the sweep's rung only, or (final) all the way to convergence. */
+/** A keep probability's run on one δ group: the sweep's rung only, or (final) all the way to convergence. */
 export interface KeepProbJob {
   keepIndex: number;
   final: boolean;
+  group: number;
+}
+
+/** The δ groups: [first, end) 0-based decoder indices, consecutive, sizes differing by at most one. */
+export function deltaGroups(deltas: number, groups: number): [number, number][] {
+  const g = Math.max(1, Math.min(groups, deltas));
+  return Array.from({ length: g }, (_, i) => [Math.floor((i * deltas) / g), Math.floor(((i + 1) * deltas) / g)]);
+}
+
+function jobsFor(config: DecoderConfig, deltas: number, keepIndices: number[], final: boolean): KeepProbJob[] {
+  const groups = deltaGroups(deltas, config.groups).length;
+  return keepIndices.flatMap((keepIndex) =>
+    Array.from({ length: groups }, (_, group) => ({ keepIndex, final, group })),
+  );
+}
+
+/** The runs of one (keep probability, final) on every δ group, joined into one run over all δ. */
+export function joinGroupRuns(runs: readonly KeepProbRun[]): KeepProbRun[] {
+  const byKey = new Map<string, KeepProbRun[]>();
+  for (const r of runs) {
+    const key = `${r.keepIndex}:${r.final}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), r]);
+  }
+  return [...byKey.values()].map((parts) => {
+    const sorted = [...parts].sort((a, b) => a.firstDelta - b.firstDelta);
+    return {
+      keepIndex: sorted[0]!.keepIndex,
+      final: sorted[0]!.final,
+      group: 0,
+      firstDelta: 1,
+      points: sorted.flatMap((r) => r.points),
+      evalPredictions: sorted.flatMap((r) => r.evalPredictions),
+      evalLogLikelihood: sorted.flatMap((r) => r.evalLogLikelihood),
+      curves: sorted.flatMap((r) => r.curves),
+    };
+  });
 }
 
 /**
@@ -174,31 +223,38 @@ export function fitDecoders(
   hooks: DecoderHooks = {},
 ): DecoderOutcome[] {
   validate(data, config);
-  const run = (jobs: KeepProbJob[]) => jobs.map((j) => fitKeepProb(gemm, data, config, j.keepIndex, j.final, hooks));
-  const rung = run(rungJobs(config));
-  const finals = run(finalJobs(config, rung));
+  const run = (jobs: KeepProbJob[]) =>
+    joinGroupRuns(jobs.map((j) => fitKeepProb(gemm, data, config, j.keepIndex, j.final, hooks, j.group)));
+  const rung = run(rungJobs(config, data.trainLabels.length));
+  const finals = run(finalJobs(config, data.trainLabels.length, rung));
   return mergeKeepProbRuns(data, config, [...rung, ...finals]);
 }
 
 /** The sweep's first rung: every keep probability, unless there are no more of them than finalists. */
-export function rungJobs(config: DecoderConfig): KeepProbJob[] {
+export function rungJobs(config: DecoderConfig, deltas: number): KeepProbJob[] {
   if (config.keepProbs.length <= config.finalists) return [];
-  return config.keepProbs.map((_, keepIndex) => ({ keepIndex, final: false }));
+  return jobsFor(
+    config,
+    deltas,
+    config.keepProbs.map((_, k) => k),
+    false,
+  );
 }
 
 /**
  * The finalists after the rung: the keep probabilities with the best mean dev accuracy over δ (on a tie, the first
  * in config order); all of them when the rung was skipped.
  */
-export function finalJobs(config: DecoderConfig, rung: readonly KeepProbRun[]): KeepProbJob[] {
-  if (rung.length === 0) return config.keepProbs.map((_, keepIndex) => ({ keepIndex, final: true }));
+export function finalJobs(config: DecoderConfig, deltas: number, rung: readonly KeepProbRun[]): KeepProbJob[] {
+  const all = config.keepProbs.map((_, k) => k);
+  if (rung.length === 0) return jobsFor(config, deltas, all, true);
   const mean = (r: KeepProbRun) => r.points.reduce((a, p) => a + Math.max(0, p.devAccuracy), 0) / r.points.length;
   const ranked = [...rung].sort((a, b) => mean(b) - mean(a) || a.keepIndex - b.keepIndex);
-  return ranked
+  const finalists = ranked
     .slice(0, config.finalists)
     .map((r) => r.keepIndex)
-    .sort((a, b) => a - b)
-    .map((keepIndex) => ({ keepIndex, final: true }));
+    .sort((a, b) => a - b);
+  return jobsFor(config, deltas, finalists, true);
 }
 
 /** The train rows of the half stage: a seeded random half of the used rows, the same for every keep probability. */
@@ -234,9 +290,20 @@ export function fitKeepProb(
   keepIndex: number,
   final: boolean,
   hooks: DecoderHooks = {},
+  group = 0,
 ): KeepProbRun {
   validate(data, config);
-  const deltas = data.trainLabels.length;
+  const range = deltaGroups(data.trainLabels.length, config.groups)[group];
+  if (!range) throw new RangeError(`fitKeepProb: no δ group ${group}`);
+  const [lo, hi] = range;
+  const allTrainLabels = data.trainLabels;
+  data = {
+    ...data,
+    trainLabels: data.trainLabels.slice(lo, hi),
+    devLabels: data.devLabels.slice(lo, hi),
+    evalLabels: data.evalLabels.slice(lo, hi),
+  };
+  const deltas = hi - lo;
   const keep = config.keepProbs[keepIndex]!;
   const train: Partition = { x: data.train, n: data.nTrain, labels: data.trainLabels };
   const dev: Partition = { x: data.dev, n: data.nDev, labels: data.devLabels };
@@ -244,14 +311,23 @@ export function fitKeepProb(
   const trainRows = usedRows(train);
   const devRows = usedRows(dev);
   const evalRows = usedRows(evalPart);
-  const stats = config.standardize ? featureStats(data.train, data.D, trainRows) : identityStats(data.D);
+  // The same random half of the positions for every group and keep probability, less the rows this group has no
+  // label in.
+  const allRows = usedRows({ ...train, labels: allTrainLabels });
+  const half =
+    config.halfStage && trainRows.length >= 2
+      ? halfRows(allRows, config.seed).filter((r) => data.trainLabels.some((l) => l[r] !== -1))
+      : null;
+  // The statistics of every train row with a label for any δ, whatever the group: the same standardization for all.
+  const stats = config.standardize ? featureStats(data.train, data.D, allRows) : identityStats(data.D);
   const stack = new DecoderStack(data.D, data.V, deltas, config.hidden, config.batch);
-  const root = new Rng(config.seed);
+  const root = new Rng(config.seed).fork(group);
   stack.initialize(root.fork(0)); // the same initial weights at every keep probability
   const trainer = new DecoderTrainer(gemm, stack, stats, keep, config.lr, root.fork(keepIndex + 1));
-  const half = config.halfStage && trainRows.length >= 2 ? halfRows(trainRows, config.seed) : null;
   const run: KeepProbRun = {
     keepIndex,
+    group,
+    firstDelta: lo + 1,
     final,
     points: Array.from({ length: deltas }, () => ({
       keepProb: keep,
@@ -301,6 +377,8 @@ export function fitKeepProb(
               hooks.onProgress?.({
                 keepProb: keep,
                 stage: final ? stage.name : 'rung',
+                deltas: [lo + 1, hi],
+                groups: deltaGroups(allTrainLabels.length, config.groups).length,
                 epoch,
                 maxEpochs: final ? config.maxEpochs : config.sweepEpochs,
                 lr: schedule.lr,
@@ -531,6 +609,7 @@ function validate(data: DecoderData, config: DecoderConfig): void {
     ['batch', config.batch],
     ['sweepEpochs', config.sweepEpochs],
     ['finalists', config.finalists],
+    ['groups', config.groups],
   ] as const) {
     if (!(Number.isInteger(v) && v >= 1)) throw new RangeError(`fitDecoders: ${name} must be a positive integer`);
   }

@@ -200,7 +200,9 @@ export class SignatureProgressReporter {
   }
 }
 
-/** "keep 0.7 (sweep)" for the sweep's rung, "keep 0.9" for a finalist. */
+/** "keep 0.7 (sweep)" for the sweep's rung, "keep 0.9" for a finalist; "δ 1–5" when the δ train in groups. */
 function keepLabel(d: DecoderProgress): string {
-  return d.stage === 'rung' ? `keep ${d.keepProb} (sweep)` : `keep ${d.keepProb}`;
+  const keep = d.stage === 'rung' ? `keep ${d.keepProb} (sweep)` : `keep ${d.keepProb}`;
+  if (d.groups <= 1) return keep;
+  return d.deltas[0] === d.deltas[1] ? `${keep} δ ${d.deltas[0]}` : `${keep} δ ${d.deltas[0]}–${d.deltas[1]}`;
 }

@@ -321,7 +321,9 @@ describe('fitDecoders', () => {
 
   it('reports progress per batch and stops at an aborted signal', () => {
     const seen: DecoderProgress[] = [];
-    fitDecoders(tsGemm, data, config({ keepProbs: [0.9], maxEpochs: 1 }), { onProgress: (p) => seen.push(p) });
+    fitDecoders(tsGemm, data, config({ keepProbs: [0.9], maxEpochs: 1, groups: 1 }), {
+      onProgress: (p) => seen.push(p),
+    });
     const rows = data.nTrain - data.nTrain / SEGMENT; // each segment's first row has no label at all
     const halfBatches = Math.ceil(Math.floor(rows / 2) / 64);
     const batches = Math.ceil(rows / 64);
@@ -334,6 +336,8 @@ describe('fitDecoders', () => {
         {
           keepProb: 0.9,
           stage: half ? 'half' : 'full',
+          deltas: [1, DELTAS],
+          groups: 1,
           epoch: 1,
           maxEpochs: 1,
           batch: half ? i + 1 : i - halfBatches + 1,

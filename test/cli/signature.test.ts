@@ -94,8 +94,10 @@ test('signature writes a valid file, prints the table, and δ = 1 beats chance',
   assert.match(r.stderr, /^signature of .* state c, Δ = 3;/m);
   assert.match(r.stderr, /^states: train (\d+)\/\1 chunks$/m);
   assert.match(r.stderr, /^states: eval (\d+)\/\1 chunks$/m);
-  assert.match(r.stderr, /^layer 1\/2: keep 0\.9 done after \d+ epochs?, loss \d+\.\d+$/m);
-  assert.match(r.stderr, /^layer 2\/2: keep 1 done after \d+ epochs?, loss \d+\.\d+$/m);
+  // The sweep's rung for each keep probability and δ group (Δ = 3: δ 1 and δ 2–3), then the finalist's runs.
+  assert.match(r.stderr, /^layer 1\/2: keep 0\.9 \(sweep\) δ 1 done after 1 epoch, loss \d+\.\d+$/m);
+  assert.match(r.stderr, /^layer 2\/2: keep 1 \(sweep\) δ 2–3 done after 1 epoch, loss \d+\.\d+$/m);
+  assert.match(r.stderr, /^layer 2\/2: keep (0\.9|1) δ 2–3 done after \d+ epochs?, loss \d+\.\d+$/m);
   assert.match(r.stderr, /^layer 2\/2 done in \d+s: δ=1 [\d.]+%, δ=3 [\d.]+% \(chance [\d.]+%\)$/m);
 
   // --json: one object with, per layer and δ, the accuracy, its chance and the information in bits.
@@ -298,7 +300,7 @@ function decoderEvent(
     layer,
     layerIndex: layer - 1,
     layerCount: 2,
-    decoder: { keepProb, stage, epoch, maxEpochs: 3, batch, batches: 2, loss, lr: 2.5e-4 },
+    decoder: { keepProb, stage, deltas: [1, 3], groups: 1, epoch, maxEpochs: 3, batch, batches: 2, loss, lr: 2.5e-4 },
   };
 }
 
