@@ -4,10 +4,10 @@
 import type { Signature } from '../analysis/signature-types.js';
 import { type Palette, sequentialColor } from './colors.js';
 import { drawColorBar } from './heatmap.js';
-import { BODY_TOP, colorBarTicks, MARGIN, metricTitle, titleBlock } from './layout.js';
+import { BODY_TOP, colorBarTicks, FOOTNOTE_HEIGHT, MARGIN, metricTitle, titleBlock } from './layout.js';
 import { type MarginalSeries, marginalBody } from './marginal.js';
 import { defaultLayer, findLayer, type Metric, scaleMax } from './signature-data.js';
-import { type Panel, signaturePanel } from './signature-figure.js';
+import { notConvergedNote, type Panel, signaturePanel } from './signature-figure.js';
 import { svgDocument } from './svg.js';
 
 export interface CompareEntry {
@@ -130,12 +130,18 @@ export function renderCompareSvg(entries: readonly CompareEntry[], options: Comp
     (metric === 'accuracy' ? 'recall of the symbol δ steps back' : 'information about the symbol δ steps back, bits') +
     (resolved.length > 1 ? ' · one colour scale for all panels' : '');
   const head = titleBlock(title, subtitle);
-  return svgDocument(
-    Math.max(bar.right + MARGIN, head.width),
-    Math.max(gridBottom, bar.bottom) + MARGIN,
-    [...head.body, ...body],
-    { title: `${title}: ${entries.map((e) => e.label).join(', ')}`, standalone: options.standalone },
-  );
+  let width = Math.max(bar.right + MARGIN, head.width);
+  let height = Math.max(gridBottom, bar.bottom) + MARGIN;
+  if (panels.some((p) => p.notConverged > 0)) {
+    const note = notConvergedNote(MARGIN, height - MARGIN + 12);
+    body.push(note.body);
+    width = Math.max(width, MARGIN + note.width + MARGIN);
+    height += FOOTNOTE_HEIGHT;
+  }
+  return svgDocument(width, height, [...head.body, ...body], {
+    title: `${title}: ${entries.map((e) => e.label).join(', ')}`,
+    standalone: options.standalone,
+  });
 }
 
 function caption(i: number, label: string, layer: number): string {

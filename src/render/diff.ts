@@ -5,6 +5,13 @@
 import type { Signature } from '../analysis/signature-types.js';
 import { divergingColor, textColorOn } from './colors.js';
 import {
+  isNotConverged,
+  NOT_CONVERGED_COLOR,
+  NOT_CONVERGED_MARK,
+  NOT_CONVERGED_MARK_B,
+  NOT_CONVERGED_NOTE,
+} from './convergence-marks.js';
+import {
   CELL,
   columnLabels,
   deltaLabels,
@@ -12,9 +19,20 @@ import {
   drawGrid,
   type GridCell,
   type GridGeometry,
+  markedRowLabels,
+  type RowMark,
   rowLabels,
 } from './heatmap.js';
-import { BODY_TOP, deltaAxisTitle, GUTTER, MARGIN, stateName, titleBlock } from './layout.js';
+import {
+  BODY_TOP,
+  deltaAxisTitle,
+  FOOTNOTE_HEIGHT,
+  footnote,
+  GUTTER,
+  MARGIN,
+  stateName,
+  titleBlock,
+} from './layout.js';
 import {
   alignSignatures,
   cellValues,
@@ -113,11 +131,13 @@ export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions =
           a: c.a ?? '',
           b: c.b ?? '',
           ...(test?.p != null ? { p: Number(test.p.toPrecision(4)), significant: test.significant ? 1 : 0 } : {}),
+          ...convergedData(da, db),
         },
         tooltip:
           `${nameSymbol(symbol)} · δ ${delta}: A ${show(c.a, da, sa)} · B ${show(c.b, db, sb)}` +
           (c.diff === null ? '' : ` · A − B ${signed(c.diff, metric)}`) +
-          verdict,
+          verdict +
+          convergedWords(da, db),
         ...(test?.significant && fill !== null ? { label: { text: '•', color: textColorOn(fill) } } : {}),
       });
     });
@@ -139,7 +159,19 @@ export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions =
   const grid: GridGeometry = { x: MARGIN + GUTTER, y: BODY_TOP, cellWidth: CELL, cellHeight: CELL };
   body.push('<g class="panel">');
   body.push(...drawGrid(grid, D, V, cells));
-  body.push(...rowLabels(grid, deltaLabels(D), grid.x - 5));
+  // † beside δ where A's decoder is not converged, ‡ where B's is: that side's recall may still rise.
+  const marks = Array.from({ length: D }, (_, row): RowMark | null => {
+    const da = layerA.deltas[row]!;
+    const db = layerB.deltas[row]!;
+    const mark = (isNotConverged(da) ? NOT_CONVERGED_MARK : '') + (isNotConverged(db) ? NOT_CONVERGED_MARK_B : '');
+    return mark === '' ? null : { mark, data: { delta: row + 1, ...convergedData(da, db) } };
+  });
+  const marked = marks.filter((m) => m !== null);
+  body.push(
+    ...(marked.length > 0
+      ? markedRowLabels(grid, deltaLabels(D), grid.x - 5, marks, NOT_CONVERGED_COLOR)
+      : rowLabels(grid, deltaLabels(D), grid.x - 5)),
+  );
   body.push(
     textEl(MARGIN + 10, BODY_TOP + (D * CELL) / 2, deltaAxisTitle(D * CELL), {
       size: FONT.tick,
@@ -170,8 +202,27 @@ export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions =
     noData: cells.some((c) => c.fill === null),
   });
   body.push(...bar.body);
-  const width = Math.max(bar.right + MARGIN, head.width);
-  const height = Math.max(bottom + 34, bar.bottom) + MARGIN;
+  let width = Math.max(bar.right + MARGIN, head.width);
+  let height = Math.max(bottom + 34, bar.bottom) + MARGIN;
+  if (marked.length > 0) {
+    const a = marked.some((m) => m.mark.includes(NOT_CONVERGED_MARK));
+    const b = marked.some((m) => m.mark.includes(NOT_CONVERGED_MARK_B));
+    const parts: [string, string][] =
+      a && b
+        ? [
+            [NOT_CONVERGED_MARK, 'A’s decoder,'],
+            [NOT_CONVERGED_MARK_B, `B’s decoder ${NOT_CONVERGED_NOTE}`],
+          ]
+        : [
+            a
+              ? [NOT_CONVERGED_MARK, `A’s decoder ${NOT_CONVERGED_NOTE}`]
+              : [NOT_CONVERGED_MARK_B, `B’s decoder ${NOT_CONVERGED_NOTE}`],
+          ];
+    const note = footnote(MARGIN, height - MARGIN + 12, parts, NOT_CONVERGED_COLOR);
+    body.push(note.body);
+    width = Math.max(width, MARGIN + note.width + MARGIN);
+    height += FOOTNOTE_HEIGHT;
+  }
   return svgDocument(width, height, body, { title: `Signature difference: ${title}`, standalone: options.standalone });
 }
 
@@ -187,3 +238,19 @@ function signed(x: number, metric: Metric): string {
 function formatP(p: number): string {
   return p >= 0.001 ? p.toFixed(3) : p.toExponential(1);
 }
+
+/** data-converged-a / -b = "false" where that side's decoder is not converged (nothing for converged or version 1). */
+function convergedData(a: DeltaSignatureLike, b: DeltaSignatureLike): Record<string, string> {
+  return {
+    ...(isNotConverged(a) ? { 'converged-a': 'false' } : {}),
+    ...(isNotConverged(b) ? { 'converged-b': 'false' } : {}),
+  };
+}
+
+function convergedWords(a: DeltaSignatureLike, b: DeltaSignatureLike): string {
+  const sides = [isNotConverged(a) ? 'A' : '', isNotConverged(b) ? 'B' : ''].filter((x) => x !== '');
+  if (sides.length === 0) return '';
+  return ` · ${sides.join(' and ')}: decoder ${NOT_CONVERGED_NOTE}`;
+}
+
+type DeltaSignatureLike = Parameters<typeof isNotConverged>[0];

@@ -94,6 +94,37 @@ export function rowLabels(g: GridGeometry, labels: readonly string[], right: num
   );
 }
 
+/** A row's mark (e.g. † beside the δ of a decoder not converged) and the data-* attributes of its label. */
+export interface RowMark {
+  mark: string;
+  data: Record<string, string | number>;
+}
+
+/**
+ * Labels left of each row, as rowLabels() draws them, with the marked rows' marks after the label (in the marks'
+ * colour) and their data-* attributes; a marked row is labelled even where `labels` leaves it blank.
+ */
+export function markedRowLabels(
+  g: GridGeometry,
+  labels: readonly string[],
+  right: number,
+  marks: readonly (RowMark | null)[],
+  color: string,
+  size = FONT.tick,
+): string[] {
+  const plain = rowLabels(g, labels, right, size);
+  return plain.map((el, i) => {
+    const m = marks[i];
+    if (!m) return el;
+    const y = middleBaseline(g.y + (i + 0.5) * g.cellHeight, size);
+    return (
+      `<text x="${num(right)}" y="${num(y)}" font-size="${num(size)}" text-anchor="end" ` +
+      `class="row-label marked" ${dataAttrs(m.data)}>${esc(labels[i] ?? '')}` +
+      `<tspan fill="${color}" font-weight="bold">${esc(m.mark)}</tspan></text>`
+    );
+  });
+}
+
 /** Row labels for δ = 1..D: every δ up to 20 rows, else 1 and every 5th. */
 export function deltaLabels(maxDelta: number): string[] {
   return Array.from({ length: maxDelta }, (_, i) => {

@@ -4,7 +4,7 @@
 import type { LayerSignature } from '../analysis/signature-types.js';
 import type { Metric } from './metric.js';
 import { rangeOf } from './signature-data.js';
-import { FONT, groupDigits, MUTED_COLOR, percent, textEl, textWidth } from './svg.js';
+import { esc, FONT, groupDigits, MUTED_COLOR, num, percent, textEl, textWidth } from './svg.js';
 
 export { colorBarTicks } from './metric.js';
 
@@ -61,3 +61,27 @@ export function chanceText(layer: LayerSignature): string {
 export function deltaAxisTitle(axisLength: number): string {
   return textWidth('δ (steps back)', FONT.tick) <= axisLength + 16 ? 'δ (steps back)' : 'δ back';
 }
+
+/**
+ * A footnote line: each part's mark (bold, in `color`) then its words, e.g. "† not converged: …"; returns the element
+ * and its width.
+ */
+export function footnote(x: number, baseline: number, parts: readonly [string, string][], color: string): FigureNote {
+  const content = parts.map(
+    ([mark, text]) => `<tspan fill="${color}" font-weight="bold">${esc(mark)}</tspan> ${esc(text)}`,
+  );
+  return {
+    body:
+      `<text x="${num(x)}" y="${num(baseline)}" font-size="${num(FONT.tick)}" fill="${MUTED_COLOR}" class="footnote">` +
+      `${content.join(' ')}</text>`,
+    width: textWidth(parts.map(([m, t]) => `${m} ${t}`).join(' '), FONT.tick),
+  };
+}
+
+export interface FigureNote {
+  body: string;
+  width: number;
+}
+
+/** The height a footnote line adds under a figure. */
+export const FOOTNOTE_HEIGHT = 16;

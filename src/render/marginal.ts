@@ -5,6 +5,7 @@
 
 import type { DeltaSignature, Signature } from '../analysis/signature-types.js';
 import { type Palette, sequentialColor, seriesColor, seriesDash, textColorOn } from './colors.js';
+import { isNotConverged, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from './convergence-marks.js';
 import { columnLabels, deltaLabels, drawGrid, type GridCell, type GridGeometry, rowLabels } from './heatmap.js';
 import { BODY_TOP, deltaAxisTitle, GUTTER, MARGIN, positionsText, stateName, titleBlock } from './layout.js';
 import { findLayer, type Metric } from './signature-data.js';
@@ -98,14 +99,18 @@ export function marginalBody(
     s.deltas.slice(0, D).forEach((d, row) => {
       const value = metric === 'accuracy' ? d.accuracy : d.informationBits;
       const fill = sequentialColor(palette, value / max);
+      const text = metric === 'accuracy' ? percent(value, 0) : bitsText(value, 2);
+      const unconverged = isNotConverged(d);
       cells.push({
         row,
         col,
         fill,
         className: 'cell',
-        data: { ...s.data, delta: d.delta, value },
+        data: unconverged
+          ? { ...s.data, delta: d.delta, value, converged: 'false' }
+          : { ...s.data, delta: d.delta, value },
         tooltip: `${s.name} · δ ${d.delta}: ${marginalDetails(d)}`,
-        label: { text: metric === 'accuracy' ? percent(value, 0) : bitsText(value, 2), color: textColorOn(fill) },
+        label: { text: unconverged ? `${text}${NOT_CONVERGED_MARK}` : text, color: textColorOn(fill) },
       });
     });
   });
@@ -174,7 +179,8 @@ export function marginalDetails(d: DeltaSignature): string {
   return (
     `accuracy ${percent(d.accuracy)} (95% interval ${percent(d.accuracyInterval.low)}–${percent(d.accuracyInterval.high)}) · ` +
     `chance ${percent(d.chanceAccuracy)} (always ${displaySymbol(d.chanceSymbol)}) · p ${pValueText(d.pValue)} · ` +
-    `${bitsText(d.informationBits)} of ${bitsText(d.priorEntropyBits)} bits · ${d.positions.eval} positions`
+    `${bitsText(d.informationBits)} of ${bitsText(d.priorEntropyBits)} bits · ${d.positions.eval} positions` +
+    (isNotConverged(d) ? ` · decoder ${NOT_CONVERGED_NOTE}` : '')
   );
 }
 
@@ -245,6 +251,7 @@ function lineChart(
     );
   });
   // The series: error bars (accuracy), lines, points.
+  const rings: string[] = [];
   series.forEach((s, i) => {
     const color = seriesColor(i);
     const deltas = s.deltas.slice(0, D);
@@ -264,12 +271,22 @@ function lineChart(
     const dash = seriesDash(i) ? ` stroke-dasharray="${seriesDash(i)}"` : '';
     body.push(`<polyline class="series" points="${pts}" fill="none" stroke="${color}" stroke-width="1.6"${dash}/>`);
     for (const d of deltas) {
-      body.push(
-        `<circle class="point" cx="${num(px(d.delta))}" cy="${num(py(value(d)))}" r="2.6" fill="${color}" ` +
-          `${dataAttrs({ ...s.data, delta: d.delta, value: value(d) })}><title>${esc(`${s.name} · δ ${d.delta}: ${marginalDetails(d)}`)}</title></circle>`,
+      const at = `cx="${num(px(d.delta))}" cy="${num(py(value(d)))}"`;
+      const data = { ...s.data, delta: d.delta, value: value(d) };
+      const title = `<title>${esc(`${s.name} · δ ${d.delta}: ${marginalDetails(d)}`)}</title></circle>`;
+      if (!isNotConverged(d)) {
+        body.push(`<circle class="point" ${at} r="2.6" fill="${color}" ${dataAttrs(data)}>${title}`);
+        continue;
+      }
+      // A decoder not converged is a hollow ring, a little larger and drawn over every line: where it sits is still
+      // shown (a lower bound of what the state holds), and a point of another layer at the same place hides no ring.
+      rings.push(
+        `<circle class="point not-converged" ${at} r="3.2" fill="#ffffff" stroke="${color}" stroke-width="1.4" ` +
+          `${dataAttrs({ ...data, converged: 'false' })}>${title}`,
       );
     }
   });
+  body.push(...rings);
   // Legend under the plot, one entry a line.
   let ly = top + h + 44;
   let right = left + w;
@@ -299,6 +316,12 @@ function lineChart(
     entry(
       `<path d="M${num(left + 10)} ${num(ly - 5)}v10M${num(left + 7.5)} ${num(ly - 5)}h5M${num(left + 7.5)} ${num(ly + 5)}h5" stroke="#555555" stroke-width="1"/>`,
       '95% Wilson interval',
+    );
+  }
+  if (series.some((s) => s.deltas.slice(0, D).some(isNotConverged))) {
+    entry(
+      `<circle class="legend-not-converged" cx="${num(left + 10)}" cy="${num(ly)}" r="3.2" fill="#ffffff" stroke="#555555" stroke-width="1.4"/>`,
+      `${NOT_CONVERGED_NOTE} (${NOT_CONVERGED_MARK} in the table)`,
     );
   }
   body.push('</g>');

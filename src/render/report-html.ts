@@ -3,10 +3,19 @@
 // δ × layer summary table (accuracy with its interval, chance, bits, p-values), and every figure; with two or more
 // signatures, their comparison and differences as well. Readable on screen and printable.
 
-import type { Signature } from '../analysis/signature-types.js';
+import { formatDeltaList, unconvergedDeltas } from '../analysis/convergence.js';
+import type { DecoderSettings, Signature } from '../analysis/signature-types.js';
 import { UserError } from '../core/errors.js';
 import type { Palette } from './colors.js';
 import { renderCompareSvg } from './compare.js';
+import {
+  convergenceWords,
+  hasLearningCurves,
+  isNotConverged,
+  NOT_CONVERGED_COLOR,
+  NOT_CONVERGED_MARK,
+  NOT_CONVERGED_NOTE,
+} from './convergence-marks.js';
 import { renderDiffSvg } from './diff.js';
 import { stateName } from './layout.js';
 import { renderSignatureSvg } from './signature-figure.js';
@@ -43,7 +52,7 @@ export function renderReportHtml(entries: readonly ReportEntry[], options: Repor
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${esc(title)}</title>`,
-    `<style>${STYLE}</style>`,
+    `<style>${STYLE}${entries.some((e) => e.sig.layers.some((l) => hasLearningCurves(l.deltas))) ? `\n${CONVERGENCE_STYLE}` : ''}</style>`,
     '</head>',
     '<body>',
     '<header>',
@@ -91,6 +100,9 @@ footer { margin-top: 3rem; color: #666; font-size: 12.5px; border-top: 1px solid
   a { color: inherit; text-decoration: none; }
 }
 `.trim();
+
+// Only in reports of version-2 signatures, so that a report of version-1 files stays as it was, byte for byte.
+const CONVERGENCE_STYLE = `.mark { color: ${NOT_CONVERGED_COLOR}; font-weight: 700; }`;
 
 // Figures are drawn at paper size (1 SVG px = 1 pt); on screen they may grow to 1.5× that, and shrink to the page.
 function figure(svg: string, caption: string): string {
@@ -142,12 +154,7 @@ function signatureSection(e: ReportEntry, i: number, palette: Palette): string {
       'positions',
       `${groupDigits(s.trainPositions)} train / ${groupDigits(s.devPositions)} dev / ${groupDigits(s.evalPositions)} eval sampled`,
     ),
-    row(
-      'decoders',
-      `hidden ${s.hidden === null ? 'by the paper’s rule (≥ the layer’s kernel + input projection parameters)' : esc(s.hidden.join('×'))}; ` +
-        `keep probabilities ${s.keepProbs.join(', ')} swept; up to ${s.maxEpochs} epochs, patience ${s.patience}, ` +
-        `batch ${s.batch}, learning rate ${s.lr}, seed ${s.seed}`,
-    ),
+    row('decoders', decoderSettingsText(s)),
     ...(sig.forward
       ? [
           row(
@@ -211,6 +218,7 @@ function signatureSection(e: ReportEntry, i: number, palette: Palette): string {
     `<table class="meta">${meta.join('\n')}</table>`,
     '<h3>Summary</h3>',
     summaryTable(sig),
+    ...convergenceSection(sig),
     '<h3>Decoders</h3>',
     '<table class="decoders"><thead><tr><th class="num">layer</th><th class="num">state size</th><th>hidden</th>' +
       '<th class="num">parameters</th><th>size rule</th><th>keep probability chosen (δ = 1…)</th><th>epochs (δ = 1…)</th></tr></thead>' +
@@ -233,8 +241,10 @@ export function summaryTable(sig: Signature): string {
     const first = sig.layers[0]?.deltas[i];
     const cells = sig.layers.map((l) => {
       const d = l.deltas[i]!;
+      const mark = isNotConverged(d);
       return (
-        `<td class="num" data-layer="${l.layer}" data-delta="${d.delta}">${percent(d.accuracy)} ` +
+        `<td class="num" data-layer="${l.layer}" data-delta="${d.delta}"${mark ? ' data-converged="false"' : ''}>` +
+        `${percent(d.accuracy)}${mark ? `<span class="mark">${NOT_CONVERGED_MARK}</span>` : ''} ` +
         `<span class="ci">(${percent(d.accuracyInterval.low)}–${percent(d.accuracyInterval.high)})</span></td>` +
         `<td class="num">${bitsText(d.informationBits)}</td><td class="num">${esc(pValueText(d.pValue))}</td>`
       );
@@ -244,7 +254,93 @@ export function summaryTable(sig: Signature): string {
         `${cells.join('')}<td class="num">${first ? groupDigits(first.positions.eval) : ''}</td></tr>`,
     );
   }
-  return `<table class="summary"><thead>${head1}${head2}</thead><tbody>${rows.join('\n')}</tbody></table>`;
+  const table = `<table class="summary"><thead>${head1}${head2}</thead><tbody>${rows.join('\n')}</tbody></table>`;
+  if (!sig.layers.some((l) => l.deltas.some(isNotConverged))) return table;
+  return `${table}\n<p class="muted"><span class="mark">${NOT_CONVERGED_MARK}</span> ${esc(NOT_CONVERGED_NOTE)} (see Convergence).</p>`;
+}
+
+/** "1 epoch", "3 epochs". */
+function epochs(n: number): string {
+  return `${n} epoch${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * How the decoders were trained. Version 2 adds the schedule (docs/signature.schema.json): the successive-halving
+ * sweep, the half-data stage and the learning-rate decay on plateaus; each part is said only when the file has it.
+ */
+export function decoderSettingsText(s: DecoderSettings): string {
+  const hidden = `hidden ${s.hidden === null ? 'by the paper’s rule (≥ the layer’s kernel + input projection parameters)' : esc(s.hidden.join('×'))}`;
+  const tail = `batch ${s.batch}, learning rate ${s.lr}, seed ${s.seed}`;
+  if (s.sweepEpochs === undefined && s.lrDecay === undefined) {
+    return `${hidden}; keep probabilities ${s.keepProbs.join(', ')} swept; up to ${s.maxEpochs} epochs, patience ${s.patience}, ${tail}`;
+  }
+  const parts = [hidden];
+  if (s.sweepEpochs !== undefined && s.finalists !== undefined) {
+    parts.push(
+      `keep probabilities ${s.keepProbs.join(', ')} swept by successive halving: each trains ${epochs(s.sweepEpochs)}, ` +
+        `then the best ${s.finalists === 1 ? '' : `${s.finalists} `}by mean dev accuracy ${s.finalists === 1 ? 'trains' : 'train'} on`,
+    );
+  } else {
+    parts.push(`keep probabilities ${s.keepProbs.join(', ')} swept`);
+  }
+  if (s.halfStage !== undefined) {
+    parts.push(
+      s.halfStage
+        ? 'first on a random half of the train positions, then on all of them'
+        : 'on all the train positions (no half-data stage)',
+    );
+  }
+  const plateau =
+    `each stage until its dev accuracy plateaus (no rise of ${s.minImprovement === undefined ? 'any size' : `${+(100 * s.minImprovement).toFixed(3)} point`} ` +
+    `in ${epochs(s.patience)})` +
+    (s.lrDecay !== undefined && s.decays !== undefined
+      ? `, the learning rate × ${s.lrDecay} at a plateau, up to ${s.decays} time${s.decays === 1 ? '' : 's'}, the next plateau ending it`
+      : '') +
+    `; at most ${epochs(s.maxEpochs)} a stage`;
+  parts.push(plateau, tail);
+  if (s.convergenceTolerance !== undefined) {
+    parts.push(
+      `a decoder is not converged when more data or epochs would still raise its dev accuracy by more than ` +
+        `${+(100 * s.convergenceTolerance).toFixed(3)} points`,
+    );
+  }
+  return parts.join('; ');
+}
+
+/** Version 2: per layer, the δ whose decoders are not converged, and what their learning curves say. */
+function convergenceSection(sig: Signature): string[] {
+  if (!sig.layers.some((l) => hasLearningCurves(l.deltas))) return [];
+  const lines = sig.layers.map((l) => {
+    const deltas = unconvergedDeltas(l);
+    const text =
+      deltas.length === 0
+        ? `Layer ${l.layer}: every decoder converged.`
+        : `Layer ${l.layer}: the decoder${deltas.length === 1 ? '' : 's'} of δ = ${formatDeltaList(deltas)} ` +
+          `${deltas.length === 1 ? 'is' : 'are'} not converged: more data or epochs would still raise ` +
+          `${deltas.length === 1 ? 'its' : 'their'} accuracy, so ${deltas.length === 1 ? 'it understates' : 'they understate'} what the state holds.`;
+    return `<li data-layer="${l.layer}" data-not-converged="${deltas.join(' ')}">${esc(text)}</li>`;
+  });
+  const rows = sig.layers.flatMap((l) =>
+    l.deltas.filter(isNotConverged).map((d) => {
+      const c = d.convergence!;
+      const words = convergenceWords(c);
+      const stage = (n: number, end: string | null) => (n === 0 ? 'none' : `${epochs(n)}${end ? `, ${end}` : ''}`);
+      return (
+        `<tr data-layer="${l.layer}" data-delta="${d.delta}"><td class="num">${l.layer}</td><td class="num">${d.delta}</td>` +
+        `<td class="num">${percent(d.devAccuracy)}</td><td>${esc(words.data)}</td><td>${esc(words.epochs)}</td>` +
+        `<td>half: ${stage(c.curve.half.length, c.curve.halfEnd)}; all: ${stage(c.curve.full.length, c.curve.fullEnd)}</td></tr>`
+      );
+    }),
+  );
+  const out = ['<h3>Convergence</h3>', `<ul class="convergence">${lines.join('\n')}</ul>`];
+  if (rows.length > 0) {
+    out.push(
+      '<table class="convergence"><thead><tr><th class="num">layer</th><th class="num">δ</th><th class="num">dev accuracy</th>' +
+        '<th>gain from the last doubling of the data (± 2 s.e.)</th><th>gain over the last half of the epochs</th>' +
+        `<th>stages (epochs, how each ended)</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+    );
+  }
+  return out;
 }
 
 function comparisonSection(entries: readonly ReportEntry[], palette: Palette): string {

@@ -5,6 +5,7 @@
 import type { LayerSignature, Signature } from '../analysis/signature-types.js';
 import { UserError } from '../core/errors.js';
 import { type Palette, sequentialColor } from './colors.js';
+import { isNotConverged, NOT_CONVERGED_COLOR, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from './convergence-marks.js';
 import {
   CELL,
   columnLabels,
@@ -13,6 +14,7 @@ import {
   drawGrid,
   type GridCell,
   type GridGeometry,
+  markedRowLabels,
   rowLabels,
 } from './heatmap.js';
 import {
@@ -20,6 +22,8 @@ import {
   chanceText,
   colorBarTicks,
   deltaAxisTitle,
+  FOOTNOTE_HEIGHT,
+  footnote,
   GUTTER,
   MARGIN,
   metricTitle,
@@ -107,6 +111,13 @@ export interface Panel {
   /** Top of the heatmap, relative to the figure. */
   heatTop: number;
   heatHeight: number;
+  /** Rows whose decoder is not converged (marked †; the figure then explains the mark). */
+  notConverged: number;
+}
+
+/** The footnote that explains the † beside a δ, under a figure at `baseline`. */
+export function notConvergedNote(x: number, baseline: number): ReturnType<typeof footnote> {
+  return footnote(x, baseline, [[NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE]], NOT_CONVERGED_COLOR);
 }
 
 export function signaturePanel(sig: Signature, layer: LayerSignature, x: number, y: number, o: PanelOptions): Panel {
@@ -124,21 +135,41 @@ export function signaturePanel(sig: Signature, layer: LayerSignature, x: number,
   let noData = false;
   layer.deltas.forEach((d, row) => {
     const values = cellValues(d, o.metric);
+    // A decoder not converged keeps its colours (the data stays readable); its row's label and cells say so.
+    const unconverged = isNotConverged(d);
     sig.alphabet.forEach((symbol, s) => {
       const value = values[s] ?? null;
       if (value === null) noData = true;
+      const data = {
+        symbol,
+        delta: d.delta,
+        layer: layer.layer,
+        value: value === null ? '' : value,
+        count: d.count[s]!,
+      };
+      const tooltip = cellTooltip(sig, layer, row, s, o.metric, value);
       cells.push({
         row,
         col: s,
         fill: value === null ? null : sequentialColor(o.palette, value / o.max),
         className: 'cell',
-        data: { symbol, delta: d.delta, layer: layer.layer, value: value === null ? '' : value, count: d.count[s]! },
-        tooltip: cellTooltip(sig, layer, row, s, o.metric, value),
+        data: unconverged ? { ...data, converged: 'false' } : data,
+        tooltip: unconverged ? `${tooltip} · decoder ${NOT_CONVERGED_NOTE}` : tooltip,
       });
     });
   });
   body.push(...drawGrid(grid, D, V, cells));
-  body.push(...rowLabels(grid, deltaLabels(D), grid.x - 5));
+  const marks = layer.deltas.map((d) =>
+    isNotConverged(d)
+      ? { mark: NOT_CONVERGED_MARK, data: { delta: d.delta, layer: layer.layer, converged: 'false' } }
+      : null,
+  );
+  const notConverged = marks.filter((m) => m !== null).length;
+  body.push(
+    ...(notConverged > 0
+      ? markedRowLabels(grid, deltaLabels(D), grid.x - 5, marks, NOT_CONVERGED_COLOR)
+      : rowLabels(grid, deltaLabels(D), grid.x - 5)),
+  );
   const heatHeight = D * CELL;
   body.push(
     textEl(x + 10, heatTop + heatHeight / 2, deltaAxisTitle(heatHeight), {
@@ -181,7 +212,7 @@ export function signaturePanel(sig: Signature, layer: LayerSignature, x: number,
   cy += 14;
   body.push('</g>');
   const width = Math.max(GUTTER + V * CELL, o.caption ? textWidth(o.caption, FONT.label) * 1.05 : 0);
-  return { body, width, height: cy - y, noData, heatTop, heatHeight };
+  return { body, width, height: cy - y, noData, heatTop, heatHeight, notConverged };
 }
 
 function cellTooltip(
@@ -252,9 +283,16 @@ function signatureFigure(
     title: metricTitle(metric),
     noData: panel.noData,
   });
-  const width = Math.max(bar.right + MARGIN, head.width);
-  const height = Math.max(BODY_TOP + panel.height, bar.bottom) + MARGIN;
-  return svgDocument(width, height, [...head.body, ...panel.body, ...bar.body], {
+  let width = Math.max(bar.right + MARGIN, head.width);
+  let height = Math.max(BODY_TOP + panel.height, bar.bottom) + MARGIN;
+  const body = [...head.body, ...panel.body, ...bar.body];
+  if (panel.notConverged > 0) {
+    const note = notConvergedNote(MARGIN, height - MARGIN + 12);
+    body.push(note.body);
+    width = Math.max(width, MARGIN + note.width + MARGIN);
+    height += FOOTNOTE_HEIGHT;
+  }
+  return svgDocument(width, height, body, {
     title: `Memory signature: ${title}`,
     standalone,
   });
@@ -311,7 +349,8 @@ function confusionFigure(
   }
   const d = layer.deltas[delta - 1]!;
   const V = sig.alphabet.length;
-  const title = `${label} · layer ${layer.layer} · δ = ${delta} · confusion matrix`;
+  const unconverged = isNotConverged(d);
+  const title = `${label} · layer ${layer.layer} · δ = ${delta}${unconverged ? NOT_CONVERGED_MARK : ''} · confusion matrix`;
   const subtitle =
     `rows: true symbol δ back · columns: the decoder's guess · colour: share of the row · ` +
     `accuracy ${percent(d.accuracy)} (${groupDigits(d.positions.eval)})`;
@@ -386,7 +425,13 @@ function confusionFigure(
     noData,
   });
   body.push(...bar.body);
-  const width = Math.max(bar.right + MARGIN, head.width);
-  const height = Math.max(top + V * CONFUSION_CELL, bar.bottom) + MARGIN;
+  let width = Math.max(bar.right + MARGIN, head.width);
+  let height = Math.max(top + V * CONFUSION_CELL, bar.bottom) + MARGIN;
+  if (unconverged) {
+    const note = notConvergedNote(MARGIN, height - MARGIN + 12);
+    body.push(note.body);
+    width = Math.max(width, MARGIN + note.width + MARGIN);
+    height += FOOTNOTE_HEIGHT;
+  }
   return svgDocument(width, height, body, { title: `Confusion matrix: ${title}`, standalone });
 }

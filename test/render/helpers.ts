@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assessConvergence, type LearningCurve } from '../../src/analysis/convergence.js';
 import type { DeltaSignature, Signature } from '../../src/analysis/signature-types.js';
 
 /** test/fixtures/signatures, from both test/render (sources) and dist/test/render (compiled). */
@@ -17,6 +18,10 @@ export const SIGNATURES = fileURLToPath(
 
 export const LSTM_PATH = join(SIGNATURES, 'lstm-2layer.json');
 export const GRU_PATH = join(SIGNATURES, 'gru-1layer.json');
+/** The LSTM fixture as version 2, with learning curves: lstmV2() written as JSON (see lstmV2). */
+export const LSTM_V2_PATH = join(SIGNATURES, 'lstm-2layer-v2.json');
+/** The δ whose decoders lstmV2() leaves not converged, per layer: by data, and by epochs (still rising at the cap). */
+export const LSTM_V2_UNCONVERGED = { 1: { data: [4], epochs: [6] }, 2: { data: [3, 4, 5], epochs: [] } } as const;
 
 export function loadFixture(path: string): Signature {
   return JSON.parse(readFileSync(path, 'utf8')) as Signature;
@@ -123,6 +128,83 @@ function deltaOf(delta: number, recall: (number | null)[], alphabet: string[]): 
     priorEntropyBits: priorEntropy,
     informationBits: priorEntropy / 2,
   };
+}
+
+/** The version-2 settings of a decoder schedule (docs/signature.schema.json). */
+export const V2_SETTINGS = {
+  maxEpochs: 12,
+  patience: 1,
+  sweepEpochs: 1,
+  finalists: 1,
+  halfStage: true,
+  lrDecay: 0.25,
+  decays: 2,
+  minImprovement: 0.001,
+  convergenceTolerance: 0.005,
+} as const;
+
+/**
+ * `sig` as a version-2 signature: each decoder gets made-up learning curves that end at its dev accuracy, and the
+ * verdict assessConvergence() draws from them. The δ listed in `notConverged` (per layer number) get curves that
+ * are not converged: `data` ones gain 3 points from the last doubling of the data, `epochs` ones still rise at the
+ * epoch cap; every other decoder plateaus within the tolerance. Deterministic (no randomness).
+ */
+export function withLearningCurves(
+  sig: Signature,
+  notConverged: Record<number, { data: readonly number[]; epochs: readonly number[] }>,
+): Signature {
+  const out = structuredClone(sig);
+  out.version = 2;
+  out.settings = { ...out.settings, ...V2_SETTINGS };
+  for (const layer of out.layers) {
+    const marks = notConverged[layer.layer] ?? { data: [], epochs: [] };
+    for (const d of layer.deltas) {
+      const kind = marks.data.includes(d.delta) ? 'data' : marks.epochs.includes(d.delta) ? 'epochs' : 'converged';
+      const curve = madeUpCurve(d, kind);
+      d.convergence = { ...assessConvergence(curve, V2_SETTINGS.convergenceTolerance), curve };
+    }
+  }
+  return out;
+}
+
+/** A curve rising like 1 − e^(−i/τ) from `from` to `to` (dev accuracies, in steps of one dev position), then flat. */
+function rise(from: number, to: number, rising: number, flat: number, step: number): number[] {
+  const q = (x: number) => Math.round(x / step) * step;
+  const values: number[] = [];
+  for (let i = 0; i < rising; i++) values.push(q(to - (to - from) * Math.exp(-(2.5 * (i + 1)) / rising)));
+  values[rising - 1] = q(to);
+  for (let i = 0; i < flat; i++) values.push(q(to - (i % 2 === 0 ? step : 0)));
+  return values.map((v) => Number(v.toFixed(6)));
+}
+
+function madeUpCurve(d: DeltaSignature, kind: 'converged' | 'data' | 'epochs'): LearningCurve {
+  const step = 1 / d.positions.dev;
+  const q = (x: number) => Number((Math.round(x / step) * step).toFixed(6));
+  const top = d.devAccuracy;
+  // The data gain: 3 points beyond two standard errors ('data'), or within the noise of a small dev sample.
+  const gain = kind === 'data' ? 0.03 : kind === 'epochs' ? 0.015 : 0.002;
+  const start = top - gain - Math.max(0.03, (top - gain - d.chanceAccuracy) / 2);
+  const half = rise(start, top - gain, 6, 3, step);
+  // The full stage is warm-started from the half stage's decoder; one still rising at the cap rises steadily.
+  const cap = V2_SETTINGS.maxEpochs;
+  const full =
+    kind === 'epochs'
+      ? Array.from({ length: cap }, (_, i) => q(top - gain + (gain * (i + 1)) / cap))
+      : rise(top - gain, top, kind === 'data' ? 5 : 3, 3, step);
+  return {
+    half,
+    full,
+    halfEnd: 'plateau',
+    fullEnd: kind === 'epochs' ? 'cap' : 'plateau',
+    halfPositions: Math.floor(d.positions.train / 2),
+    fullPositions: d.positions.train,
+    dataGainStdError: kind === 'converged' ? 0.003 : kind === 'data' ? 0.004 : 0.008,
+  };
+}
+
+/** The LSTM fixture with the learning curves of LSTM_V2_UNCONVERGED (test/fixtures/signatures/lstm-2layer-v2.json). */
+export function lstmV2(): Signature {
+  return withLearningCurves(loadFixture(LSTM_PATH), LSTM_V2_UNCONVERGED);
 }
 
 export type Attrs = Record<string, string>;
