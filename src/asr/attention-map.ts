@@ -1,0 +1,82 @@
+// The attention of one utterance as a figure: speller steps (the graphemes spelled, then <eos>) down, listener
+// frames across (seconds on the axis), darker where the speller looks. An aligned model draws a diagonal line.
+// Returns SVG text; the trainer's caller turns it into a PNG with src/render/png.ts.
+
+import { sequentialColor } from '../render/colors.js';
+import {
+  AXIS_COLOR,
+  displaySymbol,
+  FONT,
+  MUTED_COLOR,
+  middleBaseline,
+  num,
+  svgDocument,
+  textEl,
+} from '../render/svg.js';
+
+export interface AttentionMapInput {
+  /** (steps, frames) row-major: step i's weights over the utterance's listener frames. */
+  weights: Float32Array;
+  steps: number;
+  frames: number;
+  /** One label per step (a grapheme, or "<eos>"). */
+  labels: readonly string[];
+  /** Seconds per listener frame, for the time axis. */
+  frameSeconds: number;
+  title: string;
+  subtitle?: string;
+}
+
+// Weights below this are left white: most of the matrix, and the file stays small.
+const MIN_DRAWN = 0.01;
+
+/** The SVG of an attention map. */
+export function renderAttentionMap(input: AttentionMapInput): string {
+  const { weights, steps, frames, labels, frameSeconds } = input;
+  const cw = Math.max(1.5, Math.min(8, 640 / Math.max(frames, 1)));
+  const ch = Math.max(3, Math.min(10, 900 / Math.max(steps, 1)));
+  const left = 44;
+  const top = input.subtitle ? 46 : 32;
+  const width = left + frames * cw + 16;
+  const height = top + steps * ch + 40;
+  const body: string[] = [];
+  body.push(textEl(left, 18, input.title, { size: FONT.title, weight: 'bold' }));
+  if (input.subtitle) body.push(textEl(left, 34, input.subtitle, { size: FONT.subtitle, fill: MUTED_COLOR }));
+  body.push(
+    `<rect x="${num(left)}" y="${num(top)}" width="${num(frames * cw)}" height="${num(steps * ch)}" fill="none" stroke="${AXIS_COLOR}" stroke-width="0.5"/>`,
+  );
+  const cells: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    for (let u = 0; u < frames; u++) {
+      const a = weights[i * frames + u]!;
+      if (!(a >= MIN_DRAWN)) continue;
+      const x = left + u * cw;
+      const y = top + i * ch;
+      cells.push(
+        `<rect x="${num(x)}" y="${num(y)}" width="${num(cw)}" height="${num(ch)}" fill="${sequentialColor('purple', Math.sqrt(a))}"/>`,
+      );
+    }
+  }
+  body.push(`<g shape-rendering="crispEdges">${cells.join('')}</g>`);
+  // Step labels: every one when they fit, else every k-th.
+  const every = Math.ceil(8 / ch);
+  const size = Math.min(FONT.cell, ch * 0.95 * every);
+  for (let i = 0; i < steps; i += every) {
+    const label = labels[i] ?? '';
+    const shown = label.length === 1 ? displaySymbol(label) : label;
+    body.push(textEl(left - 4, middleBaseline(top + (i + 0.5) * ch, size), shown, { size, anchor: 'end' }));
+  }
+  // Time axis: a tick per second (or per 0.5 s for short utterances).
+  const seconds = frames * frameSeconds;
+  const stepSeconds = seconds > 4 ? 1 : 0.5;
+  const axisY = top + steps * ch;
+  for (let s = 0; s <= seconds + 1e-9; s += stepSeconds) {
+    const x = left + (s / frameSeconds) * cw;
+    body.push(`<line x1="${num(x)}" y1="${num(axisY)}" x2="${num(x)}" y2="${num(axisY + 4)}" stroke="${AXIS_COLOR}"/>`);
+    body.push(textEl(x, axisY + 15, `${Number(s.toFixed(1))}`, { size: FONT.tick, anchor: 'middle' }));
+  }
+  body.push(
+    textEl(left + (frames * cw) / 2, axisY + 32, 'seconds (listener frames)', { size: FONT.label, anchor: 'middle' }),
+  );
+  return svgDocument(width, height, body, { title: input.title });
+}
