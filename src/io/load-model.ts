@@ -1,10 +1,11 @@
 // A model directory (memsig- or PyTorch-made) loaded as a ready model: a CharLm, or a FactorizedLm for a
-// factorized-lstm config.
+// factorized-lstm config; a speech recognizer's (kind "las") as a Las.
 
 import { CharLm } from '../models/char-lm.js';
 import { CORPUS_LAMBDA } from '../models/config.js';
 import { FactorizedLm, type LambdaSource } from '../models/factorized-lm.js';
-import { type LoadedModel, loadModelDir } from './model-dir.js';
+import { Las } from '../models/las.js';
+import { type LoadedLasModelDir, type LoadedModel, loadLasModelDir, loadModelDir } from './model-dir.js';
 
 export type LoadedAnyModel = LoadedModel &
   ({ kind: 'char-lm'; model: CharLm } | { kind: 'factorized-lstm'; model: FactorizedLm });
@@ -25,4 +26,12 @@ export async function loadModel(dir: string): Promise<LoadedAnyModel> {
     };
   }
   return { ...loaded, kind: 'char-lm', model: new CharLm({ cell: config.cell, layers, units, embed, vocab }, params) };
+}
+
+export type LoadedLas = LoadedLasModelDir & { model: Las };
+
+/** A LAS model directory as a ready Las (its weights as stored, PyTorch state_dict names). */
+export async function loadLasModel(dir: string): Promise<LoadedLas> {
+  const loaded = await loadLasModelDir(dir);
+  return { ...loaded, model: new Las(loaded.config.las, loaded.params) };
 }

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { LasModelConfig } from '../asr/las-model-config.js';
 import { UserError } from '../core/errors.js';
 import type { CharLmConfig } from '../models/config.js';
 import { packageFile } from './package-files.js';
@@ -23,14 +24,61 @@ function schemaValidator(): ValidateFunction {
   return compiled;
 }
 
-/** Checks `value` (parsed config.json) and returns it typed; `label` (the file) starts every UserError message. */
+/**
+ * Checks `value` (parsed config.json) as a language model's config and returns it typed; `label` (the file) starts
+ * every UserError message. A speech recognizer's config (kind "las") is refused with a pointer to `memsig asr`.
+ */
 export function validateModelConfig(value: unknown, label: string): CharLmConfig {
+  const config = validateAnyModelConfig(value, label);
+  if (config.kind === 'las') {
+    throw new UserError(
+      `${label}: a Listen-Attend-Spell speech recognizer (kind "las"), not a language model; memsig asr eval and memsig asr transcribe read it`,
+    );
+  }
+  return config;
+}
+
+/** Checks a LAS model's config.json: a language model's config is refused. */
+export function validateLasModelConfig(value: unknown, label: string): LasModelConfig {
+  const config = validateAnyModelConfig(value, label);
+  if (config.kind !== 'las') {
+    throw new UserError(`${label}: a language model (kind ${show(config.kind)}), not a speech recognizer (kind "las")`);
+  }
+  return config;
+}
+
+/** Checks a config.json of any kind. */
+export function validateAnyModelConfig(value: unknown, label: string): CharLmConfig | LasModelConfig {
   checkIdentity(value, label);
   const validate = schemaValidator();
   if (!validate(value)) throw new UserError(`${label}: ${describeSchemaError(validate.errors?.[0], 'model config')}`);
-  const config = value as CharLmConfig;
-  checkSemantics(config, label);
+  const config = value as CharLmConfig | LasModelConfig;
+  if (config.kind === 'las') checkLasSemantics(config, label);
+  else checkSemantics(config, label);
   return config;
+}
+
+function checkLasSemantics(config: LasModelConfig, label: string): void {
+  const fail = (message: string) => new UserError(`${label}: ${message}`);
+  const seen = new Map<string, number>();
+  config.graphemes.forEach((symbol, i) => {
+    if ([...symbol].length !== 1) throw fail(`/graphemes/${i} must be exactly one character (found ${show(symbol)})`);
+    const first = seen.get(symbol);
+    if (first !== undefined) throw fail(`/graphemes has ${show(symbol)} twice (items ${first} and ${i})`);
+    seen.set(symbol, i);
+  });
+  const { las, features } = config;
+  if (las.alphabet !== config.graphemes.length) {
+    throw fail(`/las/alphabet is ${las.alphabet} but there are ${config.graphemes.length} graphemes`);
+  }
+  if (las.pyramidLayers > las.listenerLayers) {
+    throw fail(`/las/pyramidLayers (${las.pyramidLayers}) is more than /las/listenerLayers (${las.listenerLayers})`);
+  }
+  if (las.location && las.location.kernel % 2 === 0)
+    throw fail(`/las/location/kernel must be odd (found ${las.location.kernel})`);
+  const bins = features.fbank.melBins + (features.fbank.useEnergy ? 1 : 0);
+  if (las.features !== bins)
+    throw fail(`/las/features is ${las.features} but the fbank settings give ${bins} per frame`);
 }
 
 // A clear message for the likeliest mix-ups (another file, a newer memsig) before the field-by-field schema errors.

@@ -6,13 +6,15 @@
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { join } from 'node:path';
+import type { LasModelConfig } from '../asr/las-model-config.js';
 import { UserError } from '../core/errors.js';
 import { charLmParamShapes } from '../models/char-lm-params.js';
 import { type CharLmConfig, CORPUS_LAMBDA } from '../models/config.js';
 import { factorizedLmParamShapes } from '../models/factorized-lm.js';
+import { lasParamShapes } from '../models/las-config.js';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from './atomic.js';
 import { fsError } from './fs-errors.js';
-import { validateModelConfig } from './model-config.js';
+import { validateLasModelConfig, validateModelConfig } from './model-config.js';
 import { readFileBytes, readJsonFile } from './read-file.js';
 import { parseSafetensors, serializeSafetensors } from './safetensors.js';
 import { toFloat32 } from './tensor-convert.js';
@@ -86,7 +88,16 @@ export async function saveModelDir(
   // Refuse to write what loadModelDir would reject. A bad config is reported like a bad config.json; mismatched
   // params can only come from a bug in the caller, hence plain Errors.
   validateModelConfig(config, join(dir, CONFIG_FILE));
-  const problem = paramMismatch(params, expectedParamShapes(config), 'the config');
+  return writeModelDir(dir, config, params, expectedParamShapes(config));
+}
+
+async function writeModelDir(
+  dir: string,
+  config: CharLmConfig | LasModelConfig,
+  params: ReadonlyMap<string, ParamTensor>,
+  expected: ReadonlyMap<string, number[]>,
+): Promise<{ weightsSha256: string }> {
+  const problem = paramMismatch(params, expected, 'the config');
   if (problem) throw new Error(`saveModelDir(${dir}): ${problem}`);
   const tensors = new Map<string, NamedTensor>();
   for (const [name, p] of params) {
@@ -122,6 +133,43 @@ export async function loadModelDir(dir: string): Promise<LoadedModel> {
   for (const [name, shape] of expected) {
     const data = toFloat32(tensors.get(name)!, `${weightsPath}: tensor '${name}'`);
     params.set(name, { shape, data });
+  }
+  return { config, params, weightsSha256: sha256Hex(bytes) };
+}
+
+export interface LoadedLasModelDir {
+  config: LasModelConfig;
+  /** Every parameter, in lasParamShapes order. */
+  params: Map<string, ParamTensor>;
+  weightsSha256: string;
+}
+
+/** Writes a LAS model directory (config.json "kind": "las" + model.safetensors), as saveModelDir does. */
+export async function saveLasModelDir(
+  dir: string,
+  config: LasModelConfig,
+  params: ReadonlyMap<string, ParamTensor>,
+): Promise<{ weightsSha256: string }> {
+  validateLasModelConfig(config, join(dir, CONFIG_FILE));
+  return writeModelDir(dir, config, params, lasParamShapes(config.las));
+}
+
+/** Reads and checks a LAS model directory; every problem is a one-line UserError. */
+export async function loadLasModelDir(dir: string): Promise<LoadedLasModelDir> {
+  await checkIsDirectory(dir);
+  const configPath = join(dir, CONFIG_FILE);
+  const weightsPath = join(dir, WEIGHTS_FILE);
+  const config = validateLasModelConfig(await readPart(configPath, readJsonFile), configPath);
+  const bytes = await readPart(weightsPath, readFileBytes);
+  const { tensors } = parseSafetensors(bytes, weightsPath);
+  const expected = lasParamShapes(config.las);
+  const l = config.las;
+  const describes = `${CONFIG_FILE} (LAS: ${l.listenerLayers} × ${l.listenerUnits} listener, ${l.spellerLayers} × ${l.spellerUnits} speller, ${l.alphabet} graphemes${l.ctcWeight > 0 ? ', CTC head' : ''})`;
+  const problem = paramMismatch(tensors, expected, describes);
+  if (problem) throw new UserError(`${weightsPath}: ${problem}`);
+  const params = new Map<string, ParamTensor>();
+  for (const [name, shape] of expected) {
+    params.set(name, { shape, data: toFloat32(tensors.get(name)!, `${weightsPath}: tensor '${name}'`) });
   }
   return { config, params, weightsSha256: sha256Hex(bytes) };
 }
