@@ -58,6 +58,8 @@ ${segmented('palette', 'Palette', [
   ['purple', '<span class="swatch purple"></span>Purple'],
   ['green', '<span class="swatch green"></span>Green'],
 ])}
+<button type="button" id="curve-toggle" class="toggle" aria-pressed="false" hidden
+ title="Show each decoder’s learning curve in the cell panel (key L)">Learning curve</button>
 </div>
 <div class="group" id="diff-controls" hidden>
 <label><span class="side side-a">A</span><select id="diff-a-sig" aria-label="A: signature"></select></label>

@@ -1,6 +1,7 @@
 // The viewer page's stylesheet, served as /app/style.css (a TypeScript string so that it ships in dist/ with the
 // code; no external fonts: system ones only). The accents are the palettes' own colours (page/color.ts).
 
+import { NOT_CONVERGED_COLOR } from '../render/convergence-marks.js';
 import { paletteAccent } from './page/color.js';
 
 const PURPLE = paletteAccent('purple');
@@ -94,4 +95,28 @@ table.deltas thead th { color: var(--muted); font-weight: 500; border-bottom: 1p
 .bar-row.correct .fill { background: var(--accent); }
 .bar-share { text-align: right; font-variant-numeric: tabular-nums; }
 .tip-note { margin: 6px 0 0; color: var(--muted); }
+/* Decoders not converged (signature version 2): the figures' † and rings, and the learning curve. */
+.row-mark, .row-note .row-mark { fill: ${NOT_CONVERGED_COLOR}; font-weight: 700; }
+svg text.row-note { fill: var(--muted); font-size: 11px; }
+.not-converged, #tooltip dd.not-converged { color: ${NOT_CONVERGED_COLOR}; }
+.toggle { font: inherit; color: var(--ink); background: #fff; border: 1px solid #d4d4d8; border-radius: 6px; padding: 3px 10px;
+  cursor: pointer; }
+.toggle[aria-pressed=true] { background: var(--accent); border-color: var(--accent); color: #fff; }
+.toggle:focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
+.toggle[hidden] { display: none; }
+#tooltip.with-curve { max-width: 340px; }
+.curve { margin-top: 6px; border-top: 1px solid var(--line); padding-top: 4px; }
+.curve-head { color: var(--muted); margin-bottom: 2px; }
+.curve-chart { font-size: 10px; }
+.curve-chart .curve-axis { fill: none; stroke: var(--faint); }
+.curve-line { fill: none; stroke-width: 1.5; }
+.curve-half .curve-line { stroke: var(--faint); stroke-dasharray: 3 2; }
+.curve-half .curve-point { fill: #a1a1aa; }
+.curve-full .curve-line { stroke: var(--accent); }
+.curve-full .curve-point { fill: var(--accent); }
+.curve-chance { stroke: #71717a; stroke-dasharray: 4 3; }
+.curve-boundary { stroke: var(--faint); stroke-dasharray: 1 2; }
+svg text.curve-note { fill: var(--muted); font-size: 10px; }
+.curve-words { display: grid; grid-template-columns: auto 1fr; gap: 1px 10px; margin: 4px 0 0; }
+#tooltip .curve-words dd { text-align: left; }
 `;

@@ -1,5 +1,5 @@
-// Shared helpers of the viewer tests: the real signature fixtures, and a signature whose alphabet shares nothing
-// with them (for the "cannot be aligned" case).
+// Shared helpers of the viewer tests: the real signature fixtures, a signature whose alphabet shares nothing with
+// them (for the "cannot be aligned" case), and how the browser tests find and start Debian's Chromium.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,8 @@ import { FIXTURES } from '../cli/helpers.js';
 
 export const LSTM_PATH = join(FIXTURES, 'signatures', 'lstm-2layer.json');
 export const GRU_PATH = join(FIXTURES, 'signatures', 'gru-1layer.json');
+/** The LSTM fixture as version 2 with learning curves (test/render/helpers.ts: lstmV2, LSTM_V2_UNCONVERGED). */
+export const LSTM_V2_PATH = join(FIXTURES, 'signatures', 'lstm-2layer-v2.json');
 
 export function readFixture(path: string): Signature {
   return JSON.parse(readFileSync(path, 'utf8')) as Signature;
@@ -31,3 +33,20 @@ export function writeAlienSignature(dir: string): string {
   writeFileSync(path, JSON.stringify(alienSignature()));
   return path;
 }
+
+// MEMSIG_CHROMIUM: another Chromium binary (e.g. on a developer's machine that is not Debian).
+export const CHROMIUM = process.env.MEMSIG_CHROMIUM || '/usr/bin/chromium';
+export const MISSING_CHROMIUM =
+  `Debian's chromium is not installed at ${CHROMIUM}: the viewer's browser tests need it ` +
+  '(apt-get install chromium; playwright-core drives it, no browser is downloaded; MEMSIG_CHROMIUM names another)';
+// These flags matter: without the background-networking ones Chromium tries to reach the network, which is closed.
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];

@@ -15,26 +15,20 @@ import { formatBits, formatPercent, formatPoints } from '../../src/web/page/form
 import { startViewer, type Viewer } from '../../src/web/server.js';
 import { tempDir } from '../cli/helpers.js';
 import { elements } from '../render/helpers.js';
-import { GRU_PATH, LSTM_PATH, readFixture, writeAlienSignature } from './helpers.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  GRU_PATH,
+  LSTM_PATH,
+  MISSING_CHROMIUM,
+  readFixture,
+  writeAlienSignature,
+} from './helpers.js';
 
-// MEMSIG_CHROMIUM: another Chromium binary (e.g. on a developer's machine that is not Debian).
-const CHROMIUM = process.env.MEMSIG_CHROMIUM || '/usr/bin/chromium';
 // MEMSIG_SCREENSHOT_DIR: keep the screenshot the tests take (viewer-green-bits.png) there, to look at.
 const SCREENSHOT_DIR = process.env.MEMSIG_SCREENSHOT_DIR;
-const MISSING =
-  `Debian's chromium is not installed at ${CHROMIUM}: the viewer's browser tests need it ` +
-  '(apt-get install chromium; playwright-core drives it, no browser is downloaded; MEMSIG_CHROMIUM names another)';
-// These flags matter: without the background-networking ones Chromium tries to reach the network, which is closed.
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const MISSING = MISSING_CHROMIUM;
+const ARGS = CHROMIUM_ARGS;
 
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) {

@@ -4,7 +4,7 @@
 import type { Palette } from './color.js';
 import { byId, htmlEl } from './dom.js';
 import type { Metric } from './grid.js';
-import { fitLayer, type Loaded, loadedLabel, type ViewState } from './state.js';
+import { fitLayer, hasCurves, type Loaded, loadedLabel, type ViewState } from './state.js';
 
 export type Change = (next: (s: ViewState) => ViewState) => void;
 
@@ -30,6 +30,7 @@ export class Controls {
   private readonly aLayer = byId<HTMLSelectElement>('diff-a-layer');
   private readonly bSig = byId<HTMLSelectElement>('diff-b-sig');
   private readonly bLayer = byId<HTMLSelectElement>('diff-b-layer');
+  private readonly curve = byId<HTMLButtonElement>('curve-toggle');
 
   constructor(
     private readonly loaded: readonly Loaded[],
@@ -67,6 +68,7 @@ export class Controls {
       r.addEventListener('change', () => change((s) => ({ ...s, metric: r.value as Metric })));
     for (const r of radios('palette'))
       r.addEventListener('change', () => change((s) => ({ ...s, palette: r.value as Palette })));
+    this.curve.addEventListener('click', () => change((s) => ({ ...s, curve: !s.curve })));
   }
 
   /** Shows `state`: selected values, the layer lists of the chosen signatures, which groups apply. */
@@ -85,6 +87,9 @@ export class Controls {
     for (const r of radios('mode')) r.checked = r.value === state.mode;
     for (const r of radios('metric')) r.checked = r.value === state.metric;
     for (const r of radios('palette')) r.checked = r.value === state.palette;
+    // Only a signature with learning curves (version 2) offers them.
+    this.curve.hidden = !hasCurves(loaded[state.sig]!);
+    this.curve.setAttribute('aria-pressed', String(state.curve));
     const diff = state.mode === 'diff';
     byId('signature-controls').hidden = diff;
     byId('diff-controls').hidden = !diff;

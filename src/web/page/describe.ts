@@ -2,7 +2,9 @@
 // row), forward-strip cells, and difference cells. tooltip.ts turns it into elements.
 
 import type { Signature } from '../../analysis/signature-types.js';
+import { isNotConverged, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from '../../render/convergence-marks.js';
 import { symbolInformationBits } from '../../render/metric.js';
+import { type CurveChart, learningCurveChart } from './curve.js';
 import { displaySymbol, formatBits, formatCount, formatPercent, formatPoints } from './format.js';
 import { confusionTop, type DiffGrid, type Share, type Side } from './grid.js';
 
@@ -19,12 +21,21 @@ export interface TipContent {
   rows: TipRow[];
   bars: { heading: string; items: (Share & { correct: boolean })[] } | null;
   note: string | null;
+  /** The decoder's learning curve, when asked for and the signature has one. */
+  curve?: CurveChart | null;
 }
 
 /** How many predicted symbols of a confusion row the tooltip lists. */
 export const CONFUSION_TOP = 5;
 
-export function describeSignatureCell(sig: Signature, layerIndex: number, row: number, col: number): TipContent {
+/** A signature cell; `withCurve`: add its decoder's learning curve (version 2). */
+export function describeSignatureCell(
+  sig: Signature,
+  layerIndex: number,
+  row: number,
+  col: number,
+  withCurve = false,
+): TipContent {
   const layer = sig.layers[layerIndex]!;
   const d = layer.deltas[row]!;
   const symbol = sig.alphabet[col]!;
@@ -51,12 +62,22 @@ export function describeSignatureCell(sig: Signature, layerIndex: number, row: n
       { field: 'prior', label: 'prior of symbol', value: formatPercent(prior, 2) },
       { field: 'bits', label: 'bits', value: formatBits(symbolInformationBits(d)[col] ?? null) },
       { field: 'accuracy', label: `all symbols at δ = ${d.delta}`, value: formatPercent(d.accuracy) },
+      ...(d.convergence
+        ? [
+            {
+              field: 'converged',
+              label: 'decoder',
+              value: isNotConverged(d) ? `${NOT_CONVERGED_MARK} ${NOT_CONVERGED_NOTE}` : 'converged',
+            },
+          ]
+        : []),
     ],
     bars:
       top.length === 0
         ? null
         : { heading: 'decoded as', items: top.map((s) => ({ ...s, symbol: s.symbol, correct: s.symbol === symbol })) },
     note: count === 0 ? `No eval position has this symbol ${d.delta} steps back.` : null,
+    curve: withCurve ? learningCurveChart(d, sig.settings.convergenceTolerance) : null,
   };
 }
 

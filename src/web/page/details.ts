@@ -2,6 +2,7 @@
 // interval, chance, p-value, bits, the decoder's keep probability) for the layer shown.
 
 import type { Signature } from '../../analysis/signature-types.js';
+import { isNotConverged, NOT_CONVERGED_MARK } from '../../render/convergence-marks.js';
 import { clear, htmlEl } from './dom.js';
 import { displaySymbol, formatCount, formatPercent, formatPValue } from './format.js';
 
@@ -24,7 +25,10 @@ function facts(sig: Signature, file: string): HTMLElement {
 
 function deltaTable(sig: Signature, layerIndex: number): HTMLTableElement {
   const layer = sig.layers[layerIndex]!;
+  // Version 2 adds each decoder's verdict (version 1 files have none, and no column for it).
+  const verdicts = layer.deltas.some((d) => d.convergence !== undefined);
   const head = ['δ', 'accuracy', '95% interval', 'chance', 'p', 'bits', 'keep p', 'eval positions'];
+  if (verdicts) head.push('decoder');
   const table = htmlEl(
     'table',
     { class: 'deltas' },
@@ -49,6 +53,12 @@ function deltaTable(sig: Signature, layerIndex: number): HTMLTableElement {
         htmlEl('td', {}, d.informationBits.toFixed(2)),
         htmlEl('td', {}, d.keepProb.toFixed(1)),
         htmlEl('td', {}, formatCount(d.positions.eval)),
+        verdicts &&
+          htmlEl(
+            'td',
+            isNotConverged(d) ? { class: 'not-converged', 'data-converged': 'false' } : {},
+            isNotConverged(d) ? `${NOT_CONVERGED_MARK} not converged` : 'converged',
+          ),
       ),
     );
   }

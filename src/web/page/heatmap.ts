@@ -30,6 +30,12 @@ export interface HeatmapSpec {
   title: string;
   /** Cells to mark with a dot (the difference view: recall differences beyond chance), or none. */
   marked?: (row: number, col: number) => boolean;
+  /**
+   * Per row, a mark after its δ label and data-* attributes for it (a decoder not converged: †, or in a difference ‡
+   * for B's), or null; `rowNote` says under the legend what the marks mean: [mark, words] pairs.
+   */
+  rowMarks?: ({ mark: string; data: Record<string, string> } | null)[];
+  rowNote?: [string, string][] | null;
 }
 
 export interface HeatmapView {
@@ -68,11 +74,20 @@ export function drawHeatmap(svg: SVGSVGElement, spec: HeatmapSpec, layout: Heatm
     );
   });
   grid.deltas.forEach((delta, r) => {
+    const mark = spec.rowMarks?.[r] ?? null;
+    const at = { x: left - 10, y: top + (r + 0.5) * cellH, 'text-anchor': 'end', 'dominant-baseline': 'central' };
+    if (!mark) {
+      header.append(svgEl('text', at, String(delta)));
+      return;
+    }
+    // The mark sits after the number, so the numbers stay right-aligned with the others only one glyph apart.
+    const data = Object.fromEntries(Object.entries(mark.data).map(([k, v]) => [`data-${k}`, v]));
     header.append(
       svgEl(
         'text',
-        { x: left - 10, y: top + (r + 0.5) * cellH, 'text-anchor': 'end', 'dominant-baseline': 'central' },
+        { ...at, class: 'delta-label marked', 'data-delta': delta, ...data },
         String(delta),
+        svgEl('tspan', { class: 'row-mark' }, mark.mark),
       ),
     );
   });
@@ -151,6 +166,18 @@ export function drawHeatmap(svg: SVGSVGElement, spec: HeatmapSpec, layout: Heatm
   svg.append(
     drawLegend(spec.legend, left, layout.legendTop, Math.min(260, Math.max(160, cellW * grid.symbols.length * 0.4))),
   );
+  if (spec.rowNote) {
+    svg.append(
+      svgEl(
+        'text',
+        { x: left, y: layout.noteBaseline, class: 'row-note' },
+        ...spec.rowNote.flatMap(([mark, words], i) => [
+          svgEl('tspan', { class: 'row-mark' }, `${i > 0 ? ' ' : ''}${mark}`),
+          ` ${words}`,
+        ]),
+      ),
+    );
+  }
   const focusRing = svgEl('rect', { class: 'focus-ring', 'aria-hidden': 'true', width: cellW, height: cellH });
   focusRing.classList.add('hidden');
   svg.append(focusRing);

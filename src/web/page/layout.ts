@@ -13,14 +13,25 @@ export interface HeatmapLayout {
   forwardH: number;
   /** Top of the colour legend. */
   legendTop: number;
+  /** Baseline of the line under the legend that explains the rows' marks (†), when there is one. */
+  noteBaseline: number;
   width: number;
   height: number;
 }
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
-/** Cells as large as `width` allows (14 to 34 px wide); rows share about 300 px (12 to 34 px tall). */
-export function heatmapLayout(cols: number, rows: number, forward: boolean, width: number): HeatmapLayout {
+/**
+ * Cells as large as `width` allows (14 to 34 px wide); rows share about 300 px (12 to 34 px tall). `note`: room for
+ * a line under the legend (the meaning of the rows' marks).
+ */
+export function heatmapLayout(
+  cols: number,
+  rows: number,
+  forward: boolean,
+  width: number,
+  note = false,
+): HeatmapLayout {
   const left = 52;
   const right = 8;
   const top = 40;
@@ -40,8 +51,9 @@ export function heatmapLayout(cols: number, rows: number, forward: boolean, widt
     forwardTop,
     forwardH,
     legendTop,
+    noteBaseline: legendTop + 46,
     width: left + cellW * cols + right,
-    height: legendTop + 36,
+    height: legendTop + 36 + (note ? 16 : 0),
   };
 }
 

@@ -9,7 +9,7 @@ import { drawHeatmap, type HeatmapView } from './heatmap.js';
 import { heatmapLayout } from './layout.js';
 import { drawMarginal, MARGINAL_WIDTH } from './marginal.js';
 import { type FigureSpec, figureFor } from './specs.js';
-import { initialState, type Loaded, type ViewState } from './state.js';
+import { hasCurves, initialState, type Loaded, type ViewState } from './state.js';
 import { Tooltip } from './tooltip.js';
 
 interface ManifestEntry {
@@ -69,7 +69,13 @@ function render(): void {
   byId('help').textContent = `${figure.help} Hover a cell, or focus the map (Tab) and move with the arrow keys.`;
   const grid = figure.heatmap.grid;
   const available = figureEl.clientWidth - MARGINAL_WIDTH - 32;
-  const layout = heatmapLayout(grid.symbols.length, grid.deltas.length, figure.heatmap.forward !== null, available);
+  const layout = heatmapLayout(
+    grid.symbols.length,
+    grid.deltas.length,
+    figure.heatmap.forward !== null,
+    available,
+    Boolean(figure.heatmap.rowNote),
+  );
   const view = drawHeatmap(heatmapSvg, figure.heatmap, layout);
   drawMarginal(marginalSvg, figure.marginal, layout);
   drawn = { figure, view };
@@ -195,8 +201,19 @@ function bindHeatmap(): void {
       hideCell();
       return;
     }
+    if ((e.key === 'l' || e.key === 'L') && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      toggleCurve();
+      return;
+    }
     if (!e.altKey && !e.ctrlKey && !e.metaKey && moveFocus(e.key)) e.preventDefault();
   });
+}
+
+// The learning curve is offered only where the signature has one (version 2); render() shows the focused cell's.
+function toggleCurve(): void {
+  if (state.mode !== 'signature' || !hasCurves(loaded[state.sig]!)) return;
+  state = { ...state, curve: !state.curve };
+  render();
 }
 
 async function start(): Promise<void> {
@@ -216,6 +233,10 @@ async function start(): Promise<void> {
     render();
   });
   bindHeatmap();
+  // A click on the toggle takes the focus from the map: give it back, so the clicked cell's panel shows its curve.
+  byId('curve-toggle').addEventListener('click', () => {
+    if (state.focus) heatmapSvg.focus();
+  });
   let pending = false;
   window.addEventListener('resize', () => {
     if (pending) return;

@@ -12,6 +12,8 @@ export interface MarginalSeries {
   emphasis: boolean;
   values: (number | null)[];
   intervals?: ({ low: number; high: number } | null)[];
+  /** Per row, whether its decoder is not converged: drawn as a hollow ring (the figures' mark). */
+  hollow?: boolean[];
 }
 
 export interface MarginalSpec {
@@ -23,6 +25,8 @@ export interface MarginalSpec {
   label: string;
   /** Written above the chart. */
   title: string;
+  /** The legend's words for a hollow ring, when some series has one. */
+  hollowNote?: string | null;
 }
 
 export const MARGINAL_WIDTH = 250;
@@ -35,7 +39,7 @@ export function drawMarginal(svg: SVGSVGElement, spec: MarginalSpec, layout: Hea
   const gridTop = layout.top;
   const gridBottom = layout.top + layout.rows * layout.cellH;
   const legendTop = gridBottom + 22;
-  const entries = spec.series.length + (spec.reference ? 1 : 0);
+  const entries = spec.series.length + (spec.reference ? 1 : 0) + (spec.hollowNote ? 1 : 0);
   const height = Math.max(layout.height, legendTop + entries * 16 + 4);
   svg.setAttribute('width', String(MARGINAL_WIDTH));
   svg.setAttribute('height', String(height));
@@ -59,7 +63,7 @@ export function drawMarginal(svg: SVGSVGElement, spec: MarginalSpec, layout: Hea
   if (spec.reference) {
     svg.append(
       svgEl('polyline', { points: points(spec.reference.values, xOf, layout), class: 'reference' }),
-      ...dots(spec.reference.values, xOf, layout, 'reference-dot', '#71717a', 2),
+      ...dots(spec.reference.values, xOf, layout, 'reference-dot', '#71717a', 2).map((d) => d.el),
     );
   }
   const ordered = [...spec.series].sort((a, b) => Number(a.emphasis) - Number(b.emphasis));
@@ -75,7 +79,16 @@ export function drawMarginal(svg: SVGSVGElement, spec: MarginalSpec, layout: Hea
       });
     }
     const line = svgEl('polyline', { points: points(s.values, xOf, layout), stroke: s.color, class: 'line' });
-    g.append(line, ...dots(s.values, xOf, layout, 'dot', s.color, s.emphasis ? 3.5 : 2.5));
+    const drawn = dots(s.values, xOf, layout, 'dot', s.color, s.emphasis ? 3.5 : 2.5);
+    for (const { el, row } of drawn) {
+      if (!s.hollow?.[row]) continue;
+      // A ring: where the decoder sits is still shown, as a lower bound of what the state holds.
+      el.setAttribute('fill', '#ffffff');
+      el.setAttribute('stroke', s.color);
+      el.classList.add('not-converged');
+      el.setAttribute('data-converged', 'false');
+    }
+    g.append(line, ...drawn.map((d) => d.el));
     svg.append(g);
   }
 
@@ -92,6 +105,13 @@ export function drawMarginal(svg: SVGSVGElement, spec: MarginalSpec, layout: Hea
     legend.append(
       svgEl('line', { x1: x0, x2: x0 + 18, y1: y, y2: y, class: 'reference' }),
       svgEl('text', { x: x0 + 24, y, 'dominant-baseline': 'central' }, spec.reference.label),
+    );
+    y += 16;
+  }
+  if (spec.hollowNote) {
+    legend.append(
+      svgEl('circle', { cx: x0 + 9, cy: y, r: 3.5, fill: '#ffffff', stroke: '#52525b', class: 'hollow-key' }),
+      svgEl('text', { x: x0 + 24, y, 'dominant-baseline': 'central' }, spec.hollowNote),
     );
   }
   svg.append(legend);
@@ -112,11 +132,15 @@ function dots(
   cls: string,
   color: string,
   radius: number,
-): SVGCircleElement[] {
-  const out: SVGCircleElement[] = [];
+): { el: SVGCircleElement; row: number }[] {
+  const out: { el: SVGCircleElement; row: number }[] = [];
   values.forEach((v, r) => {
-    if (v !== null)
-      out.push(svgEl('circle', { cx: xOf(v), cy: rowCenter(layout, r), r: radius, fill: color, class: cls }));
+    if (v !== null) {
+      out.push({
+        el: svgEl('circle', { cx: xOf(v), cy: rowCenter(layout, r), r: radius, fill: color, class: cls }),
+        row: r,
+      });
+    }
   });
   return out;
 }

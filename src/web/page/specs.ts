@@ -2,7 +2,14 @@
 // title and the help line. The DOM code only draws these. Cell values, colour scales and colour-bar ticks are the
 // figures' own (src/render/metric.ts and colors.ts), so `memsig view` and `memsig render` draw a signature alike.
 
+import type { LayerSignature } from '../../analysis/signature-types.js';
 import { divergingColor, sequentialColor } from '../../render/colors.js';
+import {
+  isNotConverged,
+  NOT_CONVERGED_MARK,
+  NOT_CONVERGED_MARK_B,
+  NOT_CONVERGED_NOTE,
+} from '../../render/convergence-marks.js';
 import { colorBarTicks } from '../../render/metric.js';
 import { paletteAccent, paletteEnds } from './color.js';
 import {
@@ -41,6 +48,43 @@ function stateWord(sigState: string): string {
   return sigState === 'c' ? 'cell state c' : 'hidden state h';
 }
 
+/** The marks beside δ where a decoder is not converged (the figures' †), and the legend's words for them. */
+function signatureMarks(layer: LayerSignature): Pick<HeatmapSpec, 'rowMarks' | 'rowNote'> {
+  const rowMarks = layer.deltas.map((d) =>
+    isNotConverged(d) ? { mark: NOT_CONVERGED_MARK, data: { converged: 'false' } } : null,
+  );
+  if (!rowMarks.some((m) => m !== null)) return {};
+  return { rowMarks, rowNote: [[NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE]] };
+}
+
+/** In a difference: † where A's decoder is not converged, ‡ where B's is. */
+function diffMarks(a: LayerSignature, b: LayerSignature, rows: number): Pick<HeatmapSpec, 'rowMarks' | 'rowNote'> {
+  const rowMarks = Array.from({ length: rows }, (_, r) => {
+    const [na, nb] = [isNotConverged(a.deltas[r]!), isNotConverged(b.deltas[r]!)];
+    if (!na && !nb) return null;
+    const data: Record<string, string> = {};
+    if (na) data['converged-a'] = 'false';
+    if (nb) data['converged-b'] = 'false';
+    return { mark: (na ? NOT_CONVERGED_MARK : '') + (nb ? NOT_CONVERGED_MARK_B : ''), data };
+  });
+  const marks = rowMarks.map((m) => m?.mark ?? '').join('');
+  if (marks === '') return {};
+  const hasA = marks.includes(NOT_CONVERGED_MARK);
+  const hasB = marks.includes(NOT_CONVERGED_MARK_B);
+  const rowNote: [string, string][] =
+    hasA && hasB
+      ? [
+          [NOT_CONVERGED_MARK, 'A’s decoder,'],
+          [NOT_CONVERGED_MARK_B, `B’s decoder ${NOT_CONVERGED_NOTE}`],
+        ]
+      : [
+          hasA
+            ? [NOT_CONVERGED_MARK, `A’s decoder ${NOT_CONVERGED_NOTE}`]
+            : [NOT_CONVERGED_MARK_B, `B’s decoder ${NOT_CONVERGED_NOTE}`],
+        ];
+  return { rowMarks, rowNote };
+}
+
 function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
   const { sig } = loaded[state.sig]!;
   const layer = sig.layers[state.layer]!;
@@ -61,6 +105,7 @@ function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureRes
     },
     label: `Memory signature heatmap: δ rows by symbol columns, ${bits ? 'bits' : 'recall'}`,
     title: bits ? 'Bits about the symbol δ steps back' : 'Recall of the symbol δ steps back',
+    ...signatureMarks(layer),
   };
   const series: MarginalSeries[] = sig.layers.map((l, i) => ({
     label: `layer ${l.layer}${i === state.layer ? ' (shown)' : ''}`,
@@ -68,6 +113,7 @@ function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureRes
     emphasis: i === state.layer,
     values: l.deltas.map((d) => (bits ? d.informationBits : d.accuracy)),
     intervals: bits ? undefined : l.deltas.map((d) => d.accuracyInterval),
+    hollow: l.deltas.map(isNotConverged),
   }));
   const bitsMax = Math.max(1, Math.ceil(Math.max(...layer.deltas.map((d) => d.priorEntropyBits))));
   const marginal: MarginalSpec = {
@@ -81,18 +127,29 @@ function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureRes
       : [0, 0.5, 1].map((v) => ({ value: v, text: `${v * 100}%` })),
     label: bits ? 'Information recovered per δ, per layer' : 'Accuracy per δ, per layer, with chance',
     title: bits ? 'Information per δ (bits)' : 'Accuracy per δ, all symbols',
+    hollowNote: series.some((s) => s.hollow?.some((h) => h)) ? 'not converged' : null,
   };
+  const marked = heatmap.rowNote
+    ? ` ${NOT_CONVERGED_MARK} beside δ, a ring in the chart: that decoder is ${NOT_CONVERGED_NOTE}.`
+    : '';
+  const curves = sig.layers.some((l) => l.deltas.some((d) => d.convergence))
+    ? ' “Learning curve” (or L) adds the decoder’s dev accuracy per epoch to the cell panel.'
+    : '';
   return {
     ok: true,
     figure: {
       title: `${sig.model.label} · layer ${layer.layer} of ${sig.layers.length} · ${stateWord(sig.state)}`,
-      help: bits
-        ? `Bits per cell: what the decoder’s guesses tell about the symbol at t − δ being s, KL(P(guess | s) ‖ P(guess)) from its eval confusion matrix (0: its guesses do not depend on s; log2(1 / P(guess = s)) when s is always recalled and never guessed otherwise). Colour: ${ends.low} 0 → ${ends.high} ≥ ${grid.scaleMax} bits = ⌈log2 V⌉, V = ${sig.alphabet.length} symbols. “next”: the model’s next-symbol accuracy, ${ends.low} 0% → ${ends.high} 100%. The chart: information per δ (prior entropy − decoder cross-entropy).`
-        : `Each cell: how often the decoder reading the state at t names the symbol seen δ steps back (eval recall; ${ends.low} 0% → ${ends.high} 100%). “next”: the model’s own next-symbol accuracy per symbol. The chart: accuracy per δ over all symbols, with 95% intervals and chance.`,
+      help: `${
+        bits
+          ? `Bits per cell: what the decoder’s guesses tell about the symbol at t − δ being s, KL(P(guess | s) ‖ P(guess)) from its eval confusion matrix (0: its guesses do not depend on s; log2(1 / P(guess = s)) when s is always recalled and never guessed otherwise). Colour: ${ends.low} 0 → ${ends.high} ≥ ${grid.scaleMax} bits = ⌈log2 V⌉, V = ${sig.alphabet.length} symbols. “next”: the model’s next-symbol accuracy, ${ends.low} 0% → ${ends.high} 100%. The chart: information per δ (prior entropy − decoder cross-entropy).`
+          : `Each cell: how often the decoder reading the state at t names the symbol seen δ steps back (eval recall; ${ends.low} 0% → ${ends.high} 100%). “next”: the model’s own next-symbol accuracy per symbol. The chart: accuracy per δ over all symbols, with 95% intervals and chance.`
+      }${marked}${curves}`,
       heatmap,
       marginal,
       describe: (row, col) =>
-        row >= grid.deltas.length ? describeForwardCell(sig, col) : describeSignatureCell(sig, state.layer, row, col),
+        row >= grid.deltas.length
+          ? describeForwardCell(sig, col)
+          : describeSignatureCell(sig, state.layer, row, col, state.curve),
     },
   };
 }
@@ -127,6 +184,7 @@ function diffFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
     label: 'Recall difference heatmap, A minus B: δ rows by symbol columns',
     title: 'Recall A − B, symbol δ steps back',
     marked: (row, col) => grid.significant[row]?.[col] === true,
+    ...diffMarks(layerA, layerB, rows),
   };
   const marginal: MarginalSpec = {
     series: [
@@ -136,6 +194,7 @@ function diffFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
         emphasis: true,
         values: layerA.deltas.slice(0, rows).map((d) => d.accuracy),
         intervals: layerA.deltas.slice(0, rows).map((d) => d.accuracyInterval),
+        hollow: layerA.deltas.slice(0, rows).map(isNotConverged),
       },
       {
         label: 'B',
@@ -143,6 +202,7 @@ function diffFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
         emphasis: true,
         values: layerB.deltas.slice(0, rows).map((d) => d.accuracy),
         intervals: layerB.deltas.slice(0, rows).map((d) => d.accuracyInterval),
+        hollow: layerB.deltas.slice(0, rows).map(isNotConverged),
       },
     ],
     reference: { label: 'chance (A)', values: layerA.deltas.slice(0, rows).map((d) => d.chanceAccuracy) },
@@ -151,6 +211,7 @@ function diffFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
     label: 'Accuracy per δ of A and of B',
     title: 'Accuracy per δ: A and B',
   };
+  marginal.hollowNote = marginal.series.some((s) => s.hollow?.some((h) => h)) ? 'not converged' : null;
   return {
     ok: true,
     figure: {
@@ -158,7 +219,8 @@ function diffFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
       help:
         `Each cell: recall of A minus recall of B at the same δ, in percentage points, symbols aligned by name; red: A recalls better, blue: B does (scale ±${Math.round(s * 100)} pp).` +
         ` A dot marks a difference beyond chance (two-proportion test, false-discovery rate ${grid.q * 100}% over the ${grid.tested} cells tested).` +
-        (left.length > 0 ? ` Left out (in one alphabet only): ${left.join(', ')}.` : ''),
+        (left.length > 0 ? ` Left out (in one alphabet only): ${left.join(', ')}.` : '') +
+        (heatmap.rowNote ? ` ${heatmap.rowNote.map((p) => p.join(' ')).join(' ')}.` : ''),
       heatmap,
       marginal,
       describe: (row, col) => (row < rows ? describeDiffCell(a, b, grid, row, col) : null),

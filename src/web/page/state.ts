@@ -26,6 +26,8 @@ export interface ViewState {
   b: SidePick;
   /** The cell under keyboard focus: a heatmap row (δ index) or, one past the last, the forward strip. */
   focus: { row: number; col: number } | null;
+  /** Whether the cell panel shows its decoder's learning curve (signatures of version 2). */
+  curve: boolean;
 }
 
 /**
@@ -44,6 +46,7 @@ export function initialState(loaded: readonly Loaded[]): ViewState {
     a: { sig: 0, layer: 0 },
     b,
     focus: null,
+    curve: false,
   };
 }
 
@@ -51,6 +54,11 @@ export function initialState(loaded: readonly Loaded[]): ViewState {
 export function fitLayer(loaded: readonly Loaded[], sig: number, layer: number): number {
   const count = loaded[sig]?.sig.layers.length ?? 1;
   return Math.max(0, Math.min(layer, count - 1));
+}
+
+/** Whether a loaded signature has learning curves to show (version 2). */
+export function hasCurves(entry: Loaded): boolean {
+  return entry.sig.layers.some((l) => l.deltas.some((d) => d.convergence !== undefined));
 }
 
 /** The picker's text for a loaded signature: "2-layer LSTM, 48 units — lstm-2layer.json". */

@@ -1,5 +1,6 @@
 // The tooltip (#tooltip, role="tooltip"): shows a TipContent beside a cell, kept inside the window.
 
+import { drawCurveChart } from './curve-chart.js';
 import type { TipContent } from './describe.js';
 import { byId, clear, htmlEl } from './dom.js';
 import { displaySymbol } from './format.js';
@@ -49,6 +50,8 @@ export class Tooltip {
       el.append(bars);
     }
     if (content.note) el.append(htmlEl('p', { class: 'tip-note' }, content.note));
+    el.classList.toggle('with-curve', Boolean(content.curve));
+    if (content.curve) el.append(drawCurveChart(content.curve));
     el.hidden = false;
     this.place(anchor);
   }
