@@ -1,14 +1,16 @@
-// `npm run bench [-- --json] [--no-decoders] [--rounds N] [--cells lstm,gru,factorized-lstm]`: memsig's training
-// step (LSTM, GRU and factorized-kernel LSTM LMs) and GEMM speed, side by side with PyTorch in the same run.
+// `npm run bench [-- --json] [--no-decoders] [--no-signature] [--signature-positions N] [--rounds N]
+// [--cells lstm,gru,factorized-lstm]`: memsig's training step (LSTM, GRU and factorized-kernel LSTM LMs) and GEMM
+// speed, side by side with PyTorch in the same run; the decoders' fraction of the GEMM peak; and the wall time of
+// the default decoder schedule on a fixed one-layer workload.
 // Prints figures it measures; it asserts nothing (tests do that).
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { assessConvergence } from '../src/analysis/convergence.js';
 import { decoderPoolRunner } from '../src/analysis/decoder-pool.js';
-import { type DecoderData, defaultDecoderConfig, fitKeepProb, hiddenSizeByRule } from '../src/analysis/decoders.js';
-import { defaultSignatureOptions } from '../src/analysis/signature.js';
+import { type DecoderData, defaultDecoderConfig, fitDecoders, hiddenSizeByRule } from '../src/analysis/decoders.js';
 import { createGemm } from '../src/backends/index.js';
 import type { Gemm } from '../src/core/gemm.js';
 import { Adam, clipGradNorm } from '../src/core/optim.js';
@@ -119,45 +121,116 @@ function decoderWorkload(rows: { train: number; dev: number; eval: number }): De
   };
 }
 
+/** Positions of the decoder-speed workload (the signature defaults before converged decoders; a quick epoch). */
+const DECODER_ROWS = { train: 60_000, dev: 10_000, eval: 40_000 } as const;
+
+/** The rule-sized decoder of the paper's standard layer (GRU 320, input 32). */
+function standardHidden(V: number): number[] {
+  return [hiddenSizeByRule(320, V, 3 * 320 * (32 + 320) + 2 * 3 * 320)];
+}
+
 /**
- * Decoder stage: one epoch (plus its dev and eval passes) of the 10 decoders of a 320-unit layer on the default
- * positions, first in one thread with a 2-thread GEMM, then two keep probabilities at once in the worker pool.
+ * Decoder stage: one epoch (plus its dev and eval passes) of the 10 decoders of a 320-unit layer, first in this
+ * thread with a 2-thread GEMM, then as the pool runs a lone finalist: its two δ groups on two workers at once.
  */
 async function timeDecoders(gemm: Gemm) {
-  const defaults = defaultSignatureOptions();
-  const rows = { train: defaults.trainPositions, dev: defaults.devPositions, eval: defaults.evalPositions };
+  const rows = DECODER_ROWS;
   const data = decoderWorkload(rows);
-  const hidden = [hiddenSizeByRule(320, data.V, 3 * 320 * (32 + 320) + 2 * 3 * 320)];
-  const config = {
-    ...defaultDecoderConfig(),
-    hidden,
-    maxEpochs: 1,
-    halfStage: false,
-    finalists: 2,
-    keepProbs: [0.5, 0.6],
-  };
+  const hidden = standardHidden(data.V);
+  const config = { ...defaultDecoderConfig(), hidden, maxEpochs: 1, halfStage: false, keepProbs: [1] };
   // The peak is measured before and after the epochs and the better kept: a busy moment depresses one of them.
   const peakBefore = Math.max(gemmGflops(gemm, 1024, 1024, 1024), gemmGflops(gemm, 2048, 1024, 2048));
   const counter = countingGemm(gemm);
   let t0 = performance.now();
-  fitKeepProb(counter, data, config, 0, true);
+  fitDecoders(counter, data, config);
   const serialSeconds = (performance.now() - t0) / 1000;
-  const flopsPerKeep = counter.flops;
+  const flops = counter.flops;
   t0 = performance.now();
   await decoderPoolRunner({ threads: 2 })(data, config, {});
   const poolSeconds = (performance.now() - t0) / 1000;
   const peak = Math.max(peakBefore, gemmGflops(gemm, 1024, 1024, 1024), gemmGflops(gemm, 2048, 1024, 2048));
-  const poolGflops = (2 * flopsPerKeep) / (poolSeconds * 1e9);
+  const poolGflops = flops / (poolSeconds * 1e9);
   return {
     rows,
     hidden: hidden[0]!,
-    gflop_per_epoch: round(flopsPerKeep / 1e9, 1),
+    gflop_per_epoch: round(flops / 1e9, 1),
     serial_seconds_per_epoch: round(serialSeconds),
-    serial_gflops: round(flopsPerKeep / (serialSeconds * 1e9)),
-    pool_seconds_for_two_epochs: round(poolSeconds),
+    serial_gflops: round(flops / (serialSeconds * 1e9)),
+    pool_seconds_per_epoch: round(poolSeconds),
     pool_gflops: round(poolGflops),
     peak_gflops: round(peak),
     fraction_of_peak: round(poolGflops / peak, 3),
+  };
+}
+
+/**
+ * A fixed workload for a whole default signature of one layer: symbols drawn from a skewed prior, and a 320-unit
+ * state that holds the last 10 of them through a random embedding, fainter with every step back, plus noise, so
+ * that decoders recall near-perfectly at δ = 1 and fall towards chance by δ = 10 as a trained layer's do.
+ */
+function signatureWorkload(train: number): DecoderData {
+  const D = 320;
+  const V = defaultNormalization().alphabet.length;
+  const deltas = 10;
+  const rng = new Rng(5);
+  const prior = Array.from({ length: V }, (_, s) => 1 / (s + 2));
+  const total = prior.reduce((a, b) => a + b, 0);
+  const draw = () => {
+    let u = rng.uniform(0, total);
+    for (let s = 0; s < V; s++) if ((u -= prior[s]!) <= 0) return s;
+    return V - 1;
+  };
+  const embed = new Float32Array(V * D).map(() => rng.normal());
+  const part = (n: number) => {
+    const text = Int32Array.from({ length: n + deltas }, draw);
+    const x = new Float32Array(n * D);
+    const labels = Array.from({ length: deltas }, () => new Int32Array(n));
+    for (let i = 0; i < n; i++) {
+      const row = x.subarray(i * D, (i + 1) * D);
+      for (let j = 0; j < D; j++) row[j] = 0.5 * rng.normal();
+      for (let d = 1; d <= deltas; d++) {
+        const s = text[i + deltas - d]!;
+        labels[d - 1]![i] = s;
+        const scale = 0.75 ** d;
+        for (let j = 0; j < D; j++) row[j] += scale * embed[s * D + j]!;
+      }
+    }
+    return { x, labels };
+  };
+  const [tr, dv, ev] = [part(train), part(DECODER_ROWS.dev * 2), part(DECODER_ROWS.eval)];
+  return {
+    train: tr.x,
+    dev: dv.x,
+    eval: ev.x,
+    nTrain: train,
+    nDev: DECODER_ROWS.dev * 2,
+    nEval: DECODER_ROWS.eval,
+    D,
+    trainLabels: tr.labels,
+    devLabels: dv.labels,
+    evalLabels: ev.labels,
+    V,
+  };
+}
+
+/** Wall time of the default decoder schedule (sweep, half and full stages) on the fixed workload, in the pool. */
+async function timeDefaultSignature(train: number) {
+  const data = signatureWorkload(train);
+  const config = { ...defaultDecoderConfig(), hidden: standardHidden(data.V) };
+  let epochs = 0;
+  const t0 = performance.now();
+  const outcomes = await decoderPoolRunner({ threads: 2 })(data, config, {
+    onProgress: (p) => {
+      if (p.batch === p.batches && p.deltas[0] === 1) epochs += p.stage === 'half' || p.stage === 'rung' ? 0.5 : 1;
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    train_positions: train,
+    seconds: round(seconds),
+    full_epoch_equivalents: epochs,
+    accuracy: outcomes.map((o) => round(o.devAccuracy, 4)),
+    converged: outcomes.map((o) => assessConvergence(o.curve).converged),
   };
 }
 
@@ -204,11 +277,13 @@ async function main(): Promise<void> {
     options: {
       json: { type: 'boolean', default: false },
       'no-decoders': { type: 'boolean', default: false },
+      'no-signature': { type: 'boolean', default: false },
+      'signature-positions': { type: 'string', default: '120000' },
       rounds: { type: 'string', default: '3' },
       cells: { type: 'string', default: TRAIN_CELLS.join(',') },
     },
   });
-  const cells = values.cells.split(',') as TrainCell[];
+  const cells = values.cells.split(',').filter((c) => c !== '') as TrainCell[];
   const unknown = cells.find((c) => !TRAIN_CELLS.includes(c));
   if (unknown !== undefined) throw new Error(`--cells: ${unknown} is not one of ${TRAIN_CELLS.join(', ')}`);
   const json = values.json === true;
@@ -272,9 +347,21 @@ async function main(): Promise<void> {
     log(
       `decoders (Δ = 10, 320-unit layer, hidden ${decoders.hidden}, ${decoders.rows.train} train positions): ` +
         `${decoders.gflop_per_epoch} GFLOP per epoch; one thread ${decoders.serial_seconds_per_epoch} s ` +
-        `(${decoders.serial_gflops} GFLOPS); two keep probabilities in parallel ${decoders.pool_seconds_for_two_epochs} s ` +
-        `(${decoders.pool_gflops} GFLOPS) = ${(100 * decoders.fraction_of_peak).toFixed(0)}% of the measured ` +
-        `${decoders.peak_gflops} GFLOPS peak`,
+        `(${decoders.serial_gflops} GFLOPS); in the pool (one keep probability, two δ groups on two workers) ` +
+        `${decoders.pool_seconds_per_epoch} s (${decoders.pool_gflops} GFLOPS) = ` +
+        `${(100 * decoders.fraction_of_peak).toFixed(0)}% of the measured ${decoders.peak_gflops} GFLOPS peak`,
+    );
+  }
+  if (values['no-signature'] !== true) {
+    const train = Number(values['signature-positions']);
+    if (!Number.isInteger(train) || train < 100) throw new Error('--signature-positions needs a whole number ≥ 100');
+    const sig = await timeDefaultSignature(train);
+    result.default_signature = sig;
+    log(
+      `default decoder schedule on a fixed one-layer workload (320 units, Δ = 10, ${train} train positions): ` +
+        `${sig.seconds} s, ${sig.full_epoch_equivalents} full-epoch equivalents; dev accuracy δ = 1..10 ` +
+        `${sig.accuracy.map((a) => (100 * a).toFixed(1)).join(', ')}%; converged: ` +
+        `${sig.converged.filter(Boolean).length} of 10`,
     );
   }
   if (json) console.log(JSON.stringify(result));

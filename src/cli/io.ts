@@ -1,6 +1,6 @@
 // Where the CLI writes, and the hooks that let tests (or a program embedding memsig) drive a command in-process.
 
-import type { SignatureProgress } from '../analysis/signature.js';
+import type { DecoderRunner, SignatureProgress } from '../analysis/signature.js';
 import type { Gemm } from '../core/gemm.js';
 import type { TrainProgress } from '../train/train-char-lm.js';
 
@@ -30,6 +30,8 @@ export interface CliHooks {
   onSignatureProgress?: (p: SignatureProgress) => void;
   /** Replaces the GEMM backend that --backend selects (e.g. to inject a fault). */
   gemm?: Gemm;
+  /** Replaces how a signature's decoders are trained (studies of the decoder schedule run several on one layer). */
+  decoderRunner?: DecoderRunner;
   /** Clock in milliseconds for progress and timings; default performance.now. */
   now?: () => number;
 }

@@ -166,7 +166,8 @@ export async function computeSignature(
       // Worker threads train the keep probabilities side by side (and leave this thread free for Ctrl-C); an
       // injected GEMM (tests) keeps everything in this thread.
       decoderRunner: yieldingRunner(
-        threads > 1 ? decoderPoolRunner({ threads, backend: opts.backend }) : defaultRunner(gemm),
+        hooks.decoderRunner ??
+          (threads > 1 ? decoderPoolRunner({ threads, backend: opts.backend }) : defaultRunner(gemm)),
         yieldToHost,
       ),
       onProgress: (p) => {

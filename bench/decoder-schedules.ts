@@ -1,0 +1,59 @@
+// `node dist/bench/decoder-schedules.js --model DIR --corpus PATH [--schedules a,b,…] [signature flags…]`: trains the
+// decoders of one layer of a real model under several schedules on the same states and prints, per schedule, the
+// wall time and each δ's dev accuracy per epoch and eval accuracy: the evidence behind the default schedule
+// (docs/convergence.md). The states are read once; the signature it writes is that of the first schedule.
+
+import { decoderPoolRunner } from '../src/analysis/decoder-pool.js';
+import type { DecoderConfig, DecoderOutcome } from '../src/analysis/decoders.js';
+import { main } from '../src/cli/main.js';
+
+/** Named overrides of the default decoder schedule. */
+const SCHEDULES: Record<string, Partial<DecoderConfig>> = {
+  default: {},
+  'lr3e-3': { lr: 3e-3 },
+  'lr1e-2': { lr: 1e-2 },
+  'batch1024-lr3e-3': { batch: 1024, lr: 3e-3 },
+  'batch1024-lr1e-2': { batch: 1024, lr: 1e-2 },
+  'no-half': { halfStage: false },
+  'double-epochs': { patience: 2, decays: 4, maxEpochs: 40 },
+};
+
+function evalAccuracy(o: DecoderOutcome, labels: Int32Array): number {
+  let right = 0;
+  let n = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] === -1) continue;
+    n++;
+    if (o.evalPredictions[i] === labels[i]) right++;
+  }
+  return n > 0 ? right / n : 0;
+}
+
+const argv = process.argv.slice(2);
+const at = argv.indexOf('--schedules');
+const names = at >= 0 ? argv.splice(at, 2)[1]!.split(',') : Object.keys(SCHEDULES);
+for (const name of names) if (!(name in SCHEDULES)) throw new Error(`unknown schedule ${name}`);
+const pct = (x: number) => (100 * x).toFixed(2);
+
+const code = await main(['signature', ...argv], undefined, {
+  decoderRunner: async (data, config, hooks) => {
+    let first: DecoderOutcome[] | null = null;
+    for (const name of names) {
+      const schedule = { ...config, ...SCHEDULES[name] };
+      const t0 = performance.now();
+      const outcomes = await decoderPoolRunner({ threads: 2 })(data, schedule, { signal: hooks.signal });
+      const seconds = (performance.now() - t0) / 1000;
+      first ??= outcomes;
+      console.log(`schedule ${name} (${JSON.stringify(SCHEDULES[name])}): ${seconds.toFixed(0)} s`);
+      for (const o of outcomes) {
+        const c = o.curve;
+        console.log(
+          `  δ=${o.delta} eval ${pct(evalAccuracy(o, data.evalLabels[o.delta - 1]!))} dev ${pct(o.devAccuracy)} ` +
+            `keep ${o.keepProb} | half [${c.half.map(pct).join(' ')}] ${c.halfEnd} | full [${c.full.map(pct).join(' ')}] ${c.fullEnd}`,
+        );
+      }
+    }
+    return first!;
+  },
+});
+process.exitCode = code;
