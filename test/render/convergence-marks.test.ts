@@ -17,6 +17,7 @@ import {
   loadFixture,
   lstmV2,
   texts,
+  tinySignature,
   withLearningCurves,
 } from './helpers.js';
 
@@ -76,6 +77,16 @@ test('the signature heatmap marks † beside exactly the unconverged δ and keep
   }
   // The bits heatmap carries the same marks.
   assert.deepEqual(markedRows(renderSignatureSvg(v2, { layer: 2, metric: 'bits' })), expected(2));
+});
+
+test('beyond 20 rows, an unnumbered row still gets its †', () => {
+  const rows = Array.from({ length: 25 }, () => [0.5, 0.5, 0.5, null]);
+  const sig = withLearningCurves(tinySignature([rows]), { 1: { data: [7, 10], epochs: [] } });
+  const svg = renderSignatureSvg(sig);
+  assert.deepEqual(markedRows(svg), [7, 10]);
+  assert.match(svg, /data-delta="7" data-layer="1" data-converged="false"><tspan[^>]*>†<\/tspan><\/text>/);
+  assert.match(svg, /data-delta="10" data-layer="1" data-converged="false">10<tspan[^>]*>†<\/tspan><\/text>/);
+  assert.ok(texts(svg).includes('5'), 'the other labels as before');
 });
 
 test('a version-2 signature whose decoders all converged draws every figure exactly as its version-1 self', () => {
