@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { drawFigures } from '../experiments/draw.js';
 import type { CommandContext } from './commands/common.js';
+import { registerAsr } from './commands/asr.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiff } from './commands/diff.js';
@@ -62,6 +63,7 @@ function buildProgram(ctx: CommandContext): Command {
   registerReport(program, ctx);
   registerExperiment(program, ctx, drawFigures);
   registerSpeech(program, ctx);
+  registerAsr(program, ctx);
   program.addHelpText(
     'after',
     [
