@@ -1,5 +1,6 @@
 // `npm run bench [-- --json] [--no-decoders] [--no-signature] [--signature-positions N] [--rounds N]
-// [--cells lstm,gru,factorized-lstm]`: memsig's training step (LSTM, GRU and factorized-kernel LSTM LMs) and GEMM
+// [--cells lstm,gru,factorized-lstm,las]`: memsig's training step (LSTM, GRU and factorized-kernel LSTM LMs; las: the
+// Listen-Attend-Spell workload of bench/las-step.ts, not run by default) and GEMM
 // speed, side by side with PyTorch in the same run; the decoders' fraction of the GEMM peak; and the wall time of
 // the default decoder schedule on a fixed one-layer workload.
 // Prints figures it measures; it asserts nothing (tests do that).
@@ -21,6 +22,7 @@ import { buildLm } from '../src/models/language-model.js';
 import { ParallelStepRunner } from '../src/train/parallel-step-runner.js';
 import { SerialStepRunner, type StepRunner } from '../src/train/step-runner.js';
 import { lmSpecOfCell, TRAIN_CELLS, type TrainCell } from '../src/train/train-char-lm.js';
+import { benchLasCell } from './las-step.js';
 
 /** The standard workload of the foundation issue. */
 export const WORKLOAD = { layers: 1, embed: 32, units: 320, batch: 32, seq: 64, warmup: 3, steps: 15 } as const;
@@ -283,9 +285,10 @@ async function main(): Promise<void> {
       cells: { type: 'string', default: TRAIN_CELLS.join(',') },
     },
   });
-  const cells = values.cells.split(',').filter((c) => c !== '') as TrainCell[];
-  const unknown = cells.find((c) => !TRAIN_CELLS.includes(c));
-  if (unknown !== undefined) throw new Error(`--cells: ${unknown} is not one of ${TRAIN_CELLS.join(', ')}`);
+  const asked = values.cells.split(',').filter((c) => c !== '');
+  const unknown = asked.find((c) => c !== 'las' && !TRAIN_CELLS.includes(c as TrainCell));
+  if (unknown !== undefined) throw new Error(`--cells: ${unknown} is not one of ${TRAIN_CELLS.join(', ')}, las`);
+  const cells = asked.filter((c) => c !== 'las') as TrainCell[];
   const json = values.json === true;
   const gemm = createGemm('auto');
   const log = (line: string) => {
@@ -333,6 +336,11 @@ async function main(): Promise<void> {
     log(
       `${cell.padEnd(15)} step: memsig ${memsig.toFixed(1)} ms (one thread ${serial.toFixed(1)} ms), PyTorch ${torchMs !== null && best ? `${torchMs.toFixed(1)} ms (fastest layout: torch ${best.threads} thread(s), OpenBLAS ${best.blas_threads})` : 'n/a'}, ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}${range}`,
     );
+  }
+  if (asked.includes('las')) {
+    const las = benchLasCell(rounds, hasTorch);
+    result.las = las.result;
+    log(las.line);
   }
   const small = gemmGflops(gemm, 32, 352, 1280);
   const large = gemmGflops(gemm, 1024, 352, 1280);

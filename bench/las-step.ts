@@ -1,6 +1,7 @@
 // `node dist/bench/las-step.js [--steps N] [--threads 1,2] [--no-torch] [--packed]`: one Listen-Attend-Spell training step (forward + backward)
 // of the benchmark workload in memsig (onnxruntime backend, 1 and 2 threads) and in the PyTorch reference
 // (scripts/las_reference.py --bench) in the same run, and their ratio. Prints figures; asserts nothing.
+// `npm run bench -- --cells las` runs benchLasCell, the same figures in bench.ts's alternating rounds.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -61,6 +62,76 @@ function timeTorch(mode: string, threads: number, blasThreads: number, steps: nu
     console.error(`PyTorch ${mode} ${threads}×${blasThreads}: ${(err as Error).message.split('\n')[0]}`);
     return null;
   }
+}
+
+/** The best PyTorch split-form timing over the thread layouts that fit 2 cores. */
+function bestTorch(steps: number): TorchTiming | null {
+  let best: TorchTiming | null = null;
+  for (const [t, b] of [
+    [1, 1],
+    [2, 1],
+    [1, 2],
+  ] as const) {
+    const r = timeTorch('split', t, b, steps);
+    if (r && (!best || r.best_ms < best.best_ms)) best = r;
+  }
+  return best;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * The `las` cell of `npm run bench`: a training step of the workload as `memsig asr train` runs it (one thread, a
+ * 2-thread GEMM) and PyTorch's split form at its fastest thread layout, measured in alternation round by round; the
+ * ratio is the median of the rounds' ratios. Returns the JSON result and the line to print.
+ */
+export function benchLasCell(rounds: number, withTorch: boolean): { result: Record<string, unknown>; line: string } {
+  const { steps, warmup, batch, frames } = LAS_WORKLOAD;
+  const serial = timeLasStep(1, steps, warmup).best;
+  const memsigMs: number[] = [];
+  const torchMs: number[] = [];
+  const ratios: number[] = [];
+  let layout: TorchTiming | null = null;
+  for (let r = 0; r < rounds; r++) {
+    const m = timeLasStep(2, steps, warmup).best;
+    memsigMs.push(m);
+    const t = withTorch && existsSync(PYTHON) ? bestTorch(steps) : null;
+    if (t) {
+      torchMs.push(t.best_ms);
+      ratios.push(m / t.best_ms);
+      if (!layout || t.best_ms < layout.best_ms) layout = t;
+    }
+  }
+  const c = defaultLasConfig();
+  const memsig = median(memsigMs);
+  const torch = torchMs.length ? median(torchMs) : null;
+  const ratio = ratios.length ? median(ratios) : null;
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  const result = {
+    workload: `${batch} utterances × ${frames} frames, ${c.features} mel, listener ${c.listenerLayers}×${c.listenerUnits} per direction, speller ${c.spellerLayers}×${c.spellerUnits}, ${c.alphabet + 2} graphemes`,
+    memsig_ms: r2(memsig),
+    memsig_one_thread_ms: r2(serial),
+    pytorch_ms: torch === null ? null : r2(torch),
+    ratio: ratio === null ? null : Math.round(ratio * 1000) / 1000,
+    rounds,
+    round_ratios: ratios.map((x) => Math.round(x * 1000) / 1000),
+    memsig_round_ms: memsigMs.map(r2),
+    pytorch_round_ms: torchMs.map(r2),
+    pytorch_threads: layout ? { torch: layout.threads, openblas: layout.blas_threads } : null,
+  };
+  const range = ratios.length > 1 ? ` (rounds: ${ratios.map((x) => x.toFixed(2)).join(', ')})` : '';
+  const torchText =
+    torch !== null && layout
+      ? `${torch.toFixed(0)} ms (split form; fastest layout: torch ${layout.threads} thread(s), OpenBLAS ${layout.blas_threads})`
+      : 'n/a';
+  const line =
+    `${'las'.padEnd(15)} step: memsig ${memsig.toFixed(0)} ms (one thread ${serial.toFixed(0)} ms), PyTorch ${torchText}, ` +
+    `ratio ${ratio === null ? 'n/a' : ratio.toFixed(2)}${range}`;
+  return { result, line };
 }
 
 function main(): void {
