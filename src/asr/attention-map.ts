@@ -27,14 +27,15 @@ export interface AttentionMapInput {
   subtitle?: string;
 }
 
-// Weights below this are left white: most of the matrix, and the file stays small.
-const MIN_DRAWN = 0.01;
+// Colour levels of √α: neighbouring frames of the same level are drawn as one rectangle, so a spread-out (untrained)
+// attention is a few light bands rather than thousands of cells; a level of 0 (α < 0.0004) is left white.
+const LEVELS = 24;
 
 /** The SVG of an attention map. */
 export function renderAttentionMap(input: AttentionMapInput): string {
   const { weights, steps, frames, labels, frameSeconds } = input;
   const cw = Math.max(1.5, Math.min(8, 640 / Math.max(frames, 1)));
-  const ch = Math.max(3, Math.min(10, 900 / Math.max(steps, 1)));
+  const ch = Math.max(8, Math.min(10, 900 / Math.max(steps, 1))); // every step labelled
   const left = 44;
   const top = input.subtitle ? 46 : 32;
   const width = left + frames * cw + 16;
@@ -46,22 +47,24 @@ export function renderAttentionMap(input: AttentionMapInput): string {
     `<rect x="${num(left)}" y="${num(top)}" width="${num(frames * cw)}" height="${num(steps * ch)}" fill="none" stroke="${AXIS_COLOR}" stroke-width="0.5"/>`,
   );
   const cells: string[] = [];
+  const level = (a: number) => (a > 0 ? Math.min(LEVELS, Math.round(Math.sqrt(a) * LEVELS)) : 0);
   for (let i = 0; i < steps; i++) {
-    for (let u = 0; u < frames; u++) {
-      const a = weights[i * frames + u]!;
-      if (!(a >= MIN_DRAWN)) continue;
-      const x = left + u * cw;
-      const y = top + i * ch;
-      cells.push(
-        `<rect x="${num(x)}" y="${num(y)}" width="${num(cw)}" height="${num(ch)}" fill="${sequentialColor('purple', Math.sqrt(a))}"/>`,
-      );
+    for (let u = 0; u < frames; ) {
+      const k = level(weights[i * frames + u]!);
+      let end = u + 1;
+      while (end < frames && level(weights[i * frames + end]!) === k) end++;
+      if (k > 0) {
+        const fill = sequentialColor('purple', k / LEVELS);
+        cells.push(
+          `<rect x="${num(left + u * cw)}" y="${num(top + i * ch)}" width="${num((end - u) * cw)}" height="${num(ch)}" fill="${fill}"/>`,
+        );
+      }
+      u = end;
     }
   }
   body.push(`<g shape-rendering="crispEdges">${cells.join('')}</g>`);
-  // Step labels: every one when they fit, else every k-th.
-  const every = Math.ceil(8 / ch);
-  const size = Math.min(FONT.cell, ch * 0.95 * every);
-  for (let i = 0; i < steps; i += every) {
+  const size = Math.min(FONT.cell, ch * 0.95);
+  for (let i = 0; i < steps; i++) {
     const label = labels[i] ?? '';
     const shown = label.length === 1 ? displaySymbol(label) : label;
     body.push(textEl(left - 4, middleBaseline(top + (i + 0.5) * ch, size), shown, { size, anchor: 'end' }));

@@ -13,7 +13,7 @@ import { loadLasModel } from '../io/load-model.js';
 import type { Split } from '../speech/manifest.js';
 import { loadCorpusUtterances, readSpeechCorpus } from './asr-data.js';
 import { StatusLine } from './asr-progress.js';
-import { makeGemm } from './backend.js';
+import { defaultThreads, makeGemm } from './backend.js';
 import { formatPercent } from './format.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 
@@ -64,7 +64,7 @@ export async function runAsrEval(opts: AsrEvalOptions, io: CliIo, hooks: CliHook
   const trainSpeakers = new Set(corpus.entries.filter((e) => e.split === 'train').map((e) => e.speaker));
   const features = { sampleRate: config.features.sampleRate, fbank: config.features.fbank };
   const utterances = await loadCorpusUtterances(corpus, entries, features, config.graphemes, [], io, hooks.now);
-  const gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads);
+  const gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
   const status = new StatusLine(io.stderr, io.isTTY, hooks.now);
   status.start();
   const bins = config.las.features;
@@ -185,7 +185,7 @@ export async function runAsrTranscribe(opts: AsrTranscribeOptions, io: CliIo, ho
   const items = [];
   for (const file of opts.files)
     items.push({ ...(await computeFileFeatures(file, features)), labels: new Int32Array(0) });
-  const gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads);
+  const gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
   const recognized = recognizeUtterances(gemm, las, items, config.las.features, opts.decode);
   opts.files.forEach((file, i) => {
     writeLine(io.stdout, `${file}\t${decodeGraphemes(recognized[i]!.tokens, config.graphemes)}`);

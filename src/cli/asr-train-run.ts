@@ -21,7 +21,7 @@ import { defaultFeatureOptions } from '../speech/feature-cache.js';
 import { defaultSpeechAlphabet } from '../speech/manifest.js';
 import { loadCorpusUtterances, readSpeechCorpus } from './asr-data.js';
 import { asrEpochLine, asrStepLine, StatusLine } from './asr-progress.js';
-import { makeGemm } from './backend.js';
+import { defaultThreads, makeGemm } from './backend.js';
 import { formatDuration, formatPercent, shellQuote } from './format.js';
 import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
@@ -73,7 +73,7 @@ export async function runAsrTrain(opts: AsrTrainOptions, io: CliIo, hooks: CliHo
     loadCorpusUtterances(corpus, of(split), features, alphabet, speeds, io, hooks.now);
   const train = await load('train', config.speeds);
   const dev = await load('dev', []);
-  const gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads);
+  const gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
   const bins = features.fbank.melBins + (features.fbank.useEnergy ? 1 : 0);
   const data = {
     train,
