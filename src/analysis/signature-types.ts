@@ -13,7 +13,7 @@ export type StateKind = 'c' | 'h';
 
 /** What was analysed. */
 export interface SignatureModel {
-  /** 'char-lm' (LSTM/GRU language model), 'ngram', 'factorized-lstm', or 'synthetic' (tests). */
+  /** 'char-lm' (LSTM/GRU language model), 'ngram', 'factorized-lstm', 'las' (Listen-Attend-Spell), or 'synthetic'. */
   kind: string;
   /** A short human label, e.g. "1-layer GRU, 320 units". */
   label: string;
@@ -79,6 +79,7 @@ export interface Interval {
 
 /** Decoder (δ, l): predicts the symbol at t−δ from the state of layer l at t. */
 export interface DeltaSignature {
+  /** δ ≥ 1; 0 only in a speech layer's `current`. */
   delta: number;
   /** Positions actually used (positions whose t−δ lies in the same segment). */
   positions: { train: number; dev: number; eval: number };
@@ -120,10 +121,51 @@ export interface DeltaConvergence {
   curve: LearningCurve;
 }
 
+/** Where a speech model's analysed layer sits: its input features, the listener (encoder) or the speller (decoder). */
+export type LayerRole = 'features' | 'encoder' | 'decoder';
+
+/** Which half of a bidirectional layer's state the decoders read. */
+export type StateDirection = 'forward' | 'backward' | 'both';
+
+/** How frames were given the grapheme being spoken (alignment.ts, alignment-attention.ts). */
+export type AlignmentMethod = 'synth' | 'attention';
+
+/**
+ * Version 2, speech models: what a layer's positions are and how they were labelled. Positions are frames of the
+ * layer's own time axis (features, listener) or speller steps (decoder).
+ */
+export interface LayerSpeech {
+  role: LayerRole;
+  /** A short human label, e.g. "listener layer 1" or "speller query". */
+  label: string;
+  /** What the decoders read: 'c' or 'h' (LSTM state), 'query' or 'context' (speller), or 'features'. */
+  reads: string;
+  /** The half of a bidirectional listener layer read, or null where there is one direction only. */
+  direction: StateDirection | null;
+  /** Seconds between consecutive frames (10 ms × stacking × 2 per pyramid layer), or null for speller steps. */
+  frameSeconds: number | null;
+  /** How frames got their graphemes, or null where positions need none (speller steps, audio units). */
+  alignment: AlignmentMethod | null;
+  /** Feature frames stacked on either side of the centre frame (the features control), or null. */
+  window: number | null;
+}
+
+/**
+ * Version 2, speech models: what the decoders name when it is not the input symbol itself. Graphemes keep the model
+ * alphabet; bigrams and audio units get one stand-in character per class in `alphabet`, named here.
+ */
+export interface SignatureTarget {
+  kind: 'grapheme' | 'bigram' | 'audio-unit';
+  /** The name of each class, in alphabet order (e.g. "th", "e ", "other"; "u17"). */
+  classes: string[];
+}
+
 export interface LayerSignature {
   /** 1-based, as in the paper (layer 1 is closest to the input). */
   layer: number;
   stateSize: number;
+  /** Version 2, speech models only (see LayerSpeech). */
+  speech?: LayerSpeech;
   decoder: {
     /** Hidden layer sizes used. */
     hidden: number[];
@@ -132,6 +174,11 @@ export interface LayerSignature {
     /** How the size was chosen: 'paper-rule' (≥ the layer's kernel + input-projection parameters) or 'given'. */
     rule: 'paper-rule' | 'given';
   };
+  /**
+   * Version 2, speech models only: δ = 0, the symbol being spoken (listener frames) or spelled (speller steps) at the
+   * position, measured as every δ is. Kept apart from deltas, which stay δ = 1..maxDelta.
+   */
+  current?: DeltaSignature;
   deltas: DeltaSignature[];
 }
 
@@ -144,6 +191,8 @@ export interface Signature {
   model: SignatureModel;
   corpus: SignatureCorpus;
   alphabet: string[];
+  /** Version 2, speech models only (see SignatureTarget). */
+  target?: SignatureTarget;
   state: StateKind;
   maxDelta: number;
   settings: DecoderSettings;

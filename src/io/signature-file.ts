@@ -10,6 +10,7 @@ import type {
   DeltaSignature,
   ForwardAccuracy,
   LayerSignature,
+  LayerSpeech,
   Signature,
   SignatureCorpus,
   SignatureModel,
@@ -92,6 +93,7 @@ function canonicalSignature(s: Signature): Signature {
     model: canonicalModel(s.model),
     corpus: canonicalCorpus(s.corpus),
     alphabet: [...s.alphabet],
+    ...(s.target ? { target: { kind: s.target.kind, classes: [...s.target.classes] } } : {}),
     state: s.state,
     maxDelta: s.maxDelta,
     settings: {
@@ -161,8 +163,22 @@ function canonicalLayer(l: LayerSignature): LayerSignature {
   return {
     layer: l.layer,
     stateSize: l.stateSize,
+    ...(l.speech ? { speech: canonicalSpeech(l.speech) } : {}),
     decoder: { hidden: [...l.decoder.hidden], parameters: l.decoder.parameters, rule: l.decoder.rule },
+    ...(l.current ? { current: canonicalDelta(l.current) } : {}),
     deltas: l.deltas.map(canonicalDelta),
+  };
+}
+
+function canonicalSpeech(p: LayerSpeech): LayerSpeech {
+  return {
+    role: p.role,
+    label: p.label,
+    reads: p.reads,
+    direction: p.direction,
+    frameSeconds: p.frameSeconds,
+    alignment: p.alignment,
+    window: p.window,
   };
 }
 
@@ -253,6 +269,9 @@ function checkSemantics(sig: Signature, label: string): void {
       throw fail(`${path} has ${list.length} entries, one per alphabet symbol expected (${V})`);
     }
   };
+  if (sig.target && sig.target.classes.length !== V) {
+    throw fail(`/target/classes has ${sig.target.classes.length} entries, one per alphabet symbol expected (${V})`);
+  }
   if (sig.forward !== null) {
     for (const field of ['count', 'correct', 'recall'] as const) perSymbol(`/forward/${field}`, sig.forward[field]);
     sig.forward.correct.forEach((c, s) => {
@@ -270,9 +289,14 @@ function checkSemantics(sig: Signature, label: string): void {
     if (layer.deltas.length !== sig.maxDelta) {
       throw fail(`${at}/deltas has ${layer.deltas.length} entries, expected one per δ = 1..${sig.maxDelta}`);
     }
-    layer.deltas.forEach((d, di) => {
-      const dat = `${at}/deltas/${di}`;
-      if (d.delta !== di + 1) throw fail(`${dat}/delta must be ${di + 1} (δ = 1..maxDelta in order; found ${d.delta})`);
+    // δ = 1..maxDelta in order, and a speech layer's δ = 0 apart from them.
+    const decoders = layer.deltas.map((d, di) => ({ d, dat: `${at}/deltas/${di}`, want: di + 1 }));
+    if (layer.current) decoders.unshift({ d: layer.current, dat: `${at}/current`, want: 0 });
+    for (const { d, dat, want } of decoders) {
+      if (d.delta !== want) {
+        const rule = want === 0 ? 'δ = 0 is the current symbol' : 'δ = 1..maxDelta in order';
+        throw fail(`${dat}/delta must be ${want} (${rule}; found ${d.delta})`);
+      }
       if (!seen.has(d.chanceSymbol)) throw fail(`${dat}/chanceSymbol ${show(d.chanceSymbol)} is not in the alphabet`);
       perSymbol(`${dat}/count`, d.count);
       perSymbol(`${dat}/recall`, d.recall);
@@ -292,6 +316,6 @@ function checkSemantics(sig: Signature, label: string): void {
       if (d.accuracyInterval.low > d.accuracyInterval.high) {
         throw fail(`${dat}/accuracyInterval has low ${d.accuracyInterval.low} above high ${d.accuracyInterval.high}`);
       }
-    });
+    }
   });
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { DeltaSignature, Signature } from '../../src/analysis/signature-types.js';
+import type { DeltaSignature, LayerSpeech, Signature } from '../../src/analysis/signature-types.js';
 import { packageFile } from '../../src/io/package-files.js';
 import {
   readSignature,
@@ -59,6 +59,29 @@ function delta(d: number): DeltaSignature {
   };
 }
 
+/** Where a speech model's layer sits (version 2, speech models only). */
+function speech(role: LayerSpeech['role']): LayerSpeech {
+  return role === 'encoder'
+    ? {
+        role,
+        label: 'listener layer 1',
+        reads: 'c',
+        direction: 'both',
+        frameSeconds: 0.01,
+        alignment: 'synth',
+        window: 2,
+      }
+    : {
+        role,
+        label: 'speller query',
+        reads: 'query',
+        direction: null,
+        frameSeconds: null,
+        alignment: null,
+        window: null,
+      };
+}
+
 /** A complete signature: every nullable field filled in, so it shows every key of the type. */
 function fullSignature(): Signature {
   return {
@@ -84,6 +107,7 @@ function fullSignature(): Signature {
       maxChars: 100000,
     },
     alphabet: ['a', 'b', ' '],
+    target: { kind: 'grapheme', classes: ['a', 'b', ' '] },
     state: 'c',
     maxDelta: 2,
     settings: {
@@ -110,13 +134,17 @@ function fullSignature(): Signature {
       {
         layer: 1,
         stateSize: 4,
+        speech: speech('encoder'),
         decoder: { hidden: [64], parameters: 451, rule: 'given' },
+        current: delta(0),
         deltas: [delta(1), delta(2)],
       },
       {
         layer: 2,
         stateSize: 4,
+        speech: speech('decoder'),
         decoder: { hidden: [], parameters: 15, rule: 'paper-rule' },
+        current: delta(0),
         deltas: [delta(1), delta(2)],
       },
     ],
@@ -190,7 +218,7 @@ test('accepts a complete signature, and one with every nullable field null', () 
     s.forward = null;
     s.alphabet = ['x', 'é', '😀'];
     s.layers = [s.layers[1]];
-    for (const d of s.layers[0].deltas) d.chanceSymbol = '😀';
+    for (const d of [s.layers[0].current, ...s.layers[0].deltas]) d.chanceSymbol = '😀';
   });
   assert.equal(validateSignature(bare, LABEL).forward, null);
 });
@@ -282,7 +310,12 @@ test('reads a version 1 file, which has no schedule settings and no convergence 
       delete s.settings[key];
     }
     delete s.settings.convergenceTolerance;
-    for (const l of s.layers) for (const d of l.deltas) delete d.convergence;
+    delete s.target;
+    for (const l of s.layers) {
+      delete l.speech;
+      delete l.current;
+      for (const d of l.deltas) delete d.convergence;
+    }
   }) as Signature;
   const read = validateSignature(structuredClone(v1), LABEL);
   assert.equal(read.version, 1);
@@ -357,4 +390,9 @@ test('rejects what the schema cannot see: the alphabet, per-symbol lengths, δ o
     (s) => (s.layers[0].deltas[1].accuracyInterval = { low: 0.9, high: 0.1 }),
     /\/layers\/0\/deltas\/1\/accuracyInterval has low 0\.9 above high 0\.1$/,
   );
+  // Speech signatures: δ = 0 only as a layer's current, one class name per symbol.
+  rejects((s) => (s.layers[0].current.delta = 1), /\/layers\/0\/current\/delta must be 0 \(δ = 0 is the current/);
+  rejects((s) => (s.layers[0].deltas[0].delta = 0), /\/layers\/0\/deltas\/0\/delta must be 1 /);
+  rejects((s) => (s.layers[1].current.count = [7]), /\/layers\/1\/current\/count has 1 entries/);
+  rejects((s) => s.target.classes.pop(), /^out\/sig\.json: \/target\/classes has 2 entries, one per alphabet symbol/);
 });
