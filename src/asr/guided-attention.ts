@@ -1,8 +1,9 @@
 // Guided attention toward the synthesizer's word timings: a transcript's graphemes are placed in time by the word
-// they belong to (spread evenly over the word's interval), each time becomes an expected listener frame, and a loss
-// Σ_u α_{i,u}·(1 − exp(−(u − c_i)²/2σ²)) (Tachibana et al. 2018's penalty, centred on c_i instead of the diagonal)
-// pulls each step's attention toward its frame. Used for the first epochs only, to get attention to align early;
-// utterances without timings take no part. Pure.
+// they belong to (spread evenly over the word's interval), each time becomes an expected listener frame c_i, and the
+// loss is the cross-entropy −Σ_u p_{i,u} log α_{i,u} between each step's attention and a Gaussian prior p_i of width σ
+// around c_i (attention supervision as in Liu et al. 2016). Its gradient on the energies is α − p, as strong for a
+// spread-out, untrained attention as for a sharp one (a penalty Σ α·(1 − p) gives almost nothing while α ≈ 1/U).
+// Used for the first epochs only, to get attention to align early; utterances without timings take no part. Pure.
 
 import type { WordTiming } from '../speech/synthesizer.js';
 
@@ -53,7 +54,7 @@ export function expectedListenerFrames(
 /**
  * The guided-attention loss of weights (L, B, U) — utterance b's first centres[b].length steps over its first
  * lengths[b] frames — averaged over the steps that have a centre and multiplied by `scale`. When dWeights (L, B, U)
- * is given it is overwritten with the loss's gradient (zero where there is no centre).
+ * is given it is overwritten with the loss's gradient on the weights (zero where there is no centre).
  */
 export function guidedAttentionLoss(
   weights: Float32Array,
@@ -72,20 +73,31 @@ export function guidedAttentionLoss(
   if (steps === 0) return 0;
   const k = scale / steps;
   const inv = 1 / (2 * sigma * sigma);
+  const prior = new Float64Array(U);
   let sum = 0;
   for (let b = 0; b < B; b++) {
     const c = centres[b];
     if (!c) continue;
     const n = lengths[b]!;
     for (let i = 0; i < Math.min(c.length, L); i++) {
-      const row = (i * B + b) * U;
+      let total = 0;
       for (let u = 0; u < n; u++) {
         const d = u - c[i]!;
-        const penalty = 1 - Math.exp(-d * d * inv);
-        sum += weights[row + u]! * penalty;
-        if (dWeights) dWeights[row + u] = k * penalty;
+        prior[u] = Math.exp(-d * d * inv);
+        total += prior[u]!;
+      }
+      const row = (i * B + b) * U;
+      for (let u = 0; u < n; u++) {
+        const p = prior[u]! / total;
+        if (p === 0) continue;
+        // An attention weight that underflowed to 0 must not make the loss infinite.
+        const a = Math.max(weights[row + u]!, MIN_WEIGHT);
+        sum -= p * Math.log(a);
+        if (dWeights) dWeights[row + u] = (-k * p) / a;
       }
     }
   }
   return k * sum;
 }
+
+const MIN_WEIGHT = 1e-20;

@@ -97,8 +97,8 @@ export function defaultAsrTrainConfig(): AsrTrainConfig {
     freqMaskWidth: 8,
     speeds: [],
     guidedWeight: 1,
-    guidedEpochs: 3,
-    guidedSigma: 3,
+    guidedEpochs: 4,
+    guidedSigma: 4,
     devLimit: null,
   };
 }
