@@ -177,40 +177,22 @@ export async function lasSignature(
   const symbols = target?.kind === 'grapheme' ? [...alphabet] : standInSymbols(V);
   const deltas = Array.from({ length: maxDelta + (options.current ? 1 : 0) }, (_, k) => k + (options.current ? 0 : 1));
 
-  // Positions, labels and states, split by split.
+  // Positions and their labels, split by split (the attention alignment needs a pass of the model first).
   const counts = { train: options.trainPositions, dev: options.devPositions, eval: options.evalPositions };
   const samples = {} as Record<Split, ProbeSample[]>;
-  const states = {} as Record<Split, Float32Array[]>;
-  let forward: ForwardTally | null = null;
   for (const [i, part] of SPLITS.entries()) {
     const list = parts.bySplit[part];
-    const progress = (phase: 'alignment' | 'states') => (done: number, total: number) =>
-      hooks.onProgress?.({ phase, partition: part, done, total });
     const top =
       aligned && options.alignment === 'attention'
         ? await attentionAlignments(model, hooks.gemm, list, [...list.keys()], options.batch, {
             ...hooks,
-            onProgress: progress('alignment'),
+            onProgress: (done, total) => hooks.onProgress?.({ phase: 'alignment', partition: part, done, total }),
           })
         : [];
     samples[part] = probes.map((probe) => {
       const labellers = list.map((u, m) => utteranceLabels(model, probe, u, top[m], target, units.get(u), options));
       return sampleProbePositions(labellers, deltas, counts[part], rng.fork(1000 * (i + 1) + probeKey(probe)));
     });
-    const rows: ProbeRows[] = probes.map((probe, p) => ({
-      probe,
-      sample: samples[part][p]!,
-      D: probeStateSize(config, probe, options.direction),
-    }));
-    // The speller's own prediction is per grapheme: measured when it runs anyway and graphemes are the classes.
-    const spells = probes.some((p) => p.role === 'decoder') && options.target === 'grapheme';
-    const tally = part === 'eval' && spells ? emptyTally(config.alphabet) : null;
-    const settings = { state: options.state, direction: options.direction, batch: options.batch };
-    states[part] = await extractProbeStates(model, hooks.gemm, list, rows, settings, tally, {
-      ...hooks,
-      onProgress: progress('states'),
-    });
-    forward = tally ?? forward;
   }
   probes.forEach((probe, p) => {
     deltas.forEach((d, k) => {
@@ -223,6 +205,31 @@ export async function lasSignature(
       }
     });
   });
+
+  // The states there; the speller's own prediction on the way, per grapheme (so only when graphemes are the classes).
+  const states = {} as Record<Split, Float32Array[]>;
+  const spells = probes.some((p) => p.role === 'decoder') && options.target === 'grapheme';
+  const forward = spells ? emptyTally(config.alphabet) : null;
+  for (const part of SPLITS) {
+    const rows: ProbeRows[] = probes.map((probe, p) => ({
+      probe,
+      sample: samples[part][p]!,
+      D: probeStateSize(config, probe, options.direction),
+    }));
+    const settings = { state: options.state, direction: options.direction, batch: options.batch };
+    states[part] = await extractProbeStates(
+      model,
+      hooks.gemm,
+      parts.bySplit[part],
+      rows,
+      settings,
+      part === 'eval' ? forward : null,
+      {
+        ...hooks,
+        onProgress: (done, total) => hooks.onProgress?.({ phase: 'states', partition: part, done, total }),
+      },
+    );
+  }
 
   const runDecoders: DecoderRunner =
     hooks.decoderRunner ?? (async (data, config, h) => fitDecoders(hooks.gemm, data, config, h));
@@ -248,7 +255,7 @@ export async function lasSignature(
         evalLabels: sample('eval').labels,
         V,
       },
-      { ...options.decoder, hidden, seed: options.seed + 1000 * (p + 1) },
+      { ...options.decoder, hidden, seed: options.seed + 1000 * (probeKey(probe) + 1) },
       {
         signal: hooks.signal,
         onProgress: (decoder) =>
