@@ -54,7 +54,7 @@ const TRAIN_FLAGS: {
   { key: 'lr', kind: 'number', help: "Adam's learning rate" },
   { key: 'clip', kind: 'number', help: 'gradient-norm clipping threshold' },
   { key: 'epochs', kind: 'int', help: 'epochs at most' },
-  { key: 'maxSteps', kind: 'optional-int', help: 'stop after this many steps (default: no cap)' },
+  { key: 'maxSteps', kind: 'optional-int', help: 'stop after this many steps ("none": no cap)' },
   { key: 'patience', kind: 'int', help: 'stop after this many epochs without a better dev CER' },
   { key: 'seed', kind: 'count', help: 'seed of the initialization, batches and augmentation' },
   { key: 'curriculumEpochs', kind: 'count', help: 'first epochs with batches from the shortest utterances up' },
@@ -68,7 +68,7 @@ const TRAIN_FLAGS: {
   { key: 'guidedWeight', kind: 'number', help: 'guided-attention loss toward the word timings (0: off)' },
   { key: 'guidedEpochs', kind: 'count', help: 'first epochs with guided attention' },
   { key: 'guidedSigma', kind: 'number', help: 'its width in listener frames' },
-  { key: 'devLimit', kind: 'optional-int', help: 'dev utterances decoded per epoch (default: all)' },
+  { key: 'devLimit', kind: 'optional-int', help: 'dev utterances decoded per epoch ("none": all)' },
 ];
 
 /** The config the flags ask for: each flag parsed and checked, the rest from `base`. */
