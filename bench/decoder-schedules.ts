@@ -10,12 +10,12 @@ import { main } from '../src/cli/main.js';
 /** Named overrides of the default decoder schedule. */
 const SCHEDULES: Record<string, Partial<DecoderConfig>> = {
   default: {},
-  'lr3e-3': { lr: 3e-3 },
+  'lr1e-3': { lr: 1e-3 },
   'lr1e-2': { lr: 1e-2 },
-  'batch1024-lr3e-3': { batch: 1024, lr: 3e-3 },
-  'batch1024-lr1e-2': { batch: 1024, lr: 1e-2 },
+  'batch256-lr1e-3': { batch: 256, lr: 1e-3 },
+  'plateau-only': { epochsPerRate: 20 },
   'no-half': { halfStage: false },
-  'double-epochs': { patience: 2, decays: 4, maxEpochs: 40 },
+  'double-epochs': { epochsPerRate: 6, patience: 2, maxEpochs: 40 },
 };
 
 function evalAccuracy(o: DecoderOutcome, labels: Int32Array): number {

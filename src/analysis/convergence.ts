@@ -15,6 +15,9 @@ export interface LearningCurve {
   full: number[];
   halfEnd: StageEnd | null;
   fullEnd: StageEnd | null;
+  /** The learning rate of each epoch of each stage. */
+  halfLr: number[];
+  fullLr: number[];
   /** Train positions of each stage (for this δ: those whose segment reaches back δ symbols). */
   halfPositions: number;
   fullPositions: number;
@@ -26,9 +29,9 @@ export interface ConvergenceVerdict {
   /** Best dev accuracy on all positions minus best on half of them; null without a half stage. */
   dataGain: number | null;
   /**
-   * When the full stage hit the epoch cap: the rise of its best dev accuracy over its second half (what the last
-   * doubling of the epochs bought); 0 when it ended on a plateau; null without a full stage or after a single
-   * capped epoch.
+   * When the full stage hit the epoch cap: the rise of its best dev accuracy over the second half of its epochs at
+   * the smallest learning rate (what the last doubling of those epochs bought); 0 when it ended on a plateau; null
+   * without a full stage or with a single epoch at that rate.
    */
   epochGain: number | null;
   converged: boolean;
@@ -49,9 +52,14 @@ export function assessConvergence(curve: LearningCurve, tolerance = CONVERGENCE_
   const full = best(curve.full);
   const dataGain = curve.half.length > 0 ? full - best(curve.half) : null;
   const e = curve.full.length;
-  // A single capped epoch shows nothing of the curve's slope: not converged, gain unknown.
-  if (curve.fullEnd === 'cap' && e < 2) return { dataGain, epochGain: null, converged: false };
-  const epochGain = curve.fullEnd === 'cap' ? full - best(curve.full, Math.ceil(e / 2)) : 0;
+  // At the cap, what the last doubling of the epochs at the smallest learning rate bought: the rise of the best
+  // accuracy over the second half of the trailing epochs at that rate. A single such epoch shows nothing of the
+  // slope: not converged, gain unknown.
+  let atLast = 0;
+  const last = curve.fullLr[e - 1];
+  while (atLast < e && curve.fullLr[e - 1 - atLast] === last) atLast++;
+  if (curve.fullEnd === 'cap' && atLast < 2) return { dataGain, epochGain: null, converged: false };
+  const epochGain = curve.fullEnd === 'cap' ? full - best(curve.full, e - Math.ceil(atLast / 2)) : 0;
   // A gain counts only beyond its sampling error too: on a small dev sample the best of a few noisy epochs would
   // otherwise mark decoders at chance as still learning.
   const dataMoved = dataGain !== null && dataGain > tolerance && dataGain > 2 * (curve.dataGainStdError ?? 0);

@@ -1,18 +1,24 @@
-// When a decoder stack stops training, and at what learning rate: a stage trains while some decoder's dev accuracy
-// still rises; on a plateau the learning rate decays, and after the last decay's plateau the stage ends. A fixed
-// epoch cap stopped the paper-sized decoders while they were still learning (docs/convergence.md); a plateau at
-// ever smaller steps is the evidence that more epochs would not move them.
+// When a decoder stack stops training, and at what learning rate: a stage trains at one learning rate while the
+// decoders' mean dev accuracy still rises, for at most `epochsPerRate` epochs, then decays it; after the last rate
+// the stage ends. A fixed epoch cap stopped the paper-sized decoders while they were still learning, and a plateau
+// rule alone kept them for a dozen epochs at a rate whose noise hides the gains a smaller one makes at once
+// (docs/convergence.md); a plateau at the smallest rate is the evidence that more epochs would not move them.
 
 export interface ScheduleConfig {
   /** Most epochs in one stage. */
   maxEpochs: number;
+  /** Most epochs at one learning rate: then it decays even while the accuracy still rises (or, at the last, ends). */
+  epochsPerRate: number;
   /** Epochs in a row without an improvement of minImprovement before the learning rate decays (or the stage ends). */
   patience: number;
   /** Factor applied to the learning rate at each plateau. */
   lrDecay: number;
   /** Decays allowed; the plateau after the last one ends the stage. */
   decays: number;
-  /** Rise of a decoder's best dev accuracy that counts as an improvement (a fraction, 0.001 = 0.1 point). */
+  /**
+   * Rise of the decoders' best dev accuracies, averaged over the δ of the stack, that counts as an improvement (a
+   * fraction, 0.001 = 0.1 point): the mean is steady where one decoder near chance jitters.
+   */
   minImprovement: number;
 }
 
@@ -25,6 +31,7 @@ export class PlateauSchedule {
   end: StageEnd | null = null;
   private waiting = 0;
   private decaysUsed = 0;
+  private epochsAtRate = 0;
 
   constructor(
     lr: number,
@@ -36,16 +43,19 @@ export class PlateauSchedule {
   /** Records one finished epoch; returns whether the stage goes on (and updates lr). */
   next(improved: boolean): boolean {
     this.epochs++;
+    this.epochsAtRate++;
     if (improved) this.waiting = 0;
     else this.waiting++;
-    if (this.waiting >= this.config.patience) {
+    const plateau = this.waiting >= this.config.patience;
+    if (plateau || this.epochsAtRate >= this.config.epochsPerRate) {
       if (this.decaysUsed >= this.config.decays) {
-        this.end = 'plateau';
+        this.end = plateau ? 'plateau' : 'cap';
         return false;
       }
       this.decaysUsed++;
       this.lr *= this.config.lrDecay;
       this.waiting = 0;
+      this.epochsAtRate = 0;
     }
     if (this.epochs >= this.config.maxEpochs) {
       this.end = 'cap';

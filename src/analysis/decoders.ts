@@ -51,11 +51,20 @@ export interface DecoderConfig extends ScheduleConfig {
    * dropout streams depend on it), not of the machine: results are the same on any number of threads.
    */
   groups: number;
+  /** The largest minibatch (smaller on small samples: see effectiveBatch). */
   batch: number;
   lr: number;
   seed: number;
   /** Standardize each state feature with the train partition's mean and std (applied to dev and eval too). */
   standardize: boolean;
+}
+
+/** Fewest minibatch steps an epoch takes: on a small sample the minibatch shrinks (to 32 at least) to keep them. */
+const MIN_STEPS_PER_EPOCH = 64;
+
+/** The minibatch used on `rows` train rows: `batch`, or less on a small sample (see MIN_STEPS_PER_EPOCH). */
+export function effectiveBatch(batch: number, rows: number): number {
+  return Math.max(1, Math.min(batch, Math.max(32, Math.floor(rows / MIN_STEPS_PER_EPOCH))));
 }
 
 export function defaultDecoderConfig(): DecoderConfig {
@@ -67,12 +76,13 @@ export function defaultDecoderConfig(): DecoderConfig {
     halfStage: true,
     groups: 2,
     maxEpochs: 20,
+    epochsPerRate: 3,
     patience: 1,
-    lrDecay: 0.25,
+    lrDecay: 0.2,
     decays: 2,
     minImprovement: 0.001,
-    batch: 256,
-    lr: 1e-3,
+    batch: 1024,
+    lr: 3e-3,
     seed: 1,
     standardize: true,
   };
@@ -320,7 +330,7 @@ export function fitKeepProb(
       : null;
   // The statistics of every train row with a label for any δ, whatever the group: the same standardization for all.
   const stats = config.standardize ? featureStats(data.train, data.D, allRows) : identityStats(data.D);
-  const stack = new DecoderStack(data.D, data.V, deltas, config.hidden, config.batch);
+  const stack = new DecoderStack(data.D, data.V, deltas, config.hidden, effectiveBatch(config.batch, trainRows.length));
   const root = new Rng(config.seed).fork(group);
   stack.initialize(root.fork(0)); // the same initial weights at every keep probability
   const trainer = new DecoderTrainer(gemm, stack, stats, keep, config.lr, root.fork(keepIndex + 1));
@@ -341,6 +351,8 @@ export function fitKeepProb(
       full: [],
       halfEnd: null,
       fullEnd: null,
+      halfLr: [],
+      fullLr: [],
       halfPositions: half ? countRows(data.trainLabels[d]!, half) : 0,
       fullPositions: countRows(data.trainLabels[d]!, trainRows),
       dataGainStdError: null,
@@ -363,7 +375,15 @@ export function fitKeepProb(
     // weights, and the larger data can support larger steps again before it too plateaus.
     const schedule = new PlateauSchedule(
       config.lr,
-      final ? config : { ...config, maxEpochs: config.sweepEpochs, decays: 0, patience: config.sweepEpochs + 1 },
+      final
+        ? config
+        : {
+            ...config,
+            maxEpochs: config.sweepEpochs,
+            decays: 0,
+            patience: config.sweepEpochs + 1,
+            epochsPerRate: config.sweepEpochs,
+          },
     );
     const best = run.curves.map((c) => Math.max(...[Number.NEGATIVE_INFINITY, ...c[stage.name]]));
     const bestPredictions = stageBest[stage.name];
@@ -389,12 +409,12 @@ export function fitKeepProb(
       epochsSoFar++;
       const scores = devScores(gemm, stack, stats, dev, devRows, devPredictions, hooks.signal);
       const improvedOverall: number[] = [];
-      let improvedInStage = false;
+      let gainInStage = 0;
       for (let d = 0; d < deltas; d++) {
         const a = scores.accuracy[d]!;
         const loss = scores.loss[d]!;
         run.curves[d]![stage.name].push(a);
-        if (a >= best[d]! + config.minImprovement) improvedInStage = true;
+        gainInStage += Math.max(0, a - Math.max(0, best[d]!));
         if (a > best[d]!) {
           best[d] = a;
           bestPredictions[d]!.set(devPredictions[d]!);
@@ -412,7 +432,8 @@ export function fitKeepProb(
       if (improvedOverall.length > 0) {
         recordEval(gemm, stack, stats, evalPart, evalRows, run, improvedOverall, hooks.signal);
       }
-      more = schedule.next(improvedInStage);
+      for (const c of run.curves) c[stage.name === 'half' ? 'halfLr' : 'fullLr'].push(schedule.lr);
+      more = schedule.next(gainInStage / deltas >= config.minImprovement);
     }
     for (const c of run.curves) c[stage.name === 'half' ? 'halfEnd' : 'fullEnd'] = schedule.end;
   }
@@ -608,6 +629,7 @@ function validate(data: DecoderData, config: DecoderConfig): void {
     ['patience', config.patience],
     ['batch', config.batch],
     ['sweepEpochs', config.sweepEpochs],
+    ['epochsPerRate', config.epochsPerRate],
     ['finalists', config.finalists],
     ['groups', config.groups],
   ] as const) {

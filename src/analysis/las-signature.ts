@@ -329,6 +329,7 @@ export async function lasSignature(
       sweepEpochs: d.sweepEpochs,
       finalists: d.finalists,
       halfStage: d.halfStage,
+      epochsPerRate: d.epochsPerRate,
       lrDecay: d.lrDecay,
       decays: d.decays,
       minImprovement: d.minImprovement,

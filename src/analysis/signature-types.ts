@@ -55,6 +55,7 @@ export interface DecoderSettings {
   sweepEpochs?: number;
   finalists?: number;
   halfStage?: boolean;
+  epochsPerRate?: number;
   lrDecay?: number;
   decays?: number;
   minImprovement?: number;

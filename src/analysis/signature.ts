@@ -226,6 +226,7 @@ export async function memorySignature(
       sweepEpochs: d.sweepEpochs,
       finalists: d.finalists,
       halfStage: d.halfStage,
+      epochsPerRate: d.epochsPerRate,
       lrDecay: d.lrDecay,
       decays: d.decays,
       minImprovement: d.minImprovement,

@@ -15,6 +15,8 @@ function curve(overrides: Partial<LearningCurve>): LearningCurve {
     full: [0.6, 0.603, 0.603],
     halfEnd: 'plateau',
     fullEnd: 'plateau',
+    halfLr: [3e-3, 3e-3, 3e-3],
+    fullLr: [3e-3, 6e-4, 6e-4],
     halfPositions: 100,
     fullPositions: 200,
     dataGainStdError: 0.001,
@@ -38,16 +40,23 @@ describe('assessConvergence', () => {
     assert.equal(assessConvergence(curve({ full: [0.6, 0.62, 0.61], dataGainStdError: 0.011 })).converged, true);
   });
 
-  it('fails a decoder still rising when the full stage hit the epoch cap', () => {
-    const v = assessConvergence(curve({ full: [0.58, 0.59, 0.6, 0.61], fullEnd: 'cap' }));
-    // Best of the last doubling of epochs (0.61) over the best of the first half (0.59).
+  it('fails a decoder still rising when the full stage hit the cap at its smallest learning rate', () => {
+    const fullLr = [3e-3, 3e-3, 6e-4, 6e-4, 6e-4, 6e-4];
+    const v = assessConvergence(curve({ full: [0.5, 0.55, 0.58, 0.59, 0.6, 0.61], fullLr, fullEnd: 'cap' }));
+    // Four epochs at the smallest rate: their second half (0.61) over the best before it (0.59).
     assert.ok(Math.abs(v.epochGain! - 0.02) < 1e-12);
     assert.equal(v.converged, false);
-    assert.equal(assessConvergence(curve({ full: [0.6, 0.601], fullEnd: 'cap' })).converged, true);
+    const flat = curve({ full: [0.5, 0.55, 0.6, 0.6, 0.601, 0.601], fullLr, fullEnd: 'cap' });
+    assert.equal(assessConvergence(flat).converged, true);
   });
 
-  it('cannot judge a single capped epoch or a run that never reached the full stage', () => {
-    assert.deepEqual(assessConvergence(curve({ full: [0.6], fullEnd: 'cap' })), {
+  it('cannot judge a single capped epoch at the last rate, or a run that never reached the full stage', () => {
+    assert.deepEqual(assessConvergence(curve({ full: [0.5, 0.6], fullLr: [3e-3, 6e-4], fullEnd: 'cap' })), {
+      dataGain: 0,
+      epochGain: null,
+      converged: false,
+    });
+    assert.deepEqual(assessConvergence(curve({ full: [0.6], fullLr: [3e-3], fullEnd: 'cap' })), {
       dataGain: 0,
       epochGain: null,
       converged: false,
@@ -67,10 +76,10 @@ describe('assessConvergence', () => {
 });
 
 describe('PlateauSchedule', () => {
-  const config = { maxEpochs: 10, patience: 1, lrDecay: 0.25, decays: 2, minImprovement: 0.001 };
+  const config = { maxEpochs: 10, epochsPerRate: 3, patience: 1, lrDecay: 0.25, decays: 2, minImprovement: 0.001 };
 
   it('decays the learning rate at each plateau and ends after the last decay plateaus', () => {
-    const s = new PlateauSchedule(1e-3, config);
+    const s = new PlateauSchedule(1e-3, { ...config, epochsPerRate: 10 });
     const lrs: number[] = [];
     for (const improved of [true, true, false, true, false, false]) {
       lrs.push(s.lr);
@@ -82,8 +91,19 @@ describe('PlateauSchedule', () => {
     assert.equal(s.epochs, 6);
   });
 
+  it('decays after epochsPerRate epochs at one rate even while improving, and ends after the last rate', () => {
+    const s = new PlateauSchedule(1e-3, config);
+    const lrs: number[] = [];
+    for (let more = true; more; ) {
+      lrs.push(s.lr);
+      more = s.next(true);
+    }
+    assert.deepEqual(lrs, [1e-3, 1e-3, 1e-3, 2.5e-4, 2.5e-4, 2.5e-4, 6.25e-5, 6.25e-5, 6.25e-5]);
+    assert.equal(s.end, 'cap');
+  });
+
   it('stops at the epoch cap while still improving', () => {
-    const s = new PlateauSchedule(1e-3, { ...config, maxEpochs: 3 });
+    const s = new PlateauSchedule(1e-3, { ...config, maxEpochs: 3, epochsPerRate: 10 });
     assert.equal(s.next(true), true);
     assert.equal(s.next(true), true);
     assert.equal(s.next(true), false);

@@ -51,6 +51,8 @@ function delta(d: number): DeltaSignature {
         full: [0.5, 0.5, 0.5],
         halfEnd: 'plateau',
         fullEnd: 'plateau',
+        halfLr: [0.003, 0.003],
+        fullLr: [0.003, 0.0006, 0.0006],
         halfPositions: 2,
         fullPositions: 5,
         dataGainStdError: 0.004,
@@ -124,6 +126,7 @@ function fullSignature(): Signature {
       sweepEpochs: 1,
       finalists: 1,
       halfStage: true,
+      epochsPerRate: 3,
       lrDecay: 0.25,
       decays: 2,
       minImprovement: 0.001,
@@ -306,7 +309,15 @@ test('rejects other files and versions with a plain message', () => {
 test('reads a version 1 file, which has no schedule settings and no convergence marks, and writes it back as it was', () => {
   const v1 = changed((s) => {
     s.version = 1;
-    for (const key of ['sweepEpochs', 'finalists', 'halfStage', 'lrDecay', 'decays', 'minImprovement']) {
+    for (const key of [
+      'sweepEpochs',
+      'finalists',
+      'halfStage',
+      'epochsPerRate',
+      'lrDecay',
+      'decays',
+      'minImprovement',
+    ]) {
       delete s.settings[key];
     }
     delete s.settings.convergenceTolerance;

@@ -137,6 +137,7 @@ export const V2_SETTINGS = {
   sweepEpochs: 1,
   finalists: 1,
   halfStage: true,
+  epochsPerRate: 3,
   lrDecay: 0.25,
   decays: 2,
   minImprovement: 0.001,
@@ -191,11 +192,16 @@ function madeUpCurve(d: DeltaSignature, kind: 'converged' | 'data' | 'epochs'): 
     kind === 'epochs'
       ? Array.from({ length: cap }, (_, i) => q(top - gain + (gain * (i + 1)) / cap))
       : rise(top - gain, top, kind === 'data' ? 5 : 3, 3, step);
+  // Three epochs at each rate, the last rate until the stage ends; one still rising at the cap stayed at one rate.
+  const rates = (n: number, still: boolean) =>
+    Array.from({ length: n }, (_, i) => (still ? 1e-3 : 1e-3 * 0.25 ** Math.min(2, Math.floor(i / 3))));
   return {
     half,
     full,
     halfEnd: 'plateau',
     fullEnd: kind === 'epochs' ? 'cap' : 'plateau',
+    halfLr: rates(half.length, false),
+    fullLr: rates(full.length, kind === 'epochs'),
     halfPositions: Math.floor(d.positions.train / 2),
     fullPositions: d.positions.train,
     dataGainStdError: kind === 'converged' ? 0.003 : kind === 'data' ? 0.004 : 0.008,

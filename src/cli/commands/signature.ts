@@ -49,6 +49,7 @@ export interface RawSignatureFlags {
   halfStage?: boolean;
   lrDecay?: string;
   decays?: string;
+  epochsPerRate?: string;
   convergenceTolerance?: string;
   seed?: string;
   segment?: string;
@@ -112,6 +113,10 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     )
     .option('--lr-decay <x>', `factor on the decoder learning rate at each plateau (default: ${d.decoder.lrDecay})`)
     .option('--decays <n>', `learning-rate decays before a stage ends (default: ${d.decoder.decays})`)
+    .option(
+      '--epochs-per-rate <n>',
+      `most epochs at one learning rate before it decays anyway (default: ${d.decoder.epochsPerRate})`,
+    )
     .option(
       '--no-half-stage',
       'train on all train positions at once (no half-data stage: no measure of what more data would add)',
@@ -228,6 +233,7 @@ export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOp
       finalists: int('--finalists', raw.finalists, d.decoder.finalists),
       lrDecay: raw.lrDecay === undefined ? d.decoder.lrDecay : parseFraction('--lr-decay', raw.lrDecay),
       decays: int('--decays', raw.decays, d.decoder.decays, 0),
+      epochsPerRate: int('--epochs-per-rate', raw.epochsPerRate, d.decoder.epochsPerRate),
       halfStage: raw.halfStage !== false,
       batch: int('--decoder-batch', raw.decoderBatch, d.decoder.batch),
       lr: raw.decoderLr === undefined ? d.decoder.lr : parsePositive('--decoder-lr', raw.decoderLr, 10),
