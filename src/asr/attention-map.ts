@@ -38,7 +38,9 @@ export function renderAttentionMap(input: AttentionMapInput): string {
   const ch = Math.max(8, Math.min(10, 900 / Math.max(steps, 1))); // every step labelled
   const left = 44;
   const top = input.subtitle ? 46 : 32;
-  const width = left + frames * cw + 16;
+  // Wide enough for the title and subtitle too (a short utterance's map is narrow).
+  const titles = Math.max(textWidth(input.title, FONT.title), textWidth(input.subtitle ?? '', FONT.subtitle));
+  const width = left + Math.max(frames * cw, titles) + 16;
   const height = top + steps * ch + 40;
   const body: string[] = [];
   body.push(textEl(left, 18, input.title, { size: FONT.title, weight: 'bold' }));
