@@ -12,6 +12,7 @@ import {
   num,
   svgDocument,
   textEl,
+  textWidth,
 } from '../render/svg.js';
 
 export interface AttentionMapInput {
