@@ -29,6 +29,8 @@ export interface AsrTrainConfig {
   /** Utterances per batch. */
   batch: number;
   lr: number;
+  /** The learning rate is multiplied by this after each epoch without a better dev CER (1: constant). */
+  lrDecay: number;
   /** Gradient-norm clipping threshold. */
   clip: number;
   epochs: number;
@@ -83,6 +85,7 @@ export function defaultAsrTrainConfig(): AsrTrainConfig {
     ctcWeightEpochs: 5,
     batch: 16,
     lr: 1e-3,
+    lrDecay: 0.5,
     clip: 5,
     epochs: 40,
     maxSteps: null,
@@ -151,6 +154,7 @@ export function validateAsrTrainConfig(c: AsrTrainConfig): void {
   }
   if (c.ctcWeight === 1) bad('ctcWeight', 'below 1 (the attention decoder must learn too)');
   if (!(c.lr > 0 && c.lr < 10)) bad('lr', 'a number in (0, 10)');
+  if (!(c.lrDecay > 0 && c.lrDecay <= 1)) bad('lrDecay', 'in (0, 1]');
   if (!(c.clip > 0)) bad('clip', 'a number > 0');
   if (c.maxSteps !== null && !(Number.isSafeInteger(c.maxSteps) && c.maxSteps >= 1))
     bad('maxSteps', 'a whole number ≥ 1');

@@ -1,8 +1,9 @@
 // Trains a Listen-Attend-Spell recognizer: length-bucketed batches shuffled per epoch (a length curriculum first),
 // per-utterance CMVN features with optional speed copies and SpecAugment masks, teacher forcing (optionally
 // scheduled sampling), Adam with gradient-norm clipping, the joint CTC weight on a schedule, guided attention toward
-// word timings for the first epochs; dev CER after every epoch, early stopping and the best weights kept; snapshots
-// to resume from exactly; an attention probe on fixed dev utterances every N steps. Pure apart from the hooks.
+// word timings for the first epochs; dev CER after every epoch (the learning rate lowered after an epoch without
+// improvement), early stopping and the best weights kept; snapshots to resume from exactly; an attention probe on
+// fixed dev utterances every N steps. Pure apart from the hooks.
 
 import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
@@ -55,6 +56,8 @@ export interface AsrSnapshot {
   bestStep: number;
   badEpochs: number;
   adam: AdamState;
+  /** The learning rate now (lower after epochs without a better dev CER). */
+  lr: number;
   epochLossSum: number;
   epochLossCount: number;
   history: AsrEpochRecord[];
@@ -165,6 +168,7 @@ export async function trainLas(data: AsrData, config: AsrTrainConfig, hooks: Asr
     bestStep: 0,
     badEpochs: 0,
     adam: adam.getState(),
+    lr: config.lr,
     epochLossSum: 0,
     epochLossCount: 0,
     history: [],
@@ -182,6 +186,7 @@ export async function trainLas(data: AsrData, config: AsrTrainConfig, hooks: Asr
       t.data.set(saved);
     }
     adam.setState(snap.adam);
+    adam.lr = snap.lr;
   }
   const startedAt = now();
   const elapsedBefore = snap.elapsedSeconds;
@@ -302,7 +307,11 @@ export async function trainLas(data: AsrData, config: AsrTrainConfig, hooks: Asr
         snap.bestStep = snap.step;
         snap.best = new Map([...las.params].map(([n, t]) => [n, t.data.slice()]));
         snap.badEpochs = 0;
-      } else snap.badEpochs++;
+      } else {
+        snap.badEpochs++;
+        snap.lr *= config.lrDecay;
+        adam.lr = snap.lr;
+      }
       snap.epoch++;
       snap.batchInEpoch = 0;
       snap.epochLossSum = 0;

@@ -63,6 +63,7 @@ function tinyConfig(over: Partial<AsrTrainConfig> = {}): AsrTrainConfig {
     outputHidden: 8,
     batch: 3,
     lr: 3e-2,
+    lrDecay: 1,
     epochs: 12,
     patience: 100,
     ctcWeightEpochs: 2,
@@ -99,6 +100,7 @@ test('trainLas(): a run stopped and resumed from its checkpoint file ends with t
   const data = syntheticData(2);
   const config = tinyConfig({
     epochs: 4,
+    lrDecay: 0.5,
     timeMasks: 1,
     timeMaskWidth: 2,
     samplingProbability: 0.3,

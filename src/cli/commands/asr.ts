@@ -52,6 +52,11 @@ const TRAIN_FLAGS: {
   { key: 'ctcWeightEpochs', kind: 'count', help: 'epochs over which λ moves from --ctc-weight-start to --ctc-weight' },
   { key: 'batch', kind: 'int', help: 'utterances per batch (of similar length)' },
   { key: 'lr', kind: 'number', help: "Adam's learning rate" },
+  {
+    key: 'lrDecay',
+    kind: 'number',
+    help: 'learning rate × this after an epoch without a better dev CER (1: constant)',
+  },
   { key: 'clip', kind: 'number', help: 'gradient-norm clipping threshold' },
   { key: 'epochs', kind: 'int', help: 'epochs at most' },
   { key: 'maxSteps', kind: 'optional-int', help: 'stop after this many steps ("none": no cap)' },
