@@ -16,6 +16,8 @@ import {
   UsageError,
 } from '../args.js';
 import { writeLine } from '../io.js';
+import { modelDirKind, parseLasSignatureFlags, type RawLasFlags, refuseLasFlags } from '../las-signature-flags.js';
+import { runLasSignature } from '../las-signature-run.js';
 import { runSignature, type SignatureRunOptions } from '../signature-run.js';
 import {
   addBackendOptions,
@@ -76,10 +78,22 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
           "read as the model's config says; on the model's training corpus its own split is used. Ctrl-C stops and " +
           'keeps the finished layers in OUT.partial.json; --resume continues.\n' +
           'With --ngram ORDER instead of --model, the signature is that of an n-gram model (modified Kneser-Ney) ' +
-          "estimated on the corpus's training partition: the paper's baseline of Figure 5.",
+          "estimated on the corpus's training partition: the paper's baseline of Figure 5.\n" +
+          'A speech recognizer (a model directory of kind "las", memsig asr train) reads --data DIR, a speech corpus ' +
+          'folder, in place of --corpus: each listener layer at its own frames, labelled with the grapheme spoken ' +
+          "there, and the speller's query at each step (paper section 8, Figure 7); δ = 0 is measured too. Its " +
+          'flags: --probes, --alignment, --target, --direction, --no-current, --bigrams, --audio-units, ' +
+          '--utterance-batch (default train positions 200000).',
       ),
   )
-    .option('--corpus <path|sotu>', '(required) text file, .gz file, folder of .txt files, or "sotu"')
+    .option(
+      '--corpus <path|sotu>',
+      '(required for a language model) text file, .gz file, folder of .txt files, or "sotu"',
+    )
+    .option(
+      '--data <dir>',
+      '(required for a LAS model) speech corpus folder of memsig speech synth/prepare (or its manifest.jsonl)',
+    )
     .option('--out <file>', '(required) signature file to write, e.g. sig.json')
     .option('--max-delta <n>', `Δ: decode the symbols 1..Δ steps back (default: ${d.maxDelta})`)
     .option('--layers <list>', 'layers to analyse, numbered from 1: all, or a list such as 1,2 (default: all)')
@@ -145,11 +159,37 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       "control: the model's architecture with freshly initialized weights (drawn with --seed), to tell what training " +
         'added from what the architecture keeps anyway (compare the two with memsig diff)',
     )
+    .option(
+      '--probes <list>',
+      'LAS: the layers read, e.g. features:4,encoder:1,encoder:3,decoder: features[:W] (±W frames stacked), ' +
+        'encoder[:N] (all, or layer N), decoder[:query|c|context] (default: every encoder layer and decoder:query)',
+    )
+    .option(
+      '--alignment <synth|attention>',
+      "LAS: how frames get their graphemes: the synthesizer's word timings or the model's attention (default: synth)",
+    )
+    .option('--target <kind>', 'LAS: what the decoders name: grapheme, bigram or audio-unit (default: grapheme)')
+    .option(
+      '--direction <dir>',
+      "LAS: the half of a listener layer's state read: forward, backward or both (default: both)",
+    )
+    .option('--no-current', 'LAS: leave out δ = 0 (the grapheme being spoken or spelled at the position)')
+    .option('--bigrams <n>', 'LAS, --target bigram: this many most frequent pairs, and "other" (default: 63)')
+    .option('--audio-units <n>', 'LAS, --target audio-unit: k-means classes of feature frames (default: 64)')
+    .option('--utterance-batch <n>', 'LAS: utterances per model batch while states are read (default: 16)')
     .option('--resume', 'continue an interrupted run from OUT.partial.json (same model, corpus and flags)')
     .option('--force', 'replace an existing --out file (once the new signature is done)')
     .option('--json', 'print the summary as one JSON object on stdout');
-  addBackendOptions(cmd).action(async (raw: RawSignatureFlags) => {
+  addBackendOptions(cmd).action(async (raw: RawSignatureFlags & RawLasFlags) => {
     const commandLine = ['memsig', ...ctx.argv.filter((a) => a !== '--resume')];
+    // A speech recognizer (config.json kind "las") or --data: the LAS path; LAS flags on a language model are refused.
+    // A directory that cannot be read is left to the loader named by --data (or the LM loader) to explain.
+    const kind = raw.model === undefined ? null : await modelDirKind(raw.model);
+    if (kind === 'las' || (kind === null && raw.model !== undefined && raw.data !== undefined)) {
+      ctx.exitCode = await runLasSignature(parseLasSignatureFlags(raw, commandLine), ctx.io, ctx.hooks);
+      return;
+    }
+    refuseLasFlags(raw);
     const runs = signatureRuns(parseSignatureFlags(raw, commandLine), raw);
     for (const opts of runs) {
       // With several bases, --resume skips those already written: the set continues where it stopped.
