@@ -3,8 +3,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { drawFigures } from '../experiments/draw.js';
-import type { CommandContext } from './commands/common.js';
 import { registerAsr } from './commands/asr.js';
+import type { CommandContext } from './commands/common.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiff } from './commands/diff.js';
