@@ -187,6 +187,7 @@ export async function runAsrTranscribe(opts: AsrTranscribeOptions, io: CliIo, ho
     items.push({ ...(await computeFileFeatures(file, features)), labels: new Int32Array(0) });
   const gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
   const recognized = recognizeUtterances(gemm, las, items, config.las.features, opts.decode);
+  writeLine(io.stderr, `${opts.model}: ${describeDecoding(opts.decode)}`);
   opts.files.forEach((file, i) => {
     writeLine(io.stdout, `${file}\t${decodeGraphemes(recognized[i]!.tokens, config.graphemes)}`);
   });
