@@ -54,6 +54,9 @@ export interface ExperimentContext {
   generator: string;
   /** Figure 6's bigram bases, e.g. ['th', 'ha']; default the paper's (FIG6_BIGRAMS in figures.ts). */
   bases?: readonly string[];
+  /** Figure 7: a speech corpus folder to use instead of synthesizing one, and a trained LAS to use (with it). */
+  speechData?: string;
+  lasModel?: string;
 }
 
 export interface TrainedModel<M extends AnyLm = CharLm> {

@@ -43,6 +43,34 @@ export async function drawFigures(ctx: ExperimentContext, result: FigureResult):
     }
     return written;
   }
+  if (result.figure === 'fig7') {
+    // Figure 7's three panels on the paper's purple scale; then the marginal recall of every layer read (the features
+    // control, each encoder layer, the decoder's query) and the control's own signature.
+    const sig = first.sig;
+    await write(
+      'fig7-signatures.svg',
+      renderCompareSvg(entries, { kind: 'signature', palette: 'purple', title: result.title }),
+    );
+    const layers = ((result.numbers.marginalPanels ?? []) as { label: string; layer: number }[]).map((p) => ({
+      sig,
+      label: p.label,
+      layer: p.layer,
+    }));
+    if (layers.length > 0) {
+      await write(
+        'fig7-marginal.svg',
+        renderCompareSvg(layers, { kind: 'marginal', title: 'Marginal recall of every layer of the recognizer' }),
+      );
+    }
+    const control = sig.layers.find((l) => l.speech?.role === 'features');
+    if (control) {
+      await write(
+        'fig7-features-control.svg',
+        renderSignatureSvg(sig, { layer: control.layer, kind: 'signature', label: 'features control' }),
+      );
+    }
+    return written;
+  }
   if (entries.length > 1) {
     await write(
       `${result.figure}-signatures.svg`,

@@ -345,9 +345,56 @@ function claimsFor(record: ExperimentRecord): Claim[] {
           : []),
       ];
     }
+    case 'fig7':
+      // Judged when the experiment ran, on the criteria it recorded beside each verdict (fig7.ts).
+      return ((n.claims ?? []) as Numbers[]).map((c) => ({
+        claim: c.claim,
+        ours: c.ours,
+        agrees: c.agrees,
+        note: `judged by: ${c.criterion}${c.note ? `; ${c.note}` : ''}`,
+      }));
     default:
       return [];
   }
+}
+
+/** Figure 7's speech, model and signature in words (the language models' corpus and training lines do not apply). */
+function speechLines(n: Numbers): string[] {
+  const lines: string[] = [];
+  const c = n.speechCorpus;
+  if (c) {
+    const u = c.utterances ?? {};
+    const hours = c.hours ? `, ${num(c.hours.train + c.hours.dev + c.hours.eval, 2)} h` : '';
+    const how = c.synthesized
+      ? 'State of the Union sentences synthesized by `memsig speech synth`'
+      : `the corpus given (\`${c.source}\`)`;
+    lines.push(
+      `Speech: ${how}: ${u.train ?? 0} / ${u.dev ?? 0} / ${u.eval ?? 0} train / dev / eval utterances${hours}; frames labelled ${c.timed ? "by the synthesizer's word timings" : "through the model's attention"}.`,
+      '',
+    );
+  }
+  const m = n.model;
+  if (m) {
+    const l = m.las;
+    const t = m.training;
+    const trained = t
+      ? `, trained by \`memsig asr train\` for ${t.steps} steps (${t.epochsCompleted} epochs, best dev CER at step ${t.bestStep}, ${(t.wallSeconds / 3600).toFixed(1)} h)`
+      : '';
+    const cer = m.metrics?.evalCer != null ? `; eval CER ${pct(m.metrics.evalCer)} (${m.metrics.decoding})` : '';
+    lines.push(
+      `Model: LAS with a ${l.listenerLayers}-layer BLSTM listener × ${l.listenerUnits} (${l.stack} frames stacked, ${l.pyramidLayers} pyramid), ${l.spellerLayers}-layer speller × ${l.spellerUnits}${m.given ? ' (given)' : ''}${trained}${cer}.`,
+      '',
+    );
+  }
+  const s = n.lasSignature;
+  if (s) {
+    const p = s.positions;
+    lines.push(
+      `Signature: ${s.alignment} alignment, state ${s.state}, Δ = ${s.maxDelta} and δ = 0; at most ${p.train.toLocaleString('en')} / ${p.dev.toLocaleString('en')} / ${p.eval.toLocaleString('en')} train / dev / eval positions per layer; keep probabilities ${s.keepProbs.join(', ')}; features control ±${s.featureWindow} frames.`,
+      '',
+    );
+  }
+  return lines;
 }
 
 const PAPER_FIGURE: Record<string, string> = {
@@ -357,6 +404,7 @@ const PAPER_FIGURE: Record<string, string> = {
   fig4: 'Figure 4 (section 6)',
   fig5: 'Figure 5 (section 6)',
   fig6: 'Figure 6 (section 7)',
+  fig7: 'Figure 7 (section 8)',
 };
 
 /** The report's Markdown for the experiments found under `dir` (figN/results.json). */
@@ -410,6 +458,7 @@ export function renderReproductionReport(dir: string, figuresDir: string): strin
         '',
       );
     }
+    if (figure === 'fig7') lines.push(...speechLines(record.numbers as Numbers));
     const training = trainingLine((record.numbers as Numbers).training);
     if (training) lines.push(`Training: ${training}.`, '');
     // A --quick run is lighter in every way, as its banner says.

@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
 import type { ExperimentContext } from './context.js';
 import { writeResults } from './context.js';
+import { figure7 } from './fig7.js';
 import { type FigureResult, figure1, figure2, figure3, figure4, figure5, figure6 } from './figures.js';
 
 export const EXPERIMENTS: Record<string, (ctx: ExperimentContext) => Promise<FigureResult>> = {
@@ -16,6 +17,7 @@ export const EXPERIMENTS: Record<string, (ctx: ExperimentContext) => Promise<Fig
   fig4: figure4,
   fig5: figure5,
   fig6: figure6,
+  fig7: figure7,
 };
 
 export interface ExperimentRecord extends FigureResult {

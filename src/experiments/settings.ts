@@ -1,6 +1,9 @@
 // The configurations of the experiments, full and --quick (a small version for tests: same steps, tiny sizes).
 
+import { defaultLasSignatureOptions, type LasSignatureOptions } from '../analysis/las-signature.js';
 import { defaultSignatureOptions, type SignatureOptions } from '../analysis/signature.js';
+import { type AsrTrainConfig, defaultAsrTrainConfig } from '../asr/train-config.js';
+import { defaultSynthConfig, type SynthConfig } from '../speech/synth-plan.js';
 import { defaultTrainConfig, type TrainConfig } from '../train/train-char-lm.js';
 import type { CorpusSpec } from './corpora.js';
 
@@ -27,6 +30,78 @@ export interface ExperimentSettings {
   factorizedUnits: number;
   factorizedSteps: number;
   factorizedSignature: Partial<SignatureOptions>;
+  /** The speech recognizer of Figure 7. */
+  las: LasExperimentSettings;
+}
+
+/** Figure 7: the speech synthesized, the LAS trained on it, and its signature. */
+export interface LasExperimentSettings {
+  /** `memsig speech synth --corpus sotu` with these settings. */
+  synth: SynthConfig;
+  /** `memsig asr train` with these settings. */
+  train: AsrTrainConfig;
+  /** The signature's settings; its layers, alignment, frame timing and source come from the model and corpus. */
+  signature: Omit<LasSignatureOptions, 'probes' | 'alignment' | 'shiftSeconds' | 'lengthSeconds' | 'source'>;
+  /** The features control reads ±this many feature frames around each frame. */
+  featureWindow: number;
+  /** Steps between the training's checkpoints and attention maps. */
+  checkpointEvery: number;
+  probeEvery: number;
+}
+
+/**
+ * Figure 7 at full size: an hour of State of the Union speech in sixteen voices and a LAS as `memsig speech synth`
+ * and `memsig asr train` make them by default; the signature at its defaults (Δ = 10, δ = 0 too). The features
+ * control reads ±4 frames (90 ms), about a grapheme and a half of synthesized read speech (~17 graphemes a second).
+ */
+function lasSettings(quick: boolean): LasExperimentSettings {
+  const signature = defaultLasSignatureOptions();
+  if (!quick) {
+    return {
+      synth: defaultSynthConfig(),
+      train: defaultAsrTrainConfig(),
+      signature: { ...signature, maxDelta: 10 },
+      featureWindow: 4,
+      checkpointEvery: 200,
+      probeEvery: 100,
+    };
+  }
+  // Seconds, not hours: half a minute of speech in three voices, a LAS of two tiny listener layers, a few steps.
+  return {
+    synth: {
+      ...defaultSynthConfig(),
+      voices: ['espeak:en-us+m1', 'espeak:en-gb+f4', 'espeak:en-us+f2'],
+      heldOutVoices: ['espeak:en-us+f2'],
+      maxChars: 40,
+      hours: 0.008,
+      splitHours: { train: 0.8, dev: 0.1, eval: 0.1 },
+    },
+    train: {
+      ...defaultAsrTrainConfig(),
+      listenerLayers: 2,
+      listenerUnits: 16,
+      embed: 8,
+      spellerUnits: 24,
+      attention: 16,
+      locationFilters: 4,
+      locationKernel: 7,
+      outputHidden: 24,
+      batch: 4,
+      epochs: 2,
+      maxSteps: 4,
+    },
+    signature: {
+      ...signature,
+      maxDelta: 3,
+      trainPositions: 1500,
+      devPositions: 300,
+      evalPositions: 600,
+      decoder: { ...signature.decoder, keepProbs: [1], maxEpochs: 3, hidden: [16], lr: 1e-2 },
+    },
+    featureWindow: 2,
+    checkpointEvery: 0,
+    probeEvery: 0,
+  };
 }
 
 export function experimentSettings(quick: boolean): ExperimentSettings {
@@ -67,6 +142,7 @@ export function experimentSettings(quick: boolean): ExperimentSettings {
       factorizedUnits: 12,
       factorizedSteps: 30,
       factorizedSignature: {},
+      las: lasSettings(true),
     };
   }
   return {
@@ -99,5 +175,6 @@ export function experimentSettings(quick: boolean): ExperimentSettings {
       evalPositions: 20_000,
       decoder: { ...sig.decoder, keepProbs: [0.8, 1] },
     },
+    las: lasSettings(false),
   };
 }

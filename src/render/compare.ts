@@ -1,7 +1,7 @@
 // Several signatures in one figure: labelled memory-signature panels side by side on one shared colour scale (the
 // paper's Figures 4, 6 and 7), or their marginal recall together (Figure 2: a δ × model table and one line per model).
 
-import type { Signature } from '../analysis/signature-types.js';
+import type { LayerSignature, Signature } from '../analysis/signature-types.js';
 import { type Palette, sequentialColor } from './colors.js';
 import { drawColorBar } from './heatmap.js';
 import { BODY_TOP, colorBarTicks, FOOTNOTE_HEIGHT, MARGIN, metricTitle, titleBlock } from './layout.js';
@@ -49,7 +49,7 @@ export function renderCompareSvg(entries: readonly CompareEntry[], options: Comp
   if (kind === 'marginal') {
     const series: MarginalSeries[] = resolved.map((e, i) => ({
       key: panelLetter(i),
-      name: `${panelLetter(i)}. ${e.label} · layer ${e.layerSig.layer}`,
+      name: caption(i, e.label, e.layerSig),
       deltas: e.layerSig.deltas,
       alphabetSize: e.sig.alphabet.length,
       data: { series: i, label: e.label, layer: e.layerSig.layer },
@@ -86,7 +86,7 @@ export function renderCompareSvg(entries: readonly CompareEntry[], options: Comp
       palette,
       max,
       forward: false,
-      caption: caption(i, e.label, e.layerSig.layer),
+      caption: caption(i, e.label, e.layerSig),
     });
     const c = i % columns;
     const r = Math.floor(i / columns);
@@ -105,7 +105,7 @@ export function renderCompareSvg(entries: readonly CompareEntry[], options: Comp
       palette,
       max,
       forward: false,
-      caption: caption(i, e.label, e.layerSig.layer),
+      caption: caption(i, e.label, e.layerSig),
     });
     panels.push(p);
     noData ||= p.noData;
@@ -144,6 +144,7 @@ export function renderCompareSvg(entries: readonly CompareEntry[], options: Comp
   });
 }
 
-function caption(i: number, label: string, layer: number): string {
-  return `${panelLetter(i)}. ${label} · layer ${layer}`;
+/** "a. GRU · layer 2"; a speech model's layer by what it is: "a. first encoder layer · listener layer 1". */
+function caption(i: number, label: string, layer: LayerSignature): string {
+  return `${panelLetter(i)}. ${label} · ${layer.speech ? layer.speech.label : `layer ${layer.layer}`}`;
 }

@@ -24,6 +24,8 @@ interface RawExperimentFlags {
   shakespeare?: string;
   report?: string | boolean;
   basis?: string;
+  data?: string;
+  model?: string;
   backend?: string;
   threads?: string;
 }
@@ -51,7 +53,12 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
     .option(
       '--basis <bigrams>',
       `fig6: the bigram bases to analyse, comma-separated, e.g. th,ha,in (default: ${FIG6_BIGRAMS.join(',')})`,
-    );
+    )
+    .option(
+      '--data <dir>',
+      'fig7: a speech corpus folder (memsig speech synth/prepare) to use instead of synthesizing one',
+    )
+    .option('--model <dir>', 'fig7, with --data: a trained LAS (memsig asr train) to use instead of training one');
   addBackendOptions(cmd).action(async (name: string, raw: RawExperimentFlags) => {
     if (name !== 'all' && !EXPERIMENTS[name]) {
       throw new UsageError(`unknown experiment '${name}': choose ${names.join(', ')} or all`);
@@ -62,6 +69,15 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
     const selected = name === 'all' ? names : [name];
     const bases = raw.basis === undefined ? undefined : parseBigramList('--basis', raw.basis);
     if (bases && !selected.includes('fig6')) throw new UsageError('--basis is for fig6 (or all)');
+    for (const [flag, value] of [
+      ['--data', raw.data],
+      ['--model', raw.model],
+    ] as const) {
+      if (value !== undefined && !selected.includes('fig7')) throw new UsageError(`${flag} is for fig7 (or all)`);
+    }
+    if (raw.model !== undefined && raw.data === undefined) {
+      throw new UsageError('--model needs --data: the speech corpus to read the model on');
+    }
     const needsShakespeare = !raw.quick && selected.some((n) => ['fig1', 'fig4', 'fig6'].includes(n));
     if (needsShakespeare && !existsSync(shakespeare)) {
       throw new UserError(`${shakespeare}: not found; pass --shakespeare PATH (the complete works, .txt or .txt.gz)`);
@@ -86,6 +102,8 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
             shakespeare,
             generator: `memsig ${packageVersion()}`,
             bases,
+            speechData: raw.data === undefined ? undefined : resolve(parsePath('--data', raw.data)),
+            lasModel: raw.model === undefined ? undefined : resolve(parsePath('--model', raw.model)),
           },
           draw,
         );
