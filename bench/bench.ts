@@ -179,7 +179,10 @@ function signatureWorkload(train: number): DecoderData {
   const total = prior.reduce((a, b) => a + b, 0);
   const draw = () => {
     let u = rng.uniform(0, total);
-    for (let s = 0; s < V; s++) if ((u -= prior[s]!) <= 0) return s;
+    for (let s = 0; s < V; s++) {
+      u -= prior[s]!;
+      if (u <= 0) return s;
+    }
     return V - 1;
   };
   const embed = new Float32Array(V * D).map(() => rng.normal());

@@ -6,8 +6,8 @@ import {
   type DecoderOutcome,
   type DecoderProgress,
   decoderParameterCount,
-  effectiveBatch,
   defaultDecoderConfig,
+  effectiveBatch,
   fitDecoders,
   hiddenSizeByRule,
 } from '../../src/analysis/decoders.js';
