@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/index.js';
-import type { DecoderConfig, DecoderData, DecoderHooks, DecoderOutcome, KeepProbJob, KeepProbRun } from './decoders.js';
+import type { DecoderConfig, DecoderData, DecoderHooks, KeepProbJob, KeepProbRun } from './decoders.js';
 import { finalJobs, joinGroupRuns, mergeKeepProbRuns, rungJobs } from './decoders.js';
 import type { DecoderRunner } from './signature.js';
 

@@ -12,7 +12,7 @@ import { Rng } from '../core/random.js';
 import type { LearningCurve } from './convergence.js';
 import { type FeatureStats, featureStats, identityStats } from './decoder-kernels.js';
 import { DecoderStack, decoderParameterCount } from './decoder-net.js';
-import { PlateauSchedule, type ScheduleConfig, type StageEnd } from './decoder-schedule.js';
+import { PlateauSchedule, type ScheduleConfig } from './decoder-schedule.js';
 import { DecoderTrainer, forEachChunk, type Partition, usedRows } from './decoder-train.js';
 
 export { decoderParameterCount };
