@@ -115,7 +115,9 @@ export async function figure7(ctx: ExperimentContext): Promise<FigureResult> {
       ? `${pct(agreement.share)} of ${agreement.frames} frames agree over ${agreement.utterances} eval utterances; mean offset ${fmt(agreement.meanOffset, 2)} frames (${fmtMs(agreement.meanOffset, topFrameSeconds)}), mean |offset| ${fmt(agreement.meanAbsOffset, 2)} frames (${fmtMs(agreement.meanAbsOffset, topFrameSeconds)}); the model's eval CER ${pct(m.evalCer)}`
       : `the corpus has no word timings: frames were labelled by the attention alone; the model's eval CER ${pct(m.evalCer)}`,
     agrees: null,
-    note: 'the signature labels frames by the synthesizer’s timings; where the attention wanders, so does what the speller attends to, not what the encoder holds',
+    note: agreement
+      ? 'the signature labels frames by the synthesizer’s timings; where the attention strays from them, it is what the speller attends to that moves, not what the encoder holds'
+      : undefined,
   });
 
   return {

@@ -351,7 +351,7 @@ function claimsFor(record: ExperimentRecord): Claim[] {
         claim: c.claim,
         ours: c.ours,
         agrees: c.agrees,
-        note: `judged by: ${c.criterion}${c.note ? `; ${c.note}` : ''}`,
+        note: `${c.agrees === null ? '' : 'judged by: '}${c.criterion}${c.note ? `; ${c.note}` : ''}`,
       }));
     default:
       return [];
