@@ -68,7 +68,8 @@ export class LasSignatureProgressReporter extends SignatureProgressReporter {
         const what = p.phase === 'states' ? 'states' : 'attention alignment';
         const line = `${what}: ${p.partition} ${p.done}/${p.total} utterances`;
         if (p.done >= p.total) this.log(line);
-        else this.status.update(() => line, p.done / Math.max(1, p.total));
+        // Time-based only (fraction 0): a line per 5% would be many lines for six passes over a corpus.
+        else this.status.update(() => line, 0);
         return;
       }
       case 'decoders': {

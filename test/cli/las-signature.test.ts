@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { LasSignatureProgressReporter } from '../../src/cli/las-signature-progress.js';
 import { tsGemm } from '../../src/core/gemm.js';
 import { readSignature } from '../../src/io/signature-file.js';
 import { assertOneLineError, runCli, TINY, tempDir, writeTinyCorpus } from './helpers.js';
@@ -254,4 +255,48 @@ test('LAS signature: mistakes are one line, and nothing is written', async (t) =
   writeFileSync(out, 'keep me');
   assertOneLineError(await run(...signature(model, data, out)), /already exists; pass --force/, 1);
   assert.equal(readFileSync(out, 'utf8'), 'keep me');
+});
+
+test('LAS signature progress: utterances, states in utterances, layers by name, δ groups counted from δ = 0', () => {
+  let text = '';
+  let t = 0;
+  const progress = new LasSignatureProgressReporter({
+    stream: { write: (s: string) => (text += s) },
+    isTTY: false,
+    names: ['features (one frame)', 'listener layer 1'],
+    current: true,
+    now: () => t,
+  });
+  progress.update({ phase: 'utterances', used: { train: 8, dev: 3, eval: 3 }, skipped: { train: 1, dev: 0, eval: 0 } });
+  for (let done = 1; done <= 3; done++) progress.update({ phase: 'states', partition: 'eval', done, total: 3 });
+  const decoder = (epoch: number, batch: number) => ({
+    phase: 'decoders' as const,
+    layer: 2,
+    layerIndex: 1,
+    layerCount: 2,
+    decoder: {
+      keepProb: 1,
+      stage: 'full' as const,
+      deltas: [1, 2] as [number, number],
+      groups: 2,
+      epoch,
+      maxEpochs: 3,
+      batch,
+      batches: 2,
+      loss: 0.5,
+      lr: 1e-3,
+    },
+  });
+  progress.update(decoder(1, 1));
+  t = 11_000;
+  progress.update(decoder(1, 2));
+  assert.equal(
+    text,
+    [
+      'utterances: 8 train, 3 dev, 3 eval (1 left out: too short for the listener, or without word timings)',
+      'states: eval 3/3 utterances',
+      'listener layer 1 (2/2): keep 1 δ 0–1, full data, epoch 1/3, lr 1.0e-3, batch 2/2, loss 0.500',
+      '',
+    ].join('\n'),
+  );
 });
