@@ -187,6 +187,11 @@ export async function trainLas(data: AsrData, config: AsrTrainConfig, hooks: Asr
     }
     adam.setState(snap.adam);
     adam.lr = snap.lr;
+    // --epochs, --max-steps and --patience may have changed (a finished run continued for more epochs): they only
+    // decide where to stop, so the run stays the one an unbroken run with the new values would be.
+    if (snap.batchInEpoch === 0) {
+      snap.finished = snap.step >= totalSteps || snap.epoch >= config.epochs || snap.badEpochs >= config.patience;
+    }
   }
   const startedAt = now();
   const elapsedBefore = snap.elapsedSeconds;

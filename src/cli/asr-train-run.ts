@@ -234,6 +234,9 @@ export async function writeAttentionPng(path: string, p: AsrProbe): Promise<void
   await writeFileAtomic(path, renderPng(svg, { scale: 2 }));
 }
 
+/** Settings that only decide when training stops: --resume may change them (e.g. to train a finished run longer). */
+const STOPPING_KEYS = new Set(['epochs', 'maxSteps', 'patience']);
+
 async function loadResume(path: string, config: AsrTrainConfig, identity: AsrRunIdentity): Promise<AsrSnapshot> {
   const loaded = await readAsrCheckpoint(path);
   if (loaded.identity.manifestSha256 !== identity.manifestSha256 || loaded.identity.features !== identity.features) {
@@ -244,6 +247,7 @@ async function loadResume(path: string, config: AsrTrainConfig, identity: AsrRun
   const then = loaded.config as unknown as Record<string, unknown>;
   const now = config as unknown as Record<string, unknown>;
   for (const key of new Set([...Object.keys(then), ...Object.keys(now)])) {
+    if (STOPPING_KEYS.has(key)) continue;
     if (JSON.stringify(then[key]) !== JSON.stringify(now[key])) {
       throw new UserError(
         `${path}: ${flagOf(key as keyof AsrTrainConfig)} is ${JSON.stringify(now[key])} now but was ${JSON.stringify(then[key])} when the checkpoint was made; resume with the same flags`,

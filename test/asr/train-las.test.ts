@@ -133,3 +133,16 @@ test('trainLas(): a run stopped and resumed from its checkpoint file ends with t
   );
   assert.ok(readFileSync(path).length > 0);
 });
+
+test('trainLas(): a finished run resumed with more --epochs ends as a run of that many epochs from the start', async () => {
+  const data = syntheticData(3);
+  const config = tinyConfig({ epochs: 3, lrDecay: 0.5 });
+  const whole = await trainLas(data, config, { gemm: tsGemm });
+  const short = await trainLas(data, { ...config, epochs: 2 }, { gemm: tsGemm });
+  assert.ok(short.snapshot.finished);
+  const longer = await trainLas(data, config, { gemm: tsGemm, resumeFrom: short.snapshot });
+  assert.equal(longer.snapshot.step, whole.snapshot.step);
+  for (const [name, t] of whole.model.params) {
+    assert.deepEqual(Buffer.from(longer.model.params.get(name)!.data.buffer), Buffer.from(t.data.buffer), name);
+  }
+});
