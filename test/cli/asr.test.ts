@@ -131,7 +131,7 @@ test('memsig asr train: a Ctrl-C (the signal) stops with exit 130 and a checkpoi
   assert.match(stopped.stderr, /stopped at step \d+; resume with: memsig asr train .*--resume/);
   assert.ok(existsSync(join(broken, 'checkpoint.safetensors')));
   const changed = await runCli([...args(broken), '--lr', '0.5', '--resume']);
-  assertOneLineError(changed, /--lr is 0\.5 now but was 0\.001 when the checkpoint was made/, 1);
+  assertOneLineError(changed, /--lr is 0\.5 now but was 0\.003 when the checkpoint was made/, 1);
   const resumed = await runCli([...args(broken), '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.deepEqual(readFileSync(join(broken, 'model.safetensors')), readFileSync(join(whole, 'model.safetensors')));
