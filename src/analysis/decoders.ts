@@ -14,6 +14,7 @@ import { type FeatureStats, featureStats, identityStats } from './decoder-kernel
 import { DecoderStack, decoderParameterCount } from './decoder-net.js';
 import { PlateauSchedule, type ScheduleConfig } from './decoder-schedule.js';
 import { DecoderTrainer, forEachChunk, type Partition, usedRows } from './decoder-train.js';
+import type { DecoderSettings } from './signature-types.js';
 
 export { decoderParameterCount };
 
@@ -641,4 +642,33 @@ function validate(data: DecoderData, config: DecoderConfig): void {
   }
   if (!(config.lrDecay > 0 && config.lrDecay <= 1)) throw new RangeError(`fitDecoders: lrDecay must lie in (0, 1]`);
   if (!(config.minImprovement >= 0)) throw new RangeError('fitDecoders: minImprovement must be ≥ 0');
+}
+
+/** The decoder settings a signature records: the positions used, the sweep and the schedule. */
+export function decoderSettings(
+  seed: number,
+  positions: { train: number; dev: number; eval: number },
+  d: DecoderConfig,
+  convergenceTolerance: number,
+): DecoderSettings {
+  return {
+    seed,
+    trainPositions: positions.train,
+    devPositions: positions.dev,
+    evalPositions: positions.eval,
+    keepProbs: [...d.keepProbs],
+    hidden: d.hidden.length > 0 ? [...d.hidden] : null,
+    maxEpochs: d.maxEpochs,
+    patience: d.patience,
+    batch: d.batch,
+    lr: d.lr,
+    sweepEpochs: d.sweepEpochs,
+    finalists: d.finalists,
+    halfStage: d.halfStage,
+    epochsPerRate: d.epochsPerRate,
+    lrDecay: d.lrDecay,
+    decays: d.decays,
+    minImprovement: d.minImprovement,
+    convergenceTolerance,
+  };
 }
