@@ -27,15 +27,13 @@ import { CORPUS_INFO_FILE } from '../speech/corpus-summary.js';
 import { MANIFEST_FILE, SPLITS } from '../speech/manifest.js';
 import { loadCorpusUtterances, readSpeechCorpus, type SpeechCorpus } from './asr-data.js';
 import { defaultThreads, makeGemm } from './backend.js';
-import { shellQuote } from './format.js';
 import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { type LasSignatureSettings, type ProbeSpec, resolveProbes } from './las-signature-flags.js';
 import { LasSignatureProgressReporter } from './las-signature-progress.js';
 import { lasConvergenceWarnings, lasSignatureSummary, printLasSignatureTable } from './las-signature-report.js';
-import type { SignatureOutcome } from './signature-run.js';
+import { reportStopped, type SignatureOutcome } from './signature-run.js';
 import { pathExists } from './train-dir.js';
-import { EXIT_INTERRUPTED } from './train-run.js';
 import { generatorName } from './version.js';
 
 export interface LasSignatureRunOptions {
@@ -195,15 +193,7 @@ export async function computeLasSignature(
     }
     await keeper.settled();
     const finished = keeper.count();
-    writeLine(
-      io.stderr,
-      finished === 0
-        ? 'no layer was finished: a resumed run starts from the beginning'
-        : `${finished} of ${probes.length} layer${probes.length === 1 ? '' : 's'} finished, kept in ${partial}`,
-    );
-    writeLine(io.stderr, `stopped; resume with: ${shellQuote([...opts.commandLine, '--resume'])}`);
-    if (opts.json) writeLine(io.stdout, JSON.stringify({ interrupted: true, layersDone: finished, partial }));
-    return { code: EXIT_INTERRUPTED };
+    return reportStopped(io, opts, finished, probes.length, partial);
   } finally {
     stop.dispose();
   }

@@ -184,15 +184,7 @@ export async function computeSignature(
     }
     await keeper.settled();
     const finished = keeper.layers().length;
-    writeLine(
-      io.stderr,
-      finished === 0
-        ? 'no layer was finished: a resumed run starts from the beginning'
-        : `${finished} of ${layers.length} layer${layers.length === 1 ? '' : 's'} finished, kept in ${partial}`,
-    );
-    writeLine(io.stderr, `stopped; resume with: ${shellQuote([...opts.commandLine, '--resume'])}`);
-    if (opts.json) writeLine(io.stdout, JSON.stringify({ interrupted: true, layersDone: finished, partial }));
-    return { code: EXIT_INTERRUPTED };
+    return reportStopped(io, opts, finished, layers.length, partial);
   } finally {
     stop.dispose();
   }
@@ -351,4 +343,26 @@ function yieldingRunner(run: DecoderRunner, yieldToHost: () => Promise<void>): D
     if (hooks.signal?.aborted) throw hooks.signal.reason;
     return run(data, config, hooks);
   };
+}
+
+/**
+ * What a signature run stopped by Ctrl-C says (the layers kept, and the command that resumes), for the language-model
+ * and speech paths alike; returns the interrupted outcome.
+ */
+export function reportStopped(
+  io: CliIo,
+  opts: { commandLine: string[]; json: boolean },
+  finished: number,
+  total: number,
+  partial: string,
+): SignatureOutcome {
+  writeLine(
+    io.stderr,
+    finished === 0
+      ? 'no layer was finished: a resumed run starts from the beginning'
+      : `${finished} of ${total} layer${total === 1 ? '' : 's'} finished, kept in ${partial}`,
+  );
+  writeLine(io.stderr, `stopped; resume with: ${shellQuote([...opts.commandLine, '--resume'])}`);
+  if (opts.json) writeLine(io.stdout, JSON.stringify({ interrupted: true, layersDone: finished, partial }));
+  return { code: EXIT_INTERRUPTED };
 }
