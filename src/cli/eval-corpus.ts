@@ -5,18 +5,18 @@
 import { UserError } from '../core/errors.js';
 import {
   Alphabet,
+  corpusSegments,
   defaultSplitFractions,
   type EncodedPartition,
   encodeSegments,
-  keepLastChars,
   type PreparedCorpus,
   readCorpusText,
+  readingSegmentation,
   type Segmentation,
   type SplitFractions,
   type SplitResult,
-  segmentText,
   sha256OfSegments,
-  splitSegments,
+  splitCorpusSegments,
 } from '../data/index.js';
 import type { CharLmConfig, CorpusRecord } from '../models/config.js';
 
@@ -54,7 +54,8 @@ export interface ModelCorpusText {
 
 /**
  * Reads `source` and normalizes it with the model's normalization. `segmentation` is the --segment choice, or
- * undefined for auto (the recorded one when the corpus matches, else `autoSegmentation`). When the normalized text
+ * undefined for auto (a stream model's 'none'; else the recorded one when the corpus matches, else
+ * `autoSegmentation`). When the normalized text
  * is the model's training corpus (same sha256 under the recorded segmentation and cap), the recorded split comes
  * with it; otherwise the default fractions and seed 1.
  */
@@ -67,10 +68,11 @@ export async function readModelCorpus(
   const raw = await readCorpusText(source);
   const norm = config.normalization;
   const rec = config.corpus;
+  // A stream model reads every text as a stream, its training corpus included.
+  const reading = readingSegmentation(config);
   if (rec) {
-    const candidateSeg = segmentation ?? rec.segmentation;
-    const text = rec.maxChars === null ? raw.text : keepLastChars(raw.text, rec.maxChars);
-    const candidate = segmentText(text, candidateSeg, norm);
+    const candidateSeg = segmentation ?? reading ?? rec.segmentation;
+    const { text, segments: candidate } = corpusSegments(raw, candidateSeg, norm, rec.maxChars);
     const sha256 = sha256OfSegments(candidate);
     if (sha256 === rec.sha256) {
       return {
@@ -86,8 +88,8 @@ export async function readModelCorpus(
       };
     }
   }
-  const seg = segmentation ?? autoSegmentation;
-  const segments = segmentText(raw.text, seg, norm);
+  const seg = segmentation ?? reading ?? autoSegmentation;
+  const { segments } = corpusSegments(raw, seg, norm, null);
   if (segments.length === 0) throw new UserError(`no text left after normalization: ${source}`);
   return {
     source: raw.source,
@@ -122,7 +124,7 @@ export async function loadEvalText(
     chosen = segments;
   } else {
     try {
-      chosen = splitSegments(segments, corpus.fractions, seed)[split];
+      chosen = splitCorpusSegments(segments, corpus.segmentation, corpus.fractions, seed)[split];
     } catch (err) {
       if (err instanceof UserError) throw new UserError(`${err.message}: ${source} (try --split all)`);
       throw err;
@@ -151,7 +153,7 @@ export async function loadModelCorpus(
   const alphabet = new Alphabet(normalization.alphabet);
   let parts: SplitResult<string>;
   try {
-    parts = splitSegments(text.segments, text.fractions, text.seed);
+    parts = splitCorpusSegments(text.segments, text.segmentation, text.fractions, text.seed);
   } catch (err) {
     if (err instanceof UserError) throw new UserError(`${err.message}: ${source}`);
     throw err;

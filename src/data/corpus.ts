@@ -6,13 +6,13 @@ import { UserError } from '../core/errors.js';
 import type { CorpusRecord, NormalizationConfig } from '../models/config.js';
 import { Alphabet } from './alphabet.js';
 import { defaultNormalization, normalizeText, validateNormalization } from './normalize.js';
-import { readCorpusText } from './read-corpus.js';
-import { type Segmentation, segmentText } from './segments.js';
+import { type CorpusText, readCorpusText } from './read-corpus.js';
+import { SEGMENTATIONS, type Segmentation, segmentDocuments, segmentText } from './segments.js';
 import {
   defaultSplitFractions,
   type SplitFractions,
   type SplitResult,
-  splitSegments,
+  splitCorpusSegments,
   validateSplitFractions,
 } from './split.js';
 
@@ -81,8 +81,8 @@ export async function prepareCorpus(source: string, options: CorpusOptionsInput 
   const opts = resolveCorpusOptions(options);
   const normalization = opts.normalization;
   validateNormalization(normalization, 'normalization');
-  if (opts.segmentation !== 'line' && opts.segmentation !== 'sentence') {
-    throw new UserError(`segmentation must be "line" or "sentence" (got ${JSON.stringify(opts.segmentation)})`);
+  if (!SEGMENTATIONS.includes(opts.segmentation)) {
+    throw new UserError(`segmentation must be "line", "sentence" or "none" (got ${JSON.stringify(opts.segmentation)})`);
   }
   const maxChars = opts.maxChars;
   if (maxChars !== null && !(Number.isSafeInteger(maxChars) && maxChars > 0)) {
@@ -95,13 +95,12 @@ export async function prepareCorpus(source: string, options: CorpusOptionsInput 
   validateSplitFractions({ train, dev, eval: evalFraction });
 
   const raw = await readCorpusText(source);
-  const text = maxChars === null ? raw.text : keepLastChars(raw.text, maxChars);
-  const segments = segmentText(text, opts.segmentation, normalization);
+  const { segments } = corpusSegments(raw, opts.segmentation, normalization, maxChars);
   if (segments.length === 0) throw new UserError(`no text left after normalization: ${source}`);
 
   let parts: SplitResult<string>;
   try {
-    parts = splitSegments(segments, { train, dev, eval: evalFraction }, seed);
+    parts = splitCorpusSegments(segments, opts.segmentation, { train, dev, eval: evalFraction }, seed);
   } catch (err) {
     // Only "too small" can remain; the split cannot know the file, so add it to the one-line message.
     if (err instanceof UserError) throw new UserError(`${err.message}: ${source}`);
@@ -128,6 +127,43 @@ export async function prepareCorpus(source: string, options: CorpusOptionsInput 
     maxChars,
   };
   return { alphabet, normalization, partitions, record };
+}
+
+/**
+ * A read corpus → its normalized segments under `segmentation`, from its last `maxChars` characters (all when null).
+ * `text` is the (capped) raw text they come from.
+ */
+export function corpusSegments(
+  raw: CorpusText,
+  segmentation: Segmentation,
+  normalization: NormalizationConfig,
+  maxChars: number | null,
+): { text: string; segments: string[] } {
+  if (segmentation !== 'none') {
+    const text = maxChars === null ? raw.text : keepLastChars(raw.text, maxChars);
+    return { text, segments: segmentText(text, segmentation, normalization) };
+  }
+  const documents = maxChars === null ? raw.documents : keepLastDocumentChars(raw.documents, maxChars);
+  return { text: documents.join('\n'), segments: segmentDocuments(documents, segmentation, normalization) };
+}
+
+/**
+ * The documents that hold the last `maxChars` characters of the documents joined by newlines, the first of them
+ * cut as keepLastChars cuts (at a line start).
+ */
+export function keepLastDocumentChars(documents: readonly string[], maxChars: number): string[] {
+  const kept: string[] = [];
+  let left = maxChars;
+  for (let i = documents.length - 1; i >= 0 && left > 0; i--) {
+    const doc = documents[i]!;
+    if (doc.length > left) {
+      kept.push(keepLastChars(doc, left));
+      break;
+    }
+    kept.push(doc);
+    left -= doc.length + 1; // the newline that joins it to the one before
+  }
+  return kept.reverse();
 }
 
 /**

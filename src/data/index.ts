@@ -6,12 +6,14 @@ export {
   type CorpusOptions,
   type CorpusOptionsInput,
   type CorpusPartitions,
+  corpusSegments,
   defaultCorpusOptions,
   type EncodedPartition,
   encodeSegments,
   encodeText,
   encodeTextSegments,
   keepLastChars,
+  keepLastDocumentChars,
   type PreparedCorpus,
   prepareCorpus,
   resolveCorpusOptions,
@@ -28,12 +30,14 @@ export {
   sotuChronological,
   stripGutenberg,
 } from './read-corpus.js';
-export { type Segmentation, segmentText } from './segments.js';
+export { readingSegmentation, SEGMENTATIONS, type Segmentation, segmentDocuments, segmentText } from './segments.js';
 export {
   defaultSplitFractions,
   type SplitFractions,
   type SplitResult,
+  splitCorpusSegments,
   splitCounts,
   splitSegments,
+  splitStreams,
   validateSplitFractions,
 } from './split.js';

@@ -16,6 +16,8 @@ export function defaultNormalization(): NormalizationConfig {
 }
 
 const MAX_SYMBOLS = 255;
+/** The control characters that may be symbols of an alphabet. */
+const TEXT_CONTROLS = new Set(['\n', '\t']);
 
 // Typographic apostrophes and single quotes: real text (SOTU, modern ebooks) writes "don’t" with these.
 const CURLY_APOSTROPHES = /[\u2018\u2019\u02bc]/g;
@@ -48,8 +50,12 @@ export function validateNormalization(
       fail(`alphabet symbol ${i} (${JSON.stringify(s)}) must be exactly one character`);
     }
     const sym = s as string;
-    // Newlines and other control characters separate segments; they cannot be symbols.
-    if (/^\p{Cc}$/u.test(sym)) fail(`alphabet symbol ${i} (${JSON.stringify(sym)}) is a control character`);
+    // A newline (text read as one stream) and a tab may be symbols; other control characters are never text.
+    if (/^\p{Cc}$/u.test(sym) && !TEXT_CONTROLS.has(sym)) {
+      fail(
+        `alphabet symbol ${i} (${JSON.stringify(sym)}) is a control character (only "\\n" and "\\t" may be symbols)`,
+      );
+    }
     if (seen.has(sym)) fail(`alphabet symbol ${JSON.stringify(sym)} appears twice`);
     seen.add(sym);
   }

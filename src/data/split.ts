@@ -1,8 +1,10 @@
 // Seeded train/dev/eval split by segment. Segments are drawn at random (so every partition samples the whole
-// corpus) but each partition keeps corpus order, so text within it still reads in order.
+// corpus) but each partition keeps corpus order, so text within it still reads in order. Streams (--segment none)
+// are split instead into contiguous blocks of symbols, as a character RNN trained on raw text is.
 
 import { UserError } from '../core/errors.js';
 import { Rng } from '../core/random.js';
+import type { Segmentation } from './segments.js';
 
 export interface SplitFractions {
   train: number;
@@ -61,6 +63,61 @@ export function splitSegments<T>(
   const targets = [out.train, out.dev, out.eval];
   for (let i = 0; i < n; i++) targets[part[i]].push(segments[i]);
   return out;
+}
+
+/** The fewest symbols a stream partition may have: one prediction needs two. */
+const MIN_STREAM_SYMBOLS = 2;
+
+/**
+ * Streams (the documents of a corpus read with --segment none, in order) → contiguous blocks: train is the first
+ * `fractions.train` of all symbols, dev the next `fractions.dev`, eval the rest (counts as splitCounts gives them).
+ * A stream that a block boundary cuts goes on as a new segment of the next partition (its state starts afresh there).
+ */
+export function splitStreams(
+  streams: readonly string[],
+  fractions: SplitFractions = defaultSplitFractions(),
+): SplitResult<string> {
+  validateSplitFractions(fractions);
+  let total = 0;
+  for (const s of streams) total += s.length;
+  const counts = splitCounts(total, fractions);
+  if (counts.train < MIN_STREAM_SYMBOLS || counts.dev < MIN_STREAM_SYMBOLS || counts.eval < MIN_STREAM_SYMBOLS) {
+    throw new UserError(
+      `corpus too small for the split: ${total} characters (dev and eval need at least ${MIN_STREAM_SYMBOLS} each)`,
+    );
+  }
+  const out: SplitResult<string> = { train: [], dev: [], eval: [] };
+  const targets = [out.train, out.dev, out.eval];
+  // Block b covers the characters [bounds[b], bounds[b+1]) of the streams laid end to end.
+  const bounds = [0, counts.train, counts.train + counts.dev, total];
+  let offset = 0;
+  for (const stream of streams) {
+    const end = offset + stream.length;
+    for (let b = 0; b < 3; b++) {
+      const from = cutPoint(stream, Math.max(bounds[b]!, offset) - offset);
+      const to = cutPoint(stream, Math.min(bounds[b + 1]!, end) - offset);
+      if (to > from) targets[b]!.push(stream.slice(from, to));
+    }
+    offset = end;
+  }
+  return out;
+}
+
+/** `at`, moved one code unit on when it would cut a surrogate pair (one astral character) in two. */
+function cutPoint(text: string, at: number): number {
+  if (at <= 0 || at >= text.length) return Math.max(0, Math.min(at, text.length));
+  const c = text.charCodeAt(at);
+  return c >= 0xdc00 && c <= 0xdfff ? at + 1 : at;
+}
+
+/** The split a segmentation calls for: contiguous blocks for streams ('none'), else seeded by segment. */
+export function splitCorpusSegments(
+  segments: readonly string[],
+  segmentation: Segmentation,
+  fractions: SplitFractions,
+  seed: number,
+): SplitResult<string> {
+  return segmentation === 'none' ? splitStreams(segments, fractions) : splitSegments(segments, fractions, seed);
 }
 
 /** The smallest segment count for which no partition is empty, for the error message. */

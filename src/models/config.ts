@@ -27,12 +27,18 @@ export interface NormalizationConfig {
   collapseWhitespace: boolean;
 }
 
+/**
+ * How text is cut into segments, the units at whose start a model's state is reset: one per line, one per sentence,
+ * or none (each file is one stream, the state carried across lines; the split is then by contiguous blocks).
+ */
+export type SegmentationKind = 'line' | 'sentence' | 'none';
+
 export interface CorpusRecord {
   /** 'sotu' for the bundled corpus, otherwise the path as given. */
   source: string;
   /** sha256 of the normalized symbol stream (all segments, in order), hex. */
   sha256: string;
-  segmentation: 'line' | 'sentence';
+  segmentation: SegmentationKind;
   split: { train: number; dev: number; eval: number; seed: number };
   /** Symbols (characters after normalization) per partition. */
   symbols: { train: number; dev: number; eval: number };
@@ -81,6 +87,11 @@ export interface CharLmConfig {
   units: number;
   embed: number;
   normalization: NormalizationConfig;
+  /**
+   * How the model reads any text when --segment is auto (absent: as its training corpus was cut, see
+   * readingSegmentation). Set where there is no corpus record to say it, e.g. an imported stream model.
+   */
+  segmentation?: SegmentationKind;
   corpus: CorpusRecord | null;
   training: TrainingRecord | null;
   metrics: ModelMetrics;

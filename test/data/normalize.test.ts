@@ -57,7 +57,9 @@ test('validateNormalization accepts the default and rejects broken configs with 
   assertInvalid({ ...cfg, alphabet: 'abc' }, /alphabet/);
   assertInvalid({ ...cfg, alphabet: ['a', 'bc', ' '] }, /one character/);
   assertInvalid({ ...cfg, alphabet: ['a', 'a', ' ', '#'] }, /twice/);
-  assertInvalid({ ...cfg, alphabet: ['a', '\n', ' ', '#'] }, /control/);
+  assertInvalid({ ...cfg, alphabet: ['a', '\r', ' ', '#'] }, /control/);
+  // A newline and a tab are symbols of a stream alphabet.
+  validateNormalization({ ...cfg, alphabet: ['a', '\n', ' ', '\t', '#'] });
   assertInvalid({ ...cfg, digitSymbol: '0' }, /digitSymbol/);
   assertInvalid({ ...cfg, alphabet: [...'abc#'], collapseWhitespace: false }, /unknown is "space"/);
   assertInvalid({ ...cfg, alphabet: [...'abc#'], unknown: 'drop' }, /collapseWhitespace/);

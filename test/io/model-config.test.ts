@@ -37,6 +37,31 @@ test('accepts a complete config, and one whose corpus, training and metrics are 
   assert.equal(validateModelConfig(bare, LABEL).cell, 'gru');
 });
 
+test('accepts a stream model: corpus read with segmentation none, an alphabet with capitals and a newline', () => {
+  const stream = changed((c) => {
+    c.corpus.segmentation = 'none';
+    c.normalization = {
+      alphabet: ['\n', ' ', 'e', 'E', '!', '3'],
+      lowercase: false,
+      digitSymbol: null,
+      unknown: 'space',
+      collapseWhitespace: false,
+    };
+  });
+  assert.deepEqual(validateModelConfig(structuredClone(stream), LABEL), stream);
+  // A model without a corpus record says how it reads text in the top-level field.
+  const imported = changed((c) => {
+    c.corpus = null;
+    c.segmentation = 'none';
+  });
+  assert.equal(validateModelConfig(imported, LABEL).segmentation, 'none');
+  rejects((c) => (c.segmentation = 'paragraph'), /\/segmentation must be one of "line", "sentence", "none"/);
+  rejects(
+    (c) => (c.corpus.segmentation = 'stream'),
+    /\/corpus\/segmentation must be one of "line", "sentence", "none"/,
+  );
+});
+
 test('rejects wrong field values, naming the file and the field', () => {
   rejects((c) => (c.units = 12.5), /^runs\/m1\/config\.json: \/units must be an integer \(found 12\.5\)$/);
   rejects((c) => (c.layers = 0), /^runs\/m1\/config\.json: \/layers must be >= 1 \(found 0\)$/);
@@ -115,7 +140,7 @@ interface SchemaNode {
 // The schema users read must describe CharLmConfig exactly: same fields, all required but the optional ones (which
 // the sample, a char-lm config, leaves out), each documented.
 const OPTIONAL_FIELDS: Record<string, string[]> = {
-  '': ['lambda'],
+  '': ['lambda', 'segmentation'],
   '/training': ['initWeightsSha256', 'trainFraction'],
 };
 

@@ -17,7 +17,7 @@ export interface CommandContext {
   exitCode: number;
 }
 
-export const SEGMENTS = ['auto', 'line', 'sentence'] as const;
+export const SEGMENTS = ['auto', 'line', 'sentence', 'none'] as const;
 
 /** --segment auto: sentences for the bundled corpus (a whole address per line), lines otherwise. */
 export function resolveSegmentation(flag: string | undefined, corpus: string): Segmentation {
