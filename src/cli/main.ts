@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDiff } from './commands/diff.js';
 import { registerEval } from './commands/eval.js';
 import { registerExperiment } from './commands/experiment.js';
+import { registerImport } from './commands/import.js';
 import { registerRender } from './commands/render.js';
 import { registerReport } from './commands/report.js';
 import { registerSignature } from './commands/signature.js';
@@ -54,6 +55,7 @@ function buildProgram(ctx: CommandContext): Command {
     .showSuggestionAfterError(true);
   registerTrain(program, ctx);
   registerEval(program, ctx);
+  registerImport(program, ctx);
   registerSignature(program, ctx);
   registerDemo(program, ctx);
   registerView(program, ctx);
@@ -72,6 +74,7 @@ function buildProgram(ctx: CommandContext): Command {
       '  memsig demo',
       '  memsig train --corpus sotu --cell gru --units 128 --max-chars 1000000 --out my-model',
       '  memsig eval --model my-model --corpus sotu',
+      '  memsig import char-rnn.safetensors --out imported --alphabet-file alphabet.json',
       '  memsig signature --model my-model --corpus sotu --out my-model/signature.json',
       '',
       'Exit codes: 0 done, 1 error, 2 bad command line, 130 stopped by Ctrl-C.',

@@ -71,6 +71,18 @@ export interface TrainingRecord {
   trainFraction?: number;
 }
 
+/** Where an imported model came from: the framework and file read (with its SHA-256), and which tensor went where. */
+export interface ImportRecord {
+  framework: 'pytorch' | 'keras' | 'onnx';
+  /** The model file as given (a folder's model.json for TensorFlow.js). */
+  file: string;
+  sha256: string;
+  /** TensorFlow.js weight shards, in manifest order. */
+  shards?: { file: string; sha256: string }[];
+  /** memsig parameter → the source tensor, layer or node it came from (or how it was made: tied, zeros). */
+  mapping: Record<string, string>;
+}
+
 export interface ModelMetrics {
   devPerplexity: number | null;
   evalPerplexity: number | null;
@@ -95,4 +107,6 @@ export interface CharLmConfig {
   corpus: CorpusRecord | null;
   training: TrainingRecord | null;
   metrics: ModelMetrics;
+  /** Present when `memsig import` made the directory from another framework's files. */
+  imported?: ImportRecord;
 }

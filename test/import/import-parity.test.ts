@@ -1,0 +1,66 @@
+// memsig import against the source framework: each fixture model (scripts/import_fixtures.py), imported from each
+// format, gives PyTorch's logits on the same ids within 1e-4.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { tsGemm } from '../../src/core/gemm.js';
+import { importModel } from '../../src/import/import-model.js';
+import { loadModel } from '../../src/io/load-model.js';
+import { readSafetensors, toFloat32, toInt32 } from '../../src/io/safetensors.js';
+
+const fromDist = import.meta.url.includes('/dist/');
+export const IMPORT_FIXTURES = fileURLToPath(
+  new URL(fromDist ? '../../../test/fixtures/import/' : '../fixtures/import/', import.meta.url),
+);
+
+const cases = [
+  { model: 'lstm', source: 'pytorch.safetensors', framework: 'pytorch' },
+  { model: 'lstm', source: 'keras/model.json', framework: 'keras' },
+  { model: 'lstm', source: 'model.onnx', framework: 'onnx' },
+  { model: 'gru', source: 'pytorch.safetensors', framework: 'pytorch', alphabetFile: 'alphabet.txt' },
+  { model: 'gru', source: 'keras', framework: 'keras', alphabetFile: 'alphabet.json' },
+  { model: 'gru', source: 'model.onnx', framework: 'onnx', alphabetFile: 'alphabet.json' },
+] as const;
+
+for (const c of cases) {
+  test(`importModel() of the ${c.model} fixture from ${c.source} gives PyTorch's logits within 1e-4`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'memsig-import-'));
+    try {
+      const folder = join(IMPORT_FIXTURES, c.model);
+      const out = join(dir, 'model');
+      const result = await importModel({
+        source: join(folder, c.source),
+        out,
+        alphabetFile: 'alphabetFile' in c ? join(folder, c.alphabetFile) : undefined,
+        renames: [],
+        normalization: {},
+        force: false,
+      });
+      assert.equal(result.config.imported?.framework, c.framework);
+      assert.equal(result.config.cell, c.model);
+      assert.equal(result.config.layers, 2);
+      const loaded = await loadModel(out);
+      assert.equal(loaded.kind, 'char-lm');
+      if (loaded.kind !== 'char-lm') return;
+      const { tensors } = await readSafetensors(join(folder, 'expected.safetensors'));
+      const ids = toInt32(tensors.get('inputs')!);
+      const [T, B] = tensors.get('inputs')!.shape as [number, number];
+      const expected = toFloat32(tensors.get('logits')!);
+      const logits = loaded.model.forward(tsGemm, ids, T, B, loaded.model.zeroState(B), null, null);
+      assert.equal(logits.length, expected.length);
+      let worst = 0;
+      for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(logits[i]! - expected[i]!));
+      assert.ok(worst <= 1e-4, `largest difference from PyTorch ${worst}`);
+      // The record says what was read: the file's sha256 (and the shards' for TensorFlow.js).
+      const sha = createHash('sha256').update(readFileSync(result.config.imported!.file)).digest('hex');
+      assert.equal(result.config.imported!.sha256, sha);
+      assert.equal(result.config.imported!.shards?.length ?? 0, c.framework === 'keras' ? 1 : 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
