@@ -112,6 +112,34 @@ export interface DeltaSignature {
   informationBits: number;
   /** Version 2 (absent in version 1 files). */
   convergence?: DeltaConvergence;
+  /** The text-only baseline on the same eval positions (absent in files written before it; text-baseline.ts). */
+  textBaseline?: DeltaTextBaseline;
+}
+
+/**
+ * What the text alone explains at this δ: the best guess of the symbol at t−δ from the symbols read after it up to
+ * t, by a Kneser–Ney count model of the reversed train text, on the decoder's eval positions; and the decoder against
+ * it, paired on those positions (its excess recall is accuracy − textBaseline.accuracy).
+ */
+export interface DeltaTextBaseline {
+  /** n of the count model: it reads at most n − 1 symbols after the target. */
+  order: number;
+  /** Symbols of context read at this δ: min(δ, order − 1), those nearest the target. */
+  context: number;
+  accuracy: number;
+  /** 95% Wilson interval of accuracy. */
+  accuracyInterval: Interval;
+  /** Per symbol (alphabet order): the baseline's recall on the positions whose symbol at t−δ is s (null: none). */
+  recall: (number | null)[];
+  /** The count model's cross-entropy on those positions, bits per symbol. */
+  crossEntropyBits: number;
+  /** Eval positions the decoder names right and the baseline does not, and the reverse. */
+  decoderOnly: number;
+  baselineOnly: number;
+  /** One-sided exact sign test (McNemar) of decoder > baseline: P[X ≥ decoderOnly], X ~ Bin(discordant, 1/2). */
+  excessPValue: number;
+  /** 95% interval of the paired excess accuracy (decoderOnly − baselineOnly) / positions, in [−1, 1]. */
+  excessInterval: Interval;
 }
 
 /** Version 2: a decoder's learning curves and the verdict drawn from them (convergence.ts). */

@@ -8,6 +8,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type {
   DeltaConvergence,
   DeltaSignature,
+  DeltaTextBaseline,
   ForwardAccuracy,
   LayerSignature,
   LayerSpeech,
@@ -203,6 +204,22 @@ function canonicalDelta(d: DeltaSignature): DeltaSignature {
     priorEntropyBits: d.priorEntropyBits,
     informationBits: d.informationBits,
     ...(d.convergence ? { convergence: canonicalConvergence(d.convergence) } : {}),
+    ...(d.textBaseline ? { textBaseline: canonicalTextBaseline(d.textBaseline) } : {}),
+  };
+}
+
+function canonicalTextBaseline(b: DeltaTextBaseline): DeltaTextBaseline {
+  return {
+    order: b.order,
+    context: b.context,
+    accuracy: b.accuracy,
+    accuracyInterval: { low: b.accuracyInterval.low, high: b.accuracyInterval.high },
+    recall: [...b.recall],
+    crossEntropyBits: b.crossEntropyBits,
+    decoderOnly: b.decoderOnly,
+    baselineOnly: b.baselineOnly,
+    excessPValue: b.excessPValue,
+    excessInterval: { low: b.excessInterval.low, high: b.excessInterval.high },
   };
 }
 
@@ -319,6 +336,28 @@ function checkSemantics(sig: Signature, label: string): void {
       if (d.accuracyInterval.low > d.accuracyInterval.high) {
         throw fail(`${dat}/accuracyInterval has low ${d.accuracyInterval.low} above high ${d.accuracyInterval.high}`);
       }
+      if (d.textBaseline) checkTextBaseline(d, `${dat}/textBaseline`, perSymbol, fail);
     }
   });
+}
+
+// The baseline's recall is per alphabet symbol, and its pairing with the decoder must add up to both accuracies.
+function checkTextBaseline(
+  d: DeltaSignature,
+  at: string,
+  perSymbol: (path: string, list: readonly unknown[]) => void,
+  fail: (message: string) => UserError,
+): void {
+  const b = d.textBaseline!;
+  perSymbol(`${at}/recall`, b.recall);
+  const n = d.positions.eval;
+  if (b.decoderOnly + b.baselineOnly > n) {
+    throw fail(`${at}: decoderOnly + baselineOnly (${b.decoderOnly + b.baselineOnly}) exceed the ${n} eval positions`);
+  }
+  const excess = (b.decoderOnly - b.baselineOnly) / n;
+  if (Math.abs(d.accuracy - b.accuracy - excess) > 1e-9) {
+    throw fail(
+      `${at}: accuracy − textBaseline.accuracy (${d.accuracy - b.accuracy}) is not (decoderOnly − baselineOnly) / positions (${excess})`,
+    );
+  }
 }

@@ -58,6 +58,19 @@ function delta(d: number): DeltaSignature {
         dataGainStdError: 0.004,
       },
     },
+    // The decoder right on 5 of 7, the baseline on 4: 2 positions only the decoder gets, 1 only the baseline.
+    textBaseline: {
+      order: 10,
+      context: Math.max(1, d),
+      accuracy: 4 / 7,
+      accuracyInterval: { low: 0.25, high: 0.84 },
+      recall: [0.5, 0.5, 2 / 3],
+      crossEntropyBits: 1.2,
+      decoderOnly: 2,
+      baselineOnly: 1,
+      excessPValue: 0.5,
+      excessInterval: { low: -0.2, high: 0.5 },
+    },
   };
 }
 
@@ -406,4 +419,24 @@ test('rejects what the schema cannot see: the alphabet, per-symbol lengths, δ o
   rejects((s) => (s.layers[0].deltas[0].delta = 0), /\/layers\/0\/deltas\/0\/delta must be 1 /);
   rejects((s) => (s.layers[1].current.count = [7]), /\/layers\/1\/current\/count has 1 entries/);
   rejects((s) => s.target.classes.pop(), /^out\/sig\.json: \/target\/classes has 2 entries, one per alphabet symbol/);
+});
+
+test('a text-only baseline is optional, and its recall and its pairing with the decoder must add up', () => {
+  const without = changed((s) => {
+    for (const l of s.layers) for (const d of [l.current, ...l.deltas]) delete d.textBaseline;
+  });
+  assert.equal(validateSignature(without, LABEL).layers[0]!.deltas[0]!.textBaseline, undefined);
+  rejects(
+    (s) => s.layers[0].deltas[0].textBaseline.recall.pop(),
+    /\/layers\/0\/deltas\/0\/textBaseline\/recall has 2 entries, one per alphabet symbol expected \(3\)$/,
+  );
+  rejects(
+    (s) => (s.layers[0].deltas[1].textBaseline.baselineOnly = 0),
+    /\/layers\/0\/deltas\/1\/textBaseline: accuracy − textBaseline\.accuracy \(.*\) is not \(decoderOnly − baselineOnly\)/,
+  );
+  rejects(
+    (s) => (s.layers[0].deltas[0].textBaseline.decoderOnly = 9),
+    /\/layers\/0\/deltas\/0\/textBaseline: decoderOnly \+ baselineOnly \(10\) exceed the 7 eval positions$/,
+  );
+  rejects((s) => (s.layers[0].deltas[0].textBaseline.order = 1), /\/textBaseline\/order must be >= 2/);
 });
