@@ -29,6 +29,7 @@ import {
   type StateKind,
 } from './signature-types.js';
 import { extractStates } from './states.js';
+import { describeTextBaseline, measureTextBaseline } from './text-baseline.js';
 
 export interface SignatureOptions {
   maxDelta: number;
@@ -124,6 +125,9 @@ export async function memorySignature(
     }
   }
 
+  // What the text alone explains per δ on the eval positions; counted before the states take their memory.
+  const textBaseline = measureTextBaseline(corpus.partitions, positions.eval, maxDelta, alphabet.length);
+
   const runDecoders: DecoderRunner =
     hooks.decoderRunner ?? (async (data, config, h) => fitDecoders(hooks.gemm, data, config, h));
   const done = new Map((hooks.completedLayers ?? []).map((l) => [l.layer - 1, l]));
@@ -189,6 +193,7 @@ export async function memorySignature(
           outcome,
         }),
         convergence: { ...assessConvergence(outcome.curve, options.convergenceTolerance), curve: outcome.curve },
+        textBaseline: describeTextBaseline(textBaseline[i]!, positions.eval.labels[i]!, outcome.evalPredictions, V),
       })),
     };
     hooks.onProgress?.({ phase: 'layer-done', layer: layerSig });
