@@ -6,16 +6,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { tsGemm } from '../../src/core/gemm.js';
 import { importModel } from '../../src/import/import-model.js';
 import { loadModel } from '../../src/io/load-model.js';
 import { readSafetensors, toFloat32, toInt32 } from '../../src/io/safetensors.js';
-
-const fromDist = import.meta.url.includes('/dist/');
-export const IMPORT_FIXTURES = fileURLToPath(
-  new URL(fromDist ? '../../../test/fixtures/import/' : '../fixtures/import/', import.meta.url),
-);
+import { IMPORT_FIXTURES } from './fixtures.js';
 
 const cases = [
   { model: 'lstm', source: 'pytorch.safetensors', framework: 'pytorch' },

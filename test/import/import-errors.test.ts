@@ -1,0 +1,124 @@
+// What importModel() refuses, each as one UserError naming the layer, node or file: layers memsig's cells cannot
+// run (Keras GRU reset_after false, ONNX linear_before_reset 0, hard_sigmoid gates), layers with no counterpart,
+// broken files, alphabets that do not fit.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { UserError } from '../../src/core/errors.js';
+import { type ImportOptions, importModel } from '../../src/import/import-model.js';
+import { IMPORT_FIXTURES } from './fixtures.js';
+
+function scratch(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'memsig-import-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const run = (source: string, out: string, more: Partial<ImportOptions> = {}) =>
+  importModel({ source, out, renames: [], normalization: {}, force: false, ...more });
+
+async function rejects(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, (err: Error) => {
+    assert.ok(err instanceof UserError, `a UserError, not ${err.name}: ${err.message}`);
+    assert.match(err.message, pattern);
+    assert.doesNotMatch(err.message, /\n/);
+    return true;
+  });
+}
+
+interface LayerJson {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+interface ModelJson {
+  modelTopology: { config: { layers: LayerJson[] }; model_config: { config: { layers: LayerJson[] } } };
+  weightsManifest: { weights: unknown[] }[];
+}
+
+// A copy of a fixture's Keras folder whose model.json `edit` changes.
+function editedKeras(dir: string, model: 'lstm' | 'gru', edit: (json: ModelJson) => void): string {
+  const folder = join(dir, `${model}-keras`);
+  mkdirSync(folder, { recursive: true });
+  const src = join(IMPORT_FIXTURES, model, 'keras');
+  copyFileSync(join(src, 'weights.bin'), join(folder, 'weights.bin'));
+  const json = JSON.parse(readFileSync(join(src, 'model.json'), 'utf8'));
+  edit(json);
+  writeFileSync(join(folder, 'model.json'), JSON.stringify(json));
+  return join(folder, 'model.json');
+}
+
+const gruLayers = (json: ModelJson) => json.modelTopology.model_config.config.layers;
+const lstmLayers = (json: ModelJson) => json.modelTopology.config.layers;
+const gruAlphabet = join(IMPORT_FIXTURES, 'gru', 'alphabet.json');
+
+test('importModel() refuses a Keras GRU with reset_after false, saying why no weights can express it', async (t) => {
+  const dir = scratch(t);
+  const source = editedKeras(dir, 'gru', (json) => {
+    gruLayers(json)[2].config.reset_after = false;
+  });
+  await rejects(
+    run(source, join(dir, 'out'), { alphabetFile: gruAlphabet }),
+    /GRU layer 'gru_0' has reset_after false: .*r ⊙ h.*cannot be imported/,
+  );
+});
+
+test('importModel() refuses hard_sigmoid gates, layers without a counterpart and short weight shards', async (t) => {
+  const dir = scratch(t);
+  const hard = editedKeras(dir, 'lstm', (json) => {
+    lstmLayers(json)[1].config.recurrent_activation = 'hard_sigmoid';
+  });
+  await rejects(run(hard, join(dir, 'a')), /LSTM layer 'lstm' has recurrent_activation "hard_sigmoid"/);
+  const conv = editedKeras(dir, 'lstm', (json) => {
+    lstmLayers(json).splice(1, 0, { class_name: 'Conv1D', config: { name: 'conv' } });
+  });
+  await rejects(run(conv, join(dir, 'b')), /Conv1D layer 'conv' has no counterpart in memsig's model/);
+  const short = editedKeras(dir, 'lstm', (json) => {
+    json.weightsManifest[0].weights.push({ name: 'extra/kernel', shape: [100, 100], dtype: 'float32' });
+  });
+  await rejects(run(short, join(dir, 'c')), /the weight shards end before weight 'extra\/kernel'/);
+});
+
+test('importModel() refuses an ONNX GRU with linear_before_reset 0, naming the node', async (t) => {
+  const dir = scratch(t);
+  const bytes = readFileSync(join(IMPORT_FIXTURES, 'gru', 'model.onnx'));
+  // The attribute as the exporter writes it: its name, then field 3 (i) = 1; set i to 0.
+  const name = Buffer.from('linear_before_reset');
+  let at = bytes.indexOf(name);
+  let patched = 0;
+  while (at >= 0) {
+    const i = at + name.length;
+    if (bytes[i] === 0x18 && bytes[i + 1] === 0x01) {
+      bytes[i + 1] = 0x00;
+      patched++;
+    }
+    at = bytes.indexOf(name, i);
+  }
+  assert.equal(patched, 2, 'both GRU nodes patched');
+  const source = join(dir, 'reset-before.onnx');
+  writeFileSync(source, bytes);
+  await rejects(
+    run(source, join(dir, 'out'), { alphabetFile: gruAlphabet }),
+    /GRU node '\/rnns\.0\/GRU' has linear_before_reset 0/,
+  );
+  writeFileSync(join(dir, 'junk.onnx'), Buffer.from('not a protobuf at all'));
+  await rejects(run(join(dir, 'junk.onnx'), join(dir, 'junk')), /junk\.onnx: not an ONNX model/);
+});
+
+test('importModel() wants an alphabet that fits the embedding, and says how to convert a .pt checkpoint', async (t) => {
+  const dir = scratch(t);
+  const gru = join(IMPORT_FIXTURES, 'gru', 'pytorch.safetensors');
+  await rejects(run(gru, join(dir, 'a')), /carries no alphabet; give --alphabet-file/);
+  writeFileSync(join(dir, 'short.json'), JSON.stringify(['a', 'b']));
+  await rejects(
+    run(gru, join(dir, 'b'), { alphabetFile: join(dir, 'short.json') }),
+    /has 2 symbols, but the embedding emb\.weight has 30 rows/,
+  );
+  writeFileSync(join(dir, 'model.pt'), 'PK');
+  await rejects(run(join(dir, 'model.pt'), join(dir, 'c')), /pickled PyTorch checkpoint.*torch\.load.*save_file/);
+  await rejects(
+    run(gru, join(dir, 'd'), { alphabetFile: gruAlphabet, cell: 'lstm' }),
+    /--cell lstm, but .* holds gru layers/,
+  );
+});
