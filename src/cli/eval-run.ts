@@ -4,7 +4,7 @@
 import { factorizedPredictor } from '../analysis/factorized-analysable.js';
 import type { BackendName } from '../backends/index.js';
 import { UserError } from '../core/errors.js';
-import type { Segmentation } from '../data/index.js';
+import { type Segmentation, segmentNoun } from '../data/index.js';
 import { loadModel } from '../io/load-model.js';
 import type { LmEvaluation } from '../models/lm-evaluation.js';
 import { evaluateCharLm, evaluateLm } from '../train/evaluate.js';
@@ -122,7 +122,7 @@ function printEval(io: CliIo, dir: string, modelLine: string, text: EvalText, r:
   writeLine(io.stdout, `model       ${dir} (${modelLine})`);
   writeLine(
     io.stdout,
-    `text        ${text.source}, ${where}: ${text.segments} ${text.segmentation}s, ${text.partition.ids.length} symbols (${origin})`,
+    `text        ${text.source}, ${where}: ${text.segments} ${segmentNoun(text.segmentation, text.segments)}, ${text.partition.ids.length} symbols (${origin})`,
   );
   writeLine(io.stdout, `perplexity  ${formatMetric(r.perplexity)} per character (${r.predicted} predictions)`);
   writeLine(io.stdout, `bits/char   ${formatMetric(r.bitsPerChar)}`);

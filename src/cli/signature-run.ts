@@ -17,7 +17,7 @@ import type { BackendName } from '../backends/index.js';
 import { UserError } from '../core/errors.js';
 import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { Gemm } from '../core/gemm.js';
-import type { PreparedCorpus, Segmentation } from '../data/index.js';
+import { type PreparedCorpus, type Segmentation, segmentNoun } from '../data/index.js';
 import { ensureDir } from '../io/atomic.js';
 import { loadModel } from '../io/load-model.js';
 import { writeSignature } from '../io/signature-file.js';
@@ -133,7 +133,7 @@ export async function computeSignature(
   const threads = hooks.gemm ? 1 : (opts.threads ?? defaultThreads());
   writeLine(
     io.stderr,
-    `signature of ${subject.name} (${subject.description}) on ${r.source} (${where}, ${r.segmentation}s): ` +
+    `signature of ${subject.name} (${subject.description}) on ${r.source} (${where}, ${segmentNoun(r.segmentation)}): ` +
       `layer${layers.length === 1 ? '' : 's'} ${layers.join(', ')}, state ${state}, Δ = ${options.maxDelta}; ` +
       `backend ${gemm.name}, ${threads} thread${threads === 1 ? '' : 's'}`,
   );

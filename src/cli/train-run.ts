@@ -3,8 +3,14 @@
 // written to --out, so a failed or interrupted run leaves any model already there untouched.
 
 import type { BackendName } from '../backends/index.js';
-import type { Segmentation } from '../data/index.js';
-import { evalChunks, type PreparedCorpus, prepareCorpus, StreamBatcher } from '../data/index.js';
+import {
+  evalChunks,
+  type PreparedCorpus,
+  prepareCorpus,
+  type Segmentation,
+  StreamBatcher,
+  segmentNoun,
+} from '../data/index.js';
 import { subsampleTrain } from '../data/subsample.js';
 import { ensureDir } from '../io/atomic.js';
 import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
@@ -31,6 +37,8 @@ export interface TrainOptions {
   /** A text file, a .gz file, a folder of .txt files, or 'sotu'. */
   corpus: string;
   segmentation: Segmentation;
+  /** 'raw': the alphabet is every character of the text (absent: the default alphabet, or the --init model's). */
+  alphabet?: 'default' | 'raw';
   maxChars: number | null;
   config: TrainConfig;
   /** Fine-tuning: the model directory to start from, and which architecture flags were given. */
@@ -76,7 +84,12 @@ export async function runTrain(opts: TrainOptions, io: CliIo, hooks: CliHooks = 
   await checkTrainDir(paths, opts.resume, opts.force);
   const init = opts.init ? await loadInitModel(opts.init.dir, opts.config, opts.init.given) : null;
   const config = init?.config ?? opts.config;
-  const read = { segmentation: opts.segmentation, maxChars: opts.maxChars, normalization: init?.normalization };
+  const read = {
+    segmentation: opts.segmentation,
+    maxChars: opts.maxChars,
+    normalization: init?.normalization,
+    rawAlphabet: opts.alphabet === 'raw',
+  };
   let corpus = await prepareCorpus(opts.corpus, read);
   if (config.trainFraction !== undefined) corpus = subsampleTrain(corpus, config.trainFraction, config.seed);
   const totalSteps = checkCorpusFits(corpus, config);
@@ -199,10 +212,21 @@ function describeRun(
   writeLine(
     io.stderr,
     `training ${c.cell} (${layers}, ${c.units} units, embed ${c.embed}) on ${r.source}: ` +
-      `${r.symbols.train} train / ${r.symbols.dev} dev / ${r.symbols.eval} eval symbols (${r.segmentation}s); ` +
+      `${r.symbols.train} train / ${r.symbols.dev} dev / ${r.symbols.eval} eval symbols (${segmentNoun(r.segmentation)}); ` +
       `backend ${compute.gemm.name}, ${compute.threads} thread${compute.threads === 1 ? '' : 's'}`,
   );
   if (opts.init) writeLine(io.stderr, `starting from the weights of ${opts.init.dir} (fine-tuning)`);
+  if (opts.alphabet === 'raw') {
+    const symbols = corpus.alphabet.symbols;
+    const shown = symbols
+      .slice(0, 12)
+      .map((s) => JSON.stringify(s))
+      .join(' ');
+    writeLine(
+      io.stderr,
+      `alphabet: the ${symbols.length} characters of the text, most frequent first (${shown}${symbols.length > 12 ? ' …' : ''})`,
+    );
+  }
   if (c.trainFraction !== undefined) {
     writeLine(
       io.stderr,

@@ -6,6 +6,7 @@ import { UserError } from '../core/errors.js';
 import type { CorpusRecord, NormalizationConfig } from '../models/config.js';
 import { Alphabet } from './alphabet.js';
 import { defaultNormalization, normalizeText, validateNormalization } from './normalize.js';
+import { rawAlphabet, rawNormalization } from './raw-alphabet.js';
 import { type CorpusText, readCorpusText } from './read-corpus.js';
 import { SEGMENTATIONS, type Segmentation, segmentDocuments, segmentText } from './segments.js';
 import {
@@ -42,6 +43,8 @@ export interface CorpusOptions {
   split: SplitFractions & { seed: number };
   /** Keep only the last maxChars characters of the raw text (cut at a line start), or null for all of it. */
   maxChars: number | null;
+  /** Instead of `normalization`: every character of the text as a symbol, most frequent first (rawAlphabet). */
+  rawAlphabet: boolean;
 }
 
 export function defaultCorpusOptions(): CorpusOptions {
@@ -50,6 +53,7 @@ export function defaultCorpusOptions(): CorpusOptions {
     segmentation: 'line',
     split: { ...defaultSplitFractions(), seed: 1 },
     maxChars: null,
+    rawAlphabet: false,
   };
 }
 
@@ -59,6 +63,7 @@ export interface CorpusOptionsInput {
   segmentation?: Segmentation;
   split?: Partial<CorpusOptions['split']>;
   maxChars?: number | null;
+  rawAlphabet?: boolean;
 }
 
 export function resolveCorpusOptions(options: CorpusOptionsInput = {}): CorpusOptions {
@@ -73,14 +78,14 @@ export function resolveCorpusOptions(options: CorpusOptionsInput = {}): CorpusOp
     segmentation: options.segmentation ?? d.segmentation,
     split,
     maxChars: options.maxChars === undefined ? d.maxChars : options.maxChars,
+    rawAlphabet: options.rawAlphabet ?? d.rawAlphabet,
   };
 }
 
 /** Reads `source` ('sotu', a file, a .gz or a folder) and turns it into encoded train/dev/eval partitions. */
 export async function prepareCorpus(source: string, options: CorpusOptionsInput = {}): Promise<PreparedCorpus> {
   const opts = resolveCorpusOptions(options);
-  const normalization = opts.normalization;
-  validateNormalization(normalization, 'normalization');
+  validateNormalization(opts.normalization, 'normalization');
   if (!SEGMENTATIONS.includes(opts.segmentation)) {
     throw new UserError(`segmentation must be "line", "sentence" or "none" (got ${JSON.stringify(opts.segmentation)})`);
   }
@@ -94,8 +99,12 @@ export async function prepareCorpus(source: string, options: CorpusOptionsInput 
   }
   validateSplitFractions({ train, dev, eval: evalFraction });
 
-  const raw = await readCorpusText(source);
-  const { segments } = corpusSegments(raw, opts.segmentation, normalization, maxChars);
+  const raw = capCorpusText(await readCorpusText(source), opts.segmentation, maxChars);
+  // A raw alphabet is every character of the text the model will read (a newline only in streams).
+  const normalization = opts.rawAlphabet
+    ? rawNormalization(rawAlphabet(raw.text, opts.segmentation === 'none'))
+    : opts.normalization;
+  const { segments } = corpusSegments(raw, opts.segmentation, normalization, null);
   if (segments.length === 0) throw new UserError(`no text left after normalization: ${source}`);
 
   let parts: SplitResult<string>;
@@ -139,12 +148,22 @@ export function corpusSegments(
   normalization: NormalizationConfig,
   maxChars: number | null,
 ): { text: string; segments: string[] } {
+  const capped = capCorpusText(raw, segmentation, maxChars);
+  return { text: capped.text, segments: segmentDocuments(capped.documents, segmentation, normalization) };
+}
+
+/**
+ * The last `maxChars` characters of a read corpus (all of it when null), cut at a line start: of its documents for
+ * streams ('none'), which stay apart; of the one joined text otherwise.
+ */
+export function capCorpusText(raw: CorpusText, segmentation: Segmentation, maxChars: number | null): CorpusText {
+  if (maxChars === null) return raw;
   if (segmentation !== 'none') {
-    const text = maxChars === null ? raw.text : keepLastChars(raw.text, maxChars);
-    return { text, segments: segmentText(text, segmentation, normalization) };
+    const text = keepLastChars(raw.text, maxChars);
+    return { source: raw.source, text, documents: [text] };
   }
-  const documents = maxChars === null ? raw.documents : keepLastDocumentChars(raw.documents, maxChars);
-  return { text: documents.join('\n'), segments: segmentDocuments(documents, segmentation, normalization) };
+  const documents = keepLastDocumentChars(raw.documents, maxChars);
+  return { source: raw.source, text: documents.join('\n'), documents };
 }
 
 /**

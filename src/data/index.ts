@@ -6,6 +6,7 @@ export {
   type CorpusOptions,
   type CorpusOptionsInput,
   type CorpusPartitions,
+  capCorpusText,
   corpusSegments,
   defaultCorpusOptions,
   type EncodedPartition,
@@ -21,7 +22,14 @@ export {
   segmentIds,
   sha256OfSegments,
 } from './corpus.js';
-export { defaultNormalization, makeNormalizer, normalizeText, validateNormalization } from './normalize.js';
+export {
+  defaultNormalization,
+  makeNormalizer,
+  normalizeText,
+  straightenApostrophes,
+  validateNormalization,
+} from './normalize.js';
+export { rawAlphabet, rawNormalization } from './raw-alphabet.js';
 export {
   type CorpusText,
   decodeText,
@@ -30,7 +38,14 @@ export {
   sotuChronological,
   stripGutenberg,
 } from './read-corpus.js';
-export { readingSegmentation, SEGMENTATIONS, type Segmentation, segmentDocuments, segmentText } from './segments.js';
+export {
+  readingSegmentation,
+  SEGMENTATIONS,
+  type Segmentation,
+  segmentDocuments,
+  segmentNoun,
+  segmentText,
+} from './segments.js';
 export {
   defaultSplitFractions,
   type SplitFractions,

@@ -73,6 +73,11 @@ export function validateNormalization(
   }
 }
 
+/** Curly apostrophes and single quotes as the one apostrophe "'", the first step of every normalization. */
+export function straightenApostrophes(text: string): string {
+  return text.replace(CURLY_APOSTROPHES, "'");
+}
+
 /**
  * Applies `cfg` to `text`: curly apostrophes → "'", optional lowercasing, digits → digitSymbol, accented
  * letters → their base letter when that is in the alphabet, whitespace → space, anything else dropped or
@@ -100,7 +105,7 @@ export function makeNormalizer(cfg: NormalizationConfig): (text: string) => stri
   const memo = new Map<string, string>();
 
   return (text: string): string => {
-    let src = text.replace(CURLY_APOSTROPHES, "'");
+    let src = straightenApostrophes(text);
     if (cfg.lowercase) src = src.toLowerCase();
     let result = '';
     for (const ch of src) {

@@ -55,3 +55,9 @@ export function readingSegmentation(
   if (config.corpus?.segmentation === 'none' || config.normalization.alphabet.includes('\n')) return 'none';
   return undefined;
 }
+
+/** What `count` segments of a segmentation are called: "lines", "sentences" or "streams" (singular for one). */
+export function segmentNoun(segmentation: Segmentation, count = 2): string {
+  const noun = segmentation === 'none' ? 'stream' : segmentation;
+  return count === 1 ? noun : `${noun}s`;
+}

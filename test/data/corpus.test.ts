@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -12,6 +12,7 @@ import {
   encodeText,
   encodeTextSegments,
   keepLastChars,
+  keepLastDocumentChars,
   prepareCorpus,
   segmentCount,
   segmentIds,
@@ -39,6 +40,7 @@ test('defaultCorpusOptions', () => {
     segmentation: 'line',
     split: { train: 0.9, dev: 0.05, eval: 0.05, seed: 1 },
     maxChars: null,
+    rawAlphabet: false,
   });
 });
 
@@ -117,4 +119,39 @@ test('bad options and tiny corpora are UserErrors', async () => {
     prepareCorpus(corpusPath, { normalization: { ...defaultNormalization(), digitSymbol: '0' } }),
     /normalization: digitSymbol/,
   );
+});
+
+test('prepareCorpus with segmentation none: each file of a folder is one stream, split into contiguous blocks', async () => {
+  const folder = join(tmp, 'streams');
+  mkdirSync(folder);
+  const a = 'Alpha line one.\nAlpha line two.\n'.repeat(20);
+  const b = 'Beta, the second file.\n'.repeat(20);
+  writeFileSync(join(folder, 'a.txt'), a);
+  writeFileSync(join(folder, 'b.txt'), b);
+  const normalization = { ...defaultNormalization(), alphabet: [...defaultNormalization().alphabet, '\n', ','] };
+  normalization.collapseWhitespace = false;
+  const c = await prepareCorpus(folder, { segmentation: 'none', normalization });
+  const all = [a, b].map((t) => t.toLowerCase());
+  const total = all[0].length + all[1].length;
+  const dev = Math.round(total * 0.05);
+  assert.equal(c.record.segmentation, 'none');
+  // Train holds all of a and the start of b; dev and eval are the rest of b, in order.
+  assert.deepEqual(decodeAll(c.partitions.train, c.alphabet), [
+    all[0],
+    all[1].slice(0, total - 2 * dev - all[0].length),
+  ]);
+  assert.equal(
+    [...decodeAll(c.partitions.dev, c.alphabet), ...decodeAll(c.partitions.eval, c.alphabet)].join(''),
+    all[1].slice(all[1].length - 2 * dev),
+  );
+  assert.deepEqual(c.record.segments, { train: 2, dev: 1, eval: 1 });
+});
+
+test('keepLastDocumentChars keeps whole documents from the end and cuts the first kept one at a line start', () => {
+  assert.deepEqual(keepLastDocumentChars(['one\ntwo', 'three\nfour', 'five'], 14), ['four', 'five']);
+  assert.deepEqual(keepLastDocumentChars(['one\ntwo', 'three\nfour', 'five'], 100), [
+    'one\ntwo',
+    'three\nfour',
+    'five',
+  ]);
 });

@@ -40,7 +40,7 @@ export function registerEval(program: Command, ctx: CommandContext): void {
     .option('--split <name>', 'train, dev, eval, or all (the whole text as one partition)', 'eval')
     .option(
       '--segment <mode>',
-      "line, sentence, or auto (the model's recorded one, else sentence for sotu, else line)",
+      "line, sentence, none (each file one stream, the state carried across lines), or auto (none for a model trained on a stream or whose alphabet has a newline; else the model's recorded one on its training corpus, sentence for sotu, line otherwise)",
       'auto',
     )
     .option('--json', 'print the results as one JSON object');

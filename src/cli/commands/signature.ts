@@ -144,7 +144,7 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     .option('--seed <n>', `random seed of position sampling and decoders (default: ${d.seed})`)
     .option(
       '--segment <mode>',
-      "line, sentence, or auto (the model's recorded one, else sentence for sotu, else line)",
+      "line, sentence, none (each file one stream, the state carried across lines), or auto (as memsig eval: none for a stream model, else the model's recorded one, sentence for sotu, line otherwise)",
       'auto',
     )
     .option('--kernel <part>', 'factorized-lstm models: the kernel analysed, full or base (W0 alone)', 'full')

@@ -18,10 +18,12 @@ import { runTrain, type TrainOptions } from '../train-run.js';
 import { addBackendOptions, type CommandContext, parseBackend, resolveSegmentation } from './common.js';
 
 export const DEFAULT_CHECKPOINT_EVERY = 200;
+export const ALPHABETS = ['default', 'raw'] as const;
 
 export interface RawTrainFlags {
   corpus?: string;
   segment?: string;
+  alphabet?: string;
   cell?: string;
   lambda?: string;
   init?: string;
@@ -62,7 +64,16 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       '--corpus <path|sotu>',
       '(required) text file, .gz file, folder of .txt files, or "sotu" (bundled State of the Union)',
     )
-    .option('--segment <mode>', 'segments: line, sentence, or auto (sentence for sotu, else line)', 'auto')
+    .option(
+      '--segment <mode>',
+      'segments: line, sentence, none (each file one stream, the state carried across lines; split by contiguous 90/5/5 blocks), or auto (sentence for sotu, else line)',
+      'auto',
+    )
+    .option(
+      '--alphabet <kind>',
+      'default (a-z, #, apostrophe, period, space; lowercased) or raw (every character of the text, most frequent first: capitals, punctuation, digits, and a newline with --segment none)',
+      'default',
+    )
     .option(
       '--cell <kind>',
       // No commander default: a --cell left out must stay undefined, so that --init can supply the model's.
@@ -115,10 +126,15 @@ export function parseTrainFlags(raw: RawTrainFlags, commandLine: string[]): Trai
   const corpus = parsePath('--corpus', raw.corpus);
   const config = parseTrainConfig(raw);
   const given = ARCHITECTURE_KEYS.filter((key) => raw[key] !== undefined);
+  const alphabet = parseChoice('--alphabet', raw.alphabet ?? 'default', ALPHABETS);
+  if (alphabet === 'raw' && raw.init !== undefined) {
+    throw new UsageError('--alphabet raw cannot be used with --init (the --init model fixes the alphabet)');
+  }
   return {
     corpus,
     init: raw.init === undefined ? null : { dir: parsePath('--init', raw.init), given },
     segmentation: resolveSegmentation(raw.segment, corpus),
+    alphabet,
     maxChars: raw.maxChars === undefined ? null : parseInteger('--max-chars', raw.maxChars, 1),
     config,
     ...parseBackend(raw),
