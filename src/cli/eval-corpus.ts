@@ -6,6 +6,7 @@ import { UserError } from '../core/errors.js';
 import {
   Alphabet,
   corpusSegments,
+  corpusSourceName,
   defaultSplitFractions,
   type EncodedPartition,
   encodeSegments,
@@ -164,7 +165,7 @@ export async function loadModelCorpus(
     eval: encodeSegments(parts.eval, alphabet),
   };
   const record: CorpusRecord = {
-    source: text.source,
+    source: corpusSourceName(text.source),
     sha256: text.sha256,
     segmentation: text.segmentation,
     split: { ...text.fractions, seed: text.seed },

@@ -9,6 +9,7 @@ import { defaultNormalization, normalizeText, validateNormalization } from './no
 import { rawAlphabet, rawNormalization } from './raw-alphabet.js';
 import { type CorpusText, readCorpusText } from './read-corpus.js';
 import { SEGMENTATIONS, type Segmentation, segmentDocuments, segmentText } from './segments.js';
+import { corpusSourceName } from './source-name.js';
 import {
   defaultSplitFractions,
   type SplitFractions,
@@ -123,7 +124,7 @@ export async function prepareCorpus(source: string, options: CorpusOptionsInput 
     eval: encodeSegments(parts.eval, alphabet),
   };
   const record: CorpusRecord = {
-    source: raw.source,
+    source: corpusSourceName(raw.source),
     sha256: sha256OfSegments(segments),
     segmentation: opts.segmentation,
     split: { train, dev, eval: evalFraction, seed },

@@ -46,6 +46,7 @@ export {
   segmentNoun,
   segmentText,
 } from './segments.js';
+export { corpusSourceName } from './source-name.js';
 export {
   defaultSplitFractions,
   type SplitFractions,

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSignatureOptions } from '../analysis/signature.js';
+import { corpusSourceName } from '../data/source-name.js';
 import type { ExperimentRecord } from './runner.js';
 
 interface Claim {
@@ -454,7 +455,7 @@ export function renderReproductionReport(dir: string, figuresDir: string): strin
     const corpus = (record.numbers as Numbers).corpus ?? (record.numbers as Numbers).target;
     if (corpus) {
       lines.push(
-        `Corpus: ${corpus.source}${corpus.maxChars ? ` (last ${corpus.maxChars.toLocaleString('en')} characters)` : ''}, ${corpus.symbols.train.toLocaleString('en')} train symbols, ${corpus.segmentation} segments.`,
+        `Corpus: \`${corpusSourceName(corpus.source)}\`${corpus.maxChars ? ` (last ${corpus.maxChars.toLocaleString('en')} characters)` : ''}, ${corpus.symbols.train.toLocaleString('en')} train symbols, ${corpus.segmentation} segments; sha256 of its normalized text ${corpus.sha256}.`,
         '',
       );
     }

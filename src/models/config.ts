@@ -34,7 +34,10 @@ export interface NormalizationConfig {
 export type SegmentationKind = 'line' | 'sentence' | 'none';
 
 export interface CorpusRecord {
-  /** 'sotu' for the bundled corpus, otherwise the path as given. */
+  /**
+   * 'sotu' for the bundled corpus; a path inside the working directory as a relative path; any other path by its file
+   * (or folder) name alone, so that no machine's directory layout is recorded (see corpusSourceName).
+   */
   source: string;
   /** sha256 of the normalized symbol stream (all segments, in order), hex. */
   sha256: string;
@@ -104,6 +107,11 @@ export interface CharLmConfig {
    * readingSegmentation). Set where there is no corpus record to say it, e.g. an imported stream model.
    */
   segmentation?: SegmentationKind;
+  /**
+   * GRU only: false when the reset gate scales h before the recurrent product (Keras reset_after=False, ONNX
+   * linear_before_reset=0) instead of after it as PyTorch's does. Such a model runs forward only (eval, signature).
+   */
+  resetAfter?: boolean;
   corpus: CorpusRecord | null;
   training: TrainingRecord | null;
   metrics: ModelMetrics;

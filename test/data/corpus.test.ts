@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, test } from 'node:test';
 import { UserError } from '../../src/core/errors.js';
 import { Alphabet } from '../../src/data/alphabet.js';
@@ -61,7 +61,7 @@ test('prepareCorpus: segments, split, encoding and record agree with the pieces'
     assert.equal(p.starts[p.starts.length - 1], p.ids.length);
   }
   assert.deepEqual(record, {
-    source: corpusPath,
+    source: basename(corpusPath),
     sha256: createHash('sha256').update(segments.join('\n')).digest('hex'),
     segmentation: 'line',
     split: { train: 0.9, dev: 0.05, eval: 0.05, seed: 5 },
