@@ -10,7 +10,10 @@ Two tiny character models, each saved in the three formats memsig imports, as a 
          ONNX metadata_props).
   gru/   a ModuleList of two one-layer nn.GRUs named emb / rnns.{0,1} / out, the output layer tied to the embedding
          and without bias; the alphabet is in separate files (alphabet.txt one symbol per line, alphabet.json a
-         {char: id} map).
+         {char: id} map). Also the other GRU, whose reset gate scales h before the recurrent product (Keras
+         reset_after=False, ONNX linear_before_reset=0), on the same weights: keras-reset-before/,
+         model-reset-before.onnx (the export with that attribute set to 0) and expected-reset-before.safetensors
+         (logits of a numpy forward in that GRU's equations; PyTorch has no such cell).
 
 Per model: pytorch.safetensors (the state_dict as safetensors writes it: a tied tensor once), model.onnx
 (torch.onnx.export), keras/model.json + keras/weights.bin (a TensorFlow.js layers model written from the same
@@ -123,6 +126,40 @@ def keras_gru_forward(x, kernel, recurrent, bias):
         h = z * h + (1 - z) * hh
         out.append(h)
     return np.stack(out)
+
+
+def reset_before_gru_forward(x, w_ih, w_hh, b_ih, b_hh):
+    # PyTorch layouts (rows r, z, n): n = tanh(W_in x + b_in + W_hn (r * h) + b_hn).
+    steps, batch, _ = x.shape
+    units = w_hh.shape[1]
+    h = np.zeros((batch, units), np.float64)
+    out = []
+    for t in range(steps):
+        xi = x[t] @ w_ih.T + b_ih
+        hr = h @ w_hh[:2 * units].T + b_hh[:2 * units]
+        r = sigmoid(xi[:, :units] + hr[:, :units])
+        z = sigmoid(xi[:, units:2 * units] + hr[:, units:])
+        n = np.tanh(xi[:, 2 * units:] + (r * h) @ w_hh[2 * units:].T + b_hh[2 * units:])
+        h = (1 - z) * n + z * h
+        out.append(h)
+    return np.stack(out)
+
+
+def linear_before_reset_0(model_bytes):
+    # The exporter writes the attribute as its name then field 3 (i) = 1; set i to 0.
+    name = b'linear_before_reset'
+    out = bytearray(model_bytes)
+    at = out.find(name)
+    count = 0
+    while at >= 0:
+        i = at + len(name)
+        if out[i:i + 2] == b'\x18\x01':
+            out[i + 1] = 0
+            count += 1
+        at = out.find(name, i)
+    if count == 0:
+        raise SystemExit('no linear_before_reset attribute to patch')
+    return bytes(out)
 
 
 def write_tfjs(folder, topology, weights, metadata):
@@ -280,6 +317,35 @@ def make_gru(out):
     topology = {'keras_version': '2.4.0', 'backend': 'tensorflow',
                 'model_config': {'class_name': 'Functional', 'config': {'name': 'model', 'layers': layers}}}
     write_tfjs(os.path.join(folder, 'keras'), topology, weights, None)
+    make_gru_reset_before(folder, p, ids, vocab)
+
+
+def make_gru_reset_before(folder, p, ids, vocab):
+    x = p['emb.weight'][ids.T.numpy()].astype(np.float64)
+    layers = [{'class_name': 'Embedding', 'config': {'name': 'emb', 'input_dim': vocab, 'output_dim': 12}}]
+    weights = [('emb/embeddings', p['emb.weight'])]
+    for k in range(2):
+        w_ih, w_hh, b_ih, b_hh = (p[f'rnns.{k}.{n}_l0'] for n in ('weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'))
+        x = reset_before_gru_forward(x, w_ih, w_hh, b_ih, b_hh)
+        # Keras reset_after=False has one bias (3H): both of PyTorch's add unscaled in this cell.
+        kernel, recurrent, _ = keras_gru_weights(w_ih, w_hh, b_ih, b_hh)
+        bias = keras_gru_weights(w_ih, w_hh, b_ih + b_hh, b_hh)[2][0]
+        name = f'gru_{k}'
+        layers.append({'class_name': 'GRU', 'config': {
+            'name': name, 'units': 12, 'activation': 'tanh', 'recurrent_activation': 'sigmoid', 'use_bias': True,
+            'reset_after': False, 'return_sequences': True}})
+        weights += [(f'{name}/kernel', kernel), (f'{name}/recurrent_kernel', recurrent), (f'{name}/bias', bias)]
+    logits = x @ p['emb.weight'].T
+    layers.append({'class_name': 'Dense', 'config': {'name': 'out', 'units': vocab, 'use_bias': False}})
+    weights.append(('out/kernel', p['emb.weight'].T.copy()))
+    topology = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': layers}}
+    write_tfjs(os.path.join(folder, 'keras-reset-before'), topology, weights, None)
+    save_file({'inputs': ids.T.contiguous().to(torch.int32), 'logits': logits.astype(np.float32)},
+              os.path.join(folder, 'expected-reset-before.safetensors'))
+    with open(os.path.join(folder, 'model.onnx'), 'rb') as f:
+        patched = linear_before_reset_0(f.read())
+    with open(os.path.join(folder, 'model-reset-before.onnx'), 'wb') as f:
+        f.write(patched)
 
 
 def main():

@@ -26,6 +26,11 @@ export async function loadInitModel(
 ): Promise<InitModel> {
   const loaded = await loadModel(dir);
   const c = loaded.config;
+  if (c.resetAfter === false) {
+    throw new UserError(
+      `${dir}: a GRU whose reset gate comes before the recurrent product (imported; resetAfter false) can be evaluated and analysed, not trained`,
+    );
+  }
   const cell: TrainCell = c.kind === 'factorized-lstm' ? 'factorized-lstm' : c.cell;
   const model: Pick<TrainConfig, ArchitectureKey> = {
     cell,

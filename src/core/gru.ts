@@ -1,5 +1,6 @@
 // GRU layer with PyTorch's nn.GRU semantics (gates r, z, n; the reset gate multiplies W_hn·h + b_hn): forward
-// over a whole sequence and BPTT. Gate-major inside a step, like the LSTM (see lstm.ts for why): the recurrent
+// over a whole sequence and BPTT. The other GRU of the literature (Keras reset_after=False, ONNX
+// linear_before_reset=0: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)) runs forward only, for imported models. Gate-major inside a step, like the LSTM (see lstm.ts for why): the recurrent
 // product is W_hh·h_{t−1}, and a backend may fuse it with the gate math (Gemm.gruStep). Outputs stay (T, B, H).
 
 import { sigmoid32, tanh32 } from './activations.js';
@@ -48,9 +49,13 @@ export class GruLayer implements RecurrentLayer {
   private resets: Uint8Array | null = null;
   private mask: Float32Array | null = null;
 
+  private resetH: Float32Array = new Float32Array(0); // (H, B) r ⊙ h_{t−1} (reset before the product only)
+
+  /** resetAfter false: the reset gate scales h_{t−1} before W_hn (forward only; such a layer cannot be trained). */
   constructor(
     readonly inputSize: number,
     readonly hiddenSize: number,
+    readonly resetAfter = true,
   ) {}
 
   forward(
@@ -78,6 +83,7 @@ export class GruLayer implements RecurrentLayer {
     this.kernelH = ensureCapacity(this.kernelH, BH);
     this.interpH = ensureCapacity(this.interpH, BH);
     this.scratch = ensureCapacity(this.scratch, G * B);
+    if (!this.resetAfter) this.resetH = ensureCapacity(this.resetH, BH);
     this.T = T;
     this.B = B;
     this.x = x;
@@ -117,7 +123,8 @@ export class GruLayer implements RecurrentLayer {
         h: hsGate.subarray(s0, s0 + BH),
         scratch,
       };
-      if (gemm.gruStep) gemm.gruStep(step);
+      if (!this.resetAfter) gruStepResetBefore(gemm, step, this.resetH);
+      else if (gemm.gruStep) gemm.gruStep(step);
       else gruStepPortable(gemm, step);
     }
     for (let t = 0; t < T; t++) transpose(hsGate.subarray(t * BH), hs.subarray(t * BH), H, B);
@@ -127,6 +134,8 @@ export class GruLayer implements RecurrentLayer {
   }
 
   backward(gemm: Gemm, p: RecurrentParams, grads: RecurrentParams, dOut: Float32Array, dX: Float32Array | null): void {
+    if (!this.resetAfter)
+      throw new Error('GruLayer: a GRU with the reset gate before the product has no backward pass');
     const { T, B, hiddenSize: H, inputSize: I } = this;
     const G = 3 * H;
     const BH = B * H;
@@ -237,6 +246,44 @@ export function gruStepPortable(gemm: Gemm, s: GruStep): void {
       const nn = tanh32(gates[k + 2 * BH]! + bnI + r * hnk);
       gates[k] = r;
       gates[k + BH] = z;
+      gates[k + 2 * BH] = nn;
+      hn[k] = hnk;
+      h[k] = nn + z * (hPrev[k]! - nn);
+    }
+  }
+}
+
+/**
+ * A step of the GRU whose reset gate scales h_{t−1} before the recurrent product (Keras reset_after=False):
+ * r, z from W_hr·h and W_hz·h as usual, then n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn). `resetH` (H, B) is
+ * scratch for r ⊙ h; `hn` receives W_hn (r ⊙ h) + b_hn.
+ */
+export function gruStepResetBefore(gemm: Gemm, s: GruStep, resetH: Float32Array): void {
+  const { H, B, w, gates, biasIh, biasHh, hKernel, hPrev, hn, h, scratch } = s;
+  const BH = B * H;
+  // (2H, H)·(H, B): the r and z rows of W_hh are its first 2H rows.
+  gemm.gemm(false, false, 2 * H, B, H, w, hKernel, scratch, false);
+  for (let j = 0; j < H; j++) {
+    const br = biasIh[j]! + biasHh[j]!;
+    const bz = biasIh[H + j]! + biasHh[H + j]!;
+    for (let b = 0; b < B; b++) {
+      const k = j * B + b;
+      const r = sigmoid32(gates[k]! + scratch[k]! + br);
+      gates[k] = r;
+      gates[k + BH] = sigmoid32(gates[k + BH]! + scratch[k + BH]! + bz);
+      resetH[k] = r * hKernel[k]!;
+    }
+  }
+  const product = scratch.subarray(2 * BH, 3 * BH);
+  gemm.gemm(false, false, H, B, H, w.subarray(2 * H * H, 3 * H * H), resetH, product, false);
+  for (let j = 0; j < H; j++) {
+    const bnI = biasIh[2 * H + j]!;
+    const bnH = biasHh[2 * H + j]!;
+    for (let b = 0; b < B; b++) {
+      const k = j * B + b;
+      const z = gates[k + BH]!;
+      const hnk = product[k]! + bnH;
+      const nn = tanh32(gates[k + 2 * BH]! + bnI + hnk);
       gates[k + 2 * BH] = nn;
       hn[k] = hnk;
       h[k] = nn + z * (hPrev[k]! - nn);

@@ -162,6 +162,7 @@ export async function importModel(options: ImportOptions): Promise<ImportResult>
     embed: sizes.embed,
     normalization,
     ...(segmentation ? { segmentation } : {}),
+    ...(network.resetAfter ? {} : { resetAfter: false }),
     corpus: null,
     training: null,
     metrics: { devPerplexity: null, evalPerplexity: null },

@@ -1,9 +1,9 @@
 // A TensorFlow.js / Keras layers model (model.json + weight shards) read as embedding → LSTM/GRU → dense.
 // Keras keeps kernels as (inputs, gates·H) with gate columns i,f,c,o (LSTM) or z,r,h (GRU); memsig keeps PyTorch's
 // (gates·H, inputs) rows i,f,g,o and r,z,n. An LSTM's one bias becomes bias_ih (bias_hh zero); a GRU with
-// reset_after (the default since Keras 2.3) has PyTorch's equations and both biases. A GRU without it applies the
-// reset gate before the recurrent product, r ⊙ h, which no choice of weights turns into PyTorch's r ⊙ (W h + b):
-// such a layer is refused.
+// reset_after (the default since Keras 2.3) has PyTorch's equations and both biases. A GRU without it (TensorFlow.js's
+// default) applies the reset gate before the recurrent product, r ⊙ h, which no choice of weights turns into
+// PyTorch's r ⊙ (W h + b): it becomes a model with resetAfter false, which memsig runs forward only.
 
 import { dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
@@ -166,12 +166,6 @@ function checkRecurrentConfig(layer: KerasLayer, label: string): void {
     );
   }
   if (c.go_backwards === true) throw fail(label, `${where} reads backwards (go_backwards), which memsig cannot run`);
-  if (layer.className === 'GRU' && c.reset_after !== true) {
-    throw fail(
-      label,
-      `${where} has reset_after false: its reset gate multiplies h before the recurrent product, r ⊙ h, while memsig's GRU (PyTorch's) multiplies after it, r ⊙ (W h + b); no weights make one the other, so it cannot be imported (retrain with reset_after=True, Keras 2's default)`,
-    );
-  }
 }
 
 /** The network of a TensorFlow.js layers model; `path` is model.json or its folder. */
@@ -190,6 +184,7 @@ export async function readKerasModel(path: string, modelJson: unknown): Promise<
 
   let embed: ParamTensor | undefined;
   let cell: CellKind | undefined;
+  let resetAfter: boolean | undefined;
   const recurrent: RecurrentWeights[] = [];
   let projWeight: ParamTensor | undefined;
   let projBias: ParamTensor | undefined;
@@ -214,6 +209,15 @@ export async function readKerasModel(path: string, modelJson: unknown): Promise<
       if (cell && kind !== cell)
         throw fail(label, `${where} follows ${cell} layers; memsig's layers are all of one cell`);
       cell = kind;
+      // Keras 2.3+ writes reset_after; a model.json without it is older (or TensorFlow.js's), where it was false.
+      const after = kind === 'lstm' || layer.config.reset_after === true;
+      if (resetAfter !== undefined && after !== resetAfter) {
+        throw fail(
+          label,
+          `${where} has reset_after ${after} after layers with ${resetAfter}; memsig's layers are all of one kind`,
+        );
+      }
+      resetAfter = after;
       const order = kind === 'lstm' ? LSTM_ORDER : GRU_ORDER;
       const k = recurrent.length;
       const kernel = need(layer, 'kernel');
@@ -222,7 +226,7 @@ export async function readKerasModel(path: string, modelJson: unknown): Promise<
       let bIh = zeros([rows]);
       let bHh = zeros([rows]);
       const bias = layer.config.use_bias === false ? undefined : need(layer, 'bias');
-      if (bias && kind === 'gru') {
+      if (bias && kind === 'gru' && after) {
         if (bias.t.shape.length !== 2 || bias.t.shape[0] !== 2) {
           throw fail(label, `weight '${bias.name}' has shape [${bias.t.shape}], not the (2, 3·H) of a reset_after GRU`);
         }
@@ -237,8 +241,9 @@ export async function readKerasModel(path: string, modelJson: unknown): Promise<
       });
       mapping.push([`rnn.weight_ih_l${k}`, `${kernel.name} (transposed, gates reordered)`]);
       mapping.push([`rnn.weight_hh_l${k}`, `${rec.name} (transposed, gates reordered)`]);
-      mapping.push([`rnn.bias_ih_l${k}`, bias ? `${bias.name}${kind === 'gru' ? '[0]' : ''}` : 'zeros (no bias)']);
-      mapping.push([`rnn.bias_hh_l${k}`, bias && kind === 'gru' ? `${bias.name}[1]` : 'zeros (Keras has one bias)']);
+      const twoBiases = bias && kind === 'gru' && after;
+      mapping.push([`rnn.bias_ih_l${k}`, bias ? `${bias.name}${twoBiases ? '[0]' : ''}` : 'zeros (no bias)']);
+      mapping.push([`rnn.bias_hh_l${k}`, twoBiases ? `${bias.name}[1]` : 'zeros (Keras has one bias)']);
     } else if (layer.className === 'Dense') {
       if (recurrent.length === 0) throw fail(label, `${where} comes before any recurrent layer`);
       const act = layer.config.activation ?? 'linear';
@@ -278,6 +283,7 @@ export async function readKerasModel(path: string, modelJson: unknown): Promise<
     modelJson,
     network: {
       framework: 'keras',
+      resetAfter: resetAfter ?? true,
       cell,
       embed,
       layers: recurrent,

@@ -16,6 +16,8 @@ export interface RecurrentWeights {
 export interface ImportedNetwork {
   framework: 'pytorch' | 'keras' | 'onnx';
   cell: CellKind;
+  /** GRU: false when the reset gate scales h before the recurrent product (Keras reset_after=False). */
+  resetAfter: boolean;
   embed: ParamTensor; // (V, E)
   layers: RecurrentWeights[];
   projWeight: ParamTensor; // (V, H)

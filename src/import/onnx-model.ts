@@ -105,6 +105,7 @@ export function readOnnxModel(bytes: Uint8Array, label: string): ImportedNetwork
   let embed: ParamTensor | undefined;
   let embedOut = '';
   let cell: CellKind | undefined;
+  let resetAfter: boolean | undefined;
   const layers: RecurrentWeights[] = [];
   let lastOut = '';
   let projWeight: ParamTensor | undefined;
@@ -121,6 +122,12 @@ export function readOnnxModel(bytes: Uint8Array, label: string): ImportedNetwork
       if (cell && kind !== cell)
         throw fail(label, `${nodeName(node)} follows ${cell} layers; memsig's layers are all of one cell`);
       cell = kind;
+      // linear_before_reset 0 (the operator's default): the reset gate scales h before R_h, not after.
+      const after = kind === 'lstm' || attributeInt(node, 'linear_before_reset', 0) === 1;
+      if (resetAfter !== undefined && after !== resetAfter) {
+        throw fail(label, `${nodeName(node)} has linear_before_reset ${Number(after)} unlike the layers before it`);
+      }
+      resetAfter = after;
       const k = layers.length;
       const from = origin(node.input[0]!);
       const expected = k === 0 ? embedOut : lastOut;
@@ -187,7 +194,17 @@ export function readOnnxModel(bytes: Uint8Array, label: string): ImportedNetwork
   if (!projWeight || !projBias) throw fail(label, 'no MatMul or Gemm node reading the last recurrent layer');
   const meta = model.metadata_props.find((p) => p.key === 'alphabet');
   const alphabet = meta ? alphabetFromJsonText(meta.value, `${label} metadata_props alphabet`) : null;
-  return { framework: 'onnx', cell, embed, layers, projWeight, projBias, alphabet, mapping };
+  return {
+    framework: 'onnx',
+    cell,
+    resetAfter: resetAfter ?? true,
+    embed,
+    layers,
+    projWeight,
+    projBias,
+    alphabet,
+    mapping,
+  };
 }
 
 // The stored vector added to `value` by an Add node right after it (the bias of a MatMul), if any.
@@ -219,12 +236,6 @@ function recurrentLayer(
   const standard = kind === 'lstm' ? ['Sigmoid', 'Tanh', 'Tanh'] : ['Sigmoid', 'Tanh'];
   if (activations && activations.join() !== standard.join()) {
     throw fail(label, `${where} has activations ${activations.join(', ')}; memsig's cells use ${standard.join(', ')}`);
-  }
-  if (kind === 'gru' && attributeInt(node, 'linear_before_reset', 0) !== 1) {
-    throw fail(
-      label,
-      `${where} has linear_before_reset 0: its reset gate multiplies h before the recurrent product, while memsig's GRU (PyTorch's) multiplies after it; no weights make one the other, so it cannot be imported`,
-    );
   }
   if (kind === 'lstm' && node.input[7])
     throw fail(label, `${where} has peephole weights (input P), which memsig's LSTM lacks`);

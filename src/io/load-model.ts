@@ -25,7 +25,12 @@ export async function loadModel(dir: string): Promise<LoadedAnyModel> {
       model: new FactorizedLm({ layers, units, embed, vocab }, source, params),
     };
   }
-  return { ...loaded, kind: 'char-lm', model: new CharLm({ cell: config.cell, layers, units, embed, vocab }, params) };
+  const resetAfter = config.resetAfter === false ? { resetAfter: false } : {};
+  return {
+    ...loaded,
+    kind: 'char-lm',
+    model: new CharLm({ cell: config.cell, layers, units, embed, vocab, ...resetAfter }, params),
+  };
 }
 
 export type LoadedLas = LoadedLasModelDir & { model: Las };

@@ -117,6 +117,9 @@ function checkSemantics(config: CharLmConfig, label: string): void {
   if (config.kind !== 'factorized-lstm' && config.lambda !== undefined) {
     throw fail(`/lambda is for factorized-lstm models only (this is a ${show(config.kind)} model)`);
   }
+  if (config.resetAfter !== undefined && config.cell !== 'gru') {
+    throw fail(`/resetAfter is for GRU models only (this is a ${show(config.cell)} model)`);
+  }
   if (config.kind === 'factorized-lstm' && config.cell !== 'lstm') {
     throw fail(`/cell must be "lstm" for a factorized-lstm model (found ${show(config.cell)})`);
   }

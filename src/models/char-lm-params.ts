@@ -14,6 +14,8 @@ export interface CharLmShape {
   units: number;
   embed: number;
   vocab: number;
+  /** GRU only: false for the reset gate applied before the recurrent product (imported models; forward only). */
+  resetAfter?: boolean;
 }
 
 /** Every parameter of the model, name → shape, in a fixed order. */

@@ -32,7 +32,9 @@ export class CharLm extends StackedLm<RecurrentLayer, RecurrentParams, SequenceC
         ...shape,
         paramShapes: charLmParamShapes(shape),
         makeLayer: (_k, inputSize) =>
-          shape.cell === 'lstm' ? new LstmLayer(inputSize, shape.units) : new GruLayer(inputSize, shape.units),
+          shape.cell === 'lstm'
+            ? new LstmLayer(inputSize, shape.units)
+            : new GruLayer(inputSize, shape.units, shape.resetAfter ?? true),
         pickParams: recurrentParamsOf,
       },
       params,

@@ -104,6 +104,34 @@ test('memsig import reports bad command lines and unreadable models as one line'
   assert.equal(existsSync(join(dir, 'd')), false);
 });
 
+test('memsig train --init refuses an imported GRU whose reset gate comes before the product, in one line', async (t) => {
+  const dir = tempDir(t);
+  const model = join(dir, 'gru');
+  const r = await runCli([
+    'import',
+    join(GRU, 'keras-reset-before'),
+    '--out',
+    model,
+    '--alphabet-file',
+    join(GRU, 'alphabet.json'),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readConfig(model).resetAfter, false);
+  const corpus = writeTinyCorpus(dir);
+  const train = await runCli([
+    'train',
+    '--corpus',
+    corpus,
+    '--init',
+    model,
+    '--out',
+    join(dir, 'tuned'),
+    '--max-steps',
+    '2',
+  ]);
+  assertOneLineError(train, /resetAfter false\) can be evaluated and analysed, not trained/, 1);
+});
+
 test('an imported model is read by memsig eval and memsig signature in one command each', async (t) => {
   const dir = tempDir(t);
   const corpus = writeTinyCorpus(dir);
