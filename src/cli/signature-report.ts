@@ -1,8 +1,10 @@
 // What `memsig signature` (and the demo) print once a signature is done: the marginal-accuracy table (one row per δ,
-// one column per layer, chance last), or a one-object JSON summary; and the best-remembered symbols per δ.
+// one column per layer, then chance and the text-only baseline), or a one-object JSON summary; and the
+// best-remembered symbols per δ.
 
 import { formatDeltaList, unconvergedDeltas } from '../analysis/convergence.js';
 import type { Signature } from '../analysis/signature-types.js';
+import { hasTextBaseline } from '../render/metric.js';
 import { showSymbol } from './format.js';
 import { type CliIo, writeLine } from './io.js';
 
@@ -37,7 +39,9 @@ export function convergenceWarnings(sig: Signature): string[] {
 
 /** "accuracy (%) of naming the symbol δ steps back ..." then one row per δ. */
 export function signatureTable(sig: Signature): string[] {
-  const heads = [...sig.layers.map((l) => `layer ${l.layer}`), 'chance'];
+  // The text-only baseline is the same for every layer (the same eval positions); files before it have none.
+  const text = hasTextBaseline(sig.layers);
+  const heads = [...sig.layers.map((l) => `layer ${l.layer}`), 'chance', ...(text ? ['text'] : [])];
   const width = Math.max(7, ...heads.map((h) => h.length));
   const cell = (text: string) => text.padStart(width);
   const lines = [
@@ -51,10 +55,17 @@ export function signatureTable(sig: Signature): string[] {
       return `${percent(d?.accuracy)}${d?.convergence && !d.convergence.converged ? '*' : ''}`;
     });
     values.push(percent(first?.deltas[i]?.chanceAccuracy));
+    if (text) values.push(percent(first?.deltas[i]?.textBaseline?.accuracy));
     lines.push(`${String(i + 1).padStart(4)}  ${values.map(cell).join('  ')}`);
   }
   if (sig.layers.some((l) => unconvergedDeltas(l).length > 0)) {
     lines.push('   * not converged: more data or epochs would still raise it (see the warning below)');
+  }
+  if (text) {
+    const order = first?.deltas[0]?.textBaseline?.order ?? 0;
+    lines.push(
+      `   text: the best guess of the symbol from the text read after it alone (at most ${order - 1} symbols; see docs/figures.md)`,
+    );
   }
   return lines;
 }
@@ -81,6 +92,9 @@ export interface SignatureSummary {
       informationBits: number;
       /** Null for a signature written before convergence was judged. */
       converged: boolean | null;
+      /** The text-only baseline's accuracy, and the p-value of the decoder beating it; null in older files. */
+      textBaseline: number | null;
+      excessPValue: number | null;
     }[];
   }[];
 }
@@ -108,6 +122,8 @@ export function signatureSummary(sig: Signature, out: string, seconds: number): 
         chance: d.chanceAccuracy,
         informationBits: d.informationBits,
         converged: d.convergence ? d.convergence.converged : null,
+        textBaseline: d.textBaseline?.accuracy ?? null,
+        excessPValue: d.textBaseline?.excessPValue ?? null,
       })),
     })),
   };
@@ -160,4 +176,21 @@ export function memoryHorizon(sig: Signature, layerIndex: number, alpha = 0.001)
   let k = 0;
   while (k < deltas.length && deltas[k]!.pValue < alpha && deltas[k]!.accuracy > deltas[k]!.chanceAccuracy) k++;
   return k;
+}
+
+/**
+ * The longest run δ = 1..k over which layer `layerIndex`'s decoder names the symbol more often than the text-only
+ * baseline (its paired one-sided p < `alpha`): how far back the state holds more than the text after the symbol
+ * implies. 0 when not even δ = 1 does; null when the signature has no baseline.
+ */
+export function textHorizon(sig: Signature, layerIndex: number, alpha = 0.001): number | null {
+  const deltas = sig.layers[layerIndex]?.deltas ?? [];
+  if (deltas.length === 0 || deltas.some((d) => !d.textBaseline)) return null;
+  let k = 0;
+  while (k < deltas.length && deltas[k]!.textBaseline!.excessPValue < alpha && beatsText(deltas[k]!)) k++;
+  return k;
+}
+
+function beatsText(d: Signature['layers'][number]['deltas'][number]): boolean {
+  return d.textBaseline!.decoderOnly > d.textBaseline!.baselineOnly;
 }

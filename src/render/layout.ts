@@ -40,7 +40,7 @@ export function titleBlock(title: string, subtitle: string): { body: string[]; w
 }
 
 export function metricTitle(metric: Metric): string {
-  return metric === 'accuracy' ? 'recall' : 'bits';
+  return metric === 'accuracy' ? 'recall' : metric === 'excess' ? 'recall − text' : 'bits';
 }
 
 /** "6,000" or "5,912–6,000" eval positions over the δs of a layer. */
@@ -52,6 +52,16 @@ export function positionsText(layer: LayerSignature): string {
 /** "17.2%" or "17.2–18.9%": the chance accuracy over the δs of a layer. */
 export function chanceText(layer: LayerSignature): string {
   const r = rangeOf(layer.deltas.map((d) => d.chanceAccuracy));
+  const lo = percent(r.min);
+  const hi = percent(r.max);
+  return lo === hi ? lo : `${lo.slice(0, -1)}–${hi}`;
+}
+
+/** "28.6–71.0%": the text-only baseline's accuracy over the δs of a layer (those that have one). */
+export function textBaselineText(layer: LayerSignature): string {
+  const values = layer.deltas.flatMap((d) => (d.textBaseline ? [d.textBaseline.accuracy] : []));
+  if (values.length === 0) return 'n/a';
+  const r = rangeOf(values);
   const lo = percent(r.min);
   const hi = percent(r.max);
   return lo === hi ? lo : `${lo.slice(0, -1)}–${hi}`;

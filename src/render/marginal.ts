@@ -1,14 +1,15 @@
 // Marginal recall (the paper's Figures 2 and 3): overall decoder accuracy per δ, for each layer of one model or for
 // several models. Drawn two ways side by side: a small δ × column heatmap with the numbers in its cells (the paper's
 // form), and a line chart of accuracy against δ with 95% Wilson intervals as error bars and chance as a dashed line.
-// With metric 'bits' both show the information recovered (bits per symbol) and the dashed line is the prior entropy.
+// With metric 'bits' both show the information recovered (bits per symbol) and the dashed line is the prior entropy;
+// with 'excess' the table shows the accuracy above the text-only baseline and the chart's dashed line is that baseline.
 
 import type { DeltaSignature, Signature } from '../analysis/signature-types.js';
 import { type Palette, sequentialColor, seriesColor, seriesDash, textColorOn } from './colors.js';
 import { isNotConverged, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from './convergence-marks.js';
 import { columnLabels, deltaLabels, drawGrid, type GridCell, type GridGeometry, rowLabels } from './heatmap.js';
 import { BODY_TOP, deltaAxisTitle, GUTTER, MARGIN, positionsText, stateName, titleBlock } from './layout.js';
-import { findLayer, type Metric } from './signature-data.js';
+import { excessAccuracy, findLayer, type Metric } from './signature-data.js';
 import {
   AXIS_COLOR,
   bitsText,
@@ -61,7 +62,9 @@ export function renderMarginalSvg(sig: Signature, o: MarginalOptions): string {
   const what =
     o.metric === 'accuracy'
       ? 'marginal recall: accuracy over all symbols, per δ and layer'
-      : 'information recovered per δ and layer, bits per symbol';
+      : o.metric === 'excess'
+        ? 'accuracy above the text-only baseline (percentage points), per δ and layer'
+        : 'information recovered per δ and layer, bits per symbol';
   const title = `${o.label} · ${stateName(sig.state)}`;
   const subtitle = `${what} · ${sig.layers[0] ? positionsText(sig.layers[0]) : '0'} eval positions`;
   const head = titleBlock(title, subtitle);
@@ -89,17 +92,22 @@ export function marginalBody(
 ): { body: string[]; width: number; height: number } {
   const D = Math.min(...series.map((s) => s.deltas.length));
   const max =
-    metric === 'accuracy' ? 1 : Math.max(1, ...series.map((s) => Math.ceil(Math.log2(Math.max(2, s.alphabetSize)))));
+    metric !== 'bits' ? 1 : Math.max(1, ...series.map((s) => Math.ceil(Math.log2(Math.max(2, s.alphabetSize)))));
   const body: string[] = ['<g class="marginal-table">'];
-  // The table: δ rows × series columns, and a chance (or prior entropy) column when all series share it.
+  // The table: δ rows × series columns, and a chance (prior entropy, text-only) column when all series share it.
   const top = y + 18;
   const grid: GridGeometry = { x: x + GUTTER, y: top, cellWidth: COLUMN_WIDTH, cellHeight: ROW_HEIGHT };
   const cells: GridCell[] = [];
   series.forEach((s, col) => {
     s.deltas.slice(0, D).forEach((d, row) => {
-      const value = metric === 'accuracy' ? d.accuracy : d.informationBits;
+      const value = tableValue(d, metric);
       const fill = sequentialColor(palette, value / max);
-      const text = metric === 'accuracy' ? percent(value, 0) : bitsText(value, 2);
+      const text =
+        metric === 'accuracy'
+          ? percent(value, 0)
+          : metric === 'excess'
+            ? signedPoints(value, 0, '')
+            : bitsText(value, 2);
       const unconverged = isNotConverged(d);
       cells.push({
         row,
@@ -132,14 +140,14 @@ export function marginalBody(
     }),
   );
   let tableRight = grid.x + series.length * COLUMN_WIDTH;
-  const reference = (d: DeltaSignature) => (metric === 'accuracy' ? d.chanceAccuracy : d.priorEntropyBits);
+  const reference = referenceOf(metric);
   const shared = series.every((s) =>
     s.deltas.slice(0, D).every((d, i) => Math.abs(reference(d) - reference(series[0]!.deltas[i]!)) < 5e-4),
   );
   if (shared) {
     const cx = tableRight + COLUMN_WIDTH / 2;
     body.push(
-      textEl(cx, top - 5, metric === 'accuracy' ? 'chance' : 'prior H', {
+      textEl(cx, top - 5, metric === 'accuracy' ? 'chance' : metric === 'excess' ? 'text' : 'prior H', {
         size: FONT.tick,
         anchor: 'middle',
         fill: MUTED_COLOR,
@@ -151,7 +159,7 @@ export function marginalBody(
         textEl(
           cx,
           middleBaseline(top + (row + 0.5) * ROW_HEIGHT, FONT.cell),
-          metric === 'accuracy' ? percent(v, 0) : bitsText(v, 2),
+          metric !== 'bits' ? percent(v, 0) : bitsText(v, 2),
           {
             size: FONT.cell,
             anchor: 'middle',
@@ -176,12 +184,36 @@ export function marginalBody(
 
 /** Everything known about one decoder's overall accuracy, for tooltips. */
 export function marginalDetails(d: DeltaSignature): string {
+  const text = d.textBaseline;
   return (
     `accuracy ${percent(d.accuracy)} (95% interval ${percent(d.accuracyInterval.low)}–${percent(d.accuracyInterval.high)}) · ` +
     `chance ${percent(d.chanceAccuracy)} (always ${displaySymbol(d.chanceSymbol)}) · p ${pValueText(d.pValue)} · ` +
+    (text
+      ? `text alone ${percent(text.accuracy)}, excess ${signedPoints(d.accuracy - text.accuracy)} ` +
+        `(${signedPoints(text.excessInterval.low)} to ${signedPoints(text.excessInterval.high)}, p ${pValueText(text.excessPValue)}) · `
+      : '') +
     `${bitsText(d.informationBits)} of ${bitsText(d.priorEntropyBits)} bits · ${d.positions.eval} positions` +
     (isNotConverged(d) ? ` · decoder ${NOT_CONVERGED_NOTE}` : '')
   );
+}
+
+/** A table cell's number: accuracy, information bits, or accuracy above the text-only baseline. */
+function tableValue(d: DeltaSignature, metric: Metric): number {
+  if (metric === 'excess') return excessAccuracy(d) ?? 0;
+  return metric === 'accuracy' ? d.accuracy : d.informationBits;
+}
+
+/** The reference column and dashed line: chance, the prior's entropy, or the text-only baseline's accuracy. */
+function referenceOf(metric: Metric): (d: DeltaSignature) => number {
+  if (metric === 'excess') return (d) => d.textBaseline?.accuracy ?? 0;
+  return metric === 'accuracy' ? (d) => d.chanceAccuracy : (d) => d.priorEntropyBits;
+}
+
+/** "+52.3 pp", "−4.0 pp", "0 pp": a difference of two accuracies in percentage points (`digits` decimals). */
+export function signedPoints(x: number, digits = 1, unit = ' pp'): string {
+  const v = Number((100 * x).toFixed(digits));
+  if (v === 0) return `0${unit}`;
+  return `${v > 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}${unit}`;
 }
 
 function lineChart(
@@ -201,14 +233,15 @@ function lineChart(
   const px = (delta: number) => (D === 1 ? left + w / 2 : left + ((delta - 1) / (D - 1)) * w);
   const py = (v: number) => top + h - (Math.min(max, Math.max(0, v)) / max) * h;
   // Grid and y ticks.
-  const ticks = metric === 'accuracy' ? [0, 0.25, 0.5, 0.75, 1] : yTicksBits(max);
+  // The chart of 'excess' draws accuracy against the text-only baseline: the gap between them is the excess.
+  const ticks = metric !== 'bits' ? [0, 0.25, 0.5, 0.75, 1] : yTicksBits(max);
   for (const t of ticks) {
     const y = py(t);
     body.push(
       `<line x1="${num(left)}" y1="${num(y)}" x2="${num(left + w)}" y2="${num(y)}" stroke="${GRID_COLOR}" stroke-width="0.8"/>`,
     );
     body.push(
-      textEl(left - 4, middleBaseline(y, FONT.tick), metric === 'accuracy' ? `${Math.round(t * 100)}%` : String(t), {
+      textEl(left - 4, middleBaseline(y, FONT.tick), metric !== 'bits' ? `${Math.round(t * 100)}%` : String(t), {
         size: FONT.tick,
         anchor: 'end',
       }),
@@ -233,7 +266,7 @@ function lineChart(
     }),
   );
   body.push(
-    textEl(x0 - 4, top + h / 2, metric === 'accuracy' ? 'accuracy' : 'information (bits)', {
+    textEl(x0 - 4, top + h / 2, metric !== 'bits' ? 'accuracy' : 'information (bits)', {
       size: FONT.tick,
       anchor: 'middle',
       rotate: -90,
@@ -241,7 +274,7 @@ function lineChart(
     }),
   );
   // The reference: chance accuracy, or the prior entropy (everything there is to recall), dashed.
-  const refOf = (d: DeltaSignature) => (metric === 'accuracy' ? d.chanceAccuracy : d.priorEntropyBits);
+  const refOf = referenceOf(metric);
   const referenceSeries = sharedReference ? series.slice(0, 1) : series;
   referenceSeries.forEach((s, i) => {
     const pts = s.deltas.slice(0, D).map((d) => `${num(px(d.delta))},${num(py(refOf(d)))}`);
@@ -255,8 +288,8 @@ function lineChart(
   series.forEach((s, i) => {
     const color = seriesColor(i);
     const deltas = s.deltas.slice(0, D);
-    const value = (d: DeltaSignature) => (metric === 'accuracy' ? d.accuracy : d.informationBits);
-    if (metric === 'accuracy') {
+    const value = (d: DeltaSignature) => (metric !== 'bits' ? d.accuracy : d.informationBits);
+    if (metric !== 'bits') {
       const bars = deltas
         .map((d) => {
           const x = px(d.delta);
@@ -303,16 +336,20 @@ function lineChart(
     );
   });
   const refName =
-    metric === 'accuracy'
+    metric === 'excess'
       ? sharedReference
-        ? `chance (always guessing ${displaySymbol(series[0]!.deltas[0]!.chanceSymbol)})`
-        : 'chance of each (dashed, same colour)'
-      : 'prior entropy: all there is to recall';
+        ? 'text alone: the best guess from the symbols after it'
+        : 'text alone of each (dashed, same colour)'
+      : metric === 'accuracy'
+        ? sharedReference
+          ? `chance (always guessing ${displaySymbol(series[0]!.deltas[0]!.chanceSymbol)})`
+          : 'chance of each (dashed, same colour)'
+        : 'prior entropy: all there is to recall';
   entry(
     `<path d="M${num(left)} ${num(ly)}h20" stroke="${sharedReference ? '#555555' : '#999999'}" stroke-width="1.2" stroke-dasharray="4 3"/>`,
     refName,
   );
-  if (metric === 'accuracy') {
+  if (metric !== 'bits') {
     entry(
       `<path d="M${num(left + 10)} ${num(ly - 5)}v10M${num(left + 7.5)} ${num(ly - 5)}h5M${num(left + 7.5)} ${num(ly + 5)}h5" stroke="#555555" stroke-width="1"/>`,
       '95% Wilson interval',

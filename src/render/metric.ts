@@ -1,11 +1,32 @@
-// What a heatmap cell's number means under each metric, and how its colour scale runs: recall, or the bits of
-// information about the true symbol from a decoder's confusion matrix (docs/figures.md, "--metric bits"). Pure and
+// What a heatmap cell's number means under each metric, and how its colour scale runs: recall, the bits of
+// information about the true symbol from a decoder's confusion matrix (docs/figures.md, "--metric bits"), or recall
+// above the text-only baseline (docs/figures.md, "--metric excess"). Pure and
 // without runtime imports (types only), so that `memsig view` serves this module to the browser as it is and the
 // viewer draws exactly the numbers the figures draw.
 
-import type { DeltaSignature } from '../analysis/signature-types.js';
+import type { DeltaSignature, LayerSignature } from '../analysis/signature-types.js';
 
-export type Metric = 'accuracy' | 'bits';
+export type Metric = 'accuracy' | 'bits' | 'excess';
+
+/**
+ * Recall above the text-only baseline per symbol: the decoder's recall minus the baseline's on the same positions
+ * (negative where the text after the symbol names it more often than the state does); null where either has no data
+ * or the signature predates the baseline.
+ */
+export function excessRecall(d: DeltaSignature): (number | null)[] {
+  const text = d.textBaseline?.recall;
+  return d.recall.map((r, s) => (r === null || text == null || text[s] == null ? null : r - text[s]!));
+}
+
+/** Accuracy above the text-only baseline over all symbols, or null without a baseline. */
+export function excessAccuracy(d: DeltaSignature): number | null {
+  return d.textBaseline ? d.accuracy - d.textBaseline.accuracy : null;
+}
+
+/** Whether every decoder of these layers has a text-only baseline (files written before it have none). */
+export function hasTextBaseline(layers: readonly LayerSignature[]): boolean {
+  return layers.length > 0 && layers.every((l) => l.deltas.every((d) => d.textBaseline !== undefined));
+}
 
 /**
  * Information about each true symbol s in bits: the Kullback–Leibler divergence of the decoder's guesses when the
@@ -43,8 +64,9 @@ export function confusionInformationBits(d: DeltaSignature): number {
   return perSymbol.reduce<number>((sum, bits, s) => sum + (bits === null ? 0 : (bits * d.count[s]!) / total), 0);
 }
 
-/** The value of each symbol's cell at this δ: recall (0–1), or information in bits; null = no data. */
+/** The value of each symbol's cell at this δ: recall (0–1), information in bits, or excess recall; null = no data. */
 export function cellValues(d: DeltaSignature, metric: Metric): (number | null)[] {
+  if (metric === 'excess') return excessRecall(d);
   return metric === 'bits' ? symbolInformationBits(d) : d.recall;
 }
 
@@ -53,23 +75,33 @@ export function cellValues(d: DeltaSignature, metric: Metric): (number | null)[]
  * recalling a symbol of average frequency perfectly; rarer symbols can exceed it and get the top colour).
  */
 export function scaleMax(metric: Metric, alphabetSizes: readonly number[]): number {
-  if (metric === 'accuracy') return 1;
+  if (metric !== 'bits') return 1;
   return Math.max(1, ...alphabetSizes.map((v) => Math.ceil(Math.log2(Math.max(2, v)))));
 }
 
 /** Tick values of a 0..max colour scale. */
 export function scaleTicks(max: number, metric: Metric): number[] {
-  if (metric === 'accuracy') return [0, 0.25, 0.5, 0.75, 1];
+  if (metric !== 'bits') return [0, 0.25, 0.5, 0.75, 1];
   const step = max <= 6 ? 1 : Math.ceil(max / 6);
   const ticks: number[] = [];
   for (let v = 0; v <= max + 1e-9; v += step) ticks.push(v);
   return ticks;
 }
 
-/** The ticks of a 0..max colour bar: f is the position along it (0–1); the top bits tick reads "≥max". */
+/**
+ * The ticks of a 0..max colour bar: f is the position along it (0–1); the top bits tick reads "≥max", and the excess
+ * scale's bottom "≤0 pp" (a symbol the text names more often than the state gets the colour of 0).
+ */
 export function colorBarTicks(metric: Metric, max: number): { f: number; label: string }[] {
   return scaleTicks(max, metric).map((v) => ({
     f: v / max,
-    label: metric === 'accuracy' ? `${Math.round(v * 100)}%` : v === max ? `≥${v}` : String(v),
+    label:
+      metric === 'accuracy'
+        ? `${Math.round(v * 100)}%`
+        : metric === 'excess'
+          ? `${v === 0 ? '≤' : '+'}${Math.round(v * 100)} pp`
+          : v === max
+            ? `≥${v}`
+            : String(v),
   }));
 }

@@ -5,11 +5,15 @@
 import type { DeltaSignature, LayerSignature, Signature } from '../analysis/signature-types.js';
 import { UserError } from '../core/errors.js';
 import { benjaminiHochberg, MIN_TEST_COUNT, twoProportionPValue } from '../core/stats.js';
+import { hasTextBaseline } from './metric.js';
 
 // The per-cell values and colour-scale ranges live in metric.ts (import-free, so the web viewer loads it too).
 export {
   cellValues,
   confusionInformationBits,
+  excessAccuracy,
+  excessRecall,
+  hasTextBaseline,
   type Metric,
   scaleMax,
   scaleTicks,
@@ -23,6 +27,15 @@ export function findLayer(sig: Signature, layer: number, label?: string): LayerS
   const have = sig.layers.map((l) => l.layer);
   const list = have.length === 0 ? 'no layers' : `${have.length === 1 ? 'layer' : 'layers'} ${listWords(have)}`;
   throw new UserError(`${label ? `${label}: ` : ''}no layer ${layer} (the signature has ${list})`);
+}
+
+/** Refuses (UserError) to draw recall above the text-only baseline from a signature written before it was measured. */
+export function requireTextBaseline(sig: Signature): void {
+  if (!hasTextBaseline(sig.layers)) {
+    throw new UserError(
+      'the signature has no text-only baseline (it was written before memsig measured one): compute it again with memsig signature to draw --metric excess',
+    );
+  }
 }
 
 /** The layer figures show when none is asked for: the first in the file (layer 1, closest to the input). */

@@ -29,10 +29,19 @@ import {
   metricTitle,
   positionsText,
   stateName,
+  textBaselineText,
   titleBlock,
 } from './layout.js';
-import { renderMarginalSvg } from './marginal.js';
-import { cellValues, correctCount, defaultLayer, findLayer, type Metric, scaleMax } from './signature-data.js';
+import { renderMarginalSvg, signedPoints } from './marginal.js';
+import {
+  cellValues,
+  correctCount,
+  defaultLayer,
+  findLayer,
+  type Metric,
+  requireTextBaseline,
+  scaleMax,
+} from './signature-data.js';
 import {
   bitsText,
   displaySymbol,
@@ -70,6 +79,7 @@ export function renderSignatureSvg(sig: Signature, options: SignatureFigureOptio
   const palette = options.palette ?? 'purple';
   const label = options.label ?? sig.model.label;
   const standalone = options.standalone ?? true;
+  if (metric === 'excess' && (kind === 'signature' || kind === 'marginal')) requireTextBaseline(sig);
   if (kind === 'marginal') {
     const layers = options.layer === undefined ? undefined : [options.layer];
     return renderMarginalSvg(sig, { layers, metric, palette, label, standalone });
@@ -230,6 +240,10 @@ function cellTooltip(
   const recall = `recall ${percent(d.recall[s] ?? null)} (${groupDigits(correctCount(d, s))} of ${groupDigits(n)})`;
   const chance = `chance ${percent(d.prior[s]!)} (its prior)`;
   if (metric === 'bits') return `${head}: ${bitsText(value)} bits · ${recall} · ${chance}`;
+  const text = d.textBaseline?.recall[s];
+  if (metric === 'excess' && value !== null && text != null) {
+    return `${head}: ${signedPoints(value)} above the text alone · ${recall} · text alone ${percent(text)}`;
+  }
   return `${head}: ${recall} · ${chance}`;
 }
 
@@ -267,9 +281,12 @@ function signatureFigure(
   const what =
     metric === 'accuracy'
       ? 'recall of the symbol δ steps back'
-      : 'information about the symbol δ steps back, bits per symbol';
+      : metric === 'excess'
+        ? 'recall of the symbol δ steps back above the text alone (the best guess from the symbols after it)'
+        : 'information about the symbol δ steps back, bits per symbol';
   const title = `${label} · layer ${layer.layer} · ${stateName(sig.state)}`;
-  const subtitle = `${what} · ${positionsText(layer)} eval positions · chance ${chanceText(layer)}`;
+  const reference = metric === 'excess' ? `text alone ${textBaselineText(layer)}` : `chance ${chanceText(layer)}`;
+  const subtitle = `${what} · ${positionsText(layer)} eval positions · ${reference}`;
   const head = titleBlock(title, subtitle);
   // The strip is accuracy: it goes with the recall heatmap only, where both share one colour scale.
   const panel = signaturePanel(sig, layer, MARGIN, BODY_TOP, { metric, palette, max, forward: metric === 'accuracy' });

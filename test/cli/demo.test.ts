@@ -24,11 +24,12 @@ test('demo --quick trains on sotu, computes the signature, and may replace its o
   assert.equal(sig.maxDelta, 10);
   assert.equal(sig.corpus.sha256, model.config.corpus?.sha256);
   assert.equal(sig.model.weightsSha256, model.weightsSha256);
-  assert.match(r.stdout, /^ +δ +layer 1 +chance$/m);
-  assert.equal(r.stdout.split('\n').filter((l) => /^ +\d+ +[\d.]+\*? +[\d.]+$/.test(l)).length, 10, r.stdout);
+  assert.match(r.stdout, /^ +δ +layer 1 +chance +text$/m);
+  assert.equal(r.stdout.split('\n').filter((l) => /^ +\d+ +[\d.]+\*? +[\d.]+ +[\d.]+$/.test(l)).length, 10, r.stdout);
   assert.match(r.stdout, /^best-remembered symbols of layer 1 /m);
   assert.match(r.stdout, /^ +1 {2}\S+ [\d.]+%, \S+ [\d.]+%, \S+ [\d.]+%$/m);
   assert.match(r.stdout, /^the state holds the input|^the decoders do not beat chance/m);
+  assert.match(r.stdout, /^the state holds (more|no more) than the text after a symbol implies/m);
   assert.match(r.stderr, /^layer 1\/1 done in/m);
 
   const again = await runCli(['demo', '--quick', '--out', out, '--json']);

@@ -70,8 +70,8 @@ test('signature writes a valid file, prints the table, and δ = 1 beats chance',
   assert.ok(last.accuracy < d1.accuracy - 0.1, `δ = ${last.delta}: ${last.accuracy} vs δ = 1: ${d1.accuracy}`);
   assert.equal(existsSync(`${out}.partial.json`), false, 'the partial file goes once the signature is written');
 
-  assert.match(r.stdout, /^ +δ +layer 1 +layer 2 +chance$/m);
-  const rows = r.stdout.split('\n').filter((l) => /^ +\d+ +[\d.]+\*? +[\d.]+\*? +[\d.]+$/.test(l));
+  assert.match(r.stdout, /^ +δ +layer 1 +layer 2 +chance +text$/m);
+  const rows = r.stdout.split('\n').filter((l) => /^ +\d+ +[\d.]+\*? +[\d.]+\*? +[\d.]+ +[\d.]+$/.test(l));
   assert.equal(rows.length, 3, r.stdout);
   // Decoders marked not converged get a * in the table and a warning naming their δ on stderr.
   for (const l of sig.layers) {
@@ -83,6 +83,7 @@ test('signature writes a valid file, prints the table, and δ = 1 beats chance',
   const mark = (d: { convergence?: { converged: boolean } }) => (d.convergence?.converged === false ? '*' : '');
   assert.equal(rows[0]!.trim().split(/ +/)[1], `${(100 * d1.accuracy).toFixed(1)}${mark(d1)}`);
   assert.equal(rows[0]!.trim().split(/ +/)[3], (100 * d1.chanceAccuracy).toFixed(1));
+  assert.equal(rows[0]!.trim().split(/ +/)[4], (100 * d1.textBaseline!.accuracy).toFixed(1));
   const s = sig.settings;
   assert.match(
     r.stdout,
@@ -112,6 +113,8 @@ test('signature writes a valid file, prints the table, and δ = 1 beats chance',
     'chance',
     'informationBits',
     'converged',
+    'textBaseline',
+    'excessPValue',
   ]);
   assert.equal(summary.layers[0].deltas[0].accuracy, sig.layers[1]!.deltas[0]!.accuracy, 'the same layer 2');
   assert.match(j.stderr, /^layer 2 \(1\/1\) done in/m);

@@ -20,6 +20,7 @@ import {
   memoryHorizon,
   printSignatureTable,
   signatureSummary,
+  textHorizon,
 } from '../signature-report.js';
 import { computeSignature, type SignatureRunOptions } from '../signature-run.js';
 import { pathExists } from '../train-dir.js';
@@ -151,6 +152,8 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
     printSignatureTable(ctx.io, sig, sigOut);
     writeLine(ctx.io.stdout);
     writeLine(ctx.io.stdout, horizonLine(sig));
+    const beyondText = textHorizonLine(sig);
+    if (beyondText) writeLine(ctx.io.stdout, beyondText);
     writeLine(ctx.io.stdout);
     for (const line of bestRememberedLines(sig, 0)) writeLine(ctx.io.stdout, line);
     writeLine(ctx.io.stdout);
@@ -165,6 +168,16 @@ function horizonLine(sig: Signature): string {
     return 'the decoders do not beat chance even at δ = 1 (p < 0.001): the model is too small or too briefly trained';
   const upTo = k === sig.maxDelta ? `at every δ up to ${k}` : `up to δ = ${k}`;
   return `the state holds the input ${upTo} symbols back: decoding beats chance there (p < 0.001)`;
+}
+
+/** Up to which δ the state holds more than the text after the symbol implies, in words (null without a baseline). */
+export function textHorizonLine(sig: Signature): string | null {
+  const k = textHorizon(sig, 0);
+  if (k === null) return null;
+  const test = 'the decoder beats the text-only baseline on the same positions, p < 0.001';
+  if (k === 0) return `the state holds no more than the text after a symbol implies, even at δ = 1 (${test})`;
+  const upTo = k === sig.maxDelta ? `at every δ up to ${k}` : `up to δ = ${k}`;
+  return `the state holds more than the text after a symbol implies ${upTo} (${test})`;
 }
 
 /** The `memsig train` command that makes the same model (also what --resume continues after a Ctrl-C). */

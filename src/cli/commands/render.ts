@@ -18,6 +18,8 @@ import type { CommandContext } from './common.js';
 
 export const FIGURE_KINDS = ['signature', 'forward', 'marginal', 'confusion'] as const satisfies readonly FigureKind[];
 export const METRICS = ['accuracy', 'bits'] as const satisfies readonly Metric[];
+/** render and report also draw recall above the text-only baseline (one signature's own). */
+export const RENDER_METRICS = [...METRICS, 'excess'] as const satisfies readonly Metric[];
 export const PALETTES = ['purple', 'green'] as const satisfies readonly Palette[];
 
 export type FigureFormat = 'svg' | 'png';
@@ -128,7 +130,11 @@ export function registerRender(program: Command, ctx: CommandContext): void {
     .option('--out <file>', '(required) FILE.svg or FILE.png')
     .option('--kind <kind>', 'signature, forward, marginal or confusion', 'signature')
     .option('--layer <n>', 'the layer (1 = closest to the input; default 1, for marginal all layers)')
-    .option('--metric <m>', 'accuracy (recall) or bits (information, see docs/figures.md)', 'accuracy')
+    .option(
+      '--metric <m>',
+      'accuracy (recall), bits (information) or excess (recall above the text-only baseline); see docs/figures.md',
+      'accuracy',
+    )
     .option('--palette <p>', "purple (white → dark purple, the paper's) or green (dark → light green)", 'purple')
     .option('--delta <n>', 'the decoder’s δ, for --kind confusion')
     .option('--label <text>', "the model's name in the title (default the signature's model label)")
@@ -137,7 +143,7 @@ export function registerRender(program: Command, ctx: CommandContext): void {
       const out = requireOut(raw.out, 'FILE.svg or FILE.png');
       const format = figureFormat(out);
       const kind = parseChoice('--kind', raw.kind ?? 'signature', FIGURE_KINDS);
-      const metric = parseChoice('--metric', raw.metric ?? 'accuracy', METRICS);
+      const metric = parseChoice('--metric', raw.metric ?? 'accuracy', RENDER_METRICS);
       const palette = parseChoice('--palette', raw.palette ?? 'purple', PALETTES);
       const layer = parseLayer('--layer', raw.layer);
       const scale = parseScale(raw.scale);
