@@ -18,6 +18,7 @@ import {
 } from './convergence-marks.js';
 import { renderDiffSvg } from './diff.js';
 import { stateName } from './layout.js';
+import { hasTextBaseline } from './metric.js';
 import { renderSignatureSvg } from './signature-figure.js';
 import { bitsText, displaySymbol, esc, FONT_STACK, groupDigits, percent, pValueText } from './svg.js';
 
@@ -196,6 +197,7 @@ function signatureSection(e: ReportEntry, i: number, palette: Palette): string {
       'Information recovered per δ and layer (prior entropy minus the decoder’s cross-entropy, bits per symbol); dashed: the prior entropy.',
     ),
   );
+  if (hasTextBaseline(sig.layers)) figures.push(...excessFigures(sig, e.label, palette));
   for (const l of sig.layers) {
     figures.push(
       figure(
@@ -229,10 +231,40 @@ function signatureSection(e: ReportEntry, i: number, palette: Palette): string {
   ].join('\n');
 }
 
-/** δ rows × layer column groups: accuracy with its 95% interval, information bits, p-value; chance per δ. */
+/** The figures of recall above the text-only baseline (--metric excess): the marginal one, then one per layer. */
+function excessFigures(sig: Signature, label: string, palette: Palette): string[] {
+  const draw = (layer?: number) =>
+    renderSignatureSvg(sig, {
+      kind: layer === undefined ? 'marginal' : 'signature',
+      layer,
+      metric: 'excess',
+      palette,
+      label,
+      standalone: false,
+    });
+  return [
+    figure(
+      draw(),
+      'Recall above what the text alone explains: per δ and layer, accuracy minus that of the best guess from the symbols read after the one δ back (a count model of the reversed train text, on the same positions); dashed in the chart: that text-only accuracy (docs/figures.md).',
+    ),
+    ...sig.layers.map((l) =>
+      figure(
+        draw(l.layer),
+        `Recall above the text alone, layer ${l.layer}: each symbol’s recall minus the text-only baseline’s (white where the text names it as often or more).`,
+      ),
+    ),
+  ];
+}
+
+/**
+ * δ rows × layer column groups: accuracy with its 95% interval, information bits, p-value; chance per δ, and the
+ * text-only baseline's accuracy where the signature has one.
+ */
 export function summaryTable(sig: Signature): string {
+  const text = hasTextBaseline(sig.layers);
   const head1 =
     '<tr><th rowspan="2" class="num">δ</th><th rowspan="2" class="num">chance</th>' +
+    (text ? '<th rowspan="2" class="num">text alone</th>' : '') +
     sig.layers.map((l) => `<th colspan="3">layer ${l.layer}</th>`).join('') +
     '<th rowspan="2" class="num">eval positions</th></tr>';
   const head2 = `<tr>${sig.layers.map(() => '<th class="num">accuracy (95% interval)</th><th class="num">bits</th><th class="num">p</th>').join('')}</tr>`;
@@ -251,6 +283,9 @@ export function summaryTable(sig: Signature): string {
     });
     rows.push(
       `<tr><td class="num">${i + 1}</td><td class="num">${first ? `${percent(first.chanceAccuracy)} (${esc(displaySymbol(first.chanceSymbol))})` : ''}</td>` +
+        (text
+          ? `<td class="num text-baseline">${first?.textBaseline ? percent(first.textBaseline.accuracy) : ''}</td>`
+          : '') +
         `${cells.join('')}<td class="num">${first ? groupDigits(first.positions.eval) : ''}</td></tr>`,
     );
   }

@@ -6,6 +6,7 @@ import { validateSignature } from '../../src/io/signature-file.js';
 import { sequentialColor } from '../../src/render/colors.js';
 import { signedPoints } from '../../src/render/marginal.js';
 import { cellValues, colorBarTicks, excessAccuracy, hasTextBaseline } from '../../src/render/metric.js';
+import { renderReportHtml } from '../../src/render/report-html.js';
 import { renderSignatureSvg } from '../../src/render/signature-figure.js';
 import { elements, texts, tinySignature } from './helpers.js';
 
@@ -141,4 +142,17 @@ test('signedPoints() and the excess colour bar', () => {
     colorBarTicks('excess', 1).map((t) => t.label),
     ['≤0 pp', '+25 pp', '+50 pp', '+75 pp', '+100 pp'],
   );
+});
+
+test('renderReportHtml() adds the text-only column and the excess figures where the signature has a baseline', () => {
+  const html = renderReportHtml([{ sig: sample(), label: 'with' }], { generator: 'memsig test' });
+  assert.match(html, /<th rowspan="2" class="num">text alone<\/th>/);
+  assert.deepEqual(
+    [...html.matchAll(/<td class="num text-baseline">([^<]*)<\/td>/g)].map((m) => m[1]),
+    ['47.5%', '42.5%'],
+  );
+  assert.match(html, /Recall above what the text alone explains/);
+  assert.match(html, /Recall above the text alone, layer 1/);
+  const old = renderReportHtml([{ sig: tinySignature([[[1, 1, 1, 1]]]), label: 'old' }], { generator: 'memsig test' });
+  assert.doesNotMatch(old, /text alone/);
 });
