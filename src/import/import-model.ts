@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { corpusSourceName } from '../data/source-name.js';
 import { fsError } from '../io/fs-errors.js';
 import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
 import { readFileBytes } from '../io/read-file.js';
@@ -168,9 +169,12 @@ export async function importModel(options: ImportOptions): Promise<ImportResult>
     metrics: { devPerplexity: null, evalPerplexity: null },
     imported: {
       framework,
-      file: main!.file,
+      // Named as corpora are: relative to the working directory inside it, else by file name (no machine's folders).
+      file: corpusSourceName(main!.file),
       sha256: main!.sha256,
-      ...(shards.length > 0 ? { shards } : {}),
+      ...(shards.length > 0
+        ? { shards: shards.map((s) => ({ file: corpusSourceName(s.file), sha256: s.sha256 })) }
+        : {}),
       mapping: Object.fromEntries(mapping),
     },
   };

@@ -121,7 +121,7 @@ export function registerImport(program: Command, ctx: CommandContext): void {
       const stdout = ctx.io.stdout;
       writeLine(
         stdout,
-        `${names[config.imported!.framework]} ${config.imported!.file}: ${config.layers}-layer ${config.cell}, ${config.units} units, embed ${config.embed}, ${config.normalization.alphabet.length} symbols`,
+        `${names[config.imported!.framework]} ${source}: ${config.layers}-layer ${config.cell}${config.resetAfter === false ? ' (reset gate before the recurrent product; forward only)' : ''}, ${config.units} units, embed ${config.embed}, ${config.normalization.alphabet.length} symbols`,
       );
       const width = Math.max(...mapping.map(([part]) => part.length));
       for (const [part, from] of mapping) writeLine(stdout, `  ${part.padEnd(width)}  ← ${from}`);
