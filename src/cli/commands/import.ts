@@ -14,7 +14,7 @@ import type { CommandContext } from './common.js';
 interface RawImportFlags {
   out?: string;
   alphabetFile?: string;
-  map: string[];
+  map?: string[];
   cell?: string;
   case?: string;
   digitSymbol?: string;
@@ -27,8 +27,8 @@ interface RawImportFlags {
 const CELLS = ['lstm', 'gru'] as const;
 const SEGMENTS = ['line', 'sentence', 'none'] as const;
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function parseRename(text: string): TensorRename {
@@ -65,6 +65,7 @@ export function registerImport(program: Command, ctx: CommandContext): void {
       'Read a character RNN (embedding → LSTM/GRU layers → linear) saved by another framework and write a memsig model directory (config.json + model.safetensors) that memsig eval and memsig signature read.\n' +
         'SOURCE is a PyTorch state_dict saved as .safetensors (any parameter names: the embedding, recurrent layers and output projection are found by shape and name, and the mapping is printed), a TensorFlow.js layers model (model.json or its folder, weight shards beside it), or an .onnx file (LSTM/GRU operators, as torch.onnx.export writes them).\n' +
         'The alphabet comes from the model file (metadata key "alphabet") or --alphabet-file; the text normalization follows from it (capitals: case kept; digits: kept; a newline: whitespace kept and the text read as one stream) unless the flags below say otherwise.\n' +
+        'A GRU whose reset gate comes before the recurrent product (Keras reset_after=False, ONNX linear_before_reset=0) is kept as that cell: evaluated and analysed, not trained.\n' +
         `A .pt/.pth checkpoint is a Python pickle, which memsig does not read; convert it first: ${PT_CONVERSION}`,
     )
     .argument('<source>', 'the model: FILE.safetensors, FILE.onnx, model.json (or its folder)')
@@ -77,7 +78,6 @@ export function registerImport(program: Command, ctx: CommandContext): void {
       '--map <old=new>',
       "PyTorch only, repeatable: name a tensor of the file as memsig's (embed.weight, rnn.weight_ih_l0, …, proj.weight, proj.bias), or OLD=- to leave it out",
       collect,
-      [],
     )
     .option('--cell <lstm|gru>', "check that the model's layers are of this cell")
     .option(
@@ -110,7 +110,7 @@ export function registerImport(program: Command, ctx: CommandContext): void {
         source,
         out,
         alphabetFile,
-        renames: raw.map.map(parseRename),
+        renames: (raw.map ?? []).map(parseRename),
         cell,
         normalization: parseNormalization(raw),
         segmentation,
