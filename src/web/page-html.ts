@@ -53,6 +53,7 @@ ${segmented('mode', 'View', [
 ${segmented('metric', 'Metric', [
   ['accuracy', 'Accuracy'],
   ['bits', 'Bits'],
+  ['excess', 'Excess'],
 ])}
 ${segmented('palette', 'Palette', [
   ['purple', '<span class="swatch purple"></span>Purple'],

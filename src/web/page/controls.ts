@@ -4,7 +4,7 @@
 import type { Palette } from './color.js';
 import { byId, htmlEl } from './dom.js';
 import type { Metric } from './grid.js';
-import { fitLayer, hasCurves, type Loaded, loadedLabel, type ViewState } from './state.js';
+import { fitLayer, hasBaseline, hasCurves, type Loaded, loadedLabel, type ViewState } from './state.js';
 
 export type Change = (next: (s: ViewState) => ViewState) => void;
 
@@ -40,7 +40,14 @@ export class Controls {
     byId<HTMLFormElement>('controls').addEventListener('submit', (e) => e.preventDefault());
     const num = (el: HTMLSelectElement) => Number(el.value);
     this.sig.addEventListener('change', () =>
-      change((s) => ({ ...s, sig: num(this.sig), layer: fitLayer(loaded, num(this.sig), s.layer), focus: null })),
+      change((s) => ({
+        ...s,
+        sig: num(this.sig),
+        layer: fitLayer(loaded, num(this.sig), s.layer),
+        // A signature without a text-only baseline has no excess to draw.
+        metric: s.metric === 'excess' && !hasBaseline(loaded[num(this.sig)]!) ? 'accuracy' : s.metric,
+        focus: null,
+      })),
     );
     this.layer.addEventListener('change', () => change((s) => ({ ...s, layer: num(this.layer) })));
     this.aSig.addEventListener('change', () =>
@@ -85,7 +92,10 @@ export class Controls {
     this.bLayer.value = String(state.b.layer);
     this.layer.disabled = loaded[state.sig]!.sig.layers.length < 2;
     for (const r of radios('mode')) r.checked = r.value === state.mode;
-    for (const r of radios('metric')) r.checked = r.value === state.metric;
+    for (const r of radios('metric')) {
+      r.checked = r.value === state.metric;
+      if (r.value === 'excess') r.disabled = !hasBaseline(loaded[state.sig]!);
+    }
     for (const r of radios('palette')) r.checked = r.value === state.palette;
     // Only a signature with learning curves (version 2) offers them.
     this.curve.hidden = !hasCurves(loaded[state.sig]!);

@@ -3,7 +3,7 @@
 
 import type { Signature } from '../../analysis/signature-types.js';
 import { isNotConverged, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from '../../render/convergence-marks.js';
-import { symbolInformationBits } from '../../render/metric.js';
+import { excessRecall, symbolInformationBits } from '../../render/metric.js';
 import { type CurveChart, learningCurveChart } from './curve.js';
 import { displaySymbol, formatBits, formatCount, formatPercent, formatPoints } from './format.js';
 import { confusionTop, type DiffGrid, type Share, type Side } from './grid.js';
@@ -62,6 +62,15 @@ export function describeSignatureCell(
       { field: 'prior', label: 'prior of symbol', value: formatPercent(prior, 2) },
       { field: 'bits', label: 'bits', value: formatBits(symbolInformationBits(d)[col] ?? null) },
       { field: 'accuracy', label: `all symbols at δ = ${d.delta}`, value: formatPercent(d.accuracy) },
+      ...(d.textBaseline
+        ? [
+            {
+              field: 'text',
+              label: 'text alone',
+              value: `${formatPercent(d.textBaseline.recall[col] ?? null)} (excess ${formatPoints(excessRecall(d)[col] ?? null)})`,
+            },
+          ]
+        : []),
       ...(d.convergence
         ? [
             {

@@ -10,7 +10,7 @@ import {
   NOT_CONVERGED_MARK_B,
   NOT_CONVERGED_NOTE,
 } from '../../render/convergence-marks.js';
-import { colorBarTicks } from '../../render/metric.js';
+import { colorBarTicks, hasTextBaseline } from '../../render/metric.js';
 import { paletteAccent, paletteEnds } from './color.js';
 import {
   describeDiffCell,
@@ -88,23 +88,30 @@ function diffMarks(a: LayerSignature, b: LayerSignature, rows: number): Pick<Hea
 function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureResult {
   const { sig } = loaded[state.sig]!;
   const layer = sig.layers[state.layer]!;
-  const grid = signatureGrid(sig, state.layer, state.metric);
+  // A signature without a text-only baseline has no excess: it is drawn as recall (the control is disabled then).
+  const metric = state.metric === 'excess' && !hasTextBaseline(sig.layers) ? 'accuracy' : state.metric;
+  const grid = signatureGrid(sig, state.layer, metric);
   const palette = state.palette;
-  const bits = state.metric === 'bits';
+  const bits = metric === 'bits';
+  const excess = metric === 'excess';
   const ends = paletteEnds(palette);
   const heatmap: HeatmapSpec = {
     grid,
     colorOf: (v) => sequentialColor(palette, v / grid.scaleMax),
-    describeValue: (v) => (bits ? formatBits(v) : formatPercent(v)),
+    describeValue: (v) => (bits ? formatBits(v) : excess ? formatPoints(v) : formatPercent(v)),
     forward: sig.forward ? [...sig.forward.recall] : null,
     forwardColorOf: (v) => sequentialColor(palette, v),
     legend: {
-      title: bits ? 'bits: KL(P(guess | s) ‖ P(guess))' : 'recall (eval)',
+      title: bits ? 'bits: KL(P(guess | s) ‖ P(guess))' : excess ? 'recall − text alone (eval)' : 'recall (eval)',
       colorAt: (t) => sequentialColor(palette, t),
-      ticks: colorBarTicks(state.metric, grid.scaleMax).map(({ f, label }) => ({ t: f, text: label })),
+      ticks: colorBarTicks(metric, grid.scaleMax).map(({ f, label }) => ({ t: f, text: label })),
     },
-    label: `Memory signature heatmap: δ rows by symbol columns, ${bits ? 'bits' : 'recall'}`,
-    title: bits ? 'Bits about the symbol δ steps back' : 'Recall of the symbol δ steps back',
+    label: `Memory signature heatmap: δ rows by symbol columns, ${bits ? 'bits' : excess ? 'recall above the text alone' : 'recall'}`,
+    title: bits
+      ? 'Bits about the symbol δ steps back'
+      : excess
+        ? 'Recall above the text alone, symbol δ steps back'
+        : 'Recall of the symbol δ steps back',
     ...signatureMarks(layer),
   };
   const series: MarginalSeries[] = sig.layers.map((l, i) => ({
@@ -120,13 +127,23 @@ function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureRes
     series,
     reference: bits
       ? { label: 'prior entropy (all there is)', values: layer.deltas.map((d) => d.priorEntropyBits) }
-      : { label: 'chance (most frequent symbol)', values: layer.deltas.map((d) => d.chanceAccuracy) },
+      : excess
+        ? { label: 'text alone (symbols after it)', values: layer.deltas.map((d) => d.textBaseline?.accuracy ?? null) }
+        : { label: 'chance (most frequent symbol)', values: layer.deltas.map((d) => d.chanceAccuracy) },
     max: bits ? bitsMax : 1,
     ticks: bits
       ? [0, bitsMax / 2, bitsMax].map((v) => ({ value: v, text: `${+v.toFixed(1)}` }))
       : [0, 0.5, 1].map((v) => ({ value: v, text: `${v * 100}%` })),
-    label: bits ? 'Information recovered per δ, per layer' : 'Accuracy per δ, per layer, with chance',
-    title: bits ? 'Information per δ (bits)' : 'Accuracy per δ, all symbols',
+    label: bits
+      ? 'Information recovered per δ, per layer'
+      : excess
+        ? 'Accuracy per δ, per layer, with the text-only baseline'
+        : 'Accuracy per δ, per layer, with chance',
+    title: bits
+      ? 'Information per δ (bits)'
+      : excess
+        ? 'Accuracy per δ against the text alone'
+        : 'Accuracy per δ, all symbols',
     hollowNote: series.some((s) => s.hollow?.some((h) => h)) ? 'not converged' : null,
   };
   const marked = heatmap.rowNote
@@ -140,9 +157,11 @@ function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureRes
     figure: {
       title: `${sig.model.label} · layer ${layer.layer} of ${sig.layers.length} · ${stateWord(sig.state)}`,
       help: `${
-        bits
-          ? `Bits per cell: what the decoder’s guesses tell about the symbol at t − δ being s, KL(P(guess | s) ‖ P(guess)) from its eval confusion matrix (0: its guesses do not depend on s; log2(1 / P(guess = s)) when s is always recalled and never guessed otherwise). Colour: ${ends.low} 0 → ${ends.high} ≥ ${grid.scaleMax} bits = ⌈log2 V⌉, V = ${sig.alphabet.length} symbols. “next”: the model’s next-symbol accuracy, ${ends.low} 0% → ${ends.high} 100%. The chart: information per δ (prior entropy − decoder cross-entropy).`
-          : `Each cell: how often the decoder reading the state at t names the symbol seen δ steps back (eval recall; ${ends.low} 0% → ${ends.high} 100%). “next”: the model’s own next-symbol accuracy per symbol. The chart: accuracy per δ over all symbols, with 95% intervals and chance.`
+        excess
+          ? `Each cell: the decoder’s recall of the symbol δ steps back minus the recall of the text-only baseline, the best guess of that symbol from the symbols read after it up to t (a count model of the reversed train text, on the same eval positions), in percentage points; ${ends.low} ≤ 0 → ${ends.high} +100 pp. The chart: accuracy per δ with 95% intervals, and the text-only accuracy (the gap is what the state holds beyond what the text implies).`
+          : bits
+            ? `Bits per cell: what the decoder’s guesses tell about the symbol at t − δ being s, KL(P(guess | s) ‖ P(guess)) from its eval confusion matrix (0: its guesses do not depend on s; log2(1 / P(guess = s)) when s is always recalled and never guessed otherwise). Colour: ${ends.low} 0 → ${ends.high} ≥ ${grid.scaleMax} bits = ⌈log2 V⌉, V = ${sig.alphabet.length} symbols. “next”: the model’s next-symbol accuracy, ${ends.low} 0% → ${ends.high} 100%. The chart: information per δ (prior entropy − decoder cross-entropy).`
+            : `Each cell: how often the decoder reading the state at t names the symbol seen δ steps back (eval recall; ${ends.low} 0% → ${ends.high} 100%). “next”: the model’s own next-symbol accuracy per symbol. The chart: accuracy per δ over all symbols, with 95% intervals and chance.`
       }${marked}${curves}`,
       heatmap,
       marginal,

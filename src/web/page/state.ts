@@ -1,6 +1,7 @@
 // What the viewer shows, as plain data, and how a choice keeps it consistent (pure).
 
 import type { Signature } from '../../analysis/signature-types.js';
+import { hasTextBaseline } from '../../render/metric.js';
 import type { Palette } from './color.js';
 import type { Metric } from './grid.js';
 
@@ -54,6 +55,11 @@ export function initialState(loaded: readonly Loaded[]): ViewState {
 export function fitLayer(loaded: readonly Loaded[], sig: number, layer: number): number {
   const count = loaded[sig]?.sig.layers.length ?? 1;
   return Math.max(0, Math.min(layer, count - 1));
+}
+
+/** Whether a loaded signature has a text-only baseline, which --metric excess needs (files before it have none). */
+export function hasBaseline(entry: Loaded): boolean {
+  return hasTextBaseline(entry.sig.layers);
 }
 
 /** Whether a loaded signature has learning curves to show (version 2). */
