@@ -72,6 +72,11 @@ export async function detectFramework(source: string): Promise<{ framework: Impo
       `${source}: a pickled PyTorch checkpoint, which memsig does not read; save its state_dict as safetensors first: ${PT_CONVERSION}`,
     );
   }
+  if (ext === '.bin') {
+    throw new UserError(
+      `${source}: a .bin is a TensorFlow.js weight shard (give its model.json) or a pickled PyTorch checkpoint (save its state_dict as safetensors first: ${PT_CONVERSION.replace('model.pt', source)})`,
+    );
+  }
   throw new UserError(
     `${source}: not a format memsig imports (a PyTorch state_dict as .safetensors, an ONNX .onnx, or a TensorFlow.js model.json)`,
   );

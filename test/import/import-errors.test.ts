@@ -94,6 +94,10 @@ test('importModel() wants an alphabet that fits the embedding, and says how to c
   writeFileSync(join(dir, 'model.pt'), 'PK');
   await rejects(run(join(dir, 'model.pt'), join(dir, 'c')), /pickled PyTorch checkpoint.*torch\.load.*save_file/);
   await rejects(
+    run(join(IMPORT_FIXTURES, 'lstm', 'keras', 'weights.bin'), join(dir, 'e')),
+    /TensorFlow\.js weight shard \(give its model\.json\)/,
+  );
+  await rejects(
     run(gru, join(dir, 'd'), { alphabetFile: gruAlphabet, cell: 'lstm' }),
     /--cell lstm, but .* holds gru layers/,
   );
