@@ -28,6 +28,7 @@ export {
   type Segmentation,
 } from './data/index.js';
 export { subsampleTrain } from './data/subsample.js';
+export { type ImportOptions, type ImportResult, importModel } from './import/import-model.js';
 export { type LoadedAnyModel, loadModel } from './io/load-model.js';
 export { type LoadedModel, loadModelDir, saveModelDir } from './io/model-dir.js';
 export { readSignature, validateSignature, writeSignature } from './io/signature-file.js';
