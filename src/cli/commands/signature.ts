@@ -77,6 +77,8 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
           "(the paper's memory signature) and write the result to --out (docs/signature.schema.json). The corpus is " +
           "read as the model's config says; on the model's training corpus its own split is used. Ctrl-C stops and " +
           'keeps the finished layers in OUT.partial.json; --resume continues.\n' +
+          'Each δ also records the text-only baseline, the best guess of the symbol from the text read after it ' +
+          'alone (the table’s text column; memsig render --metric excess draws recall above it).\n' +
           'With --ngram ORDER instead of --model, the signature is that of an n-gram model (modified Kneser-Ney) ' +
           "estimated on the corpus's training partition: the paper's baseline of Figure 5.\n" +
           'A speech recognizer (a model directory of kind "las", memsig asr train) reads --data DIR, a speech corpus ' +
