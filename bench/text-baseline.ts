@@ -36,18 +36,28 @@ console.log(`${positions.index.length} eval positions, δ = 1..${maxDelta}`);
 
 for (const order of values.orders.split(',').map(Number)) {
   globalThis.gc?.();
+  // CPU time beside wall time: on a shared machine the wall time says more about the neighbours.
+  const cpuSeconds = (since: NodeJS.CpuUsage) => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / 1e6;
+  };
   let start = performance.now();
+  let cpu = process.cpuUsage();
   const model = trainTextBaseline(train, V, order);
   const countSeconds = (performance.now() - start) / 1000;
+  const countCpu = cpuSeconds(cpu);
   start = performance.now();
+  cpu = process.cpuUsage();
   const guesses = guessFromText(model, evalPart, positions, maxDelta);
   const scoreSeconds = (performance.now() - start) / 1000;
+  const scoreCpu = cpuSeconds(cpu);
   const rows = guesses.map((g, i) => {
     const labels = positions.labels[i]!;
     return describeTextBaseline(g, labels, new Int32Array(labels.length).fill(-1), V);
   });
   console.log(
-    `\norder ${model.order}: counted in ${countSeconds.toFixed(2)} s, scored in ${scoreSeconds.toFixed(2)} s, ` +
+    `\norder ${model.order}: counted in ${countSeconds.toFixed(2)} s (${countCpu.toFixed(2)} s CPU), scored in ` +
+      `${scoreSeconds.toFixed(2)} s (${scoreCpu.toFixed(2)} s CPU), load average ${loadavg()[0].toFixed(1)}, ` +
       `${model.byContext[model.order - 1]!.ngramCount} n-grams, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
   );
   console.log(`  accuracy %  ${rows.map((r) => (100 * r.accuracy).toFixed(1).padStart(5)).join(' ')}`);
