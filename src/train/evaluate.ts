@@ -50,7 +50,9 @@ export function evaluateLm<S>(
   gemm: Gemm,
   options: EvaluateOptions = {},
 ): LmEvaluation {
-  const B = options.batch ?? 32;
+  // Streams are cut at segment starts, so streams beyond the segment count would be padding only: a text read as
+  // one stream (--segment none) is one sequential pass, and padding it to 32 streams would cost 32 times the work.
+  const B = Math.min(options.batch ?? 32, Math.max(1, partition.starts.length - 1));
   const T = options.seq ?? 64;
   const V = model.vocab;
   const batches = evalChunks(partition, B, T);
