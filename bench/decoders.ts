@@ -8,6 +8,7 @@ import { featureStats } from '../src/analysis/decoder-kernels.js';
 import { DecoderStack } from '../src/analysis/decoder-net.js';
 import { DecoderTrainer, type Partition, usedRows } from '../src/analysis/decoder-train.js';
 import { hiddenSizeByRule } from '../src/analysis/decoders.js';
+import { memoryShards, ShardRowStream, shardCount, shardOffsets } from '../src/analysis/train-shards.js';
 import { createGemm } from '../src/backends/index.js';
 import type { Gemm } from '../src/core/gemm.js';
 import { Adam } from '../src/core/optim.js';
@@ -117,15 +118,22 @@ function main(): void {
   const stack = new DecoderStack(D, V, DELTAS, [h], batch);
   stack.initialize(rng.fork(1));
   const trainer = new DecoderTrainer(gemm, stack, stats, keep, 1e-3, rng.fork(2));
+  const stream = new ShardRowStream(
+    memoryShards(train.x, D, shardOffsets(n, shardCount(n))),
+    [...Array(shardCount(n)).keys()],
+    () => true,
+    rng.fork(3),
+  );
+  const epochBatches = Math.ceil(rows.length / batch);
 
   // Warm up the native sessions and the JIT on a few batches, then time one full epoch.
-  trainer.trainEpoch(train, rows.subarray(0, 4 * batch));
+  trainer.trainBatches(stream, train.labels, 4);
   let wallMs = Number.POSITIVE_INFINITY;
   let best = { flops: 0, ms: 0, calls: 0, shapes: new Map<string, { flops: number; ms: number }>() };
   for (let e = 0; e < epochs; e++) {
     gemm.reset();
     const t0 = performance.now();
-    trainer.trainEpoch(train, rows);
+    trainer.trainBatches(stream, train.labels, epochBatches);
     const ms = performance.now() - t0;
     if (ms < wallMs) {
       wallMs = ms;

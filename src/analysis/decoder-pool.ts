@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/index.js';
 import type { DecoderConfig, DecoderData, DecoderHooks, KeepProbJob, KeepProbRun } from './decoders.js';
-import { finalJobs, joinGroupRuns, mergeKeepProbRuns, rungJobs } from './decoders.js';
+import { finalJobs, joinGroupRuns, mergeKeepProbRuns, prepareTrainShards, rungJobs } from './decoders.js';
 import type { DecoderRunner } from './signature.js';
 
 export interface DecoderJob {
@@ -42,8 +42,10 @@ function shareInt32(a: Int32Array): Int32Array {
 
 /** The data in shared memory, so that every worker reads the same copy. */
 function shareData(d: DecoderData): DecoderData {
+  const shards = d.shards!;
   return {
     ...d,
+    shards: { ...shards, physical: shards.physical && shareInt32(shards.physical) },
     train: shareFloat32(d.train.subarray(0, d.nTrain * d.D)),
     dev: shareFloat32(d.dev.subarray(0, d.nDev * d.D)),
     eval: shareFloat32(d.eval.subarray(0, d.nEval * d.D)),
@@ -65,7 +67,8 @@ export function decoderPoolRunner(options: DecoderPoolOptions = {}): DecoderRunn
   const threads = Math.max(1, options.threads ?? cores);
   const backend = options.backend ?? 'auto';
   return async (data, config, hooks) => {
-    const shared = shareData(data);
+    // Dealt once here, not in every worker.
+    const shared = shareData(prepareTrainShards(data, config.seed));
     const deltas = data.trainLabels.length;
     const run = async (jobs: KeepProbJob[]) =>
       joinGroupRuns(await runPool(shared, config, jobs, hooks, threads, cores, backend));

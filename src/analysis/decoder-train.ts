@@ -1,11 +1,13 @@
-// Training and inference loops of a DecoderStack: shuffled minibatches with one shared state-dropout mask per batch,
-// Adam, and chunked no-dropout forwards over a partition. All buffers are allocated once per trainer.
+// Training and inference loops of a DecoderStack: minibatches from a shard stream (train-shards.ts) with one shared
+// state-dropout mask per batch, Adam, and chunked no-dropout forwards over a partition. All buffers are allocated
+// once per trainer.
 
 import type { Gemm } from '../core/gemm.js';
 import { Adam } from '../core/optim.js';
 import type { Rng } from '../core/random.js';
 import { type FeatureStats, gatherStandardized } from './decoder-kernels.js';
 import type { DecoderStack } from './decoder-net.js';
+import type { ShardRowStream } from './train-shards.js';
 
 /** States (n, D) of one partition and their labels per δ (labels[δ−1], −1 = no target). */
 export interface Partition {
@@ -68,7 +70,6 @@ class BatchBuffers {
 export class DecoderTrainer {
   private readonly adam: Adam;
   private readonly buffers: BatchBuffers;
-  private order = new Int32Array(0);
 
   constructor(
     private readonly gemm: Gemm,
@@ -87,22 +88,19 @@ export class DecoderTrainer {
     this.adam.lr = lr;
   }
 
-  /** One pass over `rows` of part in a fresh shuffled order; returns the mean of the batch losses. */
-  trainEpoch(part: Partition, rows: Int32Array, hooks: EpochHooks = {}): number {
-    if (this.order.length !== rows.length) this.order = new Int32Array(rows.length);
-    const order = this.order;
-    order.set(rows);
-    shuffle(order, this.rng);
-    const B = this.stack.maxBatch;
-    const batches = Math.ceil(rows.length / B);
+  /**
+   * `batches` minibatches of the stack's batch size drawn from the stream (labels in the stream's shard order);
+   * returns the mean of the batch losses.
+   */
+  trainBatches(stream: ShardRowStream, labels: readonly Int32Array[], batches: number, hooks: EpochHooks = {}): number {
+    const nb = this.stack.maxBatch;
+    const { targets } = this.buffers;
     let sum = 0;
     for (let b = 0; b < batches; b++) {
       hooks.signal?.throwIfAborted();
-      const start = b * B;
-      const nb = Math.min(B, rows.length - start);
-      this.buffers.fill(part, this.stats, order, start, nb, this.keep, this.rng);
+      stream.fill(labels, this.stats, this.stack.input, targets, nb, this.keep, this.rng);
       this.stack.forward(this.gemm, nb, this.keep, this.rng);
-      const total = this.stack.loss(this.gemm, this.buffers.targets, this.keep, true);
+      const total = this.stack.loss(this.gemm, targets, this.keep, true);
       this.adam.step();
       const loss = this.stack.counted > 0 ? total / this.stack.counted : 0;
       sum += loss;
@@ -132,15 +130,5 @@ export function forEachChunk(
     buffers.fill(part, stats, rows, start, nb, 1, null);
     stack.forward(gemm, nb, 1, null);
     visit(start, nb);
-  }
-}
-
-/** Fisher–Yates with the seeded generator (Rng.shuffle's algorithm, on a typed array). */
-function shuffle(a: Int32Array, rng: Rng): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
   }
 }

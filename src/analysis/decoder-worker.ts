@@ -2,6 +2,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { createGemm } from '../backends/index.js';
+import { readShardFile } from '../io/state-shard-files.js';
 import type { DecoderJob, DecoderWorkerMessage } from './decoder-pool.js';
 import { fitKeepProb } from './decoders.js';
 
@@ -19,6 +20,7 @@ parentPort!.on('message', (job: DecoderJob) => {
       job.keepIndex,
       job.final,
       {
+        readShardFile,
         onProgress: (progress) => {
           const now = performance.now();
           if (now - last < PROGRESS_INTERVAL_MS && progress.batch !== progress.batches) return;

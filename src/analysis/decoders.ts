@@ -10,16 +10,38 @@ import type { Gemm } from '../core/gemm.js';
 import { argmaxRow, logSoftmaxRow } from '../core/loss.js';
 import { Rng } from '../core/random.js';
 import type { LearningCurve } from './convergence.js';
-import { type FeatureStats, featureStats, identityStats } from './decoder-kernels.js';
+import { type FeatureStats, identityStats } from './decoder-kernels.js';
 import { DecoderStack, decoderParameterCount } from './decoder-net.js';
 import { PlateauSchedule, type ScheduleConfig } from './decoder-schedule.js';
 import { DecoderTrainer, forEachChunk, type Partition, usedRows } from './decoder-train.js';
 import type { DecoderSettings } from './signature-types.js';
+import {
+  dealToShards,
+  ShardRowStream,
+  shardCount,
+  shardFeatureStats,
+  shardOffsets,
+  shardPlaces,
+  type TrainShards,
+} from './train-shards.js';
 
 export { decoderParameterCount };
 
+/**
+ * How the train rows are dealt into shards (train-shards.ts): trainLabels are in shard order, shard s being rows
+ * offsets[s] .. offsets[s+1]. The states are either `train` in that same order, or `train` in its own order with
+ * `physical` mapping each shard-order row to its row there, or (files) one file per shard of (rows, D) float32 rows,
+ * `train` then unused. `stats`: the train rows' feature statistics, precomputed (required with files).
+ */
+export interface DecoderShards {
+  offsets: Int32Array;
+  physical: Int32Array | null;
+  files: string[] | null;
+  stats: FeatureStats | null;
+}
+
 export interface DecoderData {
-  /** Standardized or raw states, (N, D) row-major, one row per sampled position. */
+  /** Standardized or raw states, (N, D) row-major, one row per sampled position (see `shards` for the order). */
   train: Float32Array;
   dev: Float32Array;
   eval: Float32Array;
@@ -33,6 +55,8 @@ export interface DecoderData {
   evalLabels: Int32Array[];
   /** Symbol count. */
   V: number;
+  /** The train rows' shards; absent: dealt at random from the config's seed (prepareTrainShards). */
+  shards?: DecoderShards;
 }
 
 export interface DecoderConfig extends ScheduleConfig {
@@ -54,6 +78,12 @@ export interface DecoderConfig extends ScheduleConfig {
   groups: number;
   /** The largest minibatch (smaller on small samples: see effectiveBatch). */
   batch: number;
+  /**
+   * Train positions per "epoch" of the schedule: the dev accuracy is checked, and the learning-rate schedule
+   * advances, after every this many positions, or after every pass over the stage's positions when they are fewer.
+   * On a large partition a whole pass is too coarse a step for the schedule (0: always whole passes).
+   */
+  roundPositions: number;
   lr: number;
   seed: number;
   /** Standardize each state feature with the train partition's mean and std (applied to dev and eval too). */
@@ -83,6 +113,7 @@ export function defaultDecoderConfig(): DecoderConfig {
     decays: 2,
     minImprovement: 0.001,
     batch: 1024,
+    roundPositions: 500_000,
     lr: 3e-3,
     seed: 1,
     standardize: true,
@@ -159,6 +190,8 @@ export interface DecoderProgress {
 
 export interface DecoderHooks {
   onProgress?: (p: DecoderProgress) => void;
+  /** Reads a shard file (DecoderShards.files) whole into `into` (or a larger array): Node's file system, via io/. */
+  readShardFile?: (path: string, into: Float32Array) => Float32Array;
   /** Honoured between batches: fitDecoders throws the signal's reason. */
   signal?: AbortSignal;
 }
@@ -234,6 +267,7 @@ export function fitDecoders(
   hooks: DecoderHooks = {},
 ): DecoderOutcome[] {
   validate(data, config);
+  data = prepareTrainShards(data, config.seed);
   const run = (jobs: KeepProbJob[]) =>
     joinGroupRuns(jobs.map((j) => fitKeepProb(gemm, data, config, j.keepIndex, j.final, hooks, j.group)));
   const rung = run(rungJobs(config, data.trainLabels.length));
@@ -268,22 +302,54 @@ export function finalJobs(config: DecoderConfig, deltas: number, rung: readonly 
   return jobsFor(config, deltas, finalists, true);
 }
 
-/** The train rows of the half stage: a seeded random half of the used rows, the same for every keep probability. */
-function halfRows(rows: Int32Array, seed: number): Int32Array {
-  const order = rows.slice();
-  const rng = new Rng(seed).fork(7919);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
-  return order.subarray(0, Math.max(1, Math.floor(order.length / 2))).sort();
+/**
+ * The data with its train rows dealt into shards (train-shards.ts) at random from `seed`, unless they already are:
+ * the labels are copied into shard order and the states stay where they are (DecoderShards.physical). The first half
+ * of the shards is the half stage's random half of the positions, the same for every group and keep probability.
+ */
+export function prepareTrainShards(data: DecoderData, seed: number): DecoderData {
+  if (data.shards) return data;
+  // Rows with no label at all are left out: they would only cost time, and the deal is then the same with or
+  // without them.
+  const rows = usedRows({ x: data.train, n: data.nTrain, labels: data.trainLabels });
+  const n = rows.length;
+  const k = shardCount(n);
+  const offsets = shardOffsets(n, k);
+  const place = shardPlaces(dealToShards(n, k, new Rng(seed).fork(7919)), offsets);
+  const physical = new Int32Array(n);
+  for (let i = 0; i < n; i++) physical[place[i]!] = rows[i]!;
+  const trainLabels = data.trainLabels.map((l) => {
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[place[i]!] = l[rows[i]!]!;
+    return out;
+  });
+  return { ...data, nTrain: n, trainLabels, shards: { offsets, physical, files: null, stats: null } };
 }
 
-function countRows(labels: Int32Array, rows: Int32Array): number {
+/** The shards of prepared data as a reader of train rows. */
+function trainShardsOf(data: DecoderData, hooks: DecoderHooks): TrainShards {
+  const shards = data.shards!;
+  const { D } = data;
+  const { offsets, files } = shards;
+  if (files) {
+    const read = hooks.readShardFile;
+    if (!read) throw new Error('fitDecoders: the train states are in files but no readShardFile hook was given');
+    return { D, offsets, read: (s, into) => read(files[s]!, into.subarray(0, (offsets[s + 1]! - offsets[s]!) * D)) };
+  }
+  if (shards.physical) return { D, offsets, physical: shards.physical, read: () => data.train };
+  return { D, offsets, read: (s) => data.train.subarray(offsets[s]! * D, offsets[s + 1]! * D) };
+}
+
+/** Rows (shard order) with a label for at least one of these label arrays, as a predicate over a precomputed mask. */
+function usedMask(labels: readonly Int32Array[], n: number): Uint8Array {
+  const mask = new Uint8Array(n);
+  for (const l of labels) for (let r = 0; r < n; r++) if (l[r] !== -1) mask[r] = 1;
+  return mask;
+}
+
+function countLabelsIn(labels: Int32Array, from: number, to: number): number {
   let n = 0;
-  for (let i = 0; i < rows.length; i++) if (labels[rows[i]!] !== -1) n++;
+  for (let r = from; r < to; r++) if (labels[r] !== -1) n++;
   return n;
 }
 
@@ -304,6 +370,7 @@ export function fitKeepProb(
   group = 0,
 ): KeepProbRun {
   validate(data, config);
+  data = prepareTrainShards(data, config.seed);
   const range = deltaGroups(data.trainLabels.length, config.groups)[group];
   if (!range) throw new RangeError(`fitKeepProb: no δ group ${group}`);
   const [lo, hi] = range;
@@ -316,25 +383,34 @@ export function fitKeepProb(
   };
   const deltas = hi - lo;
   const keep = config.keepProbs[keepIndex]!;
-  const train: Partition = { x: data.train, n: data.nTrain, labels: data.trainLabels };
   const dev: Partition = { x: data.dev, n: data.nDev, labels: data.devLabels };
   const evalPart: Partition = { x: data.eval, n: data.nEval, labels: data.evalLabels };
-  const trainRows = usedRows(train);
   const devRows = usedRows(dev);
   const evalRows = usedRows(evalPart);
-  // The same random half of the positions for every group and keep probability, less the rows this group has no
-  // label in.
-  const allRows = usedRows({ ...train, labels: allTrainLabels });
-  const half =
-    config.halfStage && trainRows.length >= 2
-      ? halfRows(allRows, config.seed).filter((r) => data.trainLabels.some((l) => l[r] !== -1))
-      : null;
+  const shards = trainShardsOf(data, hooks);
+  const { offsets } = shards;
+  const k = offsets.length - 1;
+  const n = data.nTrain;
+  const used = usedMask(data.trainLabels, n);
+  const usedCount = used.reduce((a, v) => a + v, 0);
+  const halfStage = config.halfStage && k >= 2 && usedCount >= 2;
+  const halfEnd = offsets[k / 2]!;
   // The statistics of every train row with a label for any δ, whatever the group: the same standardization for all.
-  const stats = config.standardize ? featureStats(data.train, data.D, allRows) : identityStats(data.D);
-  const stack = new DecoderStack(data.D, data.V, deltas, config.hidden, effectiveBatch(config.batch, trainRows.length));
+  const stats = !config.standardize
+    ? identityStats(data.D)
+    : (data.shards!.stats ??
+      shardFeatureStats(
+        shards,
+        (
+          (all) => (r: number) =>
+            all[r] === 1
+        )(usedMask(allTrainLabels, n)),
+      ));
+  const stack = new DecoderStack(data.D, data.V, deltas, config.hidden, effectiveBatch(config.batch, usedCount));
   const root = new Rng(config.seed).fork(group);
   stack.initialize(root.fork(0)); // the same initial weights at every keep probability
-  const trainer = new DecoderTrainer(gemm, stack, stats, keep, config.lr, root.fork(keepIndex + 1));
+  const rng = root.fork(keepIndex + 1);
+  const trainer = new DecoderTrainer(gemm, stack, stats, keep, config.lr, rng);
   const run: KeepProbRun = {
     keepIndex,
     group,
@@ -354,14 +430,16 @@ export function fitKeepProb(
       fullEnd: null,
       halfLr: [],
       fullLr: [],
-      halfPositions: half ? countRows(data.trainLabels[d]!, half) : 0,
-      fullPositions: countRows(data.trainLabels[d]!, trainRows),
+      halfPositions: halfStage ? countLabelsIn(data.trainLabels[d]!, 0, halfEnd) : 0,
+      fullPositions: countLabelsIn(data.trainLabels[d]!, 0, n),
       dataGainStdError: null,
     })),
   };
-  const stages: { name: 'half' | 'full'; rows: Int32Array }[] = [];
-  if (half) stages.push({ name: 'half', rows: half });
-  stages.push({ name: 'full', rows: trainRows });
+  const isUsed = (r: number) => used[r] === 1;
+  const allShards = Array.from({ length: k }, (_, s) => s);
+  const stages: { name: 'half' | 'full'; shards: number[] }[] = [];
+  if (halfStage) stages.push({ name: 'half', shards: allShards.slice(0, k / 2) });
+  stages.push({ name: 'full', shards: allShards });
   if (!final) stages.length = 1;
   // Dev predictions of this epoch, and of each stage's best epoch per δ (the sampling error of the data gain).
   const devPredictions = Array.from({ length: deltas }, () => new Int32Array(data.nDev).fill(-1));
@@ -372,6 +450,9 @@ export function fitKeepProb(
   let epochsSoFar = 0;
   const bestLoss = new Float64Array(deltas).fill(Number.POSITIVE_INFINITY);
   for (const stage of stages) {
+    const stream = new ShardRowStream(shards, stage.shards, isUsed, rng);
+    const roundRows = config.roundPositions > 0 ? Math.min(stream.size, config.roundPositions) : stream.size;
+    const batches = Math.max(1, Math.ceil(roundRows / stack.maxBatch));
     // Each stage starts again from the initial learning rate: the full stage warm-starts from the half stage's
     // weights, and the larger data can support larger steps again before it too plateaus.
     const schedule = new PlateauSchedule(
@@ -391,7 +472,7 @@ export function fitKeepProb(
     for (let more = true; more; ) {
       trainer.setLearningRate(schedule.lr);
       const epoch = schedule.epochs + 1;
-      trainer.trainEpoch(train, stage.rows, {
+      trainer.trainBatches(stream, data.trainLabels, batches, {
         signal: hooks.signal,
         onBatch: hooks.onProgress
           ? (b) =>
@@ -438,7 +519,7 @@ export function fitKeepProb(
     }
     for (const c of run.curves) c[stage.name === 'half' ? 'halfEnd' : 'fullEnd'] = schedule.end;
   }
-  if (final && half) {
+  if (final && halfStage) {
     run.curves.forEach((c, d) => {
       c.dataGainStdError = pairedDifferenceStdError(stageBest.half[d]!, stageBest.full[d]!, data.devLabels[d]!);
     });
@@ -605,7 +686,10 @@ function validate(data: DecoderData, config: DecoderConfig): void {
   ] as const;
   for (const [name, x, n, labels] of parts) {
     if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`fitDecoders: invalid ${name} row count ${n}`);
-    if (x.length < n * D) throw new RangeError(`fitDecoders: ${name} has ${x.length} values, needs ${n}·${D}`);
+    const inFiles = name === 'train' && data.shards?.files;
+    if (!inFiles && x.length < n * D) {
+      throw new RangeError(`fitDecoders: ${name} has ${x.length} values, needs ${n}·${D}`);
+    }
     if (labels.length !== deltas) {
       throw new RangeError(`fitDecoders: ${name} has labels for ${labels.length} δ, train for ${deltas}`);
     }
@@ -642,6 +726,9 @@ function validate(data: DecoderData, config: DecoderConfig): void {
   }
   if (!(config.lrDecay > 0 && config.lrDecay <= 1)) throw new RangeError(`fitDecoders: lrDecay must lie in (0, 1]`);
   if (!(config.minImprovement >= 0)) throw new RangeError('fitDecoders: minImprovement must be ≥ 0');
+  if (!(Number.isSafeInteger(config.roundPositions) && config.roundPositions >= 0)) {
+    throw new RangeError(`fitDecoders: roundPositions must be a whole number ≥ 0, got ${config.roundPositions}`);
+  }
 }
 
 /** The decoder settings a signature records: the positions used, the sweep and the schedule. */
@@ -669,6 +756,7 @@ export function decoderSettings(
     lrDecay: d.lrDecay,
     decays: d.decays,
     minImprovement: d.minImprovement,
+    roundPositions: d.roundPositions,
     convergenceTolerance,
   };
 }

@@ -59,6 +59,8 @@ export interface DecoderSettings {
   lrDecay?: number;
   decays?: number;
   minImprovement?: number;
+  /** Train positions per schedule "epoch" (0: whole passes); absent in files written before it existed. */
+  roundPositions?: number;
   convergenceTolerance?: number;
 }
 

@@ -30,6 +30,7 @@ import {
 } from './signature-types.js';
 import { extractStates } from './states.js';
 import { describeTextBaseline, measureTextBaseline } from './text-baseline.js';
+import { extractTrainStates, type ShardFileStore, type TrainStates } from './train-states.js';
 
 export interface SignatureOptions {
   maxDelta: number;
@@ -43,6 +44,11 @@ export interface SignatureOptions {
   decoder: DecoderConfig;
   /** A decoder whose accuracy more data or epochs would still raise by more than this is marked not converged. */
   convergenceTolerance: number;
+  /**
+   * Train states larger than this (bytes, all analysed layers together) go to shard files (SignatureHooks.shardFiles)
+   * instead of memory; the decoders then read one shard at a time.
+   */
+  stateMemoryBytes: number;
 }
 
 export function defaultSignatureOptions(): SignatureOptions {
@@ -56,6 +62,7 @@ export function defaultSignatureOptions(): SignatureOptions {
     seed: 1,
     decoder: defaultDecoderConfig(),
     convergenceTolerance: CONVERGENCE_TOLERANCE,
+    stateMemoryBytes: 512 * 2 ** 20,
   };
 }
 
@@ -77,6 +84,8 @@ export interface SignatureHooks {
   yieldToHost?: () => Promise<void>;
   /** Trains the decoders of one layer (default: fitDecoders in this thread). */
   decoderRunner?: DecoderRunner;
+  /** Where train states beyond options.stateMemoryBytes go (without it, they stay in memory whatever their size). */
+  shardFiles?: ShardFileStore;
 }
 
 /** How the decoders of a layer get trained: in this thread, or spread over worker threads (see decoder-pool.ts). */
@@ -129,18 +138,33 @@ export async function memorySignature(
   const textBaseline = measureTextBaseline(corpus.partitions, positions.eval, maxDelta, alphabet.length);
 
   const runDecoders: DecoderRunner =
-    hooks.decoderRunner ?? (async (data, config, h) => fitDecoders(hooks.gemm, data, config, h));
+    hooks.decoderRunner ??
+    (async (data, config, h) => fitDecoders(hooks.gemm, data, config, { ...h, readShardFile: hooks.shardFiles?.read }));
   const done = new Map((hooks.completedLayers ?? []).map((l) => [l.layer - 1, l]));
   const todo = layers.filter((k) => !done.has(k));
-  const states = {} as Record<(typeof parts)[number], Float32Array[]>;
-  for (const part of parts) {
+  const extractOptions = (part: (typeof parts)[number]) => ({
+    signal: hooks.signal,
+    yieldToHost: hooks.yieldToHost,
+    onProgress: (p: { chunks: number; totalChunks: number }) =>
+      hooks.onProgress?.({ phase: 'states', partition: part, done: p.chunks, total: p.totalChunks }),
+  });
+  // The train states dealt into shards as they are read (in memory, or in files when large); dev and eval whole.
+  const train: TrainStates | null = todo.length
+    ? await extractTrainStates(
+        source,
+        corpus.partitions.train,
+        positions.train,
+        todo,
+        rng.fork(4),
+        options.stateMemoryBytes,
+        hooks.shardFiles ?? null,
+        extractOptions('train'),
+      )
+    : null;
+  const states = {} as Record<'dev' | 'eval', Float32Array[]>;
+  for (const part of ['dev', 'eval'] as const) {
     states[part] = todo.length
-      ? await extractStates(source, corpus.partitions[part], positions[part], todo, {
-          signal: hooks.signal,
-          yieldToHost: hooks.yieldToHost,
-          onProgress: (p) =>
-            hooks.onProgress?.({ phase: 'states', partition: part, done: p.chunks, total: p.totalChunks }),
-        })
+      ? await extractStates(source, corpus.partitions[part], positions[part], todo, extractOptions(part))
       : [];
   }
   hooks.onProgress?.({ phase: 'forward' });
@@ -160,14 +184,15 @@ export async function memorySignature(
     const hidden = given ? options.decoder.hidden : [hiddenSizeByRule(D, V, model.layerParameterCount(k))];
     const outcomes = await runDecoders(
       {
-        train: states.train[t]!,
+        train: train!.layers[t]!.rows,
+        shards: train!.layers[t]!.shards,
         dev: states.dev[t]!,
         eval: states.eval[t]!,
         nTrain: positions.train.index.length,
         nDev: positions.dev.index.length,
         nEval: positions.eval.index.length,
         D,
-        trainLabels: positions.train.labels,
+        trainLabels: train!.labels,
         devLabels: positions.dev.labels,
         evalLabels: positions.eval.labels,
         V,

@@ -22,6 +22,12 @@ export interface ExtractOptions {
   onProgress?: (p: ExtractProgress) => void;
   /** Awaited after every chunk, so that the host's event loop (e.g. a Ctrl-C handler) can run. */
   yieldToHost?: () => Promise<void>;
+  /**
+   * Receives each sampled position's state instead of the returned matrices (which are then empty): sink(i, j, row)
+   * with i the position's index in positions.index, j the index in `layers`, row a view valid during the call.
+   * Positions arrive in a fixed order for a given batch and seq (chunk by chunk, stream by stream), not sorted.
+   */
+  sink?: (i: number, j: number, row: Float32Array) => void;
 }
 
 /**
@@ -44,7 +50,8 @@ export async function extractStates(
   const N = index.length;
   const sizes = layers.map((l) => source.stateSizes[l]!);
   // Shared memory, so that the decoder pool's workers read these rows without a copy.
-  const out = sizes.map((H) => new Float32Array(new SharedArrayBuffer(N * H * 4)));
+  const { sink } = options;
+  const out = sizes.map((H) => new Float32Array(new SharedArrayBuffer(sink ? 0 : N * H * 4)));
   if (N === 0) return out;
   for (let i = 1; i < N; i++) {
     if (index[i]! <= index[i - 1]!) throw new RangeError('positions.index must be sorted ascending without repeats');
@@ -87,7 +94,9 @@ export async function extractStates(
         const row = (index[i]! - from) * B + b; // (t, b) in the (T, B) chunk
         for (let j = 0; j < layers.length; j++) {
           const H = sizes[j]!;
-          out[j]!.set(states[layers[j]!]!.subarray(row * H, (row + 1) * H), i * H);
+          const state = states[layers[j]!]!.subarray(row * H, (row + 1) * H);
+          if (sink) sink(i, j, state);
+          else out[j]!.set(state, i * H);
         }
       }
       next[b] = i;

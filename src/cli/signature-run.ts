@@ -22,6 +22,7 @@ import { ensureDir } from '../io/atomic.js';
 import { loadModel } from '../io/load-model.js';
 import { writeSignature } from '../io/signature-file.js';
 import { inputsDigest, partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
+import { readShardFile, shardFileStore } from '../io/state-shard-files.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
 import { checkAlphabetFit } from './alphabet-fit.js';
 import { defaultThreads, makeGemm } from './backend.js';
@@ -65,6 +66,8 @@ export interface SignatureRunOptions {
   kernel?: KernelChoice;
   /** Control: analyse the model's architecture with fresh weights drawn with settings.seed, not its trained ones. */
   randomWeights?: boolean;
+  /** Where train states beyond settings.stateMemoryBytes go (a fresh folder under it, removed at the end). */
+  statesDir?: string;
 }
 
 /** Which part of a factorized kernel a signature analyses; a basis is named by its bigram. */
@@ -156,9 +159,11 @@ export async function computeSignature(
   const stop = onInterrupt((line) => progress.log(line), 'stopping; finished layers are kept', hooks.signal);
   const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
   let signature: Signature;
+  const shardFiles = shardFileStore(opts.statesDir);
   try {
     signature = await memorySignature(analysable, corpus, options, {
       gemm,
+      shardFiles,
       signal: stop.signal,
       completedLayers: completed,
       generator,
@@ -187,6 +192,7 @@ export async function computeSignature(
     return reportStopped(io, opts, finished, layers.length, partial);
   } finally {
     stop.dispose();
+    shardFiles.dispose();
   }
   progress.clear();
   await keeper.settled();
@@ -329,7 +335,7 @@ async function checkOut(out: string, force: boolean): Promise<void> {
 
 /** The decoders of a layer trained in this thread (as memorySignature does by default). */
 function defaultRunner(gemm: Gemm): DecoderRunner {
-  return async (data, config, hooks) => fitDecoders(gemm, data, config, hooks);
+  return async (data, config, hooks) => fitDecoders(gemm, data, config, { ...hooks, readShardFile });
 }
 
 /**

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import type { AnalysableModel } from '../../src/analysis/analysable-model.js';
 import { defaultSignatureOptions, memorySignature, type SignatureOptions } from '../../src/analysis/signature.js';
@@ -9,6 +10,7 @@ import { Rng } from '../../src/core/random.js';
 import { Alphabet } from '../../src/data/alphabet.js';
 import type { BatchChunk } from '../../src/data/batches.js';
 import { encodeSegments, type PreparedCorpus } from '../../src/data/corpus.js';
+import { shardFileStore } from '../../src/io/state-shard-files.js';
 
 const SYMBOLS = ['a', 'b', 'c', 'd', 'e'];
 
@@ -159,6 +161,35 @@ test('memorySignature() is deterministic: the same inputs and seed give the same
   const a = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
   const b = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
   assert.deepEqual(a, b);
+});
+
+test('memorySignature() gives the same signature with its train states in shard files as in memory', async () => {
+  const corpus = syntheticCorpus(5);
+  const o = options({ maxDelta: 2, trainPositions: 900, devPositions: 200, evalPositions: 300 });
+  const inMemory = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
+  const store = shardFileStore(tmpdir());
+  try {
+    const opened: number[] = [];
+    const inFiles = await memorySignature(
+      historyModel(1),
+      corpus,
+      { ...o, stateMemoryBytes: 0 },
+      {
+        gemm: createGemm('auto'),
+        shardFiles: {
+          open: (layer, k) => {
+            opened.push(k);
+            return store.open(layer, k);
+          },
+          read: store.read,
+        },
+      },
+    );
+    assert.deepEqual(opened, [2]); // the states did go to files
+    assert.deepEqual(inFiles, inMemory);
+  } finally {
+    store.dispose();
+  }
 });
 
 test('memorySignature() refuses a Δ longer than every segment, a missing layer and a mismatched alphabet', async () => {

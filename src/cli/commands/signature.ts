@@ -53,6 +53,9 @@ export interface RawSignatureFlags {
   decays?: string;
   epochsPerRate?: string;
   convergenceTolerance?: string;
+  roundPositions?: string;
+  stateMemory?: string;
+  statesDir?: string;
   seed?: string;
   segment?: string;
   kernel?: string;
@@ -103,7 +106,10 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       '--state <c|h>',
       'state read: c (LSTM memory cell) or h (hidden output) (default: c for an LSTM, h for a GRU)',
     )
-    .option('--train-positions <n>', `sampled positions to train the decoders on (default: ${d.trainPositions})`)
+    .option(
+      '--train-positions <n|all>',
+      `sampled positions to train the decoders on, or all of the train partition's (default: ${d.trainPositions})`,
+    )
     .option(
       '--dev-positions <n>',
       `sampled positions to choose keep probability and epoch (default: ${d.devPositions})`,
@@ -140,6 +146,19 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     .option(
       '--convergence-tolerance <x>',
       `mark a decoder not converged when more data or epochs would still add more than this accuracy (default: ${d.convergenceTolerance})`,
+    )
+    .option(
+      '--round-positions <n>',
+      'train positions per epoch of the schedule: the dev accuracy is checked and the learning rate may decay after ' +
+        `every n positions, or every pass when a stage has fewer; 0: whole passes (default: ${d.decoder.roundPositions})`,
+    )
+    .option(
+      '--state-memory <MB>',
+      `train states larger than this go to shard files, read one shard at a time (default: ${d.stateMemoryBytes / 2 ** 20})`,
+    )
+    .option(
+      '--states-dir <dir>',
+      "where shard files go while the decoders train (default: the system's temporary folder)",
     )
     .option('--decoder-batch <n>', `decoder minibatch size (default: ${d.decoder.batch})`)
     .option('--decoder-lr <x>', `decoder Adam learning rate (default: ${d.decoder.lr})`)
@@ -227,6 +246,7 @@ export function parseSignatureFlags(raw: RawSignatureFlags, commandLine: string[
     json: raw.json === true,
     commandLine,
     randomWeights: raw.randomWeights === true,
+    statesDir: raw.statesDir === undefined ? undefined : parsePath('--states-dir', raw.statesDir),
   };
 }
 
@@ -257,7 +277,10 @@ export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOp
     v === undefined ? fallback : parseInteger(flag, v, min);
   return {
     maxDelta: int('--max-delta', raw.maxDelta, d.maxDelta),
-    trainPositions: int('--train-positions', raw.trainPositions, d.trainPositions),
+    trainPositions:
+      raw.trainPositions === 'all'
+        ? Number.MAX_SAFE_INTEGER
+        : int('--train-positions', raw.trainPositions, d.trainPositions),
     devPositions: int('--dev-positions', raw.devPositions, d.devPositions),
     evalPositions: int('--eval-positions', raw.evalPositions, d.evalPositions),
     seed: raw.seed === undefined ? d.seed : parseInteger('--seed', raw.seed, 0, 0xffffffff),
@@ -265,6 +288,8 @@ export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOp
       raw.convergenceTolerance === undefined
         ? d.convergenceTolerance
         : parseFraction('--convergence-tolerance', raw.convergenceTolerance),
+    stateMemoryBytes:
+      raw.stateMemory === undefined ? d.stateMemoryBytes : int('--state-memory', raw.stateMemory, 0, 0) * 2 ** 20,
     decoder: {
       ...d.decoder,
       keepProbs: raw.keepProbs === undefined ? d.decoder.keepProbs : parseKeepProbs(raw.keepProbs),
@@ -277,6 +302,7 @@ export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOp
       decays: int('--decays', raw.decays, d.decoder.decays, 0),
       epochsPerRate: int('--epochs-per-rate', raw.epochsPerRate, d.decoder.epochsPerRate),
       halfStage: raw.halfStage !== false,
+      roundPositions: int('--round-positions', raw.roundPositions, d.decoder.roundPositions, 0),
       batch: int('--decoder-batch', raw.decoderBatch, d.decoder.batch),
       lr: raw.decoderLr === undefined ? d.decoder.lr : parsePositive('--decoder-lr', raw.decoderLr, 10),
     },

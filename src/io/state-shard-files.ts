@@ -1,0 +1,106 @@
+// Train states on disk, one file per shard (analysis/train-shards.ts): the decoders of a large partition read one
+// shard at a time instead of holding every state in memory. Files are raw little-endian float32 rows, written by
+// appending and read whole; they live in a temporary folder that the caller removes when the signature is done.
+
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Bytes buffered per shard file before a write: large sequential writes, bounded memory (k · this). */
+const WRITE_BUFFER_BYTES = 1 << 20;
+
+/** A fresh folder for shard files under `parent` (default: the system's temporary folder). */
+export function makeShardFolder(parent: string = tmpdir()): string {
+  return mkdtempSync(join(parent, 'memsig-states-'));
+}
+
+/** Removes a shard folder and everything in it (no error when it is already gone). */
+export function removeShardFolder(folder: string): void {
+  rmSync(folder, { recursive: true, force: true });
+}
+
+/** Appends rows to k shard files (shard-NNNN.f32 under `folder`, with `prefix`), each through a buffer. */
+export class ShardFileWriter {
+  readonly files: string[];
+  private readonly fds: number[];
+  private readonly buffers: Float32Array[];
+  private readonly fill: Int32Array;
+
+  constructor(folder: string, prefix: string, k: number) {
+    this.files = Array.from({ length: k }, (_, s) => join(folder, `${prefix}shard-${String(s).padStart(4, '0')}.f32`));
+    this.fds = this.files.map((f) => openSync(f, 'w'));
+    this.buffers = this.files.map(() => new Float32Array(WRITE_BUFFER_BYTES / 4));
+    this.fill = new Int32Array(k);
+  }
+
+  /** Appends one row to shard s. */
+  append(s: number, row: Float32Array): void {
+    let buffer = this.buffers[s]!;
+    if (this.fill[s]! + row.length > buffer.length) {
+      this.flush(s);
+      if (row.length > buffer.length) {
+        buffer = new Float32Array(row.length);
+        this.buffers[s] = buffer;
+      }
+    }
+    buffer.set(row, this.fill[s]!);
+    this.fill[s]! += row.length;
+  }
+
+  private flush(s: number): void {
+    const n = this.fill[s]!;
+    if (n === 0) return;
+    const bytes = new Uint8Array(this.buffers[s]!.buffer, 0, n * 4);
+    for (let at = 0; at < bytes.length; ) at += writeSync(this.fds[s]!, bytes, at, bytes.length - at);
+    this.fill[s] = 0;
+  }
+
+  /** Writes what is buffered and closes every file. */
+  close(): void {
+    for (let s = 0; s < this.fds.length; s++) {
+      this.flush(s);
+      closeSync(this.fds[s]!);
+    }
+  }
+}
+
+/** Reads a whole shard file into `into` (exactly its size) and returns it. */
+export function readShardFile(path: string, into: Float32Array): Float32Array {
+  const fd = openSync(path, 'r');
+  try {
+    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+    let at = 0;
+    while (at < bytes.length) {
+      const got = readSync(fd, bytes, at, bytes.length - at, at);
+      if (got === 0)
+        throw new Error(`${path}: the shard file is shorter than expected (${at} of ${bytes.length} bytes)`);
+      at += got;
+    }
+    return into;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A store of shard files under a fresh folder of `parent` (made on the first open), for extractTrainStates; dispose()
+ * removes the folder. Layer j's files are named layer{j}-shard-NNNN.f32.
+ */
+export function shardFileStore(parent?: string): {
+  open(layer: number, k: number): ShardFileWriter;
+  read: typeof readShardFile;
+  dispose(): void;
+} {
+  let folder: string | null = null;
+  return {
+    open(layer, k) {
+      folder ??= makeShardFolder(parent);
+      return new ShardFileWriter(folder, `layer${layer}-`, k);
+    },
+    read: readShardFile,
+    dispose() {
+      if (folder !== null) removeShardFolder(folder);
+      folder = null;
+    },
+  };
+}
