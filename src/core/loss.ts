@@ -58,7 +58,9 @@ export function softmaxCrossEntropy(
       // Stash the unnormalised exponentials in dLogits, then scale them in a second pass.
       for (let j = 0; j < V; j++) {
         const e = Math.exp(logits[row + j] - max);
-        dLogits[row + j] = e;
+        // Probabilities below 1e-30 are stored as 0: scaled, they would be denormal floats, slow to write and to
+        // read in every pass after (a confident decoder has many), and they add nothing a float32 gradient can hold.
+        dLogits[row + j] = e < 1e-30 ? 0 : e;
         sum += e;
       }
       const scale = invCount / sum;
