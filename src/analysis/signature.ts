@@ -148,19 +148,22 @@ export async function memorySignature(
     onProgress: (p: { chunks: number; totalChunks: number }) =>
       hooks.onProgress?.({ phase: 'states', partition: part, done: p.chunks, total: p.totalChunks }),
   });
-  // The train states dealt into shards as they are read (in memory, or in files when large); dev and eval whole.
-  const train: TrainStates | null = todo.length
-    ? await extractTrainStates(
-        source,
-        corpus.partitions.train,
-        positions.train,
-        todo,
-        rng.fork(4),
-        options.stateMemoryBytes,
-        hooks.shardFiles ?? null,
-        extractOptions('train'),
-      )
-    : null;
+  // The train states dealt into shards as they are read: every layer at once in memory, or, beyond the memory
+  // budget, one layer at a time in shard files (removed after its decoders), so that the disk holds one layer.
+  const trainBytes = positions.train.index.length * todo.reduce((a, k) => a + model.stateSizes[k]!, 0) * 4;
+  const files = hooks.shardFiles && trainBytes > options.stateMemoryBytes ? hooks.shardFiles : null;
+  const extractTrain = (which: number[]) =>
+    extractTrainStates(
+      source,
+      corpus.partitions.train,
+      positions.train,
+      which,
+      rng.fork(4), // the same deal for every layer
+      files ? 0 : Number.POSITIVE_INFINITY,
+      files,
+      extractOptions('train'),
+    );
+  const inMemory: TrainStates | null = todo.length && !files ? await extractTrain(todo) : null;
   const states = {} as Record<'dev' | 'eval', Float32Array[]>;
   for (const part of ['dev', 'eval'] as const) {
     states[part] = todo.length
@@ -178,32 +181,39 @@ export async function memorySignature(
       continue;
     }
     const t = todo.indexOf(k);
+    const train = inMemory ?? (await extractTrain([k]));
+    const j = inMemory ? t : 0;
     const D = model.stateSizes[k]!;
     const V = alphabet.length;
     const given = options.decoder.hidden.length > 0;
     const hidden = given ? options.decoder.hidden : [hiddenSizeByRule(D, V, model.layerParameterCount(k))];
-    const outcomes = await runDecoders(
-      {
-        train: train!.layers[t]!.rows,
-        shards: train!.layers[t]!.shards,
-        dev: states.dev[t]!,
-        eval: states.eval[t]!,
-        nTrain: positions.train.index.length,
-        nDev: positions.dev.index.length,
-        nEval: positions.eval.index.length,
-        D,
-        trainLabels: train!.labels,
-        devLabels: positions.dev.labels,
-        evalLabels: positions.eval.labels,
-        V,
-      },
-      { ...options.decoder, hidden, seed: options.seed + 1000 * (k + 1) },
-      {
-        signal: hooks.signal,
-        onProgress: (decoder) =>
-          hooks.onProgress?.({ phase: 'decoders', layer: k + 1, layerIndex, layerCount: layers.length, decoder }),
-      },
-    );
+    let outcomes: DecoderOutcome[];
+    try {
+      outcomes = await runDecoders(
+        {
+          train: train.layers[j]!.rows,
+          shards: train.layers[j]!.shards,
+          dev: states.dev[t]!,
+          eval: states.eval[t]!,
+          nTrain: positions.train.index.length,
+          nDev: positions.dev.index.length,
+          nEval: positions.eval.index.length,
+          D,
+          trainLabels: train.labels,
+          devLabels: positions.dev.labels,
+          evalLabels: positions.eval.labels,
+          V,
+        },
+        { ...options.decoder, hidden, seed: options.seed + 1000 * (k + 1) },
+        {
+          signal: hooks.signal,
+          onProgress: (decoder) =>
+            hooks.onProgress?.({ phase: 'decoders', layer: k + 1, layerIndex, layerCount: layers.length, decoder }),
+        },
+      );
+    } finally {
+      if (!inMemory) for (const l of train.layers) files!.remove(l.shards.files ?? []);
+    }
     const layerSig: LayerSignature = {
       layer: k + 1,
       stateSize: D,

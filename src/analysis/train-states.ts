@@ -17,6 +17,8 @@ export interface ShardFileStore {
   open(layer: number, k: number): ShardFileSink;
   /** Reads a whole shard file into `into`. */
   read(path: string, into: Float32Array): Float32Array;
+  /** Deletes shard files that are no longer needed. */
+  remove(paths: readonly string[]): void;
 }
 
 export interface ShardFileSink {

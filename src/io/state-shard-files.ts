@@ -89,6 +89,7 @@ export function readShardFile(path: string, into: Float32Array): Float32Array {
 export function shardFileStore(parent?: string): {
   open(layer: number, k: number): ShardFileWriter;
   read: typeof readShardFile;
+  remove(paths: readonly string[]): void;
   dispose(): void;
 } {
   let folder: string | null = null;
@@ -98,6 +99,9 @@ export function shardFileStore(parent?: string): {
       return new ShardFileWriter(folder, `layer${layer}-`, k);
     },
     read: readShardFile,
+    remove(paths) {
+      for (const p of paths) rmSync(p, { force: true });
+    },
     dispose() {
       if (folder !== null) removeShardFolder(folder);
       folder = null;

@@ -170,6 +170,7 @@ test('memorySignature() gives the same signature with its train states in shard 
   const store = shardFileStore(tmpdir());
   try {
     const opened: number[] = [];
+    const removed: string[] = [];
     const inFiles = await memorySignature(
       historyModel(1),
       corpus,
@@ -182,10 +183,15 @@ test('memorySignature() gives the same signature with its train states in shard 
             return store.open(layer, k);
           },
           read: store.read,
+          remove: (paths) => {
+            removed.push(...paths);
+            store.remove(paths);
+          },
         },
       },
     );
     assert.deepEqual(opened, [2]); // the states did go to files
+    assert.equal(removed.length, 2); // and were removed after the layer's decoders
     assert.deepEqual(inFiles, inMemory);
   } finally {
     store.dispose();
