@@ -3,6 +3,7 @@
 // with it, and one left out takes the model's value.
 
 import { UserError } from '../core/errors.js';
+import { readingSegmentation, type Segmentation } from '../data/index.js';
 import { loadModel } from '../io/load-model.js';
 import { CORPUS_LAMBDA, type NormalizationConfig } from '../models/config.js';
 import type { TrainCell, TrainConfig } from '../train/train-char-lm.js';
@@ -15,6 +16,8 @@ export interface InitModel {
   /** The run's config: the given one with the model's architecture and its weights' SHA-256. */
   config: TrainConfig;
   normalization: NormalizationConfig;
+  /** How the model reads text when that does not depend on the text ('none' for a stream model), else undefined. */
+  reading: Segmentation | undefined;
   /** The weights to start from, by parameter name. */
   params: Map<string, Float32Array>;
 }
@@ -52,6 +55,7 @@ export async function loadInitModel(
   return {
     config: { ...rest, ...model, initWeightsSha256: loaded.weightsSha256 },
     normalization: c.normalization,
+    reading: readingSegmentation(c),
     // A fixed λ is not a weight: the fine-tuned model takes its own from its training partition.
     params: new Map([...loaded.params].filter(([name]) => name !== CORPUS_LAMBDA).map(([n, t]) => [n, t.data])),
   };

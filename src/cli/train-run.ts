@@ -37,6 +37,8 @@ export interface TrainOptions {
   /** A text file, a .gz file, a folder of .txt files, or 'sotu'. */
   corpus: string;
   segmentation: Segmentation;
+  /** True when --segment named a segmentation; under auto, an --init stream model is fine-tuned on a stream. */
+  segmentGiven?: boolean;
   /** 'raw': the alphabet is every character of the text (absent: the default alphabet, or the --init model's). */
   alphabet?: 'default' | 'raw';
   maxChars: number | null;
@@ -85,7 +87,7 @@ export async function runTrain(opts: TrainOptions, io: CliIo, hooks: CliHooks = 
   const init = opts.init ? await loadInitModel(opts.init.dir, opts.config, opts.init.given) : null;
   const config = init?.config ?? opts.config;
   const read = {
-    segmentation: opts.segmentation,
+    segmentation: (opts.segmentGiven ? undefined : init?.reading) ?? opts.segmentation,
     maxChars: opts.maxChars,
     normalization: init?.normalization,
     rawAlphabet: opts.alphabet === 'raw',

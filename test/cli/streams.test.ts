@@ -173,4 +173,14 @@ test('signature of a stream model reads the text as a stream; --alphabet raw wit
   const bad = await runCli(['train', '--corpus', corpus, '--alphabet', 'raw', '--init', out, '--out', join(dir, 'm2')]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--alphabet raw cannot be used with --init/);
+
+  // Fine-tuning a stream model reads the new text as a stream too, unless --segment says otherwise.
+  const tuned = join(dir, 'tuned');
+  const ft = await runCli(['train', '--corpus', corpus, '--init', out, ...TINY, '--out', tuned]);
+  assert.equal(ft.code, 0, ft.stderr);
+  assert.equal((await loadModel(tuned)).config.corpus?.segmentation, 'none');
+  const byLine = join(dir, 'by-line');
+  const ft2 = await runCli(['train', '--corpus', corpus, '--init', out, '--segment', 'line', ...TINY, '--out', byLine]);
+  assert.equal(ft2.code, 0, ft2.stderr);
+  assert.equal((await loadModel(byLine)).config.corpus?.segmentation, 'line');
 });

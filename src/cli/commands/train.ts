@@ -134,6 +134,7 @@ export function parseTrainFlags(raw: RawTrainFlags, commandLine: string[]): Trai
     corpus,
     init: raw.init === undefined ? null : { dir: parsePath('--init', raw.init), given },
     segmentation: resolveSegmentation(raw.segment, corpus),
+    segmentGiven: raw.segment !== undefined && raw.segment !== 'auto',
     alphabet,
     maxChars: raw.maxChars === undefined ? null : parseInteger('--max-chars', raw.maxChars, 1),
     config,
