@@ -55,7 +55,10 @@ class StackedLstmLm(nn.Module):
         self.decoder = nn.Linear(units, vocab)
 
     def forward(self, ids):  # ids (B, T) → logits (B, T, V)
-        return self.decoder(self.lstm(self.encoder(ids))[0])
+        out = self.lstm(self.encoder(ids))[0]
+        # Flattened, the projection exports as a Gemm (the GRU's, on 3-D input, as a MatMul).
+        flat = self.decoder(out.reshape(-1, out.shape[-1]))
+        return flat.reshape(out.shape[0], out.shape[1], -1)
 
 
 class ListGruLm(nn.Module):

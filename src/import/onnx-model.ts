@@ -61,6 +61,15 @@ function attributeInt(node: OnnxNode, name: string, fallback: number): number {
   return a ? Number(a.i) : fallback;
 }
 
+function attributeFloat(node: OnnxNode, name: string, fallback: number): number {
+  const a = node.attribute.find((x) => x.name === name);
+  return a ? a.f : fallback;
+}
+
+function scaled(t: ParamTensor, factor: number): ParamTensor {
+  return factor === 1 ? t : { shape: t.shape, data: t.data.map((v) => v * factor) };
+}
+
 function attributeStrings(node: OnnxNode, name: string): string[] | undefined {
   const a = node.attribute.find((x) => x.name === name);
   return a ? a.strings.map((s) => new TextDecoder().decode(s)) : undefined;
@@ -156,17 +165,19 @@ export function readOnnxModel(bytes: Uint8Array, label: string): ImportedNetwork
       }
     } else if ((op === 'MatMul' || op === 'Gemm') && layers.length > 0 && !projWeight) {
       const units = layers[0]!.wHh.shape[1]!;
-      const stateInput = node.input.findIndex((x, i) => i < 2 && !stored.has(x));
-      const weightInput = 1 - stateInput;
-      if (stateInput < 0 || origin(node.input[stateInput]!).value !== lastOut) {
-        throw fail(label, `${nodeName(node)} does not read the last recurrent layer; memsig's projection must`);
+      // Logits = state · W: the state is the first operand, W (H, V) the second, unless Gemm transposes it (transB).
+      if (stored.has(node.input[0]!) || origin(node.input[0]!).value !== lastOut) {
+        throw fail(
+          label,
+          `${nodeName(node)} does not take the last recurrent layer as its first operand; memsig's projection must`,
+        );
       }
+      if (op === 'Gemm' && attributeInt(node, 'transA', 0) === 1) {
+        throw fail(label, `${nodeName(node)} transposes the state (transA); memsig cannot follow it`);
+      }
+      const weightInput = 1;
       let w = weight(node.input[weightInput]!, node, 'weight');
-      // Logits = state · W: W is (H, V) unless Gemm transposes it.
-      const transposed = op === 'Gemm' && attributeInt(node, weightInput === 1 ? 'transB' : 'transA', 0) === 1;
-      if (op === 'Gemm' && stateInput === 1 && attributeInt(node, 'transB', 0) === 1) {
-        throw fail(label, `${nodeName(node)} transposes the state; memsig cannot follow it`);
-      }
+      const transposed = op === 'Gemm' && attributeInt(node, 'transB', 0) === 1;
       if (!transposed) w = transposeMatrix(w);
       if (w.shape[1] !== units) {
         throw fail(
@@ -174,14 +185,19 @@ export function readOnnxModel(bytes: Uint8Array, label: string): ImportedNetwork
           `${nodeName(node)}: weight '${node.input[weightInput]}' has shape [${w.shape}] after orientation, which does not take ${units} units`,
         );
       }
-      projWeight = w;
+      // Gemm computes alpha · A·B + beta · C.
+      const alpha = op === 'Gemm' ? attributeFloat(node, 'alpha', 1) : 1;
+      const beta = op === 'Gemm' ? attributeFloat(node, 'beta', 1) : 1;
+      projWeight = scaled(w, alpha);
       mapping.push([
         'proj.weight',
         `${node.input[weightInput]} (${nodeName(node)}${transposed ? '' : ', transposed'})`,
       ]);
       const biasName = op === 'Gemm' ? node.input[2] : biasOf(graph.node, node.output[0]!, stored);
       if (biasName) {
-        projBias = weight(biasName, node, 'bias');
+        // A bias stored as (1, V) broadcasts like (V).
+        const b = weight(biasName, node, 'bias');
+        projBias = scaled({ shape: [b.data.length], data: b.data }, beta);
         mapping.push(['proj.bias', biasName]);
       } else {
         projBias = zeros([w.shape[0]!]);
