@@ -126,7 +126,11 @@ test('signature --model LAS --data DIR: a valid signature, the table by layer na
     'chance',
     'informationBits',
     'converged',
+    'textBaseline',
+    'excessPValue',
   ]);
+  // A speech signature has no text-only baseline (its positions are frames, not the text's symbols).
+  assert.equal(summary.layers[0].deltas[0].textBaseline, null);
 });
 
 test('a LAS signature stopped after its first layer resumes to the very bytes of an unbroken run', async (t) => {
