@@ -66,7 +66,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--segment <mode>',
-      'segments: line, sentence, none (each file one stream, the state carried across lines; split by contiguous 90/5/5 blocks), or auto (sentence for sotu, else line)',
+      "segments: line, sentence, none (each file one stream, the state carried across lines; split by contiguous 90/5/5 blocks), or auto (sentence for sotu, else line; with --init, a stream model's none)",
       'auto',
     )
     .option(
