@@ -72,6 +72,11 @@ export async function detectFramework(source: string): Promise<{ framework: Impo
       `${source}: a pickled PyTorch checkpoint, which memsig does not read; save its state_dict as safetensors first: ${PT_CONVERSION}`,
     );
   }
+  if (ext === '.h5' || ext === '.keras') {
+    throw new UserError(
+      `${source}: a Keras file, which memsig does not read; convert it to a TensorFlow.js layers model first (tensorflowjs_converter --input_format keras ${source} DIR) and import DIR/model.json`,
+    );
+  }
   if (ext === '.bin') {
     throw new UserError(
       `${source}: a .bin is a TensorFlow.js weight shard (give its model.json) or a pickled PyTorch checkpoint (save its state_dict as safetensors first: ${PT_CONVERSION.replace('model.pt', source)})`,

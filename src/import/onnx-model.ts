@@ -206,7 +206,12 @@ export function readOnnxModel(bytes: Uint8Array, label: string): ImportedNetwork
     }
   }
   if (!embed) throw fail(label, 'no embedding: a Gather node on a stored 2-D table');
-  if (!cell) throw fail(label, 'no LSTM or GRU node');
+  if (!cell) {
+    throw fail(
+      label,
+      'no LSTM or GRU node (a recurrent layer unrolled into other operators cannot be read; torch.onnx.export with dynamo=False writes LSTM/GRU nodes)',
+    );
+  }
   if (!projWeight || !projBias) throw fail(label, 'no MatMul or Gemm node reading the last recurrent layer');
   const meta = model.metadata_props.find((p) => p.key === 'alphabet');
   const alphabet = meta ? alphabetFromJsonText(meta.value, `${label} metadata_props alphabet`) : null;
