@@ -1,7 +1,7 @@
 // A TensorFlow.js / Keras layers model (model.json + weight shards) read as embedding → LSTM/GRU → dense.
 // Keras keeps kernels as (inputs, gates·H) with gate columns i,f,c,o (LSTM) or z,r,h (GRU); memsig keeps PyTorch's
 // (gates·H, inputs) rows i,f,g,o and r,z,n. An LSTM's one bias becomes bias_ih (bias_hh zero); a GRU with
-// reset_after (the default since Keras 2.3) has PyTorch's equations and both biases. A GRU without it (TensorFlow.js's
+// reset_after (Keras's default since TensorFlow 2) has PyTorch's equations and both biases. A GRU without it (TensorFlow.js's
 // default) applies the reset gate before the recurrent product, r ⊙ h, which no choice of weights turns into
 // PyTorch's r ⊙ (W h + b): it becomes a model with resetAfter false, which memsig runs forward only.
 
