@@ -145,7 +145,10 @@ function signatureSection(e: ReportEntry, i: number, palette: Palette): string {
     row('corpus sha256', shortHash(c.sha256)),
     row(
       'split',
-      `train ${c.split.train} / dev ${c.split.dev} / eval ${c.split.eval} by ${esc(c.segmentation)} (seed ${c.split.seed}); ` +
+      // Streams (segmentation none) are split into contiguous blocks of symbols, with no seed.
+      (c.segmentation === 'none'
+        ? `train ${c.split.train} / dev ${c.split.dev} / eval ${c.split.eval} in contiguous blocks (one stream per file); `
+        : `train ${c.split.train} / dev ${c.split.dev} / eval ${c.split.eval} by ${esc(c.segmentation)} (seed ${c.split.seed}); `) +
         `${groupDigits(c.symbols.train)} / ${groupDigits(c.symbols.dev)} / ${groupDigits(c.symbols.eval)} symbols`,
     ),
     row('alphabet', `${sig.alphabet.length} symbols: <code>${esc(sig.alphabet.map(displaySymbol).join(''))}</code>`),

@@ -65,3 +65,12 @@ test('renderReportHtml() escapes labels', () => {
   assert.ok(html.includes('&lt;b&gt;&amp;&quot;x&quot;'));
   assert.ok(!html.includes('<b>&'));
 });
+
+test('renderReportHtml() says a stream corpus (segmentation none) was split into contiguous blocks', () => {
+  const sig = loadFixture(LSTM_PATH);
+  const stream = { ...sig, corpus: { ...sig.corpus, segmentation: 'none' } };
+  const html = renderReportHtml([{ sig: stream, label: 'stream' }], { generator: 'memsig test' });
+  assert.ok(html.includes('in contiguous blocks (one stream per file)'));
+  assert.ok(!html.includes('by none'));
+  assert.ok(renderReportHtml([{ sig, label: 'LSTM' }], { generator: 'memsig test' }).includes('by line (seed 1)'));
+});

@@ -15,7 +15,7 @@ function facts(sig: Signature, file: string): HTMLElement {
   const parts = [
     `${m.cell ? m.cell.toUpperCase() : m.kind}, ${m.layers} × ${m.units} units${m.embed ? `, embedding ${m.embed}` : ''}`,
     `state ${sig.state}`,
-    `corpus ${basename(sig.corpus.source)} (${sig.corpus.segmentation}s, ${formatCount(sig.corpus.symbols.eval)} eval symbols)`,
+    `corpus ${basename(sig.corpus.source)} (${sig.corpus.segmentation === 'none' ? 'streams' : `${sig.corpus.segmentation}s`}, ${formatCount(sig.corpus.symbols.eval)} eval symbols)`,
     `δ = 1…${sig.maxDelta}`,
     `${sig.alphabet.length} symbols`,
     `file ${file}`,
