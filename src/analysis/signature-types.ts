@@ -62,6 +62,8 @@ export interface DecoderSettings {
   /** Train positions per schedule "epoch" (0: whole passes); absent in files written before it existed. */
   roundPositions?: number;
   convergenceTolerance?: number;
+  /** --decoder-seeds: how many seeds each decoder trained with (absent: one); see DeltaSignature.seeds. */
+  decoderSeeds?: number;
 }
 
 /** The language model's own next-symbol prediction per symbol (the paper's Figure 1b). */
@@ -116,6 +118,38 @@ export interface DeltaSignature {
   convergence?: DeltaConvergence;
   /** The text-only baseline on the same eval positions (absent in files written before it; text-baseline.ts). */
   textBaseline?: DeltaTextBaseline;
+  /**
+   * Several seeds of the same decoder on the same positions (--decoder-seeds), or one signature per model seed
+   * combined: the fields above are then their means (seed-spread.ts says which are the first seed's), and this is
+   * the spread. Absent for a single seed.
+   */
+  seeds?: DeltaSeeds;
+}
+
+/** Mean and spread of one number over seeds: sd is the sample standard deviation (n − 1 in the denominator). */
+export interface SeedSpread {
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+}
+
+/** How far the seeds of one decoder (δ, l) disagree (seed-spread.ts). */
+export interface DeltaSeeds {
+  /** The seeds combined, in order; the first is the one a single-seed run uses. */
+  seeds: number[];
+  /** Eval accuracy per seed (seed order), and its spread. */
+  accuracy: number[];
+  accuracySpread: SeedSpread;
+  /** Information recovered (bits) per seed, and its spread. */
+  informationBits: number[];
+  informationBitsSpread: SeedSpread;
+  /** Per symbol (alphabet order): the sample sd, lowest and highest of its recall over seeds; null where none occur. */
+  recallSd: (number | null)[];
+  recallMin: (number | null)[];
+  recallMax: (number | null)[];
+  /** The keep probability each seed's sweep chose. */
+  keepProbs: number[];
 }
 
 /**

@@ -7,11 +7,13 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type {
   DeltaConvergence,
+  DeltaSeeds,
   DeltaSignature,
   DeltaTextBaseline,
   ForwardAccuracy,
   LayerSignature,
   LayerSpeech,
+  SeedSpread,
   Signature,
   SignatureCorpus,
   SignatureModel,
@@ -117,6 +119,7 @@ function canonicalSignature(s: Signature): Signature {
         decays: s.settings.decays,
         minImprovement: s.settings.minImprovement,
         convergenceTolerance: s.settings.convergenceTolerance,
+        decoderSeeds: s.settings.decoderSeeds,
       }),
     },
     forward: s.forward === null ? null : canonicalForward(s.forward),
@@ -205,6 +208,22 @@ function canonicalDelta(d: DeltaSignature): DeltaSignature {
     informationBits: d.informationBits,
     ...(d.convergence ? { convergence: canonicalConvergence(d.convergence) } : {}),
     ...(d.textBaseline ? { textBaseline: canonicalTextBaseline(d.textBaseline) } : {}),
+    ...(d.seeds ? { seeds: canonicalSeeds(d.seeds) } : {}),
+  };
+}
+
+function canonicalSeeds(x: DeltaSeeds): DeltaSeeds {
+  const spread = (s: SeedSpread): SeedSpread => ({ mean: s.mean, sd: s.sd, min: s.min, max: s.max });
+  return {
+    seeds: [...x.seeds],
+    accuracy: [...x.accuracy],
+    accuracySpread: spread(x.accuracySpread),
+    informationBits: [...x.informationBits],
+    informationBitsSpread: spread(x.informationBitsSpread),
+    recallSd: [...x.recallSd],
+    recallMin: [...x.recallMin],
+    recallMax: [...x.recallMax],
+    keepProbs: [...x.keepProbs],
   };
 }
 
@@ -328,8 +347,12 @@ function checkSemantics(sig: Signature, label: string): void {
       }
       d.confusion.forEach((row, s) => {
         perSymbol(`${dat}/confusion/${s}`, row);
+        // Counts are whole numbers but for a mean over seeds.
+        const part = d.seeds ? -1 : row.findIndex((c) => !Number.isInteger(c));
+        if (part >= 0) throw fail(`${dat}/confusion/${s}/${part} must be a whole number (found ${row[part]})`);
         const total = row.reduce((a, b) => a + b, 0);
-        if (total !== d.count[s]) {
+        // A mean over seeds (delta.seeds) sums to the count only up to rounding.
+        if (d.seeds ? Math.abs(total - d.count[s]!) > 1e-6 * Math.max(1, d.count[s]!) : total !== d.count[s]) {
           throw fail(`${dat}/confusion/${s} sums to ${total}, but ${dat}/count/${s} is ${d.count[s]}`);
         }
       });
@@ -337,6 +360,7 @@ function checkSemantics(sig: Signature, label: string): void {
         throw fail(`${dat}/accuracyInterval has low ${d.accuracyInterval.low} above high ${d.accuracyInterval.high}`);
       }
       if (d.textBaseline) checkTextBaseline(d, `${dat}/textBaseline`, perSymbol, fail);
+      if (d.seeds) checkSeeds(d, `${dat}/seeds`, perSymbol, fail);
     }
   });
 }
@@ -350,6 +374,10 @@ function checkTextBaseline(
 ): void {
   const b = d.textBaseline!;
   perSymbol(`${at}/recall`, b.recall);
+  for (const field of ['decoderOnly', 'baselineOnly'] as const) {
+    if (!d.seeds && !Number.isInteger(b[field]))
+      throw fail(`${at}/${field} must be a whole number (found ${b[field]})`);
+  }
   const n = d.positions.eval;
   if (b.decoderOnly + b.baselineOnly > n) {
     throw fail(`${at}: decoderOnly + baselineOnly (${b.decoderOnly + b.baselineOnly}) exceed the ${n} eval positions`);
@@ -359,5 +387,25 @@ function checkTextBaseline(
     throw fail(
       `${at}: accuracy − textBaseline.accuracy (${d.accuracy - b.accuracy}) is not (decoderOnly − baselineOnly) / positions (${excess})`,
     );
+  }
+}
+
+// One number per seed, one spread per symbol; and the means above must be the means of the seeds recorded here.
+function checkSeeds(
+  d: DeltaSignature,
+  at: string,
+  perSymbol: (path: string, list: readonly unknown[]) => void,
+  fail: (message: string) => UserError,
+): void {
+  const x = d.seeds!;
+  const K = x.seeds.length;
+  for (const field of ['accuracy', 'informationBits', 'keepProbs'] as const) {
+    if (x[field].length !== K)
+      throw fail(`${at}/${field} has ${x[field].length} entries, one per seed expected (${K})`);
+  }
+  for (const field of ['recallSd', 'recallMin', 'recallMax'] as const) perSymbol(`${at}/${field}`, x[field]);
+  const mean = x.accuracy.reduce((a, b) => a + b, 0) / K;
+  if (Math.abs(mean - d.accuracy) > 1e-9) {
+    throw fail(`${at}/accuracy averages ${mean}, but the decoder's accuracy is ${d.accuracy}`);
   }
 }

@@ -71,6 +71,18 @@ function delta(d: number): DeltaSignature {
       excessPValue: 0.5,
       excessInterval: { low: -0.2, high: 0.5 },
     },
+    // Two decoder seeds that agree (--decoder-seeds 2): the means above are theirs.
+    seeds: {
+      seeds: [1, 100001],
+      accuracy: [5 / 7, 5 / 7],
+      accuracySpread: { mean: 5 / 7, sd: 0, min: 5 / 7, max: 5 / 7 },
+      informationBits: [0.3709505944546687, 0.3709505944546687],
+      informationBitsSpread: { mean: 0.3709505944546687, sd: 0, min: 0.3709505944546687, max: 0.3709505944546687 },
+      recallSd: [0, 0, 0],
+      recallMin: [0.5, 1, 2 / 3],
+      recallMax: [0.5, 1, 2 / 3],
+      keepProbs: [0.8, 0.8],
+    },
   };
 }
 
@@ -144,6 +156,7 @@ function fullSignature(): Signature {
       decays: 2,
       minImprovement: 0.001,
       convergenceTolerance: 0.005,
+      decoderSeeds: 2,
     },
     forward: { accuracy: 0.5, perplexity: 2.5, count: [4, 3, 3], correct: [3, 1, 1], recall: [0.75, 1 / 3, 1 / 3] },
     layers: [
@@ -439,4 +452,42 @@ test('a text-only baseline is optional, and its recall and its pairing with the 
     /\/layers\/0\/deltas\/0\/textBaseline: decoderOnly \+ baselineOnly \(10\) exceed the 7 eval positions$/,
   );
   rejects((s) => (s.layers[0].deltas[0].textBaseline.order = 1), /\/textBaseline\/order must be >= 2/);
+});
+
+test('decoder seeds are optional; their means must be those of the seeds, and only they make counts fractional', () => {
+  const without = changed((s) => {
+    delete s.settings.decoderSeeds;
+    for (const l of s.layers) for (const d of [l.current, ...l.deltas]) delete d.seeds;
+  });
+  assert.equal(validateSignature(without, LABEL).layers[0]!.deltas[0]!.seeds, undefined);
+  // A mean over seeds: fractional counts whose rows sum to the count up to rounding.
+  const fractional = changed((s) => {
+    s.layers[0].deltas[0].confusion[0] = [1 / 3 + 2 / 3, 0.6 + 0.4 - 1e-12, 0];
+    s.layers[0].deltas[0].textBaseline.decoderOnly = 2.5;
+    s.layers[0].deltas[0].textBaseline.baselineOnly = 1.5;
+  });
+  assert.ok(validateSignature(fractional, LABEL));
+  rejects((s) => {
+    delete s.layers[0].deltas[0].seeds;
+    s.layers[0].deltas[0].confusion[0] = [0.5, 1.5, 0];
+  }, /\/layers\/0\/deltas\/0\/confusion\/0\/0 must be a whole number \(found 0\.5\)$/);
+  rejects((s) => {
+    delete s.layers[0].deltas[0].seeds;
+    s.layers[0].deltas[0].textBaseline.decoderOnly = 2.5;
+    s.layers[0].deltas[0].textBaseline.baselineOnly = 1.5;
+  }, /\/textBaseline\/decoderOnly must be a whole number \(found 2\.5\)$/);
+  rejects(
+    (s) => s.layers[0].deltas[1].seeds.accuracy.pop(),
+    /\/layers\/0\/deltas\/1\/seeds\/accuracy has 1 entries, one per seed expected \(2\)$/,
+  );
+  rejects(
+    (s) => (s.layers[0].deltas[1].seeds.accuracy = [0.5, 0.6]),
+    /\/layers\/0\/deltas\/1\/seeds\/accuracy averages 0\.55, but the decoder's accuracy is 0\.714/,
+  );
+  rejects(
+    (s) => s.layers[0].deltas[1].seeds.recallSd.pop(),
+    /\/seeds\/recallSd has 2 entries, one per alphabet symbol/,
+  );
+  rejects((s) => (s.layers[0].deltas[1].seeds.seeds = [1]), /\/seeds\/seeds must NOT have fewer than 2 items/);
+  rejects((s) => (s.settings.decoderSeeds = 1), /\/settings\/decoderSeeds must be >= 2/);
 });
