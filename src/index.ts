@@ -5,6 +5,13 @@
 export { type AnalysableModel, charLmAnalysable } from './analysis/analysable-model.js';
 export { decoderPoolRunner } from './analysis/decoder-pool.js';
 export { factorizedAnalysable } from './analysis/factorized-analysable.js';
+// Speech: the Listen-Attend-Spell recognizer's signature (paper section 8): listener layers and speller queries.
+export {
+  defaultLasSignatureOptions,
+  type LasSignatureHooks,
+  type LasSignatureOptions,
+  lasSignature,
+} from './analysis/las-signature.js';
 export { ngramAnalysable } from './analysis/ngram-analysable.js';
 export {
   defaultSignatureOptions,
@@ -14,6 +21,9 @@ export {
 } from './analysis/signature.js';
 export type { DeltaSignature, LayerSignature, Signature } from './analysis/signature-types.js';
 export { memoryVersusPrediction, signatureSimilarity } from './analysis/similarity.js';
+export { type DecodeConfig, defaultDecodeConfig, recognizeUtterances } from './asr/recognize.js';
+// Speech: corpora made offline (synthesized or prepared from recordings), log-mel features, the recognizer.
+export { type AsrData, type AsrTrainHooks, type AsrTrainResult, trainLas } from './asr/train-las.js';
 // Matrix products: onnxruntime (MLAS) where it loads, portable TypeScript otherwise.
 export { type BackendName, createGemm } from './backends/index.js';
 export { type Gemm, tsGemm } from './core/gemm.js';
@@ -38,6 +48,7 @@ export type { CharLmShape } from './models/char-lm-params.js';
 export type { CharLmConfig, LambdaKind, NormalizationConfig } from './models/config.js';
 export { basesOfBigrams, FactorizedLm, type FactorizedLmShape } from './models/factorized-lm.js';
 export { type AnyLm, buildLm, type LmSpec, savedTensorsOf } from './models/language-model.js';
+export { Las } from './models/las.js';
 export type { LmEvaluation, SymbolAccuracy } from './models/lm-evaluation.js';
 export { defaultNgramConfig, type NgramConfig, NgramModel, trainNgram } from './models/ngram.js';
 // Figures: SVG, PNG and HTML from signatures.
@@ -48,6 +59,9 @@ export {
   renderReportHtml,
   renderSignatureSvg,
 } from './render/index.js';
+export { computeFbank, defaultFbankConfig, type FbankConfig } from './speech/fbank.js';
+export { type ManifestEntry, readManifest } from './speech/manifest.js';
+export { type SynthCorpusOptions, synthesizeCorpus } from './speech/synth-corpus.js';
 // Training and evaluation.
 export { evaluateCharLm, evaluateLm, forwardAccuracyOf, lmPredictor } from './train/evaluate.js';
 export {

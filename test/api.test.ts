@@ -46,3 +46,21 @@ test("import 'memsig' gives the whole path: prepareCorpus → trainCharLm → me
   assert.match(svg, /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.match(svg, /<title>Memory signature: 1-layer GRU, 8 units/);
 });
+
+test("import 'memsig' gives the speech path's entry points: log-mel features, the recognizer and its signature", async () => {
+  const memsig = await import('memsig');
+  // One second of a 1 kHz tone at 16 kHz: 25 ms windows every 10 ms, snipped at the edges, give 98 frames of 40 bins,
+  // whose loudest bin is the one around 1 kHz.
+  const rate = 16_000;
+  const tone = Float32Array.from({ length: rate }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / rate));
+  const fbank = memsig.computeFbank(tone, rate, memsig.defaultFbankConfig());
+  assert.equal(fbank.frames, 98);
+  assert.equal(fbank.bins, 40);
+  const middle = fbank.data.subarray(49 * 40, 50 * 40);
+  const loudest = middle.indexOf(Math.max(...middle));
+  assert.ok(loudest > 5 && loudest < 20, `loudest mel bin ${loudest}`);
+  for (const name of ['trainLas', 'recognizeUtterances', 'lasSignature', 'synthesizeCorpus', 'readManifest'] as const) {
+    assert.equal(typeof memsig[name], 'function', name);
+  }
+  assert.equal(memsig.defaultLasSignatureOptions().maxDelta > 0, true);
+});
