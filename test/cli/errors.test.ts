@@ -36,7 +36,7 @@ test('train: bad flag values name the flag (exit 2)', async (t) => {
     [['--lr', '1e9'], /--lr must be a number > 0 and < 10/],
     [['--dropout', '1'], /--dropout must be a number ≥ 0 and < 1/],
     [['--cell', 'rnn'], /--cell must be lstm, gru or factorized-lstm \(got "rnn"\)/],
-    [['--segment', 'word'], /--segment must be auto, line or sentence/],
+    [['--segment', 'word'], /--segment must be auto, line, sentence or none/],
     [['--backend', 'gpu'], /--backend must be auto, onnx or ts/],
     [['--max-steps', '-3'], /--max-steps must be a whole number ≥ 1/],
     [['--seed', '0x10'], /--seed must be a whole number from 0 to 4294967295/],
