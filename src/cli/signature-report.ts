@@ -42,21 +42,31 @@ export function signatureTable(sig: Signature): string[] {
   // The text-only baseline is the same for every layer (the same eval positions); files before it have none.
   const text = hasTextBaseline(sig.layers);
   const heads = [...sig.layers.map((l) => `layer ${l.layer}`), 'chance', ...(text ? ['text'] : [])];
-  const width = Math.max(7, ...heads.map((h) => h.length));
+  const first = sig.layers[0];
+  const rows: string[][] = [];
+  for (let i = 0; i < sig.maxDelta; i++) {
+    const values = sig.layers.map((l) => {
+      const d = l.deltas[i];
+      // With several decoder seeds: the mean ± the sample sd over them.
+      const spread = d?.seeds ? `±${(100 * d.seeds.accuracySpread.sd).toFixed(1)}` : '';
+      return `${percent(d?.accuracy)}${spread}${d?.convergence && !d.convergence.converged ? '*' : ''}`;
+    });
+    values.push(percent(first?.deltas[i]?.chanceAccuracy));
+    if (text) values.push(percent(first?.deltas[i]?.textBaseline?.accuracy));
+    rows.push(values);
+  }
+  const width = Math.max(7, ...heads.map((h) => h.length), ...rows.flat().map((v) => v.length));
   const cell = (text: string) => text.padStart(width);
   const lines = [
     `eval accuracy (%) of decoding the symbol δ steps back from the state ${sig.state}`,
     `${'δ'.padStart(4)}  ${heads.map(cell).join('  ')}`,
+    ...rows.map((values, i) => `${String(i + 1).padStart(4)}  ${values.map(cell).join('  ')}`),
   ];
-  const first = sig.layers[0];
-  for (let i = 0; i < sig.maxDelta; i++) {
-    const values = sig.layers.map((l) => {
-      const d = l.deltas[i];
-      return `${percent(d?.accuracy)}${d?.convergence && !d.convergence.converged ? '*' : ''}`;
-    });
-    values.push(percent(first?.deltas[i]?.chanceAccuracy));
-    if (text) values.push(percent(first?.deltas[i]?.textBaseline?.accuracy));
-    lines.push(`${String(i + 1).padStart(4)}  ${values.map(cell).join('  ')}`);
+  const seeds = sig.layers.flatMap((l) => l.deltas).find((d) => d.seeds)?.seeds?.seeds.length;
+  if (seeds) {
+    lines.push(
+      `   ±: standard deviation over ${seeds} decoder seeds (the accuracy is their mean; the file holds the range)`,
+    );
   }
   if (sig.layers.some((l) => unconvergedDeltas(l).length > 0)) {
     lines.push('   * not converged: more data or epochs would still raise it (see the warning below)');
@@ -95,6 +105,9 @@ export interface SignatureSummary {
       /** The text-only baseline's accuracy, and the p-value of the decoder beating it; null in older files. */
       textBaseline: number | null;
       excessPValue: number | null;
+      /** With --decoder-seeds: the accuracy of each seed (accuracy is their mean) and their sample sd; else null. */
+      seedAccuracy: number[] | null;
+      accuracySd: number | null;
     }[];
   }[];
 }
@@ -124,6 +137,8 @@ export function signatureSummary(sig: Signature, out: string, seconds: number): 
         converged: d.convergence ? d.convergence.converged : null,
         textBaseline: d.textBaseline?.accuracy ?? null,
         excessPValue: d.textBaseline?.excessPValue ?? null,
+        seedAccuracy: d.seeds ? [...d.seeds.accuracy] : null,
+        accuracySd: d.seeds?.accuracySpread.sd ?? null,
       })),
     })),
   };

@@ -11,7 +11,8 @@ import { fitDecoders } from '../analysis/decoders.js';
 import { factorizedAnalysable } from '../analysis/factorized-analysable.js';
 import { ngramAnalysable, ngramDigest } from '../analysis/ngram-analysable.js';
 import { drawRandomWeights, withRandomWeights } from '../analysis/random-weights.js';
-import { type DecoderRunner, memorySignature, type SignatureOptions } from '../analysis/signature.js';
+import { seededMemorySignature } from '../analysis/seeded-signature.js';
+import type { DecoderRunner, SignatureOptions } from '../analysis/signature.js';
 import type { Signature, StateKind } from '../analysis/signature-types.js';
 import type { BackendName } from '../backends/index.js';
 import { UserError } from '../core/errors.js';
@@ -68,6 +69,8 @@ export interface SignatureRunOptions {
   randomWeights?: boolean;
   /** Where train states beyond settings.stateMemoryBytes go (a fresh folder under it, removed at the end). */
   statesDir?: string;
+  /** Seeds each decoder trains with (--decoder-seeds; default 1): the signature records their mean and spread. */
+  decoderSeeds?: number;
 }
 
 /** Which part of a factorized kernel a signature analyses; a basis is named by its bigram. */
@@ -116,6 +119,7 @@ export async function computeSignature(
   const { analysable, corpus, state, layers } = subject;
 
   const options: SignatureOptions = { ...opts.settings, layers: layers.map((l) => l - 1), state };
+  const seedCount = opts.decoderSeeds ?? 1;
   const generator = generatorName();
   const inputs = inputsDigest({
     weightsSha256: subject.weightsSha256,
@@ -124,6 +128,8 @@ export async function computeSignature(
     backend: gemm.name,
     generator,
     kernel: subject.kernel,
+    // Absent for one seed, so that the digests of earlier runs stay as they were.
+    decoderSeeds: seedCount > 1 ? seedCount : undefined,
   });
   const partial = partialPath(opts.out);
   const kept = opts.resume ? await readPartial(partial, inputs) : null;
@@ -147,6 +153,7 @@ export async function computeSignature(
     const which = done.length === 0 ? 'no layer' : `layer${done.length === 1 ? '' : 's'} ${done.join(', ')}`;
     writeLine(io.stderr, `resuming from ${partial}: ${which} done`);
   }
+  if (seedCount > 1) writeLine(io.stderr, decoderSeedsCostLine(seedCount));
 
   const progress = new SignatureProgressReporter({
     stream: io.stderr,
@@ -161,26 +168,37 @@ export async function computeSignature(
   let signature: Signature;
   const shardFiles = shardFileStore(opts.statesDir);
   try {
-    signature = await memorySignature(analysable, corpus, options, {
-      gemm,
-      shardFiles,
-      signal: stop.signal,
-      completedLayers: completed,
-      generator,
-      yieldToHost,
-      // Worker threads train the keep probabilities side by side (and leave this thread free for Ctrl-C); an
-      // injected GEMM (tests) keeps everything in this thread.
-      decoderRunner: yieldingRunner(
-        hooks.decoderRunner ??
-          (threads > 1 ? decoderPoolRunner({ threads, backend: opts.backend }) : defaultRunner(gemm)),
+    signature = await seededMemorySignature(
+      analysable,
+      corpus,
+      options,
+      {
+        gemm,
+        shardFiles,
+        signal: stop.signal,
+        completedLayers: completed,
+        generator,
         yieldToHost,
-      ),
-      onProgress: (p) => {
-        progress.update(p);
-        if (p.phase === 'layer-done') keeper.add(p.layer);
-        hooks.onSignatureProgress?.(p);
+        // Worker threads train the keep probabilities side by side (and leave this thread free for Ctrl-C); an
+        // injected GEMM (tests) keeps everything in this thread.
+        decoderRunner: yieldingRunner(
+          hooks.decoderRunner ??
+            (threads > 1 ? decoderPoolRunner({ threads, backend: opts.backend }) : defaultRunner(gemm)),
+          yieldToHost,
+        ),
+        onProgress: (p) => {
+          progress.update(p);
+          if (p.phase === 'layer-done') keeper.add(p.layer);
+          hooks.onSignatureProgress?.(p);
+        },
       },
-    });
+      seedCount,
+      {
+        onSeed: (i, k, seed) => {
+          if (i > 0) progress.log(`decoder seed ${i + 1} of ${k} (${seed})`);
+        },
+      },
+    );
   } catch (err) {
     progress.clear();
     if (!stop.signal.aborted) {
@@ -371,4 +389,12 @@ export function reportStopped(
   writeLine(io.stderr, `stopped; resume with: ${shellQuote([...opts.commandLine, '--resume'])}`);
   if (opts.json) writeLine(io.stdout, JSON.stringify({ interrupted: true, layersDone: finished, partial }));
   return { code: EXIT_INTERRUPTED };
+}
+
+/** What --decoder-seeds K costs, said before the work starts. */
+export function decoderSeedsCostLine(seeds: number): string {
+  return (
+    `--decoder-seeds ${seeds}: every decoder trains ${seeds} times (${seeds} seeds on the same positions), so the ` +
+    `decoders take about ${seeds}× the time of a one-seed signature (the states are read once)`
+  );
 }

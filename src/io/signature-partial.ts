@@ -39,6 +39,8 @@ export interface SignatureInputs {
   generator: string;
   /** The part of a factorized kernel analysed (absent for other models: their digests stay as they were). */
   kernel?: unknown;
+  /** Seeds per decoder (--decoder-seeds), absent for one: a resumed run keeps only layers of the same count. */
+  decoderSeeds?: number;
 }
 
 /** sha256 (hex) of the canonical JSON of `inputs`: object keys sorted at every level, no spaces. */

@@ -57,6 +57,7 @@ export interface RawSignatureFlags {
   stateMemory?: string;
   statesDir?: string;
   seed?: string;
+  decoderSeeds?: string;
   segment?: string;
   kernel?: string;
   basis?: string;
@@ -164,6 +165,11 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     .option('--decoder-lr <x>', `decoder Adam learning rate (default: ${d.decoder.lr})`)
     .option('--seed <n>', `random seed of position sampling and decoders (default: ${d.seed})`)
     .option(
+      '--decoder-seeds <k>',
+      'train every decoder with K seeds (initial weights, dropout, shard order; same positions) and record the mean ' +
+        'and the spread over them: K times the decoders’ time (default: 1)',
+    )
+    .option(
       '--segment <mode>',
       "line, sentence, none (each file one stream, the state carried across lines), or auto (as memsig eval: none for a stream model, else the model's recorded one, sentence for sotu, line otherwise)",
       'auto',
@@ -207,6 +213,7 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     // A directory that cannot be read is left to the loader named by --data (or the LM loader) to explain.
     const kind = raw.model === undefined ? null : await modelDirKind(raw.model);
     if (kind === 'las' || (kind === null && raw.model !== undefined && raw.data !== undefined)) {
+      if (raw.decoderSeeds !== undefined) throw new UsageError('--decoder-seeds is for language models and n-grams');
       ctx.exitCode = await runLasSignature(parseLasSignatureFlags(raw, commandLine), ctx.io, ctx.hooks);
       return;
     }
@@ -246,6 +253,7 @@ export function parseSignatureFlags(raw: RawSignatureFlags, commandLine: string[
     json: raw.json === true,
     commandLine,
     randomWeights: raw.randomWeights === true,
+    decoderSeeds: raw.decoderSeeds === undefined ? 1 : parseInteger('--decoder-seeds', raw.decoderSeeds, 1, 1000),
     statesDir: raw.statesDir === undefined ? undefined : parsePath('--states-dir', raw.statesDir),
   };
 }

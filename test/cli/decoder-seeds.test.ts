@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readSignature } from '../../src/io/signature-file.js';
+import { assertOneLineError, runCli, TINY, tempDir, writeTinyCorpus } from './helpers.js';
+
+const SIG = [
+  '--max-delta',
+  '2',
+  '--train-positions',
+  '1500',
+  '--dev-positions',
+  '200',
+  '--eval-positions',
+  '300',
+  '--keep-probs',
+  '1',
+  '--max-epochs',
+  '3',
+  '--decoder-batch',
+  '64',
+  '--decoder-lr',
+  '0.01',
+];
+
+test('signature --decoder-seeds 2: the cost up front, mean ± sd in the table, the spread in the file and --json', async (t) => {
+  const dir = tempDir(t);
+  const corpus = writeTinyCorpus(dir);
+  const model = join(dir, 'gru');
+  assert.equal((await runCli(['train', '--corpus', corpus, ...TINY, '--cell', 'gru', '--out', model])).code, 0);
+  const out = join(dir, 'sig.json');
+  const args = ['signature', '--model', model, '--corpus', corpus, '--out', out, ...SIG];
+  const r = await runCli([...args, '--decoder-seeds', '2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^--decoder-seeds 2: every decoder trains 2 times .* about 2× the time/m);
+  assert.match(r.stdout, /^ {3}1 +\d+\.\d±\d+\.\d\*? /m);
+  assert.match(r.stdout, /±: standard deviation over 2 decoder seeds/);
+  const sig = await readSignature(out);
+  assert.equal(sig.settings.decoderSeeds, 2);
+  for (const d of sig.layers[0]!.deltas) {
+    assert.deepEqual(d.seeds!.seeds, [1001, 101_001]);
+    assert.ok(Math.abs(d.accuracy - (d.seeds!.accuracy[0]! + d.seeds!.accuracy[1]!) / 2) < 1e-12);
+  }
+  // The first seed is the one-seed run.
+  const one = join(dir, 'one.json');
+  const j = await runCli(['signature', '--model', model, '--corpus', corpus, '--out', one, ...SIG, '--json']);
+  assert.equal(j.code, 0, j.stderr);
+  const summary = JSON.parse(j.stdout);
+  assert.equal(summary.layers[0].deltas[0].seedAccuracy, null);
+  const single = await readSignature(one);
+  assert.equal(single.layers[0]!.deltas[0]!.accuracy, sig.layers[0]!.deltas[0]!.seeds!.accuracy[0]);
+});
+
+test('signature --decoder-seeds: a count below 1 or on a speech model is a one-line error', async (t) => {
+  const dir = tempDir(t);
+  const corpus = writeTinyCorpus(dir);
+  const base = ['signature', '--ngram', '3', '--corpus', corpus, '--out', join(dir, 's.json')];
+  assertOneLineError(await runCli([...base, '--decoder-seeds', '0']), /--decoder-seeds must be/, 2);
+  assertOneLineError(await runCli([...base, '--decoder-seeds', 'two']), /--decoder-seeds must be/, 2);
+  const help = await runCli(['signature', '--help']);
+  assert.match(help.stdout, /--decoder-seeds <k>/);
+});
