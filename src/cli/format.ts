@@ -37,5 +37,6 @@ export function shellQuote(args: readonly string[]): string {
 export function showSymbol(symbol: string): string {
   if (symbol === ' ') return 'space';
   if (symbol === '\t') return 'tab';
+  if (symbol === '\n') return 'newline';
   return symbol;
 }

@@ -46,6 +46,10 @@ test('eval reads a model whose alphabet has a newline as one stream, as PyTorch 
   const byLine = JSON.parse(lines.stdout);
   assert.equal(byLine.predicted, expected.lineReading.predictions);
   assert.ok(Math.abs(byLine.bitsPerChar / expected.lineReading.bitsPerChar - 1) < 1e-4);
+  // The table names the newline instead of breaking its line.
+  const table = await runCli(['eval', '--model', STREAM_MODEL, '--corpus', text, '--split', 'all']);
+  assert.match(table.stdout, /^newline +5 +[\d.]+%$/m);
+  assert.match(table.stdout, /: 1 stream, 107 symbols/);
 });
 
 /** A short play excerpt, about 7 KB: capitals, punctuation, digits and blank lines. */

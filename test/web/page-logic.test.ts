@@ -194,6 +194,7 @@ test('describeSignatureCell() gives recall, count, chance, bits and the confusio
   assert.equal(tip.bars!.items[0]!.symbol, 'e');
   assert.ok(tip.bars!.items.length <= 5);
   assert.equal(displaySymbol(' '), '␣');
+  assert.equal(displaySymbol('\n'), '↵');
 });
 
 test('heatmapLayout() keeps cells readable and rows shared with the marginal chart', () => {

@@ -2,7 +2,11 @@
 
 /** The symbol as shown: space is '␣' (an empty label would be invisible). */
 export function displaySymbol(symbol: string): string {
-  return symbol === ' ' ? '␣' : symbol;
+  // As the figures draw them (render/svg.ts): the invisible symbols of a stream alphabet get a glyph.
+  if (symbol === ' ') return '␣';
+  if (symbol === '\t') return '⇥';
+  if (symbol === '\n') return '↵';
+  return symbol;
 }
 
 /** 0.78125 → "78.1%"; null → "—". */
