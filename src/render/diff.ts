@@ -55,6 +55,16 @@ export interface DiffOptions {
   /** The colour scale's end (the scale is −limit..+limit); default a round number ≥ the largest difference. */
   limit?: number;
   standalone?: boolean;
+  /**
+   * The cells to mark, when another test decides them (memsig diff of seed groups: Welch's t over seeds) instead of
+   * the two-proportion test of two signatures; `name` describes it in the subtitle.
+   */
+  cellTest?: {
+    cells: ({ p: number | null; significant: boolean } | null)[][];
+    tested: number;
+    q: number;
+    name: string;
+  };
 }
 
 /** A round number ≥ x (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k), at least `floor`. */
@@ -93,7 +103,8 @@ export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions =
     });
   });
   // Recall differences beyond sampling noise: a two-proportion test per cell, Benjamini–Hochberg over the cells.
-  const significance = metric === 'accuracy' ? recallSignificance(layerA, layerB, align) : null;
+  const significance = metric !== 'accuracy' ? null : (options.cellTest ?? recallSignificance(layerA, layerB, align));
+  const testName = options.cellTest?.name ?? 'two-proportion test';
   const largest = Math.max(0, ...rows.flat().map((c) => (c.diff === null ? 0 : Math.abs(c.diff))));
   const limit = options.limit ?? niceCeil(largest, metric === 'accuracy' ? 0.05 : 0.25);
   const cells: GridCell[] = [];
@@ -147,7 +158,7 @@ export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions =
   let subtitle = `${what}: red = A better, blue = B better · ${V} shared symbols · δ 1–${D}`;
   if (a.state !== b.state) subtitle += ` · A ${stateName(a.state)}, B ${stateName(b.state)}`;
   if (significance) {
-    subtitle += ` · • beyond chance (two-proportion test, FDR ${significance.q * 100}% over ${significance.tested} cells)`;
+    subtitle += ` · • beyond chance (${testName}, FDR ${significance.q * 100}% over ${significance.tested} cells)`;
   }
   const left = [
     align.onlyA.length ? `only in A: ${align.onlyA.map(displaySymbol).join(' ')}` : '',

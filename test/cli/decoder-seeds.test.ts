@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readSignature } from '../../src/io/signature-file.js';
+import type { Signature } from '../../src/analysis/signature-types.js';
+import { readSignature, serializeSignature } from '../../src/io/signature-file.js';
+import { tinySignature } from '../render/helpers.js';
 import { assertOneLineError, runCli, TINY, tempDir, writeTinyCorpus } from './helpers.js';
 
 const SIG = [
@@ -59,4 +62,37 @@ test('signature --decoder-seeds: a count below 1 or on a speech model is a one-l
   assertOneLineError(await runCli([...base, '--decoder-seeds', 'two']), /--decoder-seeds must be/, 2);
   const help = await runCli(['signature', '--help']);
   assert.match(help.stdout, /--decoder-seeds <k>/);
+});
+
+test('diff of two groups of seeds: the means drawn, cells marked against the seed spread; mismatches refused', async (t) => {
+  const dir = tempDir(t);
+  const write = (name: string, sig: Signature) => {
+    const path = join(dir, name);
+    writeFileSync(path, serializeSignature(sig));
+    return path;
+  };
+  const centre = [0.9, 0.5, 0.7, 0.4];
+  const shifted = [0.9, 0.1, 0.7, 0.4];
+  const jitter = (row: number[], k: number) => row.map((r, s) => (s === 2 ? r + 0.1 * (k % 2) : r));
+  const a = [1, 2, 3].map((k) => write(`a${k}.json`, tinySignature([[jitter(centre, k)]])));
+  const b = [1, 2, 3].map((k) => write(`b${k}.json`, tinySignature([[jitter(shifted, k + 1)]])));
+  const out = join(dir, 'd.svg');
+  const r = await runCli(['diff', a.join(','), b.join(','), '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /^1 of 4 cells \(δ, symbol\) differ beyond the spread of the seeds: A recalls better in 1, B in 0 \(Welch's t over seeds, 3 vs 3,/m,
+  );
+  const svg = readFileSync(out, 'utf8');
+  assert.match(svg, /mean of 3 seeds/);
+  assert.match(svg, /Welch&#39;s t over seeds|Welch's t over seeds/);
+  const other = write('other.json', tinySignature([[centre]], ['a', 'b', 'c', '#']));
+  assertOneLineError(
+    await runCli(['diff', a.join(','), `${b[0]},${other}`, '--out', out]),
+    /other\.json: its alphabet differs from .*a1\.json's/,
+    1,
+  );
+  const longer = write('longer.json', tinySignature([[centre, centre]]));
+  assertOneLineError(await runCli(['diff', a.join(','), `${b[0]},${longer}`, '--out', out]), /Δ = 2, but .* Δ = 1/, 1);
+  assertOneLineError(await runCli(['diff', a.join(','), b[0]!, '--out', out]), /group B has 1 signature/, 1);
 });

@@ -2,6 +2,7 @@
 // recalls a symbol better, blue where the second does, aligned on the symbols and δs both have.
 
 import type { Command } from 'commander';
+import { checkGroups, groupMean, groupSignificance } from '../../analysis/seed-groups.js';
 import type { LayerSignature } from '../../analysis/signature-types.js';
 import { renderDiffSvg } from '../../render/diff.js';
 import { alignSignatures, countDifferingCells, defaultLayer, findLayer } from '../../render/signature-data.js';
@@ -36,10 +37,14 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
     .summary('draw the difference of two signatures (SVG or PNG)')
     .description(
       'Draw signature A minus signature B, per δ and symbol: red where A recalls better, blue where B does, white ' +
-        'where they are equal. Symbols are matched by name; δ runs to the smaller of the two maxima.',
+        'where they are equal. Symbols are matched by name; δ runs to the smaller of the two maxima.\n' +
+        'Two groups (comma-separated, each the same model trained with different seeds and read on the same ' +
+        'positions) draw the difference of the group means, and • marks a cell only where it exceeds the spread ' +
+        "within the groups (Welch's t-test over seeds, Benjamini-Hochberg; docs/figures.md). The groups need one " +
+        'alphabet and one Δ.',
     )
-    .argument('<a>', 'signature A')
-    .argument('<b>', 'signature B')
+    .argument('<a>', 'signature A, or a group of seeds of one model: a1.json,a2.json,a3.json')
+    .argument('<b>', 'signature B, or a group: b1.json,b2.json,b3.json')
     .option('--out <file>', '(required) FILE.svg or FILE.png')
     .option('--layer-a <n>', "A's layer (default 1)")
     .option('--layer-b <n>', "B's layer (default 1)")
@@ -61,6 +66,19 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
       if (raw.limit !== undefined) {
         limit = parseNumber('--limit', raw.limit, 'a number > 0');
         if (!(limit > 0)) throw new UsageError(`--limit must be a number > 0 (got ${JSON.stringify(raw.limit)})`);
+      }
+      if (pathA.includes(',') || pathB.includes(',')) {
+        await drawGroupDiff(ctx, pathA, pathB, {
+          out,
+          format,
+          metric,
+          layerA,
+          layerB,
+          scale,
+          limit,
+          labels: raw.labels,
+        });
+        return;
       }
       const [a, b] = await readSignatures([pathA, pathB]);
       if (layerA !== undefined) findLayer(a!, layerA, pathA);
@@ -84,5 +102,78 @@ function differingLine(a: LayerSignature, b: LayerSignature, align: ReturnType<t
   return (
     `${n.significant} of ${n.tested} cells (δ, symbol) differ beyond chance: A recalls better in ${n.aBetter}, ` +
     `B in ${n.bBetter} (two-proportion tests, Benjamini-Hochberg false-discovery rate ${100 * n.q}%)`
+  );
+}
+
+interface GroupDiffFlags {
+  out: string;
+  format: ReturnType<typeof figureFormat>;
+  metric: (typeof METRICS)[number];
+  layerA: number | undefined;
+  layerB: number | undefined;
+  scale: number | undefined;
+  limit: number | undefined;
+  labels: string | undefined;
+}
+
+/** `memsig diff a1,a2,a3 b1,b2,b3`: the difference of the group means, cells marked against the seed spread. */
+async function drawGroupDiff(ctx: CommandContext, listA: string, listB: string, f: GroupDiffFlags): Promise<void> {
+  const paths = (list: string, side: string) => {
+    const items = list.split(',').map((x) => x.trim());
+    if (items.some((x) => x === ''))
+      throw new UsageError(`group ${side} has an empty file name: ${JSON.stringify(list)}`);
+    return items;
+  };
+  const pathsA = paths(listA, 'A');
+  const pathsB = paths(listB, 'B');
+  const a = { paths: pathsA, signatures: await readSignatures(pathsA) };
+  const b = { paths: pathsB, signatures: await readSignatures(pathsB) };
+  checkGroups(a, b);
+  const layerA = f.layerA ?? defaultLayer(a.signatures[0]!);
+  const layerB = f.layerB ?? defaultLayer(b.signatures[0]!);
+  const meanA = groupMean(
+    a,
+    layerA,
+    pathsA.map((_, i) => i + 1),
+  );
+  const meanB = groupMean(
+    b,
+    layerB,
+    pathsB.map((_, i) => i + 1),
+  );
+  const layersOf = (g: typeof a, layer: number) => g.signatures.map((s, i) => findLayer(s, layer, g.paths[i]));
+  const test = groupSignificance(layersOf(a, layerA), layersOf(b, layerB), meanA.maxDelta);
+  const name = `Welch's t over seeds, ${pathsA.length} vs ${pathsB.length}`;
+  const [labelA, labelB] = resolveLabels(f.labels, [meanA, meanB], [pathsA[0]!, pathsB[0]!]).map(
+    (label, i) => `${label} (mean of ${[pathsA, pathsB][i]!.length} seeds)`,
+  );
+  const svg = renderFor(`${listA} vs ${listB}`, () =>
+    renderDiffSvg(meanA, meanB, {
+      layerA,
+      layerB,
+      metric: f.metric,
+      labelA,
+      labelB,
+      limit: f.limit,
+      cellTest: { ...test, name },
+    }),
+  );
+  await writeFigure(ctx.io, f.out, svg, f.format, f.scale);
+  if (f.metric !== 'accuracy') return;
+  let aBetter = 0;
+  let bBetter = 0;
+  test.cells.forEach((row, r) => {
+    row.forEach((cell, s) => {
+      if (!cell?.significant) return;
+      const ra = meanA.layers[0]!.deltas[r]!.recall[s] ?? 0;
+      const rb = meanB.layers[0]!.deltas[r]!.recall[s] ?? 0;
+      if (ra > rb) aBetter++;
+      else bBetter++;
+    });
+  });
+  writeLine(
+    ctx.io.stdout,
+    `${aBetter + bBetter} of ${test.tested} cells (δ, symbol) differ beyond the spread of the seeds: A recalls better ` +
+      `in ${aBetter}, B in ${bBetter} (${name}, Benjamini-Hochberg false-discovery rate ${100 * test.q}%)`,
   );
 }

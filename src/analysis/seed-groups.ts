@@ -1,0 +1,121 @@
+// Two groups of signatures, each the same model trained with several seeds (memsig diff a1,a2,a3 b1,b2,b3): a cell
+// (δ, symbol) differs only when the groups' mean recalls differ by more than the seeds within each group spread.
+// The unit is the seed: per cell, Welch's t-test on the per-seed recalls (unequal variances, as two architectures
+// need not vary alike), then Benjamini–Hochberg over the cells as for two single signatures. A permutation test over
+// seeds would need no normality, but with three seeds a side it has only 20 splits, so its smallest two-sided p-value
+// is 0.1: it could never mark a cell.
+
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import { UserError } from '../core/errors.js';
+import { benjaminiHochberg, MIN_TEST_COUNT } from '../core/stats.js';
+import { combineSeedLayers } from './seed-spread.js';
+import type { LayerSignature, Signature } from './signature-types.js';
+
+/**
+ * Two-sided p-value of Welch's t-test that two samples have the same mean. With no spread on either side, any
+ * difference at all counts as beyond it (p = 0) and none as within it (p = 1).
+ */
+export function welchPValue(a: readonly number[], b: readonly number[]): number {
+  if (a.length < 2 || b.length < 2) throw new RangeError('welchPValue: each sample needs at least 2 values');
+  const moments = (x: readonly number[]) => {
+    const mean = x.reduce((s, v) => s + v, 0) / x.length;
+    const variance = x.reduce((s, v) => s + (v - mean) * (v - mean), 0) / (x.length - 1);
+    return { mean, se2: variance / x.length, n: x.length };
+  };
+  const A = moments(a);
+  const B = moments(b);
+  const se2 = A.se2 + B.se2;
+  const diff = A.mean - B.mean;
+  if (!(se2 > 0)) return Math.abs(diff) > 1e-12 ? 0 : 1;
+  const t = diff / Math.sqrt(se2);
+  // Welch–Satterthwaite degrees of freedom.
+  const df = (se2 * se2) / ((A.se2 * A.se2) / (A.n - 1) + (B.se2 * B.se2) / (B.n - 1));
+  return Math.min(1, 2 * (1 - tCdf(Math.abs(t), df)));
+}
+
+/** A group as files: each one's path and signature. */
+export interface SignatureGroup {
+  paths: string[];
+  signatures: Signature[];
+}
+
+/**
+ * Refuses (one-line UserError) groups that cannot be compared cell by cell: fewer than two signatures on a side, or
+ * any signature whose alphabet (symbols and order) or Δ differs from the first one's.
+ */
+export function checkGroups(a: SignatureGroup, b: SignatureGroup): void {
+  for (const [name, g] of [
+    ['A', a],
+    ['B', b],
+  ] as const) {
+    if (g.signatures.length < 2) {
+      throw new UserError(
+        `group ${name} has ${g.signatures.length} signature: the spread over seeds needs at least 2 a side (a1.json,a2.json)`,
+      );
+    }
+  }
+  const ref = a.signatures[0]!;
+  const refPath = a.paths[0]!;
+  const all = [
+    ...a.signatures.map((s, i) => [s, a.paths[i]!] as const),
+    ...b.signatures.map((s, i) => [s, b.paths[i]!] as const),
+  ];
+  for (const [sig, path] of all) {
+    if (sig.alphabet.join('\u0000') !== ref.alphabet.join('\u0000')) {
+      throw new UserError(`${path}: its alphabet differs from ${refPath}'s; groups compare signatures of one alphabet`);
+    }
+    if (sig.maxDelta !== ref.maxDelta) {
+      throw new UserError(`${path}: Δ = ${sig.maxDelta}, but ${refPath} has Δ = ${ref.maxDelta}; groups need one Δ`);
+    }
+  }
+}
+
+/** The mean signature of a group (its layer `layer`): per cell the mean over its signatures, with their spread. */
+export function groupMean(g: SignatureGroup, layer: number, seeds: number[]): Signature {
+  const layers = g.signatures.map((s, i) => {
+    const found = s.layers.find((l) => l.layer === layer);
+    if (!found) throw new UserError(`${g.paths[i]}: no layer ${layer}`);
+    return found;
+  });
+  const first = g.signatures[0]!;
+  return { ...first, layers: [{ ...combineSeedLayers(layers, seeds), layer }] };
+}
+
+export interface GroupCellTest {
+  /** Two-sided p-value of Welch's t on the per-seed recalls, or null where some seed has too few positions. */
+  p: number | null;
+  significant: boolean;
+}
+
+/**
+ * Per cell (row δ − 1, symbol column) of the two groups' layers: Welch's t over the seeds of each side, then
+ * Benjamini–Hochberg at q over every tested cell.
+ */
+export function groupSignificance(
+  a: readonly LayerSignature[],
+  b: readonly LayerSignature[],
+  maxDelta: number,
+  q = 0.05,
+): { cells: (GroupCellTest | null)[][]; tested: number; q: number } {
+  const V = a[0]!.deltas[0]!.count.length;
+  const cells = Array.from({ length: maxDelta }, (_, row) =>
+    Array.from({ length: V }, (_, s): GroupCellTest | null => {
+      const side = (g: readonly LayerSignature[]) => g.map((l) => l.deltas[row]!);
+      const da = side(a);
+      const db = side(b);
+      const all = [...da, ...db];
+      if (all.some((d) => d.count[s] === 0 || d.recall[s] === null)) return null;
+      const testable = all.every((d) => d.count[s]! >= MIN_TEST_COUNT);
+      const recalls = (ds: typeof da) => ds.map((d) => d.recall[s]!);
+      return { p: testable ? welchPValue(recalls(da), recalls(db)) : null, significant: false };
+    }),
+  );
+  const tested = cells.flat().filter((c): c is GroupCellTest => c?.p != null);
+  benjaminiHochberg(
+    tested.map((c) => c.p!),
+    q,
+  ).forEach((found, i) => {
+    tested[i]!.significant = found;
+  });
+  return { cells, tested: tested.length, q };
+}
