@@ -118,6 +118,7 @@ function canonicalSignature(s: Signature): Signature {
         lrDecay: s.settings.lrDecay,
         decays: s.settings.decays,
         minImprovement: s.settings.minImprovement,
+        roundPositions: s.settings.roundPositions,
         convergenceTolerance: s.settings.convergenceTolerance,
         decoderSeeds: s.settings.decoderSeeds,
       }),

@@ -155,6 +155,7 @@ function fullSignature(): Signature {
       lrDecay: 0.25,
       decays: 2,
       minImprovement: 0.001,
+      roundPositions: 500_000,
       convergenceTolerance: 0.005,
       decoderSeeds: 2,
     },
@@ -343,6 +344,7 @@ test('reads a version 1 file, which has no schedule settings and no convergence 
       'lrDecay',
       'decays',
       'minImprovement',
+      'roundPositions',
     ]) {
       delete s.settings[key];
     }
