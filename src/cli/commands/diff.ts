@@ -111,7 +111,7 @@ interface GroupDiffFlags {
   metric: (typeof METRICS)[number];
   layerA: number | undefined;
   layerB: number | undefined;
-  scale: number | undefined;
+  scale: ReturnType<typeof parseScale>;
   limit: number | undefined;
   labels: string | undefined;
 }
