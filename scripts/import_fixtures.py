@@ -14,6 +14,8 @@ Two tiny character models, each saved in the three formats memsig imports, as a 
          reset_after=False, ONNX linear_before_reset=0), on the same weights: keras-reset-before/,
          model-reset-before.onnx (the export with that attribute set to 0) and expected-reset-before.safetensors
          (logits of a numpy forward in that GRU's equations; PyTorch has no such cell).
+  Both also as keras-hard-sigmoid/ (TensorFlow.js's default gates, Keras 2's hard sigmoid 0.2·x + 0.5 clipped) with
+  expected-hard-sigmoid.safetensors from a numpy forward.
 
 Per model: pytorch.safetensors (the state_dict as safetensors writes it: a tied tensor once), model.onnx
 (torch.onnx.export), keras/model.json + keras/weights.bin (a TensorFlow.js layers model written from the same
@@ -100,7 +102,12 @@ def keras_gru_weights(w_ih, w_hh, b_ih, b_hh):
     return [zrh(w_ih).T.copy(), zrh(w_hh).T.copy(), np.stack([zrh(b_ih), zrh(b_hh)])]
 
 
-def keras_lstm_forward(x, kernel, recurrent, bias):
+def hard_sigmoid(x):
+    # Keras 2's and TensorFlow.js's: 0.2·x + 0.5 clipped to [0, 1].
+    return np.clip(0.2 * x + 0.5, 0, 1)
+
+
+def keras_lstm_forward(x, kernel, recurrent, bias, gate=sigmoid):
     steps, batch, _ = x.shape
     units = recurrent.shape[0]
     h = np.zeros((batch, units), np.float64)
@@ -109,13 +116,13 @@ def keras_lstm_forward(x, kernel, recurrent, bias):
     for t in range(steps):
         a = x[t] @ kernel + h @ recurrent + bias
         i, f, g, o = (a[:, k * units:(k + 1) * units] for k in range(4))
-        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
-        h = sigmoid(o) * np.tanh(c)
+        c = gate(f) * c + gate(i) * np.tanh(g)
+        h = gate(o) * np.tanh(c)
         out.append(h)
     return np.stack(out)
 
 
-def keras_gru_forward(x, kernel, recurrent, bias):
+def keras_gru_forward(x, kernel, recurrent, bias, gate=sigmoid):
     steps, batch, _ = x.shape
     units = recurrent.shape[0]
     h = np.zeros((batch, units), np.float64)
@@ -123,8 +130,8 @@ def keras_gru_forward(x, kernel, recurrent, bias):
     for t in range(steps):
         xi = x[t] @ kernel + bias[0]
         hr = h @ recurrent + bias[1]
-        z = sigmoid(xi[:, :units] + hr[:, :units])
-        r = sigmoid(xi[:, units:2 * units] + hr[:, units:2 * units])
+        z = gate(xi[:, :units] + hr[:, :units])
+        r = gate(xi[:, units:2 * units] + hr[:, units:2 * units])
         hh = np.tanh(xi[:, 2 * units:] + r * hr[:, 2 * units:])
         h = z * h + (1 - z) * hh
         out.append(h)
@@ -274,6 +281,18 @@ def make_lstm(out):
                 'keras_version': '2.15.0', 'backend': 'tensorflow'}
     write_tfjs(os.path.join(folder, 'keras'), topology, weights, {'alphabet': LSTM_ALPHABET})
 
+    # The same weights with TensorFlow.js's default gates (hard sigmoid): logits from Keras's equations in numpy.
+    x = p['encoder.weight'][ids.T.numpy()].astype(np.float64)
+    for layer in layers[1:3]:
+        layer['config']['recurrent_activation'] = 'hard_sigmoid'
+    for k, name in enumerate(['lstm', 'lstm_1']):
+        kr = [dict(weights)[f'{name}/lstm_cell/{n}'] for n in ('kernel', 'recurrent_kernel', 'bias')]
+        x = keras_lstm_forward(x, *kr, gate=hard_sigmoid)
+    hard_logits = x @ p['decoder.weight'].T + p['decoder.bias']
+    write_tfjs(os.path.join(folder, 'keras-hard-sigmoid'), topology, weights, {'alphabet': LSTM_ALPHABET})
+    save_file({'inputs': ids.T.contiguous().to(torch.int32), 'logits': hard_logits.astype(np.float32)},
+              os.path.join(folder, 'expected-hard-sigmoid.safetensors'))
+
 
 def make_gru(out):
     folder = os.path.join(out, 'gru')
@@ -320,6 +339,16 @@ def make_gru(out):
     topology = {'keras_version': '2.4.0', 'backend': 'tensorflow',
                 'model_config': {'class_name': 'Functional', 'config': {'name': 'model', 'layers': layers}}}
     write_tfjs(os.path.join(folder, 'keras'), topology, weights, None)
+
+    # The same weights with hard-sigmoid gates.
+    x = p['emb.weight'][ids.T.numpy()].astype(np.float64)
+    for k in range(2):
+        layers[2 + k]['config']['recurrent_activation'] = 'hard_sigmoid'
+        kr = [dict(weights)[f'gru_{k}/{n}'] for n in ('kernel', 'recurrent_kernel', 'bias')]
+        x = keras_gru_forward(x, *kr, gate=hard_sigmoid)
+    write_tfjs(os.path.join(folder, 'keras-hard-sigmoid'), topology, weights, None)
+    save_file({'inputs': ids.T.contiguous().to(torch.int32), 'logits': (x @ p['emb.weight'].T).astype(np.float32)},
+              os.path.join(folder, 'expected-hard-sigmoid.safetensors'))
     make_gru_reset_before(folder, p, ids, vocab)
 
 

@@ -29,9 +29,11 @@ export async function loadInitModel(
 ): Promise<InitModel> {
   const loaded = await loadModel(dir);
   const c = loaded.config;
-  if (c.resetAfter === false) {
+  if (c.resetAfter === false || c.gateActivation === 'hard_sigmoid') {
+    const cell =
+      c.resetAfter === false ? 'a GRU whose reset gate comes before the recurrent product' : 'hard-sigmoid gates';
     throw new UserError(
-      `${dir}: a GRU whose reset gate comes before the recurrent product (imported; resetAfter false) can be evaluated and analysed, not trained`,
+      `${dir}: a model with ${cell} (imported; resetAfter false or gateActivation hard_sigmoid) can be evaluated and analysed, not trained`,
     );
   }
   const cell: TrainCell = c.kind === 'factorized-lstm' ? 'factorized-lstm' : c.cell;

@@ -8,6 +8,14 @@ export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
+/** The gate function of a recurrent cell: the logistic sigmoid, or Keras 2's and TensorFlow.js's hard sigmoid. */
+export type GateActivation = 'sigmoid' | 'hard_sigmoid';
+
+/** Keras 2's and TensorFlow.js's hard sigmoid: 0.2·x + 0.5 clipped to [0, 1] (forward only: imported models). */
+export function hardSigmoid32(x: number): number {
+  return x <= -2.5 ? 0 : x >= 2.5 ? 1 : 0.2 * x + 0.5;
+}
+
 /** Hyperbolic tangent (Math.tanh: correctly saturates to ±1, no overflow). */
 export function tanh(x: number): number {
   return Math.tanh(x);

@@ -1,9 +1,10 @@
 // GRU layer with PyTorch's nn.GRU semantics (gates r, z, n; the reset gate multiplies W_hn·h + b_hn): forward
 // over a whole sequence and BPTT. The other GRU of the literature (Keras reset_after=False, ONNX
-// linear_before_reset=0: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)) runs forward only, for imported models. Gate-major inside a step, like the LSTM (see lstm.ts for why): the recurrent
+// linear_before_reset=0: n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)) and Keras's hard-sigmoid gates run forward
+// only, for imported models. Gate-major inside a step, like the LSTM (see lstm.ts for why): the recurrent
 // product is W_hh·h_{t−1}, and a backend may fuse it with the gate math (Gemm.gruStep). Outputs stay (T, B, H).
 
-import { sigmoid32, tanh32 } from './activations.js';
+import { type GateActivation, hardSigmoid32, sigmoid32, tanh32 } from './activations.js';
 import {
   anyReset,
   fillKeep,
@@ -51,11 +52,15 @@ export class GruLayer implements RecurrentLayer {
 
   private resetH: Float32Array = new Float32Array(0); // (H, B) r ⊙ h_{t−1} (reset before the product only)
 
-  /** resetAfter false: the reset gate scales h_{t−1} before W_hn (forward only; such a layer cannot be trained). */
+  /**
+   * resetAfter false: the reset gate scales h_{t−1} before W_hn; gate hard_sigmoid: Keras's hard sigmoid on r and z.
+   * Either is forward only (such a layer cannot be trained).
+   */
   constructor(
     readonly inputSize: number,
     readonly hiddenSize: number,
     readonly resetAfter = true,
+    readonly gate: GateActivation = 'sigmoid',
   ) {}
 
   forward(
@@ -123,8 +128,10 @@ export class GruLayer implements RecurrentLayer {
         h: hsGate.subarray(s0, s0 + BH),
         scratch,
       };
-      if (!this.resetAfter) gruStepResetBefore(gemm, step, this.resetH);
-      else if (gemm.gruStep) gemm.gruStep(step);
+      if (!this.resetAfter || this.gate !== 'sigmoid') {
+        const gate = this.gate === 'hard_sigmoid' ? hardSigmoid32 : sigmoid32;
+        gruStepVariant(gemm, step, this.resetAfter ? null : this.resetH, gate);
+      } else if (gemm.gruStep) gemm.gruStep(step);
       else gruStepPortable(gemm, step);
     }
     for (let t = 0; t < T; t++) transpose(hsGate.subarray(t * BH), hs.subarray(t * BH), H, B);
@@ -134,8 +141,11 @@ export class GruLayer implements RecurrentLayer {
   }
 
   backward(gemm: Gemm, p: RecurrentParams, grads: RecurrentParams, dOut: Float32Array, dX: Float32Array | null): void {
-    if (!this.resetAfter)
-      throw new Error('GruLayer: a GRU with the reset gate before the product has no backward pass');
+    if (!this.resetAfter || this.gate !== 'sigmoid') {
+      throw new Error(
+        'GruLayer: a GRU with the reset gate before the product or hard-sigmoid gates has no backward pass',
+      );
+    }
     const { T, B, hiddenSize: H, inputSize: I } = this;
     const G = 3 * H;
     const BH = B * H;
@@ -254,28 +264,28 @@ export function gruStepPortable(gemm: Gemm, s: GruStep): void {
 }
 
 /**
- * A step of the GRU whose reset gate scales h_{t−1} before the recurrent product (Keras reset_after=False):
- * r, z from W_hr·h and W_hz·h as usual, then n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn). `resetH` (H, B) is
- * scratch for r ⊙ h; `hn` receives W_hn (r ⊙ h) + b_hn.
+ * A GRU step of the variants imported models need: with `resetH` (H, B) given, the reset gate scales h_{t−1} before
+ * the recurrent product (Keras reset_after=False): n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn), and `hn` receives
+ * W_hn (r ⊙ h) + b_hn; with null, PyTorch's n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). `gate` computes r and z.
  */
-export function gruStepResetBefore(gemm: Gemm, s: GruStep, resetH: Float32Array): void {
+export function gruStepVariant(gemm: Gemm, s: GruStep, resetH: Float32Array | null, gate: (x: number) => number): void {
   const { H, B, w, gates, biasIh, biasHh, hKernel, hPrev, hn, h, scratch } = s;
   const BH = B * H;
-  // (2H, H)·(H, B): the r and z rows of W_hh are its first 2H rows.
-  gemm.gemm(false, false, 2 * H, B, H, w, hKernel, scratch, false);
+  // The r and z rows of W_hh are its first 2H rows; reset after the product needs its n rows with them.
+  gemm.gemm(false, false, resetH ? 2 * H : 3 * H, B, H, w, hKernel, scratch, false);
   for (let j = 0; j < H; j++) {
     const br = biasIh[j]! + biasHh[j]!;
     const bz = biasIh[H + j]! + biasHh[H + j]!;
     for (let b = 0; b < B; b++) {
       const k = j * B + b;
-      const r = sigmoid32(gates[k]! + scratch[k]! + br);
+      const r = gate(gates[k]! + scratch[k]! + br);
       gates[k] = r;
-      gates[k + BH] = sigmoid32(gates[k + BH]! + scratch[k + BH]! + bz);
-      resetH[k] = r * hKernel[k]!;
+      gates[k + BH] = gate(gates[k + BH]! + scratch[k + BH]! + bz);
+      if (resetH) resetH[k] = r * hKernel[k]!;
     }
   }
   const product = scratch.subarray(2 * BH, 3 * BH);
-  gemm.gemm(false, false, H, B, H, w.subarray(2 * H * H, 3 * H * H), resetH, product, false);
+  if (resetH) gemm.gemm(false, false, H, B, H, w.subarray(2 * H * H, 3 * H * H), resetH, product, false);
   for (let j = 0; j < H; j++) {
     const bnI = biasIh[2 * H + j]!;
     const bnH = biasHh[2 * H + j]!;
@@ -283,7 +293,7 @@ export function gruStepResetBefore(gemm: Gemm, s: GruStep, resetH: Float32Array)
       const k = j * B + b;
       const z = gates[k + BH]!;
       const hnk = product[k]! + bnH;
-      const nn = tanh32(gates[k + 2 * BH]! + bnI + hnk);
+      const nn = tanh32(gates[k + 2 * BH]! + bnI + (resetH ? hnk : gates[k]! * hnk));
       gates[k + 2 * BH] = nn;
       hn[k] = hnk;
       h[k] = nn + z * (hPrev[k]! - nn);

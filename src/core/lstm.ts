@@ -6,7 +6,7 @@
 // can fuse the product with the gate math (Gemm.lstmStep). What the layer hands out stays (T, B, H) row-major.
 // The weight gradients are still one GEMM each over all steps, from the gate gradients of all steps laid (4H, T·B).
 
-import { sigmoid32, tanh32 } from './activations.js';
+import { type GateActivation, hardSigmoid32, sigmoid32, tanh32 } from './activations.js';
 import {
   anyReset,
   fillKeep,
@@ -55,9 +55,11 @@ export class LstmLayer implements RecurrentLayer {
   private mask: Float32Array | null = null;
   private memoryFresh = false;
 
+  /** gate hard_sigmoid: Keras's hard sigmoid on i, f, o (forward only; such a layer cannot be trained). */
   constructor(
     readonly inputSize: number,
     readonly hiddenSize: number,
+    readonly gate: GateActivation = 'sigmoid',
   ) {}
 
   private reserve(T: number, B: number): void {
@@ -137,7 +139,8 @@ export class LstmLayer implements RecurrentLayer {
         tanhC: tanhC.subarray(s0, s0 + BH),
         h: hsGate.subarray(s0, s0 + BH),
       };
-      if (gemm.lstmStep) gemm.lstmStep(step);
+      if (this.gate === 'hard_sigmoid') lstmStepHardGates(gemm, step);
+      else if (gemm.lstmStep) gemm.lstmStep(step);
       else lstmStepPortable(gemm, step);
     }
     for (let t = 0; t < T; t++) transpose(hsGate.subarray(t * BH), hs.subarray(t * BH), H, B);
@@ -148,6 +151,7 @@ export class LstmLayer implements RecurrentLayer {
   }
 
   backward(gemm: Gemm, p: RecurrentParams, grads: RecurrentParams, dOut: Float32Array, dX: Float32Array | null): void {
+    if (this.gate !== 'sigmoid') throw new Error('LstmLayer: a layer with hard-sigmoid gates has no backward pass');
     const { T, B, hiddenSize: H, inputSize: I } = this;
     const G = 4 * H;
     const BH = B * H;
@@ -281,6 +285,31 @@ export function lstmStepPortable(gemm: Gemm, s: LstmStep): void {
       const fg = sigmoid32(gates[k + BH]! + bf);
       const gg = tanh32(gates[k + 2 * BH]! + bg);
       const og = sigmoid32(gates[k + 3 * BH]! + bo);
+      const cNew = fg * cPrev[k]! + ig * gg;
+      const tc = tanh32(cNew);
+      gates[k] = ig;
+      gates[k + BH] = fg;
+      gates[k + 2 * BH] = gg;
+      gates[k + 3 * BH] = og;
+      c[k] = cNew;
+      tanhC[k] = tc;
+      h[k] = og * tc;
+    }
+  }
+}
+
+/** lstmStepPortable with Keras's hard sigmoid on the gates i, f, o (imported models; forward only). */
+export function lstmStepHardGates(gemm: Gemm, s: LstmStep): void {
+  const { H, B, gates, bias, cPrev, c, tanhC, h } = s;
+  const BH = B * H;
+  gemm.gemm(false, false, 4 * H, B, H, s.w, s.hPrev, gates, true);
+  for (let j = 0; j < H; j++) {
+    for (let b = 0; b < B; b++) {
+      const k = j * B + b;
+      const ig = hardSigmoid32(gates[k]! + bias[j]!);
+      const fg = hardSigmoid32(gates[k + BH]! + bias[H + j]!);
+      const gg = tanh32(gates[k + 2 * BH]! + bias[2 * H + j]!);
+      const og = hardSigmoid32(gates[k + 3 * BH]! + bias[3 * H + j]!);
       const cNew = fg * cPrev[k]! + ig * gg;
       const tc = tanh32(cNew);
       gates[k] = ig;

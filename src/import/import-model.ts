@@ -174,6 +174,7 @@ export async function importModel(options: ImportOptions): Promise<ImportResult>
     normalization,
     ...(segmentation ? { segmentation } : {}),
     ...(network.resetAfter ? {} : { resetAfter: false }),
+    ...(network.gate === 'hard_sigmoid' ? { gateActivation: 'hard_sigmoid' as const } : {}),
     corpus: null,
     training: null,
     metrics: { devPerplexity: null, evalPerplexity: null },

@@ -6,6 +6,7 @@
 // PyTorch's r ⊙ (W h + b): it becomes a model with resetAfter false, which memsig runs forward only.
 
 import { dirname, join } from 'node:path';
+import type { GateActivation } from '../core/activations.js';
 import { UserError } from '../core/errors.js';
 import type { ParamTensor } from '../io/model-dir.js';
 import { readFileBytes } from '../io/read-file.js';
@@ -152,20 +153,30 @@ function layerWeight(
   return undefined;
 }
 
-function checkRecurrentConfig(layer: KerasLayer, label: string): void {
+// The layer's gate function: the sigmoid, or the hard sigmoid of Keras 2 and TensorFlow.js (TensorFlow.js's default).
+function checkRecurrentConfig(layer: KerasLayer, label: string, kerasVersion: string): GateActivation {
   const c = layer.config;
   const where = `${layer.className} layer '${layer.name}'`;
   const activation = c.activation ?? 'tanh';
   if (activation !== 'tanh')
     throw fail(label, `${where} has activation ${JSON.stringify(activation)}; memsig's cells use tanh`);
-  const recurrent = c.recurrent_activation ?? 'sigmoid';
-  if (recurrent !== 'sigmoid') {
-    throw fail(
-      label,
-      `${where} has recurrent_activation ${JSON.stringify(recurrent)}; memsig's gates use sigmoid (as Keras 2's default)`,
-    );
-  }
   if (c.go_backwards === true) throw fail(label, `${where} reads backwards (go_backwards), which memsig cannot run`);
+  const recurrent = c.recurrent_activation ?? 'sigmoid';
+  if (recurrent === 'sigmoid') return 'sigmoid';
+  if (recurrent === 'hard_sigmoid' || recurrent === 'hardSigmoid') {
+    // Keras 3 redefined it as relu6(x + 3) / 6; memsig runs the 0.2·x + 0.5 of Keras 2 and TensorFlow.js.
+    if (kerasVersion.startsWith('3')) {
+      throw fail(
+        label,
+        `${where} has Keras ${kerasVersion}'s hard_sigmoid (x/6 + 0.5), not the 0.2·x + 0.5 memsig runs`,
+      );
+    }
+    return 'hard_sigmoid';
+  }
+  throw fail(
+    label,
+    `${where} has recurrent_activation ${JSON.stringify(recurrent)}; memsig's gates are sigmoid or hard_sigmoid`,
+  );
 }
 
 /** The network of a TensorFlow.js layers model; `path` is model.json or its folder. */
@@ -185,6 +196,10 @@ export async function readKerasModel(path: string, modelJson: unknown): Promise<
   let embed: ParamTensor | undefined;
   let cell: CellKind | undefined;
   let resetAfter: boolean | undefined;
+  let gate: GateActivation | undefined;
+  // The Keras that wrote the file (modelTopology.keras_version, or model_config's sibling), '' when not said.
+  const topology = modelJson.modelTopology;
+  const kerasVersion = isObject(topology) && typeof topology.keras_version === 'string' ? topology.keras_version : '';
   const recurrent: RecurrentWeights[] = [];
   let projWeight: ParamTensor | undefined;
   let projBias: ParamTensor | undefined;
@@ -204,7 +219,14 @@ export async function readKerasModel(path: string, modelJson: unknown): Promise<
       embed = w.t;
       mapping.push(['embed.weight', w.name]);
     } else if (layer.className === 'LSTM' || layer.className === 'GRU') {
-      checkRecurrentConfig(layer, label);
+      const layerGate = checkRecurrentConfig(layer, label, kerasVersion);
+      if (gate !== undefined && layerGate !== gate) {
+        throw fail(
+          label,
+          `${where} has ${layerGate} gates after layers with ${gate}; memsig's layers are all of one kind`,
+        );
+      }
+      gate = layerGate;
       const kind: CellKind = layer.className === 'LSTM' ? 'lstm' : 'gru';
       if (cell && kind !== cell)
         throw fail(label, `${where} follows ${cell} layers; memsig's layers are all of one cell`);
@@ -284,6 +306,7 @@ export async function readKerasModel(path: string, modelJson: unknown): Promise<
     network: {
       framework: 'keras',
       resetAfter: resetAfter ?? true,
+      gate: gate ?? 'sigmoid',
       cell,
       embed,
       layers: recurrent,

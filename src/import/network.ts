@@ -1,6 +1,7 @@
 // What every importer produces: a character RNN (embedding → LSTM/GRU layers → projection) in PyTorch's layouts and
 // gate orders, with a note of where each part came from. toModelParams() turns it into memsig's named parameters.
 
+import type { GateActivation } from '../core/activations.js';
 import { UserError } from '../core/errors.js';
 import type { ParamTensor } from '../io/model-dir.js';
 import type { CellKind } from '../models/config.js';
@@ -18,6 +19,8 @@ export interface ImportedNetwork {
   cell: CellKind;
   /** GRU: false when the reset gate scales h before the recurrent product (Keras reset_after=False). */
   resetAfter: boolean;
+  /** The gate function of every layer (Keras's hard sigmoid where the model was trained with it). */
+  gate: GateActivation;
   embed: ParamTensor; // (V, E)
   layers: RecurrentWeights[];
   projWeight: ParamTensor; // (V, H)

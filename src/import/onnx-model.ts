@@ -219,6 +219,7 @@ export function readOnnxModel(bytes: Uint8Array, label: string): ImportedNetwork
     framework: 'onnx',
     cell,
     resetAfter: resetAfter ?? true,
+    gate: 'sigmoid',
     embed,
     layers,
     projWeight,

@@ -184,7 +184,17 @@ export function readStateDict(
       `${label}: tensor '${f.name}' (shape ${show(f.shape)}) has no place in embedding → ${cell} → linear; give --map ${f.name}=- to leave it out${left.length > 1 ? ` (${left.length - 1} more left over)` : ''}`,
     );
   }
-  return { framework: 'pytorch', cell: cell!, resetAfter: true, embed, layers, projWeight, projBias, mapping };
+  return {
+    framework: 'pytorch',
+    cell: cell!,
+    resetAfter: true,
+    gate: 'sigmoid',
+    embed,
+    layers,
+    projWeight,
+    projBias,
+    mapping,
+  };
 }
 
 // The key for a part: memsig's own name if present, else the one candidate of the right shape, else the one

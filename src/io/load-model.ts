@@ -25,11 +25,15 @@ export async function loadModel(dir: string): Promise<LoadedAnyModel> {
       model: new FactorizedLm({ layers, units, embed, vocab }, source, params),
     };
   }
-  const resetAfter = config.resetAfter === false ? { resetAfter: false } : {};
+  // The cell variants of imported models (forward only), where the config names them.
+  const variants = {
+    ...(config.resetAfter === false ? { resetAfter: false } : {}),
+    ...(config.gateActivation === 'hard_sigmoid' ? { gate: 'hard_sigmoid' as const } : {}),
+  };
   return {
     ...loaded,
     kind: 'char-lm',
-    model: new CharLm({ cell: config.cell, layers, units, embed, vocab, ...resetAfter }, params),
+    model: new CharLm({ cell: config.cell, layers, units, embed, vocab, ...variants }, params),
   };
 }
 

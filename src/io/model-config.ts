@@ -117,6 +117,9 @@ function checkSemantics(config: CharLmConfig, label: string): void {
   if (config.kind !== 'factorized-lstm' && config.lambda !== undefined) {
     throw fail(`/lambda is for factorized-lstm models only (this is a ${show(config.kind)} model)`);
   }
+  if (config.gateActivation !== undefined && config.kind !== 'char-lm') {
+    throw fail(`/gateActivation is for char-lm models only (this is a ${show(config.kind)} model)`);
+  }
   if (config.resetAfter !== undefined && config.cell !== 'gru') {
     throw fail(`/resetAfter is for GRU models only (this is a ${show(config.cell)} model)`);
   }

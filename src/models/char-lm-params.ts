@@ -1,6 +1,7 @@
 // Parameter names and shapes of the character LM, exactly as PyTorch names them for
 // nn.Embedding (embed) → nn.LSTM / nn.GRU (rnn) → nn.Linear (proj), so a PyTorch state_dict loads as it is.
 
+import type { GateActivation } from '../core/activations.js';
 import type { CellKind } from './config.js';
 
 /** Gate blocks per cell: LSTM i,f,g,o; GRU r,z,n (PyTorch order). */
@@ -16,6 +17,8 @@ export interface CharLmShape {
   vocab: number;
   /** GRU only: false for the reset gate applied before the recurrent product (imported models; forward only). */
   resetAfter?: boolean;
+  /** hard_sigmoid: Keras's hard sigmoid on the gates (imported models; forward only). Absent: the sigmoid. */
+  gate?: GateActivation;
 }
 
 /** Every parameter of the model, name → shape, in a fixed order. */

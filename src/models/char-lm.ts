@@ -33,8 +33,8 @@ export class CharLm extends StackedLm<RecurrentLayer, RecurrentParams, SequenceC
         paramShapes: charLmParamShapes(shape),
         makeLayer: (_k, inputSize) =>
           shape.cell === 'lstm'
-            ? new LstmLayer(inputSize, shape.units)
-            : new GruLayer(inputSize, shape.units, shape.resetAfter ?? true),
+            ? new LstmLayer(inputSize, shape.units, shape.gate)
+            : new GruLayer(inputSize, shape.units, shape.resetAfter ?? true, shape.gate),
         pickParams: recurrentParamsOf,
       },
       params,

@@ -112,6 +112,11 @@ export interface CharLmConfig {
    * linear_before_reset=0) instead of after it as PyTorch's does. Such a model runs forward only (eval, signature).
    */
   resetAfter?: boolean;
+  /**
+   * "hard_sigmoid": the gates use Keras 2's and TensorFlow.js's hard sigmoid, clip(0.2·x + 0.5, 0, 1), as an imported
+   * model trained with it does (forward only: eval, signature). Absent: the logistic sigmoid.
+   */
+  gateActivation?: 'sigmoid' | 'hard_sigmoid';
   corpus: CorpusRecord | null;
   training: TrainingRecord | null;
   metrics: ModelMetrics;

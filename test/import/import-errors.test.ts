@@ -1,5 +1,5 @@
 // What importModel() refuses, each as one UserError naming the layer, node or file: gates memsig's cells do not
-// have (hard_sigmoid), GRUs of both kinds in one model, layers with no counterpart, broken files, alphabets that do
+// have (relu, Keras 3's hard sigmoid), GRUs of both kinds in one model, layers with no counterpart, broken files, alphabets that do
 // not fit.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,12 +53,20 @@ const gruLayers = (json: ModelJson) => json.modelTopology.model_config.config.la
 const lstmLayers = (json: ModelJson) => json.modelTopology.config.layers;
 const gruAlphabet = join(IMPORT_FIXTURES, 'gru', 'alphabet.json');
 
-test('importModel() refuses hard_sigmoid gates, layers without a counterpart and short weight shards', async (t) => {
+test('importModel() refuses other gate functions and the hard sigmoid of Keras 3, layers without a counterpart and short weight shards', async (t) => {
   const dir = scratch(t);
-  const hard = editedKeras(dir, 'lstm', (json) => {
-    lstmLayers(json)[1].config.recurrent_activation = 'hard_sigmoid';
+  const relu = editedKeras(dir, 'lstm', (json) => {
+    lstmLayers(json)[1]!.config.recurrent_activation = 'relu';
   });
-  await rejects(run(hard, join(dir, 'a')), /LSTM layer 'lstm' has recurrent_activation "hard_sigmoid"/);
+  await rejects(
+    run(relu, join(dir, 'a')),
+    /LSTM layer 'lstm' has recurrent_activation "relu"; memsig's gates are sigmoid or hard_sigmoid/,
+  );
+  const keras3 = editedKeras(dir, 'lstm', (json) => {
+    lstmLayers(json)[1]!.config.recurrent_activation = 'hard_sigmoid';
+    (json.modelTopology as unknown as { keras_version: string }).keras_version = '3.4.1';
+  });
+  await rejects(run(keras3, join(dir, 'a3')), /LSTM layer 'lstm' has Keras 3\.4\.1's hard_sigmoid/);
   const conv = editedKeras(dir, 'lstm', (json) => {
     lstmLayers(json).splice(1, 0, { class_name: 'Conv1D', config: { name: 'conv' } });
   });

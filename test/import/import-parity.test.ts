@@ -1,6 +1,7 @@
 // memsig import against the source framework: each fixture model (scripts/import_fixtures.py), imported from each
 // format, gives PyTorch's logits on the same ids within 1e-4; the GRU whose reset gate comes before the recurrent
-// product (Keras reset_after=False, ONNX linear_before_reset=0) gives those of the script's numpy forward.
+// product (Keras reset_after=False, ONNX linear_before_reset=0) and the models with Keras's hard-sigmoid gates give
+// those of the script's numpy forward in their equations.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -34,6 +35,19 @@ const cases = [
     alphabetFile: 'alphabet.json',
     expected: 'expected-reset-before.safetensors',
   },
+  {
+    model: 'lstm',
+    source: 'keras-hard-sigmoid',
+    framework: 'keras',
+    expected: 'expected-hard-sigmoid.safetensors',
+  },
+  {
+    model: 'gru',
+    source: 'keras-hard-sigmoid',
+    framework: 'keras',
+    alphabetFile: 'alphabet.json',
+    expected: 'expected-hard-sigmoid.safetensors',
+  },
 ] as const;
 
 for (const c of cases) {
@@ -56,9 +70,10 @@ for (const c of cases) {
       const loaded = await loadModel(out);
       assert.equal(loaded.kind, 'char-lm');
       if (loaded.kind !== 'char-lm') return;
-      const resetBefore = 'expected' in c;
-      assert.equal(result.config.resetAfter, resetBefore ? false : undefined);
-      const { tensors } = await readSafetensors(join(folder, resetBefore ? c.expected : 'expected.safetensors'));
+      const variant = 'expected' in c ? c.expected : null;
+      assert.equal(result.config.resetAfter, variant?.includes('reset-before') ? false : undefined);
+      assert.equal(result.config.gateActivation, variant?.includes('hard-sigmoid') ? 'hard_sigmoid' : undefined);
+      const { tensors } = await readSafetensors(join(folder, variant ?? 'expected.safetensors'));
       const ids = toInt32(tensors.get('inputs')!);
       const [T, B] = tensors.get('inputs')!.shape as [number, number];
       const expected = toFloat32(tensors.get('logits')!);
@@ -73,7 +88,7 @@ for (const c of cases) {
       assert.equal(isAbsolute(result.config.imported!.file), false, 'no absolute path recorded');
       assert.equal(result.config.imported!.sha256, sha);
       assert.equal(result.config.imported!.shards?.length ?? 0, c.framework === 'keras' ? 1 : 0);
-      if (resetBefore) {
+      if (variant) {
         // Forward only: training it is refused by the layer (and, one line, by memsig train --init).
         assert.throws(() => loaded.model.backward(tsGemm, new Float32Array(logits.length)), /no backward pass/);
       }

@@ -140,7 +140,7 @@ interface SchemaNode {
 // The schema users read must describe CharLmConfig exactly: same fields, all required but the optional ones (which
 // the sample, a char-lm config, leaves out), each documented.
 const OPTIONAL_FIELDS: Record<string, string[]> = {
-  '': ['lambda', 'segmentation', 'resetAfter', 'imported'],
+  '': ['lambda', 'segmentation', 'resetAfter', 'gateActivation', 'imported'],
   '/training': ['initWeightsSha256', 'trainFraction'],
 };
 

@@ -65,7 +65,7 @@ export function registerImport(program: Command, ctx: CommandContext): void {
       'Read a character RNN (embedding → LSTM/GRU layers → linear) saved by another framework and write a memsig model directory (config.json + model.safetensors) that memsig eval and memsig signature read.\n' +
         'SOURCE is a PyTorch state_dict saved as .safetensors (any parameter names: the embedding, recurrent layers and output projection are found by shape and name, and the mapping is printed), a TensorFlow.js layers model (model.json or its folder, weight shards beside it), or an .onnx file (LSTM/GRU operators, as torch.onnx.export writes them).\n' +
         'The alphabet comes from the model file (metadata key "alphabet") or --alphabet-file; the text normalization follows from it (capitals: case kept; digits: kept; a newline: whitespace kept and the text read as one stream) unless the flags below say otherwise.\n' +
-        'A GRU whose reset gate comes before the recurrent product (Keras reset_after=False, ONNX linear_before_reset=0) is kept as that cell: evaluated and analysed, not trained.\n' +
+        'A GRU whose reset gate comes before the recurrent product (Keras reset_after=False, ONNX linear_before_reset=0) and Keras hard-sigmoid gates are kept as they are: evaluated and analysed, not trained.\n' +
         `A .pt/.pth checkpoint is a Python pickle, which memsig does not read; convert it first: ${PT_CONVERSION}`,
     )
     .argument('<source>', 'the model: FILE.safetensors, FILE.onnx, model.json (or its folder)')
@@ -121,7 +121,7 @@ export function registerImport(program: Command, ctx: CommandContext): void {
       const stdout = ctx.io.stdout;
       writeLine(
         stdout,
-        `${names[config.imported!.framework]} ${source}: ${config.layers}-layer ${config.cell}${config.resetAfter === false ? ' (reset gate before the recurrent product; forward only)' : ''}, ${config.units} units, embed ${config.embed}, ${config.normalization.alphabet.length} symbols`,
+        `${names[config.imported!.framework]} ${source}: ${config.layers}-layer ${config.cell}${config.resetAfter === false ? ' (reset gate before the recurrent product; forward only)' : ''}${config.gateActivation === 'hard_sigmoid' ? ' (hard-sigmoid gates; forward only)' : ''}, ${config.units} units, embed ${config.embed}, ${config.normalization.alphabet.length} symbols`,
       );
       const width = Math.max(...mapping.map(([part]) => part.length));
       for (const [part, from] of mapping) writeLine(stdout, `  ${part.padEnd(width)}  ← ${from}`);
