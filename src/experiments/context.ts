@@ -57,6 +57,8 @@ export interface ExperimentContext {
   /** Figure 7: a speech corpus folder to use instead of synthesizing one, and a trained LAS to use (with it). */
   speechData?: string;
   lasModel?: string;
+  /** Figures 1 and 2: train their models with this many seeds (1, the default: the figure's own model only). */
+  modelSeeds?: number;
 }
 
 export interface TrainedModel<M extends AnyLm = CharLm> {

@@ -28,6 +28,7 @@ import {
   type TrainedModel,
 } from './context.js';
 import { loadCorpus } from './corpora.js';
+import { compareSeedGroups, modelSeeds } from './model-seeds.js';
 import { experimentSettings } from './settings.js';
 
 export interface Panel {
@@ -99,6 +100,18 @@ export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
   const gemm = contextGemm(ctx);
   const controlModel = withRandomWeights(charLmAnalysable(untrained, gemm, drawRandomWeights(untrained, seed)), seed);
   const control = await ensureSignature(ctx, 'gru-random-weights', controlModel, corpus, s.signature({ state: 'h' }));
+  // --model-seeds: the same GRU trained with more seeds, each read by the same decoders on the same positions.
+  const seeds = (ctx.modelSeeds ?? 1) > 1;
+  const spread = seeds
+    ? await modelSeeds(
+        ctx,
+        'gru',
+        corpus,
+        s.train({ cell: 'gru', units: s.units }),
+        s.signature({ state: 'h' }),
+        ctx.modelSeeds!,
+      )
+    : null;
   return {
     figure: 'fig1',
     title: 'Memory signature and next-symbol accuracy of a 1-layer GRU on Shakespeare',
@@ -122,6 +135,7 @@ export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
         trainedForwardAccuracy: sig.forward?.accuracy ?? null,
         differingCells: differingCells(sig, control),
       },
+      ...(spread ? { modelSeeds: spread } : {}),
     },
   };
 }
@@ -157,6 +171,23 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
       informationBits: layer.deltas.map((d) => d.informationBits),
     });
   }
+  // --model-seeds: the GRU and LSTM of the single-layer size (the paper's 320) with more seeds, compared with the
+  // seed as the unit.
+  let seedPair: Record<string, unknown> | null = null;
+  if ((ctx.modelSeeds ?? 1) > 1) {
+    const pair = {} as Record<'gru' | 'lstm', Awaited<ReturnType<typeof modelSeeds>>>;
+    for (const cell of ['gru', 'lstm'] as const) {
+      pair[cell] = await modelSeeds(
+        ctx,
+        `${cell}-${s.units}`,
+        corpus,
+        s.train({ cell, units: s.units }),
+        s.signature({ state: stateFor(cell) }),
+        ctx.modelSeeds!,
+      );
+    }
+    seedPair = { units: s.units, gru: pair.gru, lstm: pair.lstm, gruMinusLstm: compareSeedGroups(pair.gru, pair.lstm) };
+  }
   const shown = (x: { cell: string; units: number }) => (x.cell === 'gru' ? 0 : 1e9) + x.units;
   const byDisplay = (a: { cell: string; units: number }, b: { cell: string; units: number }) => shown(a) - shown(b);
   return {
@@ -170,6 +201,7 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
       corpus: corpus.record,
       training: trainingSettings(s.train({})),
       models: (rows as { cell: string; units: number }[]).sort(byDisplay),
+      ...(seedPair ? { modelSeeds: seedPair } : {}),
     },
   };
 }

@@ -145,41 +145,90 @@ function lighterSignature(settings: Numbers | undefined): string | undefined {
 // biome-ignore lint/suspicious/noExplicitAny: results.json is plain JSON read back; each claim reads what its figure wrote.
 type Numbers = Record<string, any>;
 
+/** Figure 1's two claims, judged on one model's numbers (its marginal accuracy, intervals, chance, correlation). */
+function fig1Claims(n: Numbers): Claim[] {
+  const m: number[] = n.marginalAccuracy;
+  const dec = decreasing(m);
+  const intervals: { low: number; high: number }[] = n.marginalInterval ?? [];
+  // An increase is sampling noise when the two 95% intervals overlap.
+  const noise = m.every(
+    (x, i) => i === 0 || x <= m[i - 1]! || (intervals[i] && intervals[i]!.low <= intervals[i - 1]!.high),
+  );
+  const r: number = n.memoryVersusPrediction?.correlation ?? Number.NaN;
+  return [
+    {
+      claim: 'Recall declines continuously as the history length δ grows.',
+      ours: `marginal accuracy by δ: ${m.map(pct).join(', ')} (chance ${pct(n.chance[0])}); ${dec.violations} increase(s) in ${dec.steps} steps`,
+      agrees: dec.violations === 0,
+      note: dec.violations
+        ? noise
+          ? 'the increases lie within overlapping 95% intervals: sampling noise of the decoders'
+          : 'at least one increase exceeds the 95% intervals'
+        : undefined,
+    },
+    {
+      claim: "A model's memory of a symbol correlates poorly with its accuracy predicting it.",
+      ours: `Pearson r across symbols between mean recall over δ and next-symbol accuracy: ${num(r, 2)}`,
+      agrees: Number.isFinite(r) ? Math.abs(r) < 0.5 : null,
+      note:
+        Number.isFinite(r) && Math.abs(r) >= 0.5
+          ? 'the paper gives no number; we read "poorly" as |r| < 0.5, which our model exceeds'
+          : undefined,
+    },
+  ];
+}
+
+/**
+ * --model-seeds: Figure 1's claims judged on each seed of the GRU; a claim holds only if it holds for every seed.
+ * The marginal accuracy per δ is given as the mean ± the sample sd over the seeds.
+ */
+function everySeedClaims(seeds: Numbers): Claim[] {
+  const per = (seeds.perSeed as Numbers[]).map((r) => fig1Claims(r));
+  const K = per.length;
+  const spread = (seeds.marginalSpread as Numbers[]).map((x) => `${pct(x.mean)} ± ${(100 * x.sd).toFixed(1)}`);
+  return per[0]!.map((first, i) => {
+    const verdicts = per.map((claims) => claims[i]!.agrees);
+    const held = verdicts.filter((v) => v === true).length;
+    return {
+      claim: `${first.claim} (every one of ${K} model seeds)`,
+      ours:
+        `holds for ${held} of ${K} seeds (${(seeds.perSeed as Numbers[]).map((r, k) => `seed ${r.seed}: ${verdicts[k] === null ? 'n/a' : verdicts[k] ? 'yes' : 'no'}`).join(', ')})` +
+        (i === 0
+          ? `; marginal accuracy by δ, mean ± sd over the seeds: ${spread.join(', ')}`
+          : `; r by seed: ${(seeds.perSeed as Numbers[]).map((r) => num(r.memoryVersusPrediction?.correlation ?? Number.NaN, 2)).join(', ')}`),
+      agrees: verdicts.some((v) => v === null) ? null : held === K,
+    };
+  });
+}
+
+/** --model-seeds on Figure 2: GRU below LSTM at one size, judged with the seed as the unit (Welch's t, 5%). */
+function seedPairClaim(pair: Numbers): Claim {
+  const side = (x: Numbers) =>
+    `${pct(x.meanAccuracySpread.mean)} ± ${(100 * x.meanAccuracySpread.sd).toFixed(2)} (seeds ${(x.perSeed as Numbers[]).map((r) => pct(r.meanAccuracy)).join(', ')})`;
+  const { difference, pValue } = pair.gruMinusLstm as { difference: number; pValue: number };
+  const beyond = pValue < 0.05;
+  return {
+    claim: `At ${pair.units} units the GRU recalls slightly less than the LSTM, beyond the spread of ${pair.gru.seeds.length} model seeds each.`,
+    ours: `mean marginal accuracy over δ, mean ± sd over seeds: GRU ${side(pair.gru)}, LSTM ${side(pair.lstm)}; GRU − LSTM ${(100 * difference).toFixed(2)} points, Welch's t over seeds p = ${num(pValue, 3)}`,
+    agrees: difference < 0 && beyond,
+    note: beyond
+      ? undefined
+      : 'the difference lies within the spread between seeds of the same model: the seeds do not bear the claim out',
+  };
+}
+
 function claimsFor(record: ExperimentRecord): Claim[] {
   const n = record.numbers as Numbers;
   switch (record.figure) {
     case 'fig1': {
       const m: number[] = n.marginalAccuracy;
-      const dec = decreasing(m);
-      const intervals: { low: number; high: number }[] = n.marginalInterval ?? [];
-      // An increase is sampling noise when the two 95% intervals overlap.
-      const noise = m.every(
-        (x, i) => i === 0 || x <= m[i - 1]! || (intervals[i] && intervals[i]!.low <= intervals[i - 1]!.high),
-      );
-      const r: number = n.memoryVersusPrediction?.correlation ?? Number.NaN;
       return [
-        {
-          claim: 'Recall declines continuously as the history length δ grows.',
-          ours: `marginal accuracy by δ: ${m.map(pct).join(', ')} (chance ${pct(n.chance[0])}); ${dec.violations} increase(s) in ${dec.steps} steps`,
-          agrees: dec.violations === 0,
-          note: dec.violations
-            ? noise
-              ? 'the increases lie within overlapping 95% intervals: sampling noise of the decoders'
-              : 'at least one increase exceeds the 95% intervals'
-            : undefined,
-        },
-        {
-          claim: "A model's memory of a symbol correlates poorly with its accuracy predicting it.",
-          ours: `Pearson r across symbols between mean recall over δ and next-symbol accuracy: ${num(r, 2)}`,
-          agrees: Number.isFinite(r) ? Math.abs(r) < 0.5 : null,
-          note:
-            Number.isFinite(r) && Math.abs(r) >= 0.5
-              ? 'the paper gives no number; we read "poorly" as |r| < 0.5, which our model exceeds'
-              : undefined,
-        },
+        ...fig1Claims(n),
         ...(n.randomWeights ? [randomWeightsClaim(n.randomWeights, m)] : []),
+        ...(n.modelSeeds ? everySeedClaims(n.modelSeeds) : []),
       ];
     }
+
     case 'fig2': {
       const rows: Numbers[] = n.models;
       const claims: Claim[] = [];
@@ -225,6 +274,7 @@ function claimsFor(record: ExperimentRecord): Claim[] {
           agrees: worse === pairs.length ? true : worse === 0 ? false : null,
         });
       }
+      if (n.modelSeeds) claims.push(seedPairClaim(n.modelSeeds));
       return claims;
     }
     case 'fig3': {

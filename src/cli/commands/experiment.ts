@@ -10,7 +10,7 @@ import { FIG6_BIGRAMS } from '../../experiments/figures.js';
 import { renderReproductionReport } from '../../experiments/report.js';
 import { EXPERIMENTS, type FigureDrawer, runExperiment } from '../../experiments/runner.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { parseBigramList, parsePath, UsageError } from '../args.js';
+import { parseBigramList, parseInteger, parsePath, UsageError } from '../args.js';
 import { defaultThreads } from '../backend.js';
 import { onInterrupt } from '../interrupt.js';
 import { writeLine } from '../io.js';
@@ -26,6 +26,7 @@ interface RawExperimentFlags {
   basis?: string;
   data?: string;
   model?: string;
+  modelSeeds?: string;
   backend?: string;
   threads?: string;
 }
@@ -58,7 +59,12 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
       '--data <dir>',
       'fig7: a speech corpus folder (memsig speech synth/prepare) to use instead of synthesizing one',
     )
-    .option('--model <dir>', 'fig7, with --data: a trained LAS (memsig asr train) to use instead of training one');
+    .option('--model <dir>', 'fig7, with --data: a trained LAS (memsig asr train) to use instead of training one')
+    .option(
+      '--model-seeds <k>',
+      'fig1, fig2: also train the GRU of Figure 1 (fig2: the GRU and LSTM of 320 units) with seeds 2..K, take each ' +
+        "one's signature, and judge the claims against the spread over seeds (K times those models' time)",
+    );
   addBackendOptions(cmd).action(async (name: string, raw: RawExperimentFlags) => {
     if (name !== 'all' && !EXPERIMENTS[name]) {
       throw new UsageError(`unknown experiment '${name}': choose ${names.join(', ')} or all`);
@@ -74,6 +80,10 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
       ['--model', raw.model],
     ] as const) {
       if (value !== undefined && !selected.includes('fig7')) throw new UsageError(`${flag} is for fig7 (or all)`);
+    }
+    const modelSeeds = raw.modelSeeds === undefined ? 1 : parseInteger('--model-seeds', raw.modelSeeds, 1, 100);
+    if (raw.modelSeeds !== undefined && !selected.some((n) => n === 'fig1' || n === 'fig2')) {
+      throw new UsageError('--model-seeds is for fig1 and fig2 (or all)');
     }
     if (raw.model !== undefined && raw.data === undefined) {
       throw new UsageError('--model needs --data: the speech corpus to read the model on');
@@ -104,6 +114,7 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
             bases,
             speechData: raw.data === undefined ? undefined : resolve(parsePath('--data', raw.data)),
             lasModel: raw.model === undefined ? undefined : resolve(parsePath('--model', raw.model)),
+            modelSeeds,
           },
           draw,
         );
