@@ -58,7 +58,9 @@ export async function extractStates(
   }
   if (index[N - 1]! >= partition.ids.length) throw new RangeError('a sampled position lies outside the partition');
 
-  const B = options.batch ?? 32;
+  // No more parallel streams than segments: the rest would be empty padding that the model still runs (a text read
+  // as one stream would pay 32 times its cost).
+  const B = Math.max(1, Math.min(options.batch ?? 32, partition.starts.length - 1));
   const T = options.seq ?? 64;
   const batches = evalChunks(partition, B, T);
   const { streamStarts } = batches;

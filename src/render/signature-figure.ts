@@ -2,7 +2,7 @@
 // model's next-symbol accuracy strip under it (Figure 1b), the strip alone, one decoder's confusion matrix, and the
 // marginal figures (marginal.ts). renderSignatureSvg() is the entry point.
 
-import type { LayerSignature, Signature } from '../analysis/signature-types.js';
+import type { DeltaSignature, LayerSignature, Signature } from '../analysis/signature-types.js';
 import { UserError } from '../core/errors.js';
 import { type Palette, sequentialColor } from './colors.js';
 import { isNotConverged, NOT_CONVERGED_COLOR, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from './convergence-marks.js';
@@ -143,7 +143,9 @@ export function signaturePanel(sig: Signature, layer: LayerSignature, x: number,
   const grid: GridGeometry = { x: x + GUTTER, y: heatTop, cellWidth: CELL, cellHeight: CELL };
   const cells: GridCell[] = [];
   let noData = false;
-  layer.deltas.forEach((d, row) => {
+  const rows = panelRows(layer);
+  const R = rows.length;
+  rows.forEach((d, row) => {
     const values = cellValues(d, o.metric);
     // A decoder not converged keeps its colours (the data stays readable); its row's label and cells say so.
     const unconverged = isNotConverged(d);
@@ -157,7 +159,7 @@ export function signaturePanel(sig: Signature, layer: LayerSignature, x: number,
         value: value === null ? '' : value,
         count: d.count[s]!,
       };
-      const tooltip = cellTooltip(sig, layer, row, s, o.metric, value);
+      const tooltip = cellTooltip(sig, layer, d, s, o.metric, value);
       cells.push({
         row,
         col: s,
@@ -168,19 +170,21 @@ export function signaturePanel(sig: Signature, layer: LayerSignature, x: number,
       });
     });
   });
-  body.push(...drawGrid(grid, D, V, cells));
-  const marks = layer.deltas.map((d) =>
+  body.push(...drawGrid(grid, R, V, cells));
+  const marks = rows.map((d) =>
     isNotConverged(d)
       ? { mark: NOT_CONVERGED_MARK, data: { delta: d.delta, layer: layer.layer, converged: 'false' } }
       : null,
   );
   const notConverged = marks.filter((m) => m !== null).length;
+  // δ = 0 (a speech layer's `current`) labelled 0 above the δ rows.
+  const labels = R > D ? ['0', ...deltaLabels(D)] : deltaLabels(D);
   body.push(
     ...(notConverged > 0
-      ? markedRowLabels(grid, deltaLabels(D), grid.x - 5, marks, NOT_CONVERGED_COLOR)
-      : rowLabels(grid, deltaLabels(D), grid.x - 5)),
+      ? markedRowLabels(grid, labels, grid.x - 5, marks, NOT_CONVERGED_COLOR)
+      : rowLabels(grid, labels, grid.x - 5)),
   );
-  const heatHeight = D * CELL;
+  const heatHeight = R * CELL;
   body.push(
     textEl(x + 10, heatTop + heatHeight / 2, deltaAxisTitle(heatHeight), {
       size: FONT.tick,
@@ -225,15 +229,22 @@ export function signaturePanel(sig: Signature, layer: LayerSignature, x: number,
   return { body, width, height: cy - y, noData, heatTop, heatHeight, notConverged };
 }
 
+/**
+ * The heatmap's rows: δ = 1..Δ, after δ = 0 when the layer measured it (a speech layer's `current`: the symbol
+ * being spoken or spelled at the position).
+ */
+export function panelRows(layer: LayerSignature): DeltaSignature[] {
+  return layer.current ? [layer.current, ...layer.deltas] : layer.deltas;
+}
+
 function cellTooltip(
   sig: Signature,
   layer: LayerSignature,
-  row: number,
+  d: DeltaSignature,
   s: number,
   metric: Metric,
   value: number | null,
 ): string {
-  const d = layer.deltas[row]!;
   const head = `${nameSymbol(sig.alphabet[s]!)} · δ ${d.delta} · layer ${layer.layer}`;
   const n = d.count[s]!;
   if (n === 0) return `${head}: no data (no eval position had this symbol δ back)`;

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { LasSignatureProgressReporter } from '../../src/cli/las-signature-progress.js';
 import { tsGemm } from '../../src/core/gemm.js';
 import { readSignature } from '../../src/io/signature-file.js';
+import { renderSignatureSvg } from '../../src/render/index.js';
 import { assertOneLineError, runCli, TINY, tempDir, writeTinyCorpus } from './helpers.js';
 import { writeCorpusAlphabet, writeTinyLas, writeToneCorpus } from './las-fixtures.js';
 
@@ -76,6 +77,11 @@ test('signature --model LAS --data DIR: a valid signature, the table by layer na
   const now = sig.layers[0]!.current!;
   assert.ok(now.accuracy > now.chanceAccuracy + 0.3, `features δ = 0: ${now.accuracy} vs chance ${now.chanceAccuracy}`);
   assert.equal(existsSync(`${out}.partial.json`), false, 'the partial file goes once the signature is written');
+  // The heatmap draws δ = 0 as its first row, above δ = 1..Δ.
+  const svg = renderSignatureSvg(sig, { layer: 1 });
+  const drawn = [...svg.matchAll(/class="cell(?: no-data)?"[^>]*data-delta="(\d+)"/g)].map((m) => Number(m[1]));
+  assert.deepEqual([...new Set(drawn)], [0, 1, 2]);
+  assert.equal(drawn.length, 3 * sig.alphabet.length);
 
   assert.match(r.stdout, /^ +δ +features ±2 +encoder 1 +encoder 2 +decoder query +chance frames +chance steps$/m);
   const rows = r.stdout.split('\n').filter((l) => /^ +\d+( +([\d.]+\*?|n\/a)){6}$/.test(l));
