@@ -56,7 +56,7 @@ export function defaultSignatureOptions(): SignatureOptions {
     maxDelta: 10,
     layers: null,
     state: 'c',
-    trainPositions: 600_000,
+    trainPositions: 4_000_000,
     devPositions: 20_000,
     evalPositions: 40_000,
     seed: 1,
