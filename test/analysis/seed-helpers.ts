@@ -5,51 +5,17 @@ import type { AnalysableModel } from '../../src/analysis/analysable-model.js';
 import { defaultSignatureOptions, type SignatureOptions } from '../../src/analysis/signature.js';
 import type { StateSource } from '../../src/analysis/state-source.js';
 import { Rng } from '../../src/core/random.js';
-import { Alphabet } from '../../src/data/alphabet.js';
 import type { BatchChunk } from '../../src/data/batches.js';
-import { encodeSegments, type PreparedCorpus } from '../../src/data/corpus.js';
+import type { PreparedCorpus } from '../../src/data/corpus.js';
+import { skewedSegments, syntheticCorpus } from './synthetic-corpus.js';
 
 export const SYMBOLS = ['a', 'b', 'c', 'd'];
 
 /** Segments of random symbols with a skewed prior. */
 export function seedCorpus(seed: number): PreparedCorpus {
   const rng = new Rng(seed);
-  const alphabet = new Alphabet(SYMBOLS);
-  const weights = [0.4, 0.3, 0.2, 0.1];
-  const draw = () => {
-    let u = rng.next();
-    for (let s = 0; s < weights.length; s++) {
-      u -= weights[s]!;
-      if (u < 0) return SYMBOLS[s]!;
-    }
-    return SYMBOLS[0]!;
-  };
-  const segments = (n: number) => Array.from({ length: n }, () => Array.from({ length: 25 }, draw).join(''));
-  const partitions = {
-    train: encodeSegments(segments(80), alphabet),
-    dev: encodeSegments(segments(20), alphabet),
-    eval: encodeSegments(segments(40), alphabet),
-  };
-  return {
-    alphabet,
-    normalization: {
-      alphabet: SYMBOLS,
-      lowercase: true,
-      digitSymbol: null,
-      unknown: 'drop',
-      collapseWhitespace: false,
-    },
-    partitions,
-    record: {
-      source: 'synthetic',
-      sha256: 'e'.repeat(64),
-      segmentation: 'line',
-      split: { train: 0.9, dev: 0.05, eval: 0.05, seed: 1 },
-      symbols: { train: partitions.train.ids.length, dev: partitions.dev.ids.length, eval: partitions.eval.ids.length },
-      segments: { train: 80, dev: 20, eval: 40 },
-      maxChars: null,
-    },
-  };
+  const segments = (n: number) => skewedSegments(rng, SYMBOLS, [0.4, 0.3, 0.2, 0.1], n, 25);
+  return syntheticCorpus(SYMBOLS, { train: segments(80), dev: segments(20), eval: segments(40) }, 'e'.repeat(64));
 }
 
 /** State: one-hot of the inputs 1 and 2 steps back, plus N(0, noise²) on every feature (the same on every read). */

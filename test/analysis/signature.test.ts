@@ -7,52 +7,19 @@ import type { StateSource } from '../../src/analysis/state-source.js';
 import { createGemm } from '../../src/backends/index.js';
 import { UserError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/random.js';
-import { Alphabet } from '../../src/data/alphabet.js';
 import type { BatchChunk } from '../../src/data/batches.js';
-import { encodeSegments, type PreparedCorpus } from '../../src/data/corpus.js';
+import type { PreparedCorpus } from '../../src/data/corpus.js';
 import { shardFileStore } from '../../src/io/state-shard-files.js';
+import { skewedSegments, syntheticCorpus } from './synthetic-corpus.js';
 
 const SYMBOLS = ['a', 'b', 'c', 'd', 'e'];
 
 /** Segments of random symbols with a skewed prior, so that chance is well away from 1/V. */
-function syntheticCorpus(seed: number): PreparedCorpus {
+function skewedCorpus(seed: number): PreparedCorpus {
   const rng = new Rng(seed);
-  const alphabet = new Alphabet(SYMBOLS);
   const weights = [0.4, 0.25, 0.15, 0.12, 0.08];
-  const draw = () => {
-    let u = rng.next();
-    for (let s = 0; s < weights.length; s++) {
-      u -= weights[s]!;
-      if (u < 0) return SYMBOLS[s]!;
-    }
-    return SYMBOLS[0]!;
-  };
-  const segments = (n: number) => Array.from({ length: n }, () => Array.from({ length: 30 }, draw).join(''));
-  const partitions = {
-    train: encodeSegments(segments(200), alphabet),
-    dev: encodeSegments(segments(40), alphabet),
-    eval: encodeSegments(segments(80), alphabet),
-  };
-  return {
-    alphabet,
-    normalization: {
-      alphabet: SYMBOLS,
-      lowercase: true,
-      digitSymbol: null,
-      unknown: 'drop',
-      collapseWhitespace: false,
-    },
-    partitions,
-    record: {
-      source: 'synthetic',
-      sha256: 'f'.repeat(64),
-      segmentation: 'line',
-      split: { train: 0.9, dev: 0.05, eval: 0.05, seed: 1 },
-      symbols: { train: partitions.train.ids.length, dev: partitions.dev.ids.length, eval: partitions.eval.ids.length },
-      segments: { train: 200, dev: 40, eval: 80 },
-      maxChars: null,
-    },
-  };
+  const segments = (n: number) => skewedSegments(rng, SYMBOLS, weights, n, 30);
+  return syntheticCorpus(SYMBOLS, { train: segments(200), dev: segments(40), eval: segments(80) });
 }
 
 /** A "model" whose state at t is exactly the one-hot of the inputs at t−1 … t−k (zeros before the segment start). */
@@ -123,7 +90,7 @@ function options(overrides: Partial<SignatureOptions> = {}): SignatureOptions {
 }
 
 test('memorySignature() of a one-hot history of k = 3 recalls δ ≤ 3 perfectly and falls to chance beyond', async () => {
-  const corpus = syntheticCorpus(1);
+  const corpus = skewedCorpus(1);
   const sig = await memorySignature(historyModel(3), corpus, options(), { gemm: createGemm('auto') });
   const deltas = sig.layers[0]!.deltas;
   assert.equal(deltas.length, 5);
@@ -146,7 +113,7 @@ test('memorySignature() of a one-hot history of k = 3 recalls δ ≤ 3 perfectly
 });
 
 test('memorySignature() of a state unrelated to the input gives chance at every δ', async () => {
-  const corpus = syntheticCorpus(2);
+  const corpus = skewedCorpus(2);
   const sig = await memorySignature(historyModel(3, true), corpus, options({ maxDelta: 2 }), {
     gemm: createGemm('auto'),
   });
@@ -156,7 +123,7 @@ test('memorySignature() of a state unrelated to the input gives chance at every 
 });
 
 test('memorySignature() is deterministic: the same inputs and seed give the same signature', async () => {
-  const corpus = syntheticCorpus(3);
+  const corpus = skewedCorpus(3);
   const o = options({ maxDelta: 2, trainPositions: 800, devPositions: 200, evalPositions: 300 });
   const a = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
   const b = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
@@ -164,7 +131,7 @@ test('memorySignature() is deterministic: the same inputs and seed give the same
 });
 
 test('memorySignature() gives the same signature with its train states in shard files as in memory', async () => {
-  const corpus = syntheticCorpus(5);
+  const corpus = skewedCorpus(5);
   const o = options({ maxDelta: 2, trainPositions: 900, devPositions: 200, evalPositions: 300 });
   const inMemory = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
   const store = shardFileStore(tmpdir());
@@ -199,7 +166,7 @@ test('memorySignature() gives the same signature with its train states in shard 
 });
 
 test('memorySignature() refuses a Δ longer than every segment, a missing layer and a mismatched alphabet', async () => {
-  const corpus = syntheticCorpus(4);
+  const corpus = skewedCorpus(4);
   const gemm = createGemm('auto');
   await assert.rejects(
     () => memorySignature(historyModel(1), corpus, options({ maxDelta: 40 }), { gemm }),
@@ -217,7 +184,7 @@ test('memorySignature() refuses a Δ longer than every segment, a missing layer 
 });
 
 test('memorySignature() marks starved decoders not converged, and none on a planted, easily decodable state', async () => {
-  const corpus = syntheticCorpus(1);
+  const corpus = skewedCorpus(1);
   const planted = await memorySignature(historyModel(3), corpus, options(), { gemm: createGemm('auto') });
   for (const d of planted.layers[0]!.deltas) {
     assert.equal(d.convergence?.converged, true, `δ=${d.delta}: ${JSON.stringify(d.convergence)}`);

@@ -18,6 +18,7 @@ import { Alphabet } from '../../src/data/alphabet.js';
 import type { BatchChunk } from '../../src/data/batches.js';
 import { type EncodedPartition, encodeSegments, type PreparedCorpus } from '../../src/data/corpus.js';
 import { serializeSignature, validateSignature } from '../../src/io/signature-file.js';
+import { syntheticCorpus } from './synthetic-corpus.js';
 
 const ALPHABET = new Alphabet(['a', 'b', 'c', 'q', 'r', 's', 'z']);
 
@@ -206,31 +207,7 @@ function cyclicCorpus(seed: number): PreparedCorpus {
       const phase = rng.int(symbols.length);
       return Array.from({ length: 30 }, (_, i) => symbols[(phase + i) % symbols.length]).join('');
     });
-  const partitions = {
-    train: partition(segments(150)),
-    dev: partition(segments(30)),
-    eval: partition(segments(60)),
-  };
-  return {
-    alphabet: ALPHABET,
-    normalization: {
-      alphabet: [...symbols],
-      lowercase: true,
-      digitSymbol: null,
-      unknown: 'drop',
-      collapseWhitespace: false,
-    },
-    partitions,
-    record: {
-      source: 'synthetic',
-      sha256: 'f'.repeat(64),
-      segmentation: 'line',
-      split: { train: 0.9, dev: 0.05, eval: 0.05, seed: 1 },
-      symbols: { train: partitions.train.ids.length, dev: partitions.dev.ids.length, eval: partitions.eval.ids.length },
-      segments: { train: 150, dev: 30, eval: 60 },
-      maxChars: null,
-    },
-  };
+  return syntheticCorpus(symbols, { train: segments(150), dev: segments(30), eval: segments(60) });
 }
 
 test('memorySignature() of a text where every symbol is fixed by the next: the baseline is 100% and the excess 0', async () => {

@@ -11,6 +11,7 @@ import { Alphabet } from '../../src/data/alphabet.js';
 import { allocChunk, evalChunks } from '../../src/data/batches.js';
 import { type EncodedPartition, encodeSegments, type PreparedCorpus } from '../../src/data/corpus.js';
 import { type NgramModel, trainNgram } from '../../src/models/ngram.js';
+import { syntheticCorpus } from '../analysis/synthetic-corpus.js';
 
 const SYMBOLS = ['a', 'b', 'c', 'd', 'e'];
 const V = SYMBOLS.length;
@@ -31,34 +32,10 @@ function randomSegments(rng: Rng, count: number, maxLength: number, fixed = fals
   );
 }
 
-function syntheticCorpus(seed: number): PreparedCorpus {
+function randomCorpus(seed: number): PreparedCorpus {
   const rng = new Rng(seed);
-  const alphabet = new Alphabet(SYMBOLS);
-  const partitions = {
-    train: encodeSegments(randomSegments(rng, 200, 30, true), alphabet),
-    dev: encodeSegments(randomSegments(rng, 40, 30, true), alphabet),
-    eval: encodeSegments(randomSegments(rng, 80, 30, true), alphabet),
-  };
-  return {
-    alphabet,
-    normalization: {
-      alphabet: SYMBOLS,
-      lowercase: true,
-      digitSymbol: null,
-      unknown: 'drop',
-      collapseWhitespace: false,
-    },
-    partitions,
-    record: {
-      source: 'synthetic',
-      sha256: '0'.repeat(64),
-      segmentation: 'line',
-      split: { train: 0.9, dev: 0.05, eval: 0.05, seed: 1 },
-      symbols: { train: partitions.train.ids.length, dev: partitions.dev.ids.length, eval: partitions.eval.ids.length },
-      segments: { train: 200, dev: 40, eval: 80 },
-      maxChars: null,
-    },
-  };
+  const segments = (n: number) => randomSegments(rng, n, 30, true);
+  return syntheticCorpus(SYMBOLS, { train: segments(200), dev: segments(40), eval: segments(80) }, '0'.repeat(64));
 }
 
 /** The state at offset g computed straight from the definition: one-hot of x_g, x_{g−1}, … over the used length. */
@@ -180,7 +157,7 @@ test('ngramAnalysable() describes the model, sizes decoders, and has only the h 
 });
 
 test('memorySignature() of a 4-gram recalls δ ≤ 2 (its context beyond x_t) and is at chance for δ ≥ 3', async () => {
-  const corpus = syntheticCorpus(1);
+  const corpus = randomCorpus(1);
   const model = trainNgram(corpus.partitions.train, V, { order: 4 });
   const d = defaultSignatureOptions();
   const sig = await memorySignature(
