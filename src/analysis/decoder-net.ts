@@ -9,6 +9,9 @@
 // and compute its gradient, which in JavaScript passes cost more than the products gain; and on MLAS both products
 // run near the machine's GEMM peak, where the (Δ·h1, D) layout lost 25% on the weight gradient (measured at batch
 // 256, D 320, Δ·h1 9690).
+//
+// With no hidden layer (hidden = []) each decoder is linear (softmax regression): the first layer is then the output
+// layer, Δ·V columns wide, and its pre-activations are the logits, copied into per-decoder blocks without a ReLU.
 
 import type { Gemm } from '../core/gemm.js';
 import { linearForward } from '../core/linear.js';
@@ -83,9 +86,8 @@ export class DecoderStack {
     readonly hidden: readonly number[],
     readonly maxBatch: number,
   ) {
-    if (hidden.length === 0) throw new RangeError('DecoderStack: needs at least one hidden layer');
     this.deltas = deltas;
-    const h1 = hidden[0];
+    const h1 = hidden[0] ?? V; // linear: the first layer writes the logits
     const width = deltas * h1;
     this.firstW = new Float32Array((D + 1) * width);
     this.firstGrad = new Float32Array((D + 1) * width);
@@ -102,7 +104,8 @@ export class DecoderStack {
         Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.hidden${l + 2}`, h * hidden[l], h)),
       );
     const last = hidden[hidden.length - 1];
-    this.out = Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.out`, V * last, V));
+    this.out =
+      hidden.length === 0 ? [] : Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.out`, V * last, V));
     this.z = new Float32Array(maxBatch * width);
     this.dz = new Float32Array(maxBatch * width);
     this.acts = hidden.map((h) => blocks(new Float32Array(deltas * maxBatch * h), deltas, maxBatch * h));
@@ -135,7 +138,7 @@ export class DecoderStack {
         fill(d.b, this.hidden[l]);
       }
     });
-    const last = this.hidden[this.hidden.length - 1];
+    const last = this.hidden[this.hidden.length - 1]!;
     for (const d of this.out) {
       fill(d.w, last);
       fill(d.b, last);
@@ -163,10 +166,14 @@ export class DecoderStack {
       throw new RangeError(`DecoderStack: batch ${nb} not in [1, ${this.maxBatch}]`);
     this.nb = nb;
     const { D, V, deltas, hidden } = this;
-    const h1 = hidden[0];
+    const h1 = hidden[0] ?? V;
     const width = deltas * h1;
     // z (nb, Δ·h1) = [x 1] (nb, D+1) · [W1; b1] (D+1, Δ·h1): the first layer of every decoder at once.
     gemm.gemm(false, false, nb, width, D + 1, this.input, this.firstW, this.z, false);
+    if (hidden.length === 0) {
+      for (let d = 0; d < deltas; d++) copyColumns(this.zCols[d], width, this.logitsBlocks[d], V, nb, V);
+      return;
+    }
     for (let d = 0; d < deltas; d++) {
       reluDropout(this.zCols[d], width, this.acts[0][d], h1, nb, h1, keep, rng);
       for (let l = 1; l < hidden.length; l++) {
@@ -213,6 +220,10 @@ export class DecoderStack {
       if (count > 0) this.counted++;
       total += loss;
       if (!grad) continue;
+      if (L === 0) {
+        copyColumns(dLogits, V, this.dzCols[d], deltas * V, nb, V);
+        continue;
+      }
       const out = this.out[d];
       // dW_out (V, h) = dLogitsᵀ · a_last; db_out = column sums of dLogits; gradient into a_last = dLogits · W_out.
       gemm.gemm(true, false, V, last, nb, dLogits, this.acts[L - 1][d], out.w.grad, false);
@@ -235,8 +246,20 @@ export class DecoderStack {
     }
     if (grad) {
       // [dW1; db1] (D+1, Δ·h1) = [x 1]ᵀ · dz: the first layer's gradients, every decoder at once.
-      gemm.gemm(true, false, D + 1, deltas * hidden[0], nb, this.input, this.dz, this.firstGrad, false);
+      gemm.gemm(true, false, D + 1, deltas * (hidden[0] ?? V), nb, this.input, this.dz, this.firstGrad, false);
     }
     return total;
   }
+}
+
+/** Copies `cols` columns of `rows` rows between two row-major buffers of different row strides. */
+function copyColumns(
+  src: Float32Array,
+  srcStride: number,
+  dst: Float32Array,
+  dstStride: number,
+  rows: number,
+  cols: number,
+): void {
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(r * srcStride, r * srcStride + cols), r * dstStride);
 }

@@ -62,6 +62,8 @@ export interface DecoderData {
 export interface DecoderConfig extends ScheduleConfig {
   /** Hidden layer sizes; [] means "decide by the rule": resolve it with hiddenSizeByRule before fitDecoders. */
   hidden: number[];
+  /** No hidden layer: each decoder is linear (softmax regression on the state); hidden must then be []. */
+  linear?: boolean;
   /** Keep probabilities swept, applied to the state and to every hidden layer. */
   keepProbs: number[];
   /** Epochs of the sweep's first rung, which every keep probability trains (on the first stage's positions). */
@@ -703,7 +705,10 @@ function validate(data: DecoderData, config: DecoderConfig): void {
     });
   }
   const { hidden, keepProbs } = config;
-  if (hidden.length === 0) throw new RangeError('fitDecoders: hidden is empty; resolve it with hiddenSizeByRule');
+  if (hidden.length === 0 && !config.linear) {
+    throw new RangeError('fitDecoders: hidden is empty; resolve it with hiddenSizeByRule');
+  }
+  if (config.linear && hidden.length > 0) throw new RangeError('fitDecoders: a linear decoder has no hidden layer');
   if (!hidden.every((h) => Number.isInteger(h) && h >= 1))
     throw new RangeError(`fitDecoders: invalid hidden ${hidden}`);
   if (keepProbs.length === 0 || !keepProbs.every((k) => k > 0 && k <= 1)) {
