@@ -3,10 +3,11 @@
 
 import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
-import type { EncodedPartition } from '../data/corpus.js';
+import type { CorpusPartitions, EncodedPartition } from '../data/corpus.js';
 import type { CharLm } from '../models/char-lm.js';
 import { gateCount } from '../models/char-lm-params.js';
 import { evaluateCharLm, forwardAccuracyOf } from '../train/evaluate.js';
+import type { PositionStateReader } from './position-states.js';
 import type { ForwardAccuracy, SignatureModel, StateKind } from './signature-types.js';
 import { charLmStateSource, type StateSource } from './state-source.js';
 
@@ -17,6 +18,11 @@ export interface AnalysableModel {
   describe(): SignatureModel;
   /** Throws a UserError when the model has no such state (e.g. c on a GRU). */
   stateSource(state: StateKind): StateSource;
+  /**
+   * States that are read rather than computed (a states file): when present, memorySignature reads the sampled
+   * positions' states here instead of running stateSource over the text.
+   */
+  stateReader?(state: StateKind, partitions: CorpusPartitions): PositionStateReader;
   /** Parameters of layer l's recurrent kernel plus its input projection (weights and biases). */
   layerParameterCount(layer: number): number;
   /** The model's own next-symbol accuracy per symbol on a partition, or null if it does not predict. */

@@ -20,6 +20,7 @@ import {
   hiddenSizeByRule,
 } from './decoders.js';
 import { buildDeltaSignature } from './metrics.js';
+import { modelStateReader } from './position-states.js';
 import { labelCount, type SampledPositions, samplePositions } from './positions.js';
 import {
   type LayerSignature,
@@ -28,9 +29,8 @@ import {
   type Signature,
   type StateKind,
 } from './signature-types.js';
-import { extractStates } from './states.js';
 import { describeTextBaseline, measureTextBaseline } from './text-baseline.js';
-import { extractTrainStates, type ShardFileStore, type TrainStates } from './train-states.js';
+import type { ShardFileStore, TrainStates } from './train-states.js';
 
 export interface SignatureOptions {
   maxDelta: number;
@@ -117,7 +117,8 @@ export async function memorySignature(
       throw new UserError(`layer ${k + 1} does not exist: the model has ${model.layers} layer(s)`);
     }
   }
-  const source = model.stateSource(state);
+  const reader =
+    model.stateReader?.(state, corpus.partitions) ?? modelStateReader(model.stateSource(state), corpus.partitions);
 
   const rng = new Rng(options.seed);
   const parts = ['train', 'dev', 'eval'] as const;
@@ -153,9 +154,7 @@ export async function memorySignature(
   const trainBytes = positions.train.index.length * todo.reduce((a, k) => a + model.stateSizes[k]!, 0) * 4;
   const files = hooks.shardFiles && trainBytes > options.stateMemoryBytes ? hooks.shardFiles : null;
   const extractTrain = (which: number[]) =>
-    extractTrainStates(
-      source,
-      corpus.partitions.train,
+    reader.train(
       positions.train,
       which,
       rng.fork(4), // the same deal for every layer
@@ -166,9 +165,7 @@ export async function memorySignature(
   const inMemory: TrainStates | null = todo.length && !files ? await extractTrain(todo) : null;
   const states = {} as Record<'dev' | 'eval', Float32Array[]>;
   for (const part of ['dev', 'eval'] as const) {
-    states[part] = todo.length
-      ? await extractStates(source, corpus.partitions[part], positions[part], todo, extractOptions(part))
-      : [];
+    states[part] = todo.length ? await reader.dense(part, positions[part], todo, extractOptions(part)) : [];
   }
   hooks.onProgress?.({ phase: 'forward' });
   const forward = model.forwardAccuracy(corpus.partitions.eval, alphabet);

@@ -58,28 +58,9 @@ export async function extractStates(
   }
   if (index[N - 1]! >= partition.ids.length) throw new RangeError('a sampled position lies outside the partition');
 
-  // No more parallel streams than segments: the rest would be empty padding that the model still runs (a text read
-  // as one stream would pay 32 times its cost).
-  const B = Math.max(1, Math.min(options.batch ?? 32, partition.starts.length - 1));
-  const T = options.seq ?? 64;
-  const batches = evalChunks(partition, B, T);
+  const { B, T, batches, first, chunks } = planExtraction(partition, positions, options);
   const { streamStarts } = batches;
-  // Stream b holds offsets streamStarts[b] .. streamStarts[b+1]−1, so its sampled positions are a run of index:
-  // first[b] .. first[b+1]−1. next[b] walks through that run as the chunks go by.
-  const first = new Uint32Array(B + 1);
-  for (let b = 0, i = 0; b <= B; b++) {
-    while (i < N && index[i]! < streamStarts[b]!) i++;
-    first[b] = i;
-  }
   const next = first.slice(0, B);
-  // Run only until every stream has passed its last sampled position.
-  let chunks = 0;
-  for (let b = 0; b < B; b++) {
-    if (first[b + 1]! > first[b]!) {
-      const lastStep = index[first[b + 1]! - 1]! - streamStarts[b]!;
-      chunks = Math.max(chunks, Math.floor(lastStep / T) + 1);
-    }
-  }
 
   const chunk = allocChunk(B, T);
   source.begin(B);
@@ -106,4 +87,72 @@ export async function extractStates(
     options.onProgress?.({ chunks: k + 1, totalChunks: chunks });
   }
   return out;
+}
+
+/** How extraction walks a partition: B streams of T steps per chunk, and the sampled positions of each stream. */
+interface ExtractionPlan {
+  B: number;
+  T: number;
+  batches: ReturnType<typeof evalChunks>;
+  /** Stream b holds the sampled positions first[b] .. first[b+1]−1 (a run of positions.index). */
+  first: Uint32Array;
+  /** Chunks run: until every stream has passed its last sampled position. */
+  chunks: number;
+}
+
+function planExtraction(
+  partition: EncodedPartition,
+  positions: SampledPositions,
+  options: Pick<ExtractOptions, 'batch' | 'seq'>,
+): ExtractionPlan {
+  const { index } = positions;
+  const N = index.length;
+  // No more parallel streams than segments: the rest would be empty padding that the model still runs (a text read
+  // as one stream would pay 32 times its cost).
+  const B = Math.max(1, Math.min(options.batch ?? 32, partition.starts.length - 1));
+  const T = options.seq ?? 64;
+  const batches = evalChunks(partition, B, T);
+  const { streamStarts } = batches;
+  // Stream b holds offsets streamStarts[b] .. streamStarts[b+1]−1, so its sampled positions are a run of index.
+  const first = new Uint32Array(B + 1);
+  for (let b = 0, i = 0; b <= B; b++) {
+    while (i < N && index[i]! < streamStarts[b]!) i++;
+    first[b] = i;
+  }
+  let chunks = 0;
+  for (let b = 0; b < B; b++) {
+    if (first[b + 1]! > first[b]!) {
+      const lastStep = index[first[b + 1]! - 1]! - streamStarts[b]!;
+      chunks = Math.max(chunks, Math.floor(lastStep / T) + 1);
+    }
+  }
+  return { B, T, batches, first, chunks };
+}
+
+/**
+ * The order in which extractStates hands the sampled positions (indices into positions.index) to its sink, for the
+ * same batch and seq: chunk by chunk, stream by stream. A reader of states stored elsewhere follows it to deal them
+ * into train shards exactly as extraction from a model does.
+ */
+export function extractionOrder(
+  partition: EncodedPartition,
+  positions: SampledPositions,
+  options: Pick<ExtractOptions, 'batch' | 'seq'> = {},
+): Uint32Array {
+  const { index } = positions;
+  const order = new Uint32Array(index.length);
+  if (index.length === 0) return order;
+  const { B, T, batches, first, chunks } = planExtraction(partition, positions, options);
+  const next = first.slice(0, B);
+  let at = 0;
+  for (let k = 0; k < chunks; k++) {
+    for (let b = 0; b < B; b++) {
+      const end = first[b + 1]!;
+      const until = batches.streamStarts[b]! + (k + 1) * T;
+      let i = next[b]!;
+      for (; i < end && index[i]! < until; i++) order[at++] = i;
+      next[b] = i;
+    }
+  }
+  return order;
 }

@@ -24,6 +24,8 @@ export interface ShardFileStore {
 export interface ShardFileSink {
   readonly files: string[];
   append(shard: number, row: Float32Array): void;
+  /** Writes a row at its slot (0-based within the shard), for rows that do not arrive in shard order. */
+  write(shard: number, slot: number, row: Float32Array): void;
   close(): void;
 }
 
@@ -56,47 +58,157 @@ export async function extractTrainStates(
   files: ShardFileStore | null,
   options: ExtractOptions = {},
 ): Promise<TrainStates> {
-  const n = positions.index.length;
-  const k = shardCount(n);
-  const offsets = shardOffsets(n, k);
-  const shardOf = dealToShards(n, k, rng);
   const sizes = layers.map((l) => source.stateSizes[l]!);
-  const bytes = n * sizes.reduce((a, h) => a + h, 0) * 4;
-  const inFiles = files !== null && bytes > memoryBytes;
-  const rows = sizes.map((H) => new Float32Array(new SharedArrayBuffer(inFiles ? 0 : n * H * 4)));
-  const sinks = inFiles ? layers.map((_, j) => files.open(j, k)) : null;
-  const stats = sizes.map((H) => new ShiftedMoments(H));
-  const labels = positions.labels.map(() => new Int32Array(new SharedArrayBuffer(n * 4)));
-  // Places are taken in arrival order (which extraction fixes), the same for every layer: a position's row arrives
-  // once per layer, first for layer 0.
-  const next = offsets.slice(0, k);
-  const placeOf = new Int32Array(n).fill(-1);
+  const deal = new TrainDeal(positions, rng);
+  const store = new TrainRows(deal, sizes, memoryBytes, files);
   try {
     await extractStates(source, partition, positions, layers, {
       ...options,
+      // Places are taken in arrival order (which extraction fixes), the same for every layer: a position's row
+      // arrives once per layer, first for layer 0.
       sink: (i, j, row) => {
-        if (j === 0) {
-          const s = shardOf[i]!;
-          const place = next[s]!++;
-          placeOf[i] = place;
-          for (let d = 0; d < labels.length; d++) labels[d]![place] = positions.labels[d]![i]!;
-        }
-        stats[j]!.add(row);
-        if (sinks) sinks[j]!.append(shardOf[i]!, row);
-        else rows[j]!.set(row, placeOf[i]! * sizes[j]!);
+        if (j === 0) deal.place(i);
+        store.stats[j]!.add(row);
+        store.put(i, j, row, true);
       },
     });
   } finally {
-    for (const s of sinks ?? []) s.close();
+    store.close();
   }
-  return {
-    inFiles,
-    labels,
-    layers: layers.map((_, j) => ({
-      rows: rows[j]!,
-      shards: { offsets, physical: null, files: sinks ? sinks[j]!.files : null, stats: stats[j]!.finish() },
-    })),
-  };
+  return store.result();
+}
+
+/**
+ * The train states of rows stored elsewhere (a states file), dealt exactly as extractTrainStates deals the states of
+ * a model that computed them: `order` is the order extraction would hand the positions over (extractionOrder), which
+ * fixes each one's place in its shard; read(j, sink) then hands over layer j's row of every position, in any order
+ * (a file is best read in row order).
+ */
+export async function collectTrainStates(
+  positions: SampledPositions,
+  sizes: number[],
+  order: Uint32Array,
+  rng: Rng,
+  memoryBytes: number,
+  files: ShardFileStore | null,
+  read: (j: number, sink: (i: number, row: Float32Array) => void) => Promise<void>,
+): Promise<TrainStates> {
+  const deal = new TrainDeal(positions, rng);
+  if (order.length !== deal.n) throw new RangeError('collectTrainStates: the order must list every position once');
+  for (let m = 0; m < order.length; m++) deal.place(order[m]!);
+  const store = new TrainRows(deal, sizes, memoryBytes, files);
+  try {
+    for (let j = 0; j < sizes.length; j++) {
+      // In files the rows are gone once written, so their moments are taken as they come; in memory, afterwards in
+      // extraction's order, which gives the very statistics a model's extraction gives.
+      await read(j, (i, row) => {
+        if (store.inFiles) store.stats[j]!.add(row);
+        store.put(i, j, row, false);
+      });
+      if (!store.inFiles) {
+        const H = sizes[j]!;
+        const rows = store.rows[j]!;
+        for (let m = 0; m < order.length; m++) {
+          const at = deal.placeOf[order[m]!]! * H;
+          store.stats[j]!.add(rows.subarray(at, at + H));
+        }
+      }
+    }
+  } finally {
+    store.close();
+  }
+  return store.result();
+}
+
+/** The random deal of the train positions into shards, and each position's place in shard order once placed. */
+class TrainDeal {
+  readonly n: number;
+  readonly offsets: Int32Array;
+  readonly shardOf: Int32Array;
+  readonly placeOf: Int32Array;
+  /** labels[δ−1] in shard order. */
+  readonly labels: Int32Array[];
+  private readonly next: Int32Array;
+
+  constructor(
+    private readonly positions: SampledPositions,
+    rng: Rng,
+  ) {
+    const n = positions.index.length;
+    const k = shardCount(n);
+    this.n = n;
+    this.offsets = shardOffsets(n, k);
+    this.shardOf = dealToShards(n, k, rng);
+    this.next = this.offsets.slice(0, k);
+    this.placeOf = new Int32Array(n).fill(-1);
+    this.labels = positions.labels.map(() => new Int32Array(new SharedArrayBuffer(n * 4)));
+  }
+
+  /** Gives position i the next free place of its shard (once per position). */
+  place(i: number): void {
+    const place = this.next[this.shardOf[i]!]!++;
+    this.placeOf[i] = place;
+    for (let d = 0; d < this.labels.length; d++) this.labels[d]![place] = this.positions.labels[d]![i]!;
+  }
+}
+
+/** Where the placed rows go: shared memory in shard order, or shard files; with each layer's feature moments. */
+class TrainRows {
+  readonly inFiles: boolean;
+  readonly rows: Float32Array[];
+  readonly stats: ShiftedMoments[];
+  private readonly sinks: ShardFileSink[] | null;
+
+  constructor(
+    private readonly deal: TrainDeal,
+    private readonly sizes: number[],
+    memoryBytes: number,
+    files: ShardFileStore | null,
+  ) {
+    const { n } = deal;
+    const bytes = n * sizes.reduce((a, h) => a + h, 0) * 4;
+    this.inFiles = files !== null && bytes > memoryBytes;
+    this.rows = sizes.map((H) => new Float32Array(new SharedArrayBuffer(this.inFiles ? 0 : n * H * 4)));
+    const k = deal.offsets.length - 1;
+    this.sinks = this.inFiles ? sizes.map((_, j) => files!.open(j, k)) : null;
+    this.stats = sizes.map((H) => new ShiftedMoments(H));
+  }
+
+  /**
+   * Stores layer j's row of a placed position i; `inOrder`: rows come in the order they were placed, so that a shard
+   * file is written by appending (buffered) rather than row by row at each slot.
+   */
+  put(i: number, j: number, row: Float32Array, inOrder: boolean): void {
+    const place = this.deal.placeOf[i]!;
+    if (this.sinks) {
+      const s = this.deal.shardOf[i]!;
+      if (inOrder) this.sinks[j]!.append(s, row);
+      else this.sinks[j]!.write(s, place - this.deal.offsets[s]!, row);
+    } else {
+      this.rows[j]!.set(row, place * this.sizes[j]!);
+    }
+  }
+
+  close(): void {
+    for (const s of this.sinks ?? []) s.close();
+  }
+
+  result(): TrainStates {
+    const { offsets, labels } = this.deal;
+    return {
+      inFiles: this.inFiles,
+      labels,
+      layers: this.sizes.map((_, j) => ({
+        rows: this.rows[j]!,
+        shards: {
+          offsets,
+          physical: null,
+          files: this.sinks ? this.sinks[j]!.files : null,
+          stats: this.stats[j]!.finish(),
+        },
+      })),
+    };
+  }
 }
 
 /**

@@ -41,13 +41,7 @@ function swapBytes(bytes: Uint8Array, size: number): void {
   for (let i = 0; i < bytes.length; i += size) bytes.subarray(i, i + size).reverse();
 }
 
-interface Entry {
-  name: string;
-  dtype: Dtype;
-  shape: number[];
-  begin: number;
-  end: number;
-}
+type Entry = SafetensorsEntry;
 
 /** Parses a whole safetensors file. Every problem is a UserError starting with `label` (the file's name). */
 export function parseSafetensors(bytes: Uint8Array, label: string): SafetensorsFile {
@@ -63,17 +57,9 @@ export function parseSafetensors(bytes: Uint8Array, label: string): SafetensorsF
   if (8 + n > bytes.length) {
     throw fail(`truncated: the header is ${n} bytes but only ${bytes.length - 8} bytes follow the length`);
   }
-  const header = decodeHeader(bytes.subarray(8, 8 + n), fail);
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
-
-  let metadata: Record<string, string> = {};
-  const entries: Entry[] = [];
-  for (const [name, value] of Object.entries(header)) {
-    if (name === METADATA_KEY) metadata = checkMetadata(value, fail);
-    else entries.push(checkEntry(name, value, dataLength, fail));
-  }
-  checkTiling(entries, dataLength, fail);
+  const { entries, metadata } = parseSafetensorsHeader(bytes.subarray(8, 8 + n), dataLength, label);
 
   const tensors = new Map<string, NamedTensor>();
   for (const e of entries) {
@@ -84,6 +70,36 @@ export function parseSafetensors(bytes: Uint8Array, label: string): SafetensorsF
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: wrapBuffer(e.dtype, own.buffer) } as NamedTensor);
   }
   return { tensors, metadata };
+}
+
+/** One tensor's place in a safetensors file: `begin`, `end` are byte offsets into the data buffer. */
+export interface SafetensorsEntry {
+  name: string;
+  dtype: Dtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/**
+ * The JSON header alone (the bytes after the 8-byte length), checked against a data buffer of `dataLength` bytes:
+ * for reading tensors of a file too large to load whole with positioned reads.
+ */
+export function parseSafetensorsHeader(
+  raw: Uint8Array,
+  dataLength: number,
+  label: string,
+): { entries: SafetensorsEntry[]; metadata: Record<string, string> } {
+  const fail = (message: string) => new UserError(`${label}: ${message}`);
+  const header = decodeHeader(raw, fail);
+  let metadata: Record<string, string> = {};
+  const entries: Entry[] = [];
+  for (const [name, value] of Object.entries(header)) {
+    if (name === METADATA_KEY) metadata = checkMetadata(value, fail);
+    else entries.push(checkEntry(name, value, dataLength, fail));
+  }
+  checkTiling(entries, dataLength, fail);
+  return { entries, metadata };
 }
 
 function decodeHeader(raw: Uint8Array, fail: (m: string) => UserError): Record<string, unknown> {

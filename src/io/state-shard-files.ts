@@ -1,6 +1,6 @@
 // Train states on disk, one file per shard (analysis/train-shards.ts): the decoders of a large partition read one
 // shard at a time instead of holding every state in memory. Files are raw little-endian float32 rows, written by
-// appending and read whole; they live in a temporary folder that the caller removes when the signature is done.
+// appending (or row by row at their slots) and read whole; they live in a temporary folder that the caller removes when the signature is done.
 
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +45,13 @@ export class ShardFileWriter {
     }
     buffer.set(row, this.fill[s]!);
     this.fill[s]! += row.length;
+  }
+
+  /** Writes one row of shard s at its slot (0-based): for rows that come out of order (not with append). */
+  write(s: number, slot: number, row: Float32Array): void {
+    const bytes = new Uint8Array(row.buffer, row.byteOffset, row.byteLength);
+    const position = slot * row.byteLength;
+    for (let at = 0; at < bytes.length; ) at += writeSync(this.fds[s]!, bytes, at, bytes.length - at, position + at);
   }
 
   private flush(s: number): void {
