@@ -64,6 +64,10 @@ export interface DecoderSettings {
   convergenceTolerance?: number;
   /** --decoder-seeds: how many seeds each decoder trained with (absent: one); see DeltaSignature.seeds. */
   decoderSeeds?: number;
+  /** --capacity-sweep: the decoder sizes trained, as multiples of each layer's decoder (0: linear); see LayerSignature.capacity. */
+  capacityFactors?: number[];
+  /** --mdl: the ends of the online code's blocks, as fractions of the train positions; see DeltaSignature.onlineCode. */
+  onlineCodeBlocks?: number[];
 }
 
 /** The language model's own next-symbol prediction per symbol (the paper's Figure 1b). */
@@ -124,6 +128,54 @@ export interface DeltaSignature {
    * the spread. Absent for a single seed.
    */
   seeds?: DeltaSeeds;
+  /** --mdl: the online code length of the labels given the states (online-code.ts). */
+  onlineCode?: DeltaOnlineCode;
+}
+
+/**
+ * The online (prequential) code length of decoder (δ, l)'s train labels given the states (Voita & Titov 2020): the
+ * train positions in a random order, cut into blocks; the first block coded with the uniform code, each next one with
+ * a decoder trained on the blocks before it. The fewer bits, the more readily the state gives the label away.
+ */
+export interface DeltaOnlineCode {
+  /** Labelled train positions at each block's end (the last: all of them). */
+  ends: number[];
+  /** Bits to code each block. */
+  blockBits: number[];
+  /** Their sum, and per position. */
+  totalBits: number;
+  bitsPerPosition: number;
+  /** The uniform code (log2 of the alphabet size) and the prior code (the prior's entropy), bits per position. */
+  uniformBitsPerPosition: number;
+  priorBitsPerPosition: number;
+  /** Compression: the uniform code's length, and the prior code's, over the online code's. */
+  compression: number;
+  priorCompression: number;
+  /** --decoder-seeds: bits per position with each seed (the fields above are the means); absent for one seed. */
+  seedBitsPerPosition?: number[];
+}
+
+/** --capacity-sweep: one decoder size of a layer, trained on the layer's positions (capacity-sweep.ts). */
+export interface CapacityProbe {
+  /** Its hidden widths as a multiple of the layer's decoder's; 0: linear (no hidden layer); 1: the decoder itself. */
+  factor: number;
+  hidden: number[];
+  /** Trainable parameters of one decoder. */
+  parameters: number;
+  /** Per δ = 1..Δ. */
+  deltas: CapacityPoint[];
+}
+
+/** One decoder size at one δ: its eval scores, and whether it is on the accuracy/complexity front. */
+export interface CapacityPoint {
+  delta: number;
+  accuracy: number;
+  accuracyInterval: Interval;
+  crossEntropyBits: number;
+  informationBits: number;
+  keepProb: number;
+  /** No smaller decoder (fewer parameters) of the sweep is as accurate at this δ. */
+  front: boolean;
 }
 
 /** Mean and spread of one number over seeds: sd is the sample standard deviation (n − 1 in the denominator). */
@@ -245,6 +297,8 @@ export interface LayerSignature {
    */
   current?: DeltaSignature;
   deltas: DeltaSignature[];
+  /** --capacity-sweep: the decoder sizes trained, by parameter count (the layer's own decoder among them). */
+  capacity?: CapacityProbe[];
 }
 
 export interface Signature {

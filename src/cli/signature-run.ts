@@ -10,8 +10,8 @@ import { decoderPoolRunner } from '../analysis/decoder-pool.js';
 import { fitDecoders } from '../analysis/decoders.js';
 import { factorizedAnalysable } from '../analysis/factorized-analysable.js';
 import { ngramAnalysable, ngramDigest } from '../analysis/ngram-analysable.js';
+import { probedMemorySignature } from '../analysis/probed-signature.js';
 import { drawRandomWeights, withRandomWeights } from '../analysis/random-weights.js';
-import { seededMemorySignature } from '../analysis/seeded-signature.js';
 import type { DecoderRunner, SignatureOptions } from '../analysis/signature.js';
 import type { Signature, StateKind } from '../analysis/signature-types.js';
 import type { BackendName } from '../backends/index.js';
@@ -33,7 +33,9 @@ import { shellQuote } from './format.js';
 import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { type NgramChoice, ngramOfCorpus } from './ngram-corpus.js';
+import { capacitySweepCostLine, onlineCodeCostLine } from './probe-cost.js';
 import { SignatureProgressReporter } from './signature-progress.js';
+import { type StatesChoice, statesSubject } from './states-subject.js';
 import { convergenceWarnings, printSignatureTable, signatureSummary } from './signature-report.js';
 import { pathExists } from './train-dir.js';
 import { EXIT_INTERRUPTED } from './train-run.js';
@@ -71,6 +73,11 @@ export interface SignatureRunOptions {
   statesDir?: string;
   /** Seeds each decoder trains with (--decoder-seeds; default 1): the signature records their mean and spread. */
   decoderSeeds?: number;
+  /** Instead of a model: states computed elsewhere, read from a file (--states); `model` is then null. */
+  states?: StatesChoice;
+  /** --capacity-sweep and --mdl (probed-signature.ts). */
+  capacitySweep?: boolean;
+  onlineCode?: boolean;
 }
 
 /** Which part of a factorized kernel a signature analyses; a basis is named by its bigram. */
@@ -115,7 +122,11 @@ export async function computeSignature(
   await checkOut(opts.out, opts.force);
 
   const gemm: Gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
-  const subject = opts.ngram ? await ngramSubject(opts, opts.ngram, io) : await modelSubject(opts, gemm);
+  const subject = opts.states
+    ? await statesSubject(opts.states, { state: opts.state, layers: opts.layers, segmentation: opts.segmentation }, io)
+    : opts.ngram
+      ? await ngramSubject(opts, opts.ngram, io)
+      : await modelSubject(opts, gemm);
   const { analysable, corpus, state, layers } = subject;
 
   const options: SignatureOptions = { ...opts.settings, layers: layers.map((l) => l - 1), state };
@@ -130,6 +141,8 @@ export async function computeSignature(
     kernel: subject.kernel,
     // Absent for one seed, so that the digests of earlier runs stay as they were.
     decoderSeeds: seedCount > 1 ? seedCount : undefined,
+    capacitySweep: opts.capacitySweep || undefined,
+    onlineCode: opts.onlineCode || undefined,
   });
   const partial = partialPath(opts.out);
   const kept = opts.resume ? await readPartial(partial, inputs) : null;
@@ -154,6 +167,10 @@ export async function computeSignature(
     writeLine(io.stderr, `resuming from ${partial}: ${which} done`);
   }
   if (seedCount > 1) writeLine(io.stderr, decoderSeedsCostLine(seedCount));
+  if (opts.capacitySweep) {
+    writeLine(io.stderr, capacitySweepCostLine(analysable, options.layers ?? [], options.decoder.hidden));
+  }
+  if (opts.onlineCode) writeLine(io.stderr, onlineCodeCostLine());
 
   const progress = new SignatureProgressReporter({
     stream: io.stderr,
@@ -168,7 +185,7 @@ export async function computeSignature(
   let signature: Signature;
   const shardFiles = shardFileStore(opts.statesDir);
   try {
-    signature = await seededMemorySignature(
+    signature = await probedMemorySignature(
       analysable,
       corpus,
       options,
@@ -197,6 +214,11 @@ export async function computeSignature(
         onSeed: (i, k, seed) => {
           if (i > 0) progress.log(`decoder seed ${i + 1} of ${k} (${seed})`);
         },
+      },
+      {
+        capacitySweep: opts.capacitySweep === true,
+        onlineCode: opts.onlineCode === true,
+        onStep: (line) => progress.log(line),
       },
     );
   } catch (err) {

@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type {
+  CapacityProbe,
   DeltaConvergence,
+  DeltaOnlineCode,
   DeltaSeeds,
   DeltaSignature,
   DeltaTextBaseline,
@@ -121,6 +123,8 @@ function canonicalSignature(s: Signature): Signature {
         roundPositions: s.settings.roundPositions,
         convergenceTolerance: s.settings.convergenceTolerance,
         decoderSeeds: s.settings.decoderSeeds,
+        capacityFactors: s.settings.capacityFactors && [...s.settings.capacityFactors],
+        onlineCodeBlocks: s.settings.onlineCodeBlocks && [...s.settings.onlineCodeBlocks],
       }),
     },
     forward: s.forward === null ? null : canonicalForward(s.forward),
@@ -173,6 +177,38 @@ function canonicalLayer(l: LayerSignature): LayerSignature {
     decoder: { hidden: [...l.decoder.hidden], parameters: l.decoder.parameters, rule: l.decoder.rule },
     ...(l.current ? { current: canonicalDelta(l.current) } : {}),
     deltas: l.deltas.map(canonicalDelta),
+    ...(l.capacity ? { capacity: l.capacity.map(canonicalCapacityProbe) } : {}),
+  };
+}
+
+function canonicalCapacityProbe(p: CapacityProbe): CapacityProbe {
+  return {
+    factor: p.factor,
+    hidden: [...p.hidden],
+    parameters: p.parameters,
+    deltas: p.deltas.map((d) => ({
+      delta: d.delta,
+      accuracy: d.accuracy,
+      accuracyInterval: { low: d.accuracyInterval.low, high: d.accuracyInterval.high },
+      crossEntropyBits: d.crossEntropyBits,
+      informationBits: d.informationBits,
+      keepProb: d.keepProb,
+      front: d.front,
+    })),
+  };
+}
+
+function canonicalOnlineCode(c: DeltaOnlineCode): DeltaOnlineCode {
+  return {
+    ends: [...c.ends],
+    blockBits: [...c.blockBits],
+    totalBits: c.totalBits,
+    bitsPerPosition: c.bitsPerPosition,
+    uniformBitsPerPosition: c.uniformBitsPerPosition,
+    priorBitsPerPosition: c.priorBitsPerPosition,
+    compression: c.compression,
+    priorCompression: c.priorCompression,
+    ...(c.seedBitsPerPosition ? { seedBitsPerPosition: [...c.seedBitsPerPosition] } : {}),
   };
 }
 
@@ -210,6 +246,7 @@ function canonicalDelta(d: DeltaSignature): DeltaSignature {
     ...(d.convergence ? { convergence: canonicalConvergence(d.convergence) } : {}),
     ...(d.textBaseline ? { textBaseline: canonicalTextBaseline(d.textBaseline) } : {}),
     ...(d.seeds ? { seeds: canonicalSeeds(d.seeds) } : {}),
+    ...(d.onlineCode ? { onlineCode: canonicalOnlineCode(d.onlineCode) } : {}),
   };
 }
 

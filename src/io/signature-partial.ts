@@ -41,6 +41,9 @@ export interface SignatureInputs {
   kernel?: unknown;
   /** Seeds per decoder (--decoder-seeds), absent for one: a resumed run keeps only layers of the same count. */
   decoderSeeds?: number;
+  /** --capacity-sweep and --mdl, absent when off (so that earlier digests stay): layers carry their results. */
+  capacitySweep?: boolean;
+  onlineCode?: boolean;
 }
 
 /** sha256 (hex) of the canonical JSON of `inputs`: object keys sorted at every level, no spaces. */

@@ -9,6 +9,7 @@ import { type Palette, sequentialColor, seriesColor, seriesDash, textColorOn } f
 import { isNotConverged, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from './convergence-marks.js';
 import { columnLabels, deltaLabels, drawGrid, type GridCell, type GridGeometry, rowLabels } from './heatmap.js';
 import { BODY_TOP, deltaAxisTitle, GUTTER, MARGIN, positionsText, stateName, titleBlock } from './layout.js';
+import { capacityPanel, onlineCodePanel, type PanelBox, type ProbeSeries } from './probe-panels.js';
 import { excessAccuracy, findLayer, type Metric } from './signature-data.js';
 import {
   AXIS_COLOR,
@@ -69,9 +70,21 @@ export function renderMarginalSvg(sig: Signature, o: MarginalOptions): string {
   const subtitle = `${what} · ${sig.layers[0] ? positionsText(sig.layers[0]) : '0'} eval positions`;
   const head = titleBlock(title, subtitle);
   const chart = marginalBody(series, o.metric, o.palette, MARGIN, BODY_TOP);
-  const width = Math.max(MARGIN + chart.width + MARGIN, head.width);
-  const height = BODY_TOP + chart.height + MARGIN;
-  return svgDocument(width, height, [...head.body, ...chart.body], {
+  // --capacity-sweep and --mdl: their panels side by side under the table and chart.
+  const probes: ProbeSeries[] = layers.map((l) => ({ ...l, name: `layer ${l.layer}` }));
+  const panels: PanelBox[] = [];
+  let px = MARGIN;
+  const py = BODY_TOP + chart.height + 24;
+  if (probes.some((p) => p.capacity?.length)) {
+    const bitsMax = Math.max(1, Math.ceil(Math.log2(Math.max(2, sig.alphabet.length))));
+    panels.push(capacityPanel(probes, o.metric === 'bits', bitsMax, px, py));
+    px += panels[panels.length - 1]!.width + 40;
+  }
+  if (probes.some((p) => p.deltas.every((d) => d.onlineCode))) panels.push(onlineCodePanel(probes, px, py));
+  const panelsWidth = panels.reduce((a, p) => a + p.width + 40, 0);
+  const width = Math.max(MARGIN + chart.width + MARGIN, MARGIN + panelsWidth, head.width);
+  const height = (panels.length ? py + Math.max(...panels.map((p) => p.height)) : BODY_TOP + chart.height) + MARGIN;
+  return svgDocument(width, height, [...head.body, ...chart.body, ...panels.flatMap((p) => p.body)], {
     title: `Marginal recall: ${title}`,
     standalone: o.standalone,
   });

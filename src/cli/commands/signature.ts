@@ -58,6 +58,8 @@ export interface RawSignatureFlags {
   statesDir?: string;
   seed?: string;
   decoderSeeds?: string;
+  capacitySweep?: boolean;
+  mdl?: boolean;
   segment?: string;
   kernel?: string;
   basis?: string;
@@ -170,6 +172,16 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
         'and the spread over them: K times the decoders’ time (default: 1)',
     )
     .option(
+      '--capacity-sweep',
+      'probe capacity: per layer and δ, also train linear decoders and decoders 0.25× and 4× as wide, and record ' +
+        'accuracy and bits against parameters (the accuracy/complexity front); about 4–5 times the decoders’ time more',
+    )
+    .option(
+      '--mdl',
+      'description length: per δ, the online code length of the labels given the states (blocks of 0.1% to 100% of ' +
+        'the train positions), in bits per position and as compression; about 1–2 times the decoders’ time more',
+    )
+    .option(
       '--segment <mode>',
       "line, sentence, none (each file one stream, the state carried across lines), or auto (as memsig eval: none for a stream model, else the model's recorded one, sentence for sotu, line otherwise)",
       'auto',
@@ -214,6 +226,8 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     const kind = raw.model === undefined ? null : await modelDirKind(raw.model);
     if (kind === 'las' || (kind === null && raw.model !== undefined && raw.data !== undefined)) {
       if (raw.decoderSeeds !== undefined) throw new UsageError('--decoder-seeds is for language models and n-grams');
+      if (raw.capacitySweep || raw.mdl)
+        throw new UsageError('--capacity-sweep and --mdl are for language models and n-grams');
       ctx.exitCode = await runLasSignature(parseLasSignatureFlags(raw, commandLine), ctx.io, ctx.hooks);
       return;
     }
@@ -254,6 +268,8 @@ export function parseSignatureFlags(raw: RawSignatureFlags, commandLine: string[
     commandLine,
     randomWeights: raw.randomWeights === true,
     decoderSeeds: raw.decoderSeeds === undefined ? 1 : parseInteger('--decoder-seeds', raw.decoderSeeds, 1, 1000),
+    capacitySweep: raw.capacitySweep === true,
+    onlineCode: raw.mdl === true,
     statesDir: raw.statesDir === undefined ? undefined : parsePath('--states-dir', raw.statesDir),
   };
 }
