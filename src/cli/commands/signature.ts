@@ -19,6 +19,7 @@ import { writeLine } from '../io.js';
 import { modelDirKind, parseLasSignatureFlags, type RawLasFlags, refuseLasFlags } from '../las-signature-flags.js';
 import { runLasSignature } from '../las-signature-run.js';
 import { runSignature, type SignatureRunOptions } from '../signature-run.js';
+import { parseStatesSignatureFlags } from '../states-signature-flags.js';
 import {
   addBackendOptions,
   addModelOrNgramOptions,
@@ -30,6 +31,9 @@ import {
 
 export interface RawSignatureFlags {
   model?: string;
+  /** --states FILE and --alphabet-file (states-signature-flags.ts). */
+  states?: string;
+  alphabetFile?: string;
   ngram?: string;
   prune?: string;
   corpus?: string;
@@ -103,6 +107,15 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       '(required for a LAS model) speech corpus folder of memsig speech synth/prepare (or its manifest.jsonl)',
     )
     .option('--out <file>', '(required) signature file to write, e.g. sig.json')
+    .option(
+      '--states <file>',
+      'instead of --model and --corpus: states computed elsewhere, a .safetensors file (or a folder of .npy files) ' +
+        'with c.L or h.L [N, D] per layer, symbols [N] and segments [N] (docs/formats.md)',
+    )
+    .option(
+      '--alphabet-file <file>',
+      'with --states: the alphabet, when the file has none (JSON list or map, or one symbol per line)',
+    )
     .option('--max-delta <n>', `Δ: decode the symbols 1..Δ steps back (default: ${d.maxDelta})`)
     .option('--layers <list>', 'layers to analyse, numbered from 1: all, or a list such as 1,2 (default: all)')
     .option(
@@ -221,6 +234,10 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     .option('--json', 'print the summary as one JSON object on stdout');
   addBackendOptions(cmd).action(async (raw: RawSignatureFlags & RawLasFlags) => {
     const commandLine = ['memsig', ...ctx.argv.filter((a) => a !== '--resume')];
+    if (raw.states !== undefined) {
+      ctx.exitCode = await runSignature(parseStatesSignatureFlags(raw, commandLine), ctx.io, ctx.hooks);
+      return;
+    }
     // A speech recognizer (config.json kind "las") or --data: the LAS path; LAS flags on a language model are refused.
     // A directory that cannot be read is left to the loader named by --data (or the LM loader) to explain.
     const kind = raw.model === undefined ? null : await modelDirKind(raw.model);
@@ -231,6 +248,7 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       ctx.exitCode = await runLasSignature(parseLasSignatureFlags(raw, commandLine), ctx.io, ctx.hooks);
       return;
     }
+    if (raw.alphabetFile !== undefined) throw new UsageError('--alphabet-file is for --states');
     refuseLasFlags(raw);
     const runs = signatureRuns(parseSignatureFlags(raw, commandLine), raw);
     for (const opts of runs) {
