@@ -28,6 +28,7 @@ import {
   type TrainedModel,
 } from './context.js';
 import { loadCorpus } from './corpora.js';
+import { type DepthGain, depthGain, doubledDepth, upperLayers } from './decoder-depth.js';
 import { compareSeedGroups, modelSeeds } from './model-seeds.js';
 import { experimentSettings } from './settings.js';
 
@@ -242,10 +243,31 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
         layer: layer.layer,
       });
     }
+    // Section 5's capacity claim: the upper layers read again by decoders twice as deep.
+    const depthGains: DepthGain[] = [];
+    for (const layer of upperLayers(s.depth)) {
+      const deep = await ensureSignature(
+        ctx,
+        `${name}-deep-decoder-layer${layer}`,
+        charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
+        corpus,
+        s.signature({
+          state: stateFor(cell),
+          ...s.depthSignature,
+          layers: [layer - 1],
+          decoder: {
+            ...s.signature(s.depthSignature).decoder,
+            hidden: doubledDepth(sig.layers.find((l) => l.layer === layer)!),
+          },
+        }),
+      );
+      depthGains.push(depthGain(sig, deep, layer));
+    }
     rows.push({
       cell,
       layers: s.depth,
       units: s.depthUnits,
+      depthGains,
       evalPerplexity: trained.config.metrics.evalPerplexity,
       marginalAccuracyByLayer: sig.layers.map((l) => marginal(l)),
       meanAccuracyByLayer: sig.layers.map((l) => mean(marginal(l))),
