@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defaultSignatureOptions } from '../../src/analysis/signature.js';
+import { parseSignatureSettings } from '../../src/cli/commands/signature.js';
+
+test('signature flags: --train-positions all, --round-positions, --state-memory and the schedule map onto the options', () => {
+  const d = defaultSignatureOptions();
+  const defaults = parseSignatureSettings({});
+  assert.equal(defaults.trainPositions, d.trainPositions);
+  assert.equal(defaults.decoder.roundPositions, d.decoder.roundPositions);
+  assert.equal(defaults.stateMemoryBytes, 512 * 2 ** 20);
+
+  const s = parseSignatureSettings({
+    trainPositions: 'all',
+    roundPositions: '0',
+    stateMemory: '64',
+    epochsPerRate: '5',
+    decays: '0',
+    sweepEpochs: '2',
+    finalists: '2',
+  });
+  assert.equal(s.trainPositions, Number.MAX_SAFE_INTEGER); // every eligible position (samplePositions takes all)
+  assert.equal(s.decoder.roundPositions, 0); // whole passes
+  assert.equal(s.stateMemoryBytes, 64 * 2 ** 20);
+  assert.deepEqual(
+    [s.decoder.epochsPerRate, s.decoder.decays, s.decoder.sweepEpochs, s.decoder.finalists],
+    [5, 0, 2, 2],
+  );
+});
+
+test('signature flags: a bad position count or memory budget is refused with the flag named', () => {
+  for (const [flags, pattern] of [
+    [{ trainPositions: 'most' }, /--train-positions/],
+    [{ roundPositions: '-5' }, /--round-positions/],
+    [{ stateMemory: 'lots' }, /--state-memory/],
+  ] as const) {
+    assert.throws(() => parseSignatureSettings(flags), pattern);
+  }
+});
