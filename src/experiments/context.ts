@@ -19,6 +19,7 @@ import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
 import { readSafetensors, toFloat32 } from '../io/safetensors.js';
 import { readSignature, writeSignature } from '../io/signature-file.js';
 import { partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
+import { shardFileStore } from '../io/state-shard-files.js';
 import { readTrainCheckpoint, writeTrainCheckpoint } from '../io/train-checkpoint.js';
 import { CharLm, type Tensor } from '../models/char-lm.js';
 import type { CharLmConfig } from '../models/config.js';
@@ -235,8 +236,11 @@ export async function ensureSignature(
   ctx.log(`${name}: computing the signature (Δ = ${options.maxDelta})${resumed}`);
   const keeper = partialKeeper(partial, inputs, completed);
   let lastLog = 0;
+  // Train states beyond the memory budget go to shard files in the system's temporary folder, removed at the end.
+  const shardFiles = shardFileStore();
   const run = memorySignature(model, corpus, options, {
     gemm,
+    shardFiles,
     signal: ctx.signal,
     yieldToHost,
     generator: ctx.generator,
@@ -264,6 +268,8 @@ export async function ensureSignature(
     // Stopped or failed: the layers finished so far reach the disk before the error goes on.
     await keeper.settled().catch(() => {});
     throw err;
+  } finally {
+    shardFiles.dispose();
   }
   await keeper.settled();
   await ensureDir(join(ctx.dir, 'signatures'));
