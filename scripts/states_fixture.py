@@ -51,8 +51,8 @@ WORDS = ('the a cat dog sat ran on by old red house river king saw it was and to
 
 @torch.no_grad()
 def lstm_states(lstm, x):
-    """c and h of every layer of an nn.LSTM at every step of x (1, T, input) (batch_first) or (T, 1, input): the
-    module returns c only at the last step, so it is stepped one position at a time. → two (layers, T, D)."""
+    """c and h of every layer of an nn.LSTM at every step of x, (1, T, input) or, not batch_first, (T, 1, input):
+    the module returns c only at the last step, so it is stepped one position at a time. → two (layers, T, D)."""
     xs = x if lstm.batch_first else x.transpose(0, 1)
     state, cs, hs = None, [], []
     for t in range(xs.shape[1]):

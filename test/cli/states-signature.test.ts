@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
 import type { NamedTensor } from '../../src/io/tensor-dtypes.js';
-import { assertOneLineError, FIXTURES, runCli, tempDir } from './helpers.js';
+import { assertOneLineError, FIXTURES, REPO_ROOT, runCli, tempDir } from './helpers.js';
 
 // test/fixtures/states (scripts/states_fixture.py): a tiny PyTorch LSTM, the corpus it read, and its cell states
 // dumped by the recipe of docs/formats.md.
@@ -198,4 +198,16 @@ test('signature --states --segment none splits one stream into contiguous blocks
   // The file's segments, split into blocks when asked.
   const blocks = await signature(['--states', STATES, '--segment', 'none'], join(dir, 'blocks.json'));
   assert.deepEqual(blocks.corpus.symbols, symbols);
+});
+
+test('the recipe of docs/formats.md is the code scripts/states_fixture.py ran to make the fixture', () => {
+  const recipe = (text: string, end: string) =>
+    text.slice(text.indexOf('@torch.no_grad()\ndef lstm_states'), text.indexOf(end)).trimEnd();
+  const doc = recipe(readFileSync(join(REPO_ROOT, 'docs', 'formats.md'), 'utf8'), '\n\n# e.g. a character LSTM');
+  const script = recipe(
+    readFileSync(join(REPO_ROOT, 'scripts', 'states_fixture.py'), 'utf8'),
+    '# ---- end of the recipe',
+  );
+  assert.ok(doc.includes('def dump_states('));
+  assert.equal(doc, script);
 });
