@@ -91,6 +91,10 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
           'alone (the table’s text column; memsig render --metric excess draws recall above it).\n' +
           'With --ngram ORDER instead of --model, the signature is that of an n-gram model (modified Kneser-Ney) ' +
           "estimated on the corpus's training partition: the paper's baseline of Figure 5.\n" +
+          'With --states FILE instead of --model and --corpus, the states of a model computed elsewhere (any ' +
+          'framework): a safetensors file or a folder of .npy files with the state of each layer, the symbol and the ' +
+          'segment of every position (docs/formats.md, "States files"); only the rows of the sampled positions are ' +
+          'read.\n' +
           'A speech recognizer (a model directory of kind "las", memsig asr train) reads --data DIR, a speech corpus ' +
           'folder, in place of --corpus: each listener layer at its own frames, labelled with the grapheme spoken ' +
           "there, and the speller's query at each step (paper section 8, Figure 7); δ = 0 is measured too. Its " +
