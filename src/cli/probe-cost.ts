@@ -26,7 +26,7 @@ export function capacitySweepCostLine(
     .join(' and ');
   return (
     `--capacity-sweep: each layer's decoders train again as linear maps and at ${sizes} their width ` +
-    `(layer ${layers[0]! + 1}'s): about ${most.toFixed(1)} times the decoders' time more`
+    `(layer ${layers[0]! + 1}'s): up to about ${most.toFixed(1)} times the decoders' time more`
   );
 }
 
