@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { DeltaSignature, LayerSpeech, Signature } from '../../src/analysis/signature-types.js';
+import type { CapacityProbe, DeltaSignature, LayerSpeech, Signature } from '../../src/analysis/signature-types.js';
 import { packageFile } from '../../src/io/package-files.js';
 import {
   readSignature,
@@ -83,6 +83,18 @@ function delta(d: number): DeltaSignature {
       recallMax: [0.5, 1, 2 / 3],
       keepProbs: [0.8, 0.8],
     },
+    // --mdl: two blocks of 2 and 3 positions (the first at log2 3 bits each), two decoder seeds.
+    onlineCode: {
+      ends: [2, 5],
+      blockBits: [2 * Math.log2(3), 3],
+      totalBits: 2 * Math.log2(3) + 3,
+      bitsPerPosition: (2 * Math.log2(3) + 3) / 5,
+      uniformBitsPerPosition: Math.log2(3),
+      priorBitsPerPosition: 1.3709505944546687,
+      compression: (5 * Math.log2(3)) / (2 * Math.log2(3) + 3),
+      priorCompression: (5 * 1.3709505944546687) / (2 * Math.log2(3) + 3),
+      seedBitsPerPosition: [1.2, (2 * (2 * Math.log2(3) + 3)) / 5 - 1.2],
+    },
   };
 }
 
@@ -107,6 +119,24 @@ function speech(role: LayerSpeech['role']): LayerSpeech {
         alignment: null,
         window: null,
       };
+}
+
+/** --capacity-sweep: a linear decoder and the layer's own (factor 1, `hidden`). */
+function capacity(hidden: number[], parameters: number): CapacityProbe[] {
+  return [0, 1].map((factor) => ({
+    factor,
+    hidden: factor === 0 ? [] : hidden,
+    parameters: factor === 0 ? 15 : parameters,
+    deltas: [1, 2].map((d) => ({
+      delta: d,
+      accuracy: factor === 0 ? 3 / 7 : 5 / 7,
+      accuracyInterval: { low: 0.1, high: 0.9 },
+      crossEntropyBits: 1.2,
+      informationBits: 0.17,
+      keepProb: 1,
+      front: true,
+    })),
+  }));
 }
 
 /** A complete signature: every nullable field filled in, so it shows every key of the type. */
@@ -158,6 +188,8 @@ function fullSignature(): Signature {
       roundPositions: 500_000,
       convergenceTolerance: 0.005,
       decoderSeeds: 2,
+      capacityFactors: [0, 1],
+      onlineCodeBlocks: [0.4, 1],
     },
     forward: { accuracy: 0.5, perplexity: 2.5, count: [4, 3, 3], correct: [3, 1, 1], recall: [0.75, 1 / 3, 1 / 3] },
     layers: [
@@ -168,6 +200,8 @@ function fullSignature(): Signature {
         decoder: { hidden: [64], parameters: 451, rule: 'given' },
         current: delta(0),
         deltas: [delta(1), delta(2)],
+
+        capacity: capacity([64], 451),
       },
       {
         layer: 2,
@@ -176,6 +210,7 @@ function fullSignature(): Signature {
         decoder: { hidden: [], parameters: 15, rule: 'paper-rule' },
         current: delta(0),
         deltas: [delta(1), delta(2)],
+        capacity: capacity([], 15),
       },
     ],
   };
