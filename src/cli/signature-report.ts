@@ -7,10 +7,11 @@ import type { Signature } from '../analysis/signature-types.js';
 import { hasTextBaseline } from '../render/metric.js';
 import { showSymbol } from './format.js';
 import { type CliIo, writeLine } from './io.js';
+import { probeLines } from './probe-report.js';
 
 /** The table of marginal eval accuracy, the positions used and where the file went. */
 export function printSignatureTable(io: CliIo, sig: Signature, out: string): void {
-  for (const line of signatureTable(sig)) writeLine(io.stdout, line);
+  for (const line of [...signatureTable(sig), ...probeLines(sig)]) writeLine(io.stdout, line);
   const s = sig.settings;
   writeLine(
     io.stdout,

@@ -47,6 +47,10 @@ test('signature --capacity-sweep --mdl: the costs up front, the front and the co
     /^--capacity-sweep: .*linear maps and at 0\.25× \(hidden 2\) and 4× \(hidden 32\).*times the decoders' time more$/m,
   );
   assert.match(r.stderr, /^--mdl: each layer's decoders train 10 more times/m);
+  assert.match(r.stdout, /^capacity sweep: mean eval accuracy over δ by decoder size/m);
+  assert.match(r.stdout, /^ {3}layer 1: .*linear \([\d,]+\) \d+\.\d.*4× \([\d,]+\) \d+\.\d/m);
+  assert.match(r.stdout, /^online code length \(bits per position; uniform code \d\.\d\d/m);
+  assert.match(r.stdout, /^ {3}2 +\d\.\d{3} +\d\.\d{3}$/m);
   const sig = await readSignature(out);
   assert.deepEqual(sig.settings.capacityFactors, [0, 0.25, 1, 4]);
   const probes = sig.layers[0]!.capacity!;
