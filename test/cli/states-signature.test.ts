@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { hiddenSizeByRule } from '../../src/analysis/decoders.js';
 import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
 import type { NamedTensor } from '../../src/io/tensor-dtypes.js';
 import { assertOneLineError, FIXTURES, REPO_ROOT, runCli, tempDir } from './helpers.js';
@@ -149,6 +150,10 @@ test('signature --states: a bad file, a missing alphabet or a flag that does not
   // ... which --alphabet-file then gives.
   const ok = await run(['--states', noAlphabet, '--alphabet-file', join(DIR, 'alphabet.json')]);
   assert.equal(ok.code, 0, ok.stderr);
+  // Without per-layer parameter counts, the decoders are sized as for an LSTM layer of 16 units reading 16 inputs.
+  const decoder = read(join(dir, `sig${runs}.json`)).layers[0]!.decoder as { hidden: number[]; rule: string };
+  assert.deepEqual(decoder.hidden, [hiddenSizeByRule(16, 30, 8 * 16 * 16 + 8 * 16)]);
+  assert.equal(decoder.rule, 'paper-rule');
 
   const bigSymbol = Int32Array.from(symbols);
   bigSymbol[7] = 30;
