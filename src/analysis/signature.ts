@@ -4,7 +4,7 @@
 import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
 import { Rng } from '../core/random.js';
-import type { PreparedCorpus } from '../data/corpus.js';
+import type { EncodedPartition, PreparedCorpus } from '../data/corpus.js';
 import type { AnalysableModel } from './analysable-model.js';
 import { assessConvergence, CONVERGENCE_TOLERANCE } from './convergence.js';
 import {
@@ -19,6 +19,7 @@ import {
   fitDecoders,
   hiddenSizeByRule,
 } from './decoders.js';
+import { bigramTarget, type LabelTarget, standInSymbols } from './label-targets.js';
 import { buildDeltaSignature } from './metrics.js';
 import { modelStateReader } from './position-states.js';
 import { labelCount, type SampledPositions, samplePositions } from './positions.js';
@@ -49,6 +50,11 @@ export interface SignatureOptions {
    * instead of memory; the decoders then read one shard at a time.
    */
   stateMemoryBytes: number;
+  /**
+   * What the decoders name (absent: the symbol δ back): `bigram`, the pair of symbols ending δ back, as one of the
+   * `top` most frequent pairs of the train partition or "other" (the paper's future work, section 9).
+   */
+  target?: { kind: 'bigram'; top: number };
 }
 
 export function defaultSignatureOptions(): SignatureOptions {
@@ -124,9 +130,19 @@ export async function memorySignature(
   const parts = ['train', 'dev', 'eval'] as const;
   const counts = { train: options.trainPositions, dev: options.devPositions, eval: options.evalPositions };
   const positions = {} as Record<(typeof parts)[number], SampledPositions>;
+  // Pairs: the same positions (their draw does not depend on Δ), labelled with the pair ending δ back, which needs
+  // the symbol δ + 1 back too.
+  const pairs =
+    options.target?.kind === 'bigram'
+      ? bigramTarget(alphabet, segmentsOf(corpus.partitions.train), options.target.top)
+      : null;
   for (const [i, part] of parts.entries()) {
-    positions[part] = samplePositions(corpus.partitions[part], counts[part], maxDelta, rng.fork(i + 1));
+    const p = corpus.partitions[part];
+    const sampled = samplePositions(p, counts[part], maxDelta + (pairs ? 1 : 0), rng.fork(i + 1));
+    positions[part] = pairs ? pairLabels(sampled, p.ids, pairs, maxDelta) : sampled;
   }
+  // The classes the decoders choose among: the symbols, or the pairs under a stand-in symbol each.
+  const classes = pairs ? standInSymbols(pairs.names.length) : alphabet;
   for (const part of parts) {
     if (labelCount(positions[part], maxDelta) === 0) {
       throw new UserError(
@@ -136,7 +152,7 @@ export async function memorySignature(
   }
 
   // What the text alone explains per δ on the eval positions; counted before the states take their memory.
-  const textBaseline = measureTextBaseline(corpus.partitions, positions.eval, maxDelta, alphabet.length);
+  const textBaseline = pairs ? null : measureTextBaseline(corpus.partitions, positions.eval, maxDelta, alphabet.length);
 
   const runDecoders: DecoderRunner =
     hooks.decoderRunner ??
@@ -168,7 +184,8 @@ export async function memorySignature(
     states[part] = todo.length ? await reader.dense(part, positions[part], todo, extractOptions(part)) : [];
   }
   hooks.onProgress?.({ phase: 'forward' });
-  const forward = model.forwardAccuracy(corpus.partitions.eval, alphabet);
+  // The next-symbol strip is per symbol: it has no place beside pairs.
+  const forward = pairs ? null : model.forwardAccuracy(corpus.partitions.eval, alphabet);
 
   const result: LayerSignature[] = [];
   for (const [layerIndex, k] of layers.entries()) {
@@ -181,7 +198,7 @@ export async function memorySignature(
     const train = inMemory ?? (await extractTrain([k]));
     const j = inMemory ? t : 0;
     const D = model.stateSizes[k]!;
-    const V = alphabet.length;
+    const V = classes.length;
     const given = options.decoder.hidden.length > 0;
     const hidden = given ? options.decoder.hidden : [hiddenSizeByRule(D, V, model.layerParameterCount(k))];
     let outcomes: DecoderOutcome[];
@@ -218,14 +235,16 @@ export async function memorySignature(
       deltas: outcomes.map((outcome, i) => ({
         ...buildDeltaSignature({
           delta: i + 1,
-          alphabet,
+          alphabet: classes,
           trainLabels: positions.train.labels[i]!,
           devLabels: positions.dev.labels[i]!,
           evalLabels: positions.eval.labels[i]!,
           outcome,
         }),
         convergence: { ...assessConvergence(outcome.curve, options.convergenceTolerance), curve: outcome.curve },
-        textBaseline: describeTextBaseline(textBaseline[i]!, positions.eval.labels[i]!, outcome.evalPredictions, V),
+        ...(textBaseline && {
+          textBaseline: describeTextBaseline(textBaseline[i]!, positions.eval.labels[i]!, outcome.evalPredictions, V),
+        }),
       })),
     };
     hooks.onProgress?.({ phase: 'layer-done', layer: layerSig });
@@ -247,7 +266,8 @@ export async function memorySignature(
       symbols: record.symbols,
       maxChars: record.maxChars,
     },
-    alphabet: [...alphabet],
+    alphabet: [...classes],
+    ...(pairs && { target: { kind: 'bigram' as const, classes: [...pairs.names] } }),
     state,
     maxDelta,
     settings: decoderSettings(
@@ -259,4 +279,31 @@ export async function memorySignature(
     forward,
     layers: result,
   };
+}
+
+/** The segments of a partition, as views of its ids. */
+function* segmentsOf(p: EncodedPartition): Iterable<ArrayLike<number>> {
+  for (let s = 0; s + 1 < p.starts.length; s++) yield p.ids.subarray(p.starts[s]!, p.starts[s + 1]!);
+}
+
+/**
+ * Positions sampled with Δ + 1 symbol labels, relabelled with pairs: label δ is the class of (x_{t−δ−1}, x_{t−δ}),
+ * −1 where the segment does not reach back δ + 1 symbols.
+ */
+function pairLabels(
+  p: SampledPositions,
+  ids: ArrayLike<number>,
+  pairs: LabelTarget,
+  maxDelta: number,
+): SampledPositions {
+  const labels = Array.from({ length: maxDelta }, (_, d) => {
+    const before = p.labels[d + 1]!;
+    const out = new Int32Array(p.index.length);
+    for (let i = 0; i < out.length; i++) {
+      const j = p.index[i]! - (d + 1);
+      out[i] = before[i] === -1 ? -1 : pairs.classOf(ids, j, j - 1);
+    }
+    return out;
+  });
+  return { index: p.index, labels };
 }

@@ -59,7 +59,7 @@ export function signatureTable(sig: Signature): string[] {
   const width = Math.max(7, ...heads.map((h) => h.length), ...rows.flat().map((v) => v.length));
   const cell = (text: string) => text.padStart(width);
   const lines = [
-    `eval accuracy (%) of decoding the symbol δ steps back from the state ${sig.state}`,
+    `eval accuracy (%) of decoding the ${sig.target?.kind === 'bigram' ? 'pair of symbols ending' : 'symbol'} δ steps back from the state ${sig.state}`,
     `${'δ'.padStart(4)}  ${heads.map(cell).join('  ')}`,
     ...rows.map((values, i) => `${String(i + 1).padStart(4)}  ${values.map(cell).join('  ')}`),
   ];
@@ -159,19 +159,32 @@ export interface RememberedSymbol {
 export function bestRemembered(sig: Signature, layerIndex: number, top = 3, minCount = 30): RememberedSymbol[][] {
   const layer = sig.layers[layerIndex];
   if (!layer) return [];
+  const names = classNames(sig);
   return layer.deltas.map((d) =>
     d.recall
-      .map((recall, s) => ({ symbol: sig.alphabet[s]!, recall: recall ?? 0, count: d.count[s]!, s }))
-      .filter((x) => x.count >= minCount && x.symbol !== d.chanceSymbol)
+      .map((recall, s) => ({ symbol: names[s]!, recall: recall ?? 0, count: d.count[s]!, s }))
+      .filter((x) => x.count >= minCount && sig.alphabet[x.s] !== d.chanceSymbol)
       .sort((a, b) => b.recall - a.recall || b.count - a.count || a.s - b.s)
       .slice(0, top)
       .map(({ symbol, recall, count }) => ({ symbol, recall, count })),
   );
 }
 
+/** What each class is called: the symbols, or a target's class names (bigrams: "th", "e ", "other"). */
+function classNames(sig: Signature): readonly string[] {
+  return sig.target?.classes ?? sig.alphabet;
+}
+
 /** The heading and one line per δ: "   1  # 100.0%, a 99.7%, q 99.0%". */
 export function bestRememberedLines(sig: Signature, layerIndex: number): string[] {
-  const chance = [...new Set(sig.layers[layerIndex]?.deltas.map((d) => showSymbol(d.chanceSymbol)) ?? [])];
+  const names = classNames(sig);
+  const chance = [
+    ...new Set(
+      sig.layers[layerIndex]?.deltas.map((d) =>
+        showSymbol(names[sig.alphabet.indexOf(d.chanceSymbol)] ?? d.chanceSymbol),
+      ) ?? [],
+    ),
+  ];
   const lines = [
     `best-remembered symbols of layer ${sig.layers[layerIndex]?.layer ?? '?'} (highest eval recall among symbols seen ` +
       `at least 30 times at t−δ, leaving out the chance guess ${chance.join('/')})`,

@@ -112,6 +112,29 @@ test('memorySignature() of a one-hot history of k = 3 recalls δ ≤ 3 perfectly
   }
 });
 
+test('memorySignature() with a bigram target: a history of k = 3 names the pairs ending 1 and 2 back, not 3 back', async () => {
+  const corpus = skewedCorpus(1);
+  const sig = await memorySignature(
+    historyModel(3),
+    corpus,
+    options({ maxDelta: 3, target: { kind: 'bigram', top: 40 } }),
+    { gemm: createGemm('auto') },
+  );
+  // Every pair of the five symbols occurs in training: 25 classes and "other" (never used here).
+  assert.equal(sig.target?.kind, 'bigram');
+  assert.equal(sig.target?.classes.length, 26);
+  assert.equal(sig.target?.classes.at(-1), 'other');
+  assert.equal(sig.alphabet.length, 26);
+  assert.ok(sig.target?.classes.includes('ab'));
+  assert.equal(sig.forward, null); // the next-symbol strip is per symbol
+  const [d1, d2, d3] = sig.layers[0]!.deltas;
+  // The pair ending δ back is (x_{t−δ−1}, x_{t−δ}): in the state for δ = 1, 2; half of it for δ = 3.
+  assert.ok(d1!.accuracy > 0.99 && d2!.accuracy > 0.99, `δ=1 ${d1!.accuracy}, δ=2 ${d2!.accuracy}`);
+  // For δ = 3 only its second symbol is in the state: the best guess of the first is the majority symbol (0.4).
+  assert.ok(Math.abs(d3!.accuracy - 0.4) < 0.06, `δ=3 ${d3!.accuracy}`);
+  assert.equal(d1!.textBaseline, undefined);
+});
+
 test('memorySignature() of a state unrelated to the input gives chance at every δ', async () => {
   const corpus = skewedCorpus(2);
   const sig = await memorySignature(historyModel(3, true), corpus, options({ maxDelta: 2 }), {

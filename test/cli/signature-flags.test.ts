@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultSignatureOptions } from '../../src/analysis/signature.js';
-import { parseSignatureSettings } from '../../src/cli/commands/signature.js';
+import { parseLmTarget, parseSignatureSettings } from '../../src/cli/commands/signature.js';
 
 test('signature flags: --train-positions all, --round-positions, --state-memory and the schedule map onto the options', () => {
   const d = defaultSignatureOptions();
@@ -36,4 +36,13 @@ test('signature flags: a bad position count or memory budget is refused with the
   ] as const) {
     assert.throws(() => parseSignatureSettings(flags), pattern);
   }
+});
+
+test('signature flags: a language model names graphemes by default, bigrams with --target bigram, never audio units', () => {
+  assert.equal(parseLmTarget({}), undefined);
+  assert.equal(parseLmTarget({ target: 'grapheme' }), undefined);
+  assert.deepEqual(parseLmTarget({ target: 'bigram' }), { kind: 'bigram', top: 63 });
+  assert.deepEqual(parseLmTarget({ target: 'bigram', bigrams: '20' }), { kind: 'bigram', top: 20 });
+  assert.throws(() => parseLmTarget({ bigrams: '20' }), /--bigrams is for --target bigram/);
+  assert.throws(() => parseLmTarget({ target: 'audio-unit' }), /speech recognizers/);
 });

@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { defaultLasSignatureOptions } from '../../analysis/las-signature.js';
 import { defaultSignatureOptions, type SignatureOptions } from '../../analysis/signature.js';
 import type { StateKind } from '../../analysis/signature-types.js';
 import { SOTU_SOURCE } from '../../data/index.js';
@@ -224,13 +225,20 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       '--alignment <synth|attention>',
       "LAS: how frames get their graphemes: the synthesizer's word timings or the model's attention (default: synth)",
     )
-    .option('--target <kind>', 'LAS: what the decoders name: grapheme, bigram or audio-unit (default: grapheme)')
+    .option(
+      '--target <kind>',
+      'what the decoders name: grapheme (the symbol δ back) or bigram (the pair ending there), for any model; ' +
+        'audio-unit for a LAS (default: grapheme)',
+    )
     .option(
       '--direction <dir>',
       "LAS: the half of a listener layer's state read: forward, backward or both (default: both)",
     )
     .option('--no-current', 'LAS: leave out δ = 0 (the grapheme being spoken or spelled at the position)')
-    .option('--bigrams <n>', 'LAS, --target bigram: this many most frequent pairs, and "other" (default: 63)')
+    .option(
+      '--bigrams <n>',
+      '--target bigram: this many most frequent pairs of the train partition, and "other" (default: 63)',
+    )
     .option('--audio-units <n>', 'LAS, --target audio-unit: k-means classes of feature frames (default: 64)')
     .option('--utterance-batch <n>', 'LAS: utterances per model batch while states are read (default: 16)')
     .option('--resume', 'continue an interrupted run from OUT.partial.json (same model, corpus and flags)')
@@ -253,8 +261,11 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       return;
     }
     if (raw.alphabetFile !== undefined) throw new UsageError('--alphabet-file is for --states');
-    refuseLasFlags(raw);
-    const runs = signatureRuns(parseSignatureFlags(raw, commandLine), raw);
+    const target = parseLmTarget(raw);
+    refuseLasFlags({ ...raw, target: undefined, bigrams: undefined });
+    const parsed = parseSignatureFlags(raw, commandLine);
+    if (target) parsed.settings = { ...parsed.settings, target };
+    const runs = signatureRuns(parsed, raw);
     for (const opts of runs) {
       // With several bases, --resume skips those already written: the set continues where it stopped.
       if (runs.length > 1 && opts.resume && existsSync(opts.out)) {
@@ -265,6 +276,24 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       if (ctx.exitCode !== 0) return;
     }
   });
+}
+
+/** --target and --bigrams of a language model: the symbol δ back (default), or the pair of symbols ending there. */
+export function parseLmTarget(raw: RawLasFlags): SignatureOptions['target'] {
+  if (raw.target === undefined || raw.target === 'grapheme') {
+    if (raw.bigrams !== undefined) throw new UsageError('--bigrams is for --target bigram');
+    return undefined;
+  }
+  if (raw.target !== 'bigram') {
+    throw new UsageError(
+      `--target ${raw.target}: a language model's decoders name a grapheme or a bigram (audio units are for speech recognizers)`,
+    );
+  }
+  const top =
+    raw.bigrams === undefined
+      ? defaultLasSignatureOptions().bigrams
+      : parseInteger('--bigrams', raw.bigrams, 1, 10_000);
+  return { kind: 'bigram', top };
 }
 
 /** Raw flag values → checked options; the first bad value is a UsageError naming its flag. */
