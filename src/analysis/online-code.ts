@@ -31,23 +31,31 @@ export function blockEnds(rows: number, blocks: readonly number[] = ONLINE_CODE_
   return ends;
 }
 
+/**
+ * The online code reads at most this many train positions (a random subset of them): its blocks are copied into
+ * memory, 640 MB for a 320-unit state, where the signature's own decoders read millions of positions from shards.
+ */
+export const ONLINE_CODE_POSITIONS = 500_000;
+
 /** Reads a shard file of train states whole (DecoderHooks.readShardFile). */
 export type ShardFileReader = (path: string, into: Float32Array) => Float32Array;
 
 /**
- * The train rows that have a label for some δ, in a random order drawn from `rng`, copied into one (n, D) array,
- * wherever the states are (in memory in any order, or in shard files); labels follow the same order.
+ * The train rows that have a label for some δ, in a random order drawn from `rng` (the first `maxRows` of it),
+ * copied into one (n, D) array, wherever the states are (in memory in any order, or in shard files); labels follow
+ * the same order.
  */
 export function shuffledTrainRows(
   data: DecoderData,
   rng: Rng,
   readShardFile?: ShardFileReader,
+  maxRows = Number.POSITIVE_INFINITY,
 ): { x: Float32Array; labels: Int32Array[]; n: number } {
   const { D } = data;
   const n0 = data.nTrain;
   const used: number[] = [];
   for (let r = 0; r < n0; r++) if (data.trainLabels.some((l) => l[r] !== -1)) used.push(r);
-  const order = rng.shuffle(used);
+  const order = rng.shuffle(used).slice(0, maxRows);
   const n = order.length;
   const slot = new Int32Array(n0).fill(-1);
   order.forEach((r, i) => {
@@ -87,6 +95,8 @@ function labelled(labels: Int32Array, from: number, to: number): number {
 export interface OnlineCodeOptions {
   blocks?: readonly number[];
   readShardFile?: ShardFileReader;
+  /** Train positions read at most (default ONLINE_CODE_POSITIONS). */
+  maxPositions?: number;
   /** Told of each block as its decoders start training: 1-based, of how many. */
   onBlock?: (block: number, blocks: number, trainRows: number) => void;
 }
@@ -104,7 +114,12 @@ export async function onlineCodeLength(
   options: OnlineCodeOptions = {},
 ): Promise<DeltaOnlineCode[]> {
   const { D, V } = data;
-  const rows = shuffledTrainRows(data, new Rng(config.seed).fork(52_711), options.readShardFile);
+  const rows = shuffledTrainRows(
+    data,
+    new Rng(config.seed).fork(52_711),
+    options.readShardFile,
+    options.maxPositions ?? ONLINE_CODE_POSITIONS,
+  );
   const ends = blockEnds(rows.n, options.blocks);
   const deltas = rows.labels.length;
   const uniform = Math.log2(V);
