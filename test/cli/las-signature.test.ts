@@ -134,9 +134,13 @@ test('signature --model LAS --data DIR: a valid signature, the table by layer na
     'converged',
     'textBaseline',
     'excessPValue',
+    'seedAccuracy',
+    'accuracySd',
   ]);
-  // A speech signature has no text-only baseline (its positions are frames, not the text's symbols).
-  assert.equal(summary.layers[0].deltas[0].textBaseline, null);
+  // A speech signature has no text-only baseline (its positions are frames, not the text's symbols), and one decoder
+  // seed (--decoder-seeds is for language models).
+  const first = summary.layers[0].deltas[0];
+  assert.deepEqual([first.textBaseline, first.seedAccuracy, first.accuracySd], [null, null, null]);
 });
 
 test('a LAS signature stopped after its first layer resumes to the very bytes of an unbroken run', async (t) => {
