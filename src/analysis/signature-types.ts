@@ -268,7 +268,8 @@ export interface LayerSpeech {
 }
 
 /**
- * Version 2, speech models: what the decoders name when it is not the input symbol itself. Graphemes keep the model
+ * Version 2: what the decoders name when it is not the input symbol itself (speech models; language models with
+ * --target bigram). Graphemes keep the model
  * alphabet; bigrams and audio units get one stand-in character per class in `alphabet`, named here.
  */
 export interface SignatureTarget {
@@ -310,7 +311,7 @@ export interface Signature {
   model: SignatureModel;
   corpus: SignatureCorpus;
   alphabet: string[];
-  /** Version 2, speech models only (see SignatureTarget). */
+  /** Version 2 (see SignatureTarget): speech models, and language models read for bigrams. */
   target?: SignatureTarget;
   state: StateKind;
   maxDelta: number;
