@@ -4,7 +4,7 @@
 // With metric 'bits' both show the information recovered (bits per symbol) and the dashed line is the prior entropy;
 // with 'excess' the table shows the accuracy above the text-only baseline and the chart's dashed line is that baseline.
 
-import type { DeltaSignature, Signature } from '../analysis/signature-types.js';
+import type { DeltaSeeds, DeltaSignature, SeedSpread, Signature } from '../analysis/signature-types.js';
 import { type Palette, sequentialColor, seriesColor, seriesDash, textColorOn } from './colors.js';
 import { isNotConverged, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from './convergence-marks.js';
 import { columnLabels, deltaLabels, drawGrid, type GridCell, type GridGeometry, rowLabels } from './heatmap.js';
@@ -206,8 +206,24 @@ export function marginalDetails(d: DeltaSignature): string {
         `(${signedPoints(text.excessInterval.low)} to ${signedPoints(text.excessInterval.high)}, p ${pValueText(text.excessPValue)}) · `
       : '') +
     `${bitsText(d.informationBits)} of ${bitsText(d.priorEntropyBits)} bits · ${d.positions.eval} positions` +
+    (d.seeds ? ` · ${seedSpreadText(d.seeds)}` : '') +
+    (d.onlineCode ? ` · online code ${bitsText(d.onlineCode.bitsPerPosition)} bits a position` : '') +
     (isNotConverged(d) ? ` · decoder ${NOT_CONVERGED_NOTE}` : '')
   );
+}
+
+/** "over 3 decoder seeds: accuracy 52.3% ± 1.2 pp (51.0%–53.6%)": the mean, sample sd and range. */
+export function seedSpreadText(x: DeltaSeeds): string {
+  const a = x.accuracySpread;
+  return (
+    `over ${x.seeds.length} decoder seeds: accuracy ${percent(a.mean)} ± ${(100 * a.sd).toFixed(1)} pp ` +
+    `(${percent(a.min)}–${percent(a.max)})`
+  );
+}
+
+/** The spread the chart draws as a band: of accuracy, or of the information bits. */
+function seedSpreadOf(d: DeltaSignature, metric: Metric): SeedSpread | undefined {
+  return metric === 'bits' ? d.seeds?.informationBitsSpread : d.seeds?.accuracySpread;
 }
 
 /** A table cell's number: accuracy, information bits, or accuracy above the text-only baseline. */
@@ -302,6 +318,15 @@ function lineChart(
     const color = seriesColor(i);
     const deltas = s.deltas.slice(0, D);
     const value = (d: DeltaSignature) => (metric !== 'bits' ? d.accuracy : d.informationBits);
+    // --decoder-seeds: mean ± one sample sd over the seeds, a band under the line (drawn only where every δ has it).
+    if (deltas.length > 0 && deltas.every((d) => d.seeds)) {
+      const upper = deltas.map((d) => `${num(px(d.delta))},${num(py(value(d) + seedSpreadOf(d, metric)!.sd))}`);
+      const lower = deltas.map((d) => `${num(px(d.delta))},${num(py(value(d) - seedSpreadOf(d, metric)!.sd))}`);
+      body.push(
+        `<polygon class="seed-band" points="${[...upper, ...lower.reverse()].join(' ')}" fill="${color}" ` +
+          `fill-opacity="0.18" stroke="none" ${dataAttrs({ ...s.data, seeds: deltas[0]!.seeds!.seeds.length })}/>`,
+      );
+    }
     if (metric !== 'bits') {
       const bars = deltas
         .map((d) => {
@@ -366,6 +391,13 @@ function lineChart(
     entry(
       `<path d="M${num(left + 10)} ${num(ly - 5)}v10M${num(left + 7.5)} ${num(ly - 5)}h5M${num(left + 7.5)} ${num(ly + 5)}h5" stroke="#555555" stroke-width="1"/>`,
       '95% Wilson interval',
+    );
+  }
+  const seeded = series.find((s) => s.deltas.length > 0 && s.deltas.slice(0, D).every((d) => d.seeds));
+  if (seeded) {
+    entry(
+      `<rect class="legend-seed-band" x="${num(left)}" y="${num(ly - 4)}" width="20" height="8" fill="#555555" fill-opacity="0.25"/>`,
+      `± 1 sd over ${seeded.deltas[0]!.seeds!.seeds.length} decoder seeds`,
     );
   }
   if (series.some((s) => s.deltas.slice(0, D).some(isNotConverged))) {

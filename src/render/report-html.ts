@@ -270,7 +270,12 @@ export function summaryTable(sig: Signature): string {
     (text ? '<th rowspan="2" class="num">text alone</th>' : '') +
     sig.layers.map((l) => `<th colspan="3">layer ${l.layer}</th>`).join('') +
     '<th rowspan="2" class="num">eval positions</th></tr>';
-  const head2 = `<tr>${sig.layers.map(() => '<th class="num">accuracy (95% interval)</th><th class="num">bits</th><th class="num">p</th>').join('')}</tr>`;
+  // --decoder-seeds: accuracy is then the mean over the seeds, shown with their sample sd.
+  const seeds = sig.layers.find((l) => l.deltas.some((d) => d.seeds))?.deltas.find((d) => d.seeds)?.seeds;
+  const accuracyHead = seeds
+    ? `accuracy, mean ± sd over ${seeds.seeds.length} decoder seeds (95% interval)`
+    : 'accuracy (95% interval)';
+  const head2 = `<tr>${sig.layers.map(() => `<th class="num">${accuracyHead}</th><th class="num">bits</th><th class="num">p</th>`).join('')}</tr>`;
   const rows: string[] = [];
   for (let i = 0; i < sig.maxDelta; i++) {
     const first = sig.layers[0]?.deltas[i];
@@ -279,7 +284,8 @@ export function summaryTable(sig: Signature): string {
       const mark = isNotConverged(d);
       return (
         `<td class="num" data-layer="${l.layer}" data-delta="${d.delta}"${mark ? ' data-converged="false"' : ''}>` +
-        `${percent(d.accuracy)}${mark ? `<span class="mark">${NOT_CONVERGED_MARK}</span>` : ''} ` +
+        `${percent(d.accuracy)}${d.seeds ? ` <span class="seed-sd">± ${(100 * d.seeds.accuracySpread.sd).toFixed(1)} pp</span>` : ''}` +
+        `${mark ? `<span class="mark">${NOT_CONVERGED_MARK}</span>` : ''} ` +
         `<span class="ci">(${percent(d.accuracyInterval.low)}–${percent(d.accuracyInterval.high)})</span></td>` +
         `<td class="num">${bitsText(d.informationBits)}</td><td class="num">${esc(pValueText(d.pValue))}</td>`
       );
