@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
-import type { AnalysableModel } from '../../src/analysis/analysable-model.js';
 import { defaultSignatureOptions, memorySignature, type SignatureOptions } from '../../src/analysis/signature.js';
-import type { StateSource } from '../../src/analysis/state-source.js';
 import { createGemm } from '../../src/backends/index.js';
 import { UserError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/random.js';
-import type { BatchChunk } from '../../src/data/batches.js';
 import type { PreparedCorpus } from '../../src/data/corpus.js';
 import { shardFileStore } from '../../src/io/state-shard-files.js';
+import { historyModel } from './history-model.js';
 import { skewedSegments, syntheticCorpus } from './synthetic-corpus.js';
 
 const SYMBOLS = ['a', 'b', 'c', 'd', 'e'];
@@ -20,60 +18,6 @@ function skewedCorpus(seed: number): PreparedCorpus {
   const weights = [0.4, 0.25, 0.15, 0.12, 0.08];
   const segments = (n: number) => skewedSegments(rng, SYMBOLS, weights, n, 30);
   return syntheticCorpus(SYMBOLS, { train: segments(200), dev: segments(40), eval: segments(80) });
-}
-
-/** A "model" whose state at t is exactly the one-hot of the inputs at t−1 … t−k (zeros before the segment start). */
-function historyModel(k: number, shuffle = false): AnalysableModel {
-  const V = SYMBOLS.length;
-  const D = k * V;
-  const source = (): StateSource => {
-    let history: Int32Array[] = [];
-    let out = new Float32Array(0);
-    return {
-      layers: 1,
-      stateSizes: [D],
-      begin(B) {
-        history = Array.from({ length: B }, () => new Int32Array(k + 1).fill(-1));
-      },
-      run(chunk: BatchChunk, T, B) {
-        if (out.length < T * B * D) out = new Float32Array(T * B * D);
-        out.fill(0);
-        const scramble = new Rng(99);
-        for (let t = 0; t < T; t++) {
-          for (let b = 0; b < B; b++) {
-            const h = history[b]!;
-            if (chunk.resets[t * B + b]) h.fill(-1);
-            // h[0] is the current input; h[j] the input j steps back.
-            h.copyWithin(1, 0, k);
-            h[0] = chunk.inputs[t * B + b]!;
-            for (let j = 1; j <= k; j++) {
-              const s = shuffle ? scramble.int(V) : h[j]!;
-              if (h[j]! >= 0) out[(t * B + b) * D + (j - 1) * V + s] = 1;
-            }
-          }
-        }
-        return [out.subarray(0, T * B * D)];
-      },
-    };
-  };
-  return {
-    layers: 1,
-    stateSizes: [D],
-    vocab: V,
-    describe: () => ({
-      kind: 'synthetic',
-      label: `one-hot of the last ${k}`,
-      cell: null,
-      layers: 1,
-      units: D,
-      embed: null,
-      weightsSha256: null,
-      details: { k },
-    }),
-    stateSource: () => source(),
-    layerParameterCount: () => 2000,
-    forwardAccuracy: () => null,
-  };
 }
 
 function options(overrides: Partial<SignatureOptions> = {}): SignatureOptions {
@@ -91,7 +35,7 @@ function options(overrides: Partial<SignatureOptions> = {}): SignatureOptions {
 
 test('memorySignature() of a one-hot history of k = 3 recalls δ ≤ 3 perfectly and falls to chance beyond', async () => {
   const corpus = skewedCorpus(1);
-  const sig = await memorySignature(historyModel(3), corpus, options(), { gemm: createGemm('auto') });
+  const sig = await memorySignature(historyModel(SYMBOLS.length, 3), corpus, options(), { gemm: createGemm('auto') });
   const deltas = sig.layers[0]!.deltas;
   assert.equal(deltas.length, 5);
   for (const d of deltas.slice(0, 3)) {
@@ -115,7 +59,7 @@ test('memorySignature() of a one-hot history of k = 3 recalls δ ≤ 3 perfectly
 test('memorySignature() with a bigram target: a history of k = 3 names the pairs ending 1 and 2 back, not 3 back', async () => {
   const corpus = skewedCorpus(1);
   const sig = await memorySignature(
-    historyModel(3),
+    historyModel(SYMBOLS.length, 3),
     corpus,
     options({ maxDelta: 3, target: { kind: 'bigram', top: 40 } }),
     { gemm: createGemm('auto') },
@@ -137,9 +81,14 @@ test('memorySignature() with a bigram target: a history of k = 3 names the pairs
 
 test('memorySignature() of a state unrelated to the input gives chance at every δ', async () => {
   const corpus = skewedCorpus(2);
-  const sig = await memorySignature(historyModel(3, true), corpus, options({ maxDelta: 2 }), {
-    gemm: createGemm('auto'),
-  });
+  const sig = await memorySignature(
+    historyModel(SYMBOLS.length, 3, { shuffle: true }),
+    corpus,
+    options({ maxDelta: 2 }),
+    {
+      gemm: createGemm('auto'),
+    },
+  );
   for (const d of sig.layers[0]!.deltas) {
     assert.ok(Math.abs(d.accuracy - d.chanceAccuracy) < 0.05, `δ=${d.delta} accuracy ${d.accuracy}`);
   }
@@ -148,21 +97,21 @@ test('memorySignature() of a state unrelated to the input gives chance at every 
 test('memorySignature() is deterministic: the same inputs and seed give the same signature', async () => {
   const corpus = skewedCorpus(3);
   const o = options({ maxDelta: 2, trainPositions: 800, devPositions: 200, evalPositions: 300 });
-  const a = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
-  const b = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
+  const a = await memorySignature(historyModel(SYMBOLS.length, 1), corpus, o, { gemm: createGemm('auto') });
+  const b = await memorySignature(historyModel(SYMBOLS.length, 1), corpus, o, { gemm: createGemm('auto') });
   assert.deepEqual(a, b);
 });
 
 test('memorySignature() gives the same signature with its train states in shard files as in memory', async () => {
   const corpus = skewedCorpus(5);
   const o = options({ maxDelta: 2, trainPositions: 900, devPositions: 200, evalPositions: 300 });
-  const inMemory = await memorySignature(historyModel(1), corpus, o, { gemm: createGemm('auto') });
+  const inMemory = await memorySignature(historyModel(SYMBOLS.length, 1), corpus, o, { gemm: createGemm('auto') });
   const store = shardFileStore(tmpdir());
   try {
     const opened: number[] = [];
     const removed: string[] = [];
     const inFiles = await memorySignature(
-      historyModel(1),
+      historyModel(SYMBOLS.length, 1),
       corpus,
       { ...o, stateMemoryBytes: 0 },
       {
@@ -192,14 +141,14 @@ test('memorySignature() refuses a Δ longer than every segment, a missing layer 
   const corpus = skewedCorpus(4);
   const gemm = createGemm('auto');
   await assert.rejects(
-    () => memorySignature(historyModel(1), corpus, options({ maxDelta: 40 }), { gemm }),
+    () => memorySignature(historyModel(SYMBOLS.length, 1), corpus, options({ maxDelta: 40 }), { gemm }),
     (e: Error) => e instanceof UserError && /longer than every segment/.test(e.message),
   );
   await assert.rejects(
-    () => memorySignature(historyModel(1), corpus, options({ layers: [1] }), { gemm }),
+    () => memorySignature(historyModel(SYMBOLS.length, 1), corpus, options({ layers: [1] }), { gemm }),
     (e: Error) => e instanceof UserError && /layer 2 does not exist/.test(e.message),
   );
-  const wrong = { ...historyModel(1), vocab: 7 };
+  const wrong = { ...historyModel(SYMBOLS.length, 1), vocab: 7 };
   await assert.rejects(
     () => memorySignature(wrong, corpus, options(), { gemm }),
     (e: Error) => e instanceof UserError && /symbols/.test(e.message),
@@ -208,7 +157,9 @@ test('memorySignature() refuses a Δ longer than every segment, a missing layer 
 
 test('memorySignature() marks starved decoders not converged, and none on a planted, easily decodable state', async () => {
   const corpus = skewedCorpus(1);
-  const planted = await memorySignature(historyModel(3), corpus, options(), { gemm: createGemm('auto') });
+  const planted = await memorySignature(historyModel(SYMBOLS.length, 3), corpus, options(), {
+    gemm: createGemm('auto'),
+  });
   for (const d of planted.layers[0]!.deltas) {
     assert.equal(d.convergence?.converged, true, `δ=${d.delta}: ${JSON.stringify(d.convergence)}`);
     assert.equal(d.convergence.curve.fullEnd, 'plateau');
@@ -217,7 +168,9 @@ test('memorySignature() marks starved decoders not converged, and none on a plan
   // Tiny positions and a single epoch per stage: nothing shows the decoders are done learning.
   const starvedOptions = options({ trainPositions: 60 });
   starvedOptions.decoder = { ...starvedOptions.decoder, maxEpochs: 1 };
-  const starved = await memorySignature(historyModel(3), corpus, starvedOptions, { gemm: createGemm('auto') });
+  const starved = await memorySignature(historyModel(SYMBOLS.length, 3), corpus, starvedOptions, {
+    gemm: createGemm('auto'),
+  });
   for (const d of starved.layers[0]!.deltas.slice(0, 3)) {
     assert.equal(d.convergence?.converged, false, `δ=${d.delta}`);
     assert.equal(d.convergence.curve.fullEnd, 'cap');

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AnalysableModel } from '../../src/analysis/analysable-model.js';
 import { samplePositions } from '../../src/analysis/positions.js';
 import { defaultSignatureOptions, memorySignature } from '../../src/analysis/signature.js';
-import type { StateSource } from '../../src/analysis/state-source.js';
 import {
   describeTextBaseline,
   guessFromText,
@@ -15,9 +13,9 @@ import {
 import { createGemm } from '../../src/backends/index.js';
 import { Rng } from '../../src/core/random.js';
 import { Alphabet } from '../../src/data/alphabet.js';
-import type { BatchChunk } from '../../src/data/batches.js';
 import { type EncodedPartition, encodeSegments, type PreparedCorpus } from '../../src/data/corpus.js';
 import { serializeSignature, validateSignature } from '../../src/io/signature-file.js';
+import { historyModel } from './history-model.js';
 import { syntheticCorpus } from './synthetic-corpus.js';
 
 const ALPHABET = new Alphabet(['a', 'b', 'c', 'q', 'r', 's', 'z']);
@@ -150,54 +148,6 @@ test('pairedDifferenceInterval() is a point where no position is discordant, and
 
 // ---- Known answer through memorySignature ----
 
-/** A model whose state at t is the one-hot of the inputs at t−1 … t−k (zeros before the segment start). */
-function historyModel(k: number, V: number): AnalysableModel {
-  const D = k * V;
-  const source = (): StateSource => {
-    let history: Int32Array[] = [];
-    let out = new Float32Array(0);
-    return {
-      layers: 1,
-      stateSizes: [D],
-      begin(B) {
-        history = Array.from({ length: B }, () => new Int32Array(k + 1).fill(-1));
-      },
-      run(chunk: BatchChunk, T, B) {
-        if (out.length < T * B * D) out = new Float32Array(T * B * D);
-        out.fill(0);
-        for (let t = 0; t < T; t++) {
-          for (let b = 0; b < B; b++) {
-            const h = history[b]!;
-            if (chunk.resets[t * B + b]) h.fill(-1);
-            h.copyWithin(1, 0, k);
-            h[0] = chunk.inputs[t * B + b]!;
-            for (let j = 1; j <= k; j++) if (h[j]! >= 0) out[(t * B + b) * D + (j - 1) * V + h[j]!] = 1;
-          }
-        }
-        return [out.subarray(0, T * B * D)];
-      },
-    };
-  };
-  return {
-    layers: 1,
-    stateSizes: [D],
-    vocab: V,
-    describe: () => ({
-      kind: 'synthetic',
-      label: `one-hot of the last ${k}`,
-      cell: null,
-      layers: 1,
-      units: D,
-      embed: null,
-      weightsSha256: null,
-      details: { k },
-    }),
-    stateSource: () => source(),
-    layerParameterCount: () => 2000,
-    forwardAccuracy: () => null,
-  };
-}
-
 /** Segments of the cycle a b c q r s z a b …, each from a random phase: every symbol is fixed by the next one. */
 function cyclicCorpus(seed: number): PreparedCorpus {
   const rng = new Rng(seed);
@@ -214,7 +164,7 @@ test('memorySignature() of a text where every symbol is fixed by the next: the b
   const maxDelta = 4;
   const d = defaultSignatureOptions();
   const sig = await memorySignature(
-    historyModel(maxDelta, ALPHABET.size),
+    historyModel(ALPHABET.size, maxDelta),
     cyclicCorpus(4),
     {
       ...d,
