@@ -9,7 +9,7 @@ import { renderReproductionReport } from '../src/experiments/report.js';
 const from = process.argv[2] ?? 'runs/experiments';
 const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
 const to = join(docs, 'reproduction');
-for (const figure of ['fig1', 'fig2', 'fig3', 'fig4', 'fig5', 'fig6']) {
+for (const figure of ['fig1', 'fig2', 'fig3', 'fig4', 'fig5', 'fig6', 'fig7']) {
   const src = join(from, figure);
   if (!existsSync(join(src, 'results.json'))) continue;
   const dst = join(to, figure);
