@@ -76,6 +76,9 @@ rect.cell, rect.forward-cell { stroke: #fff; stroke-width: 0.5; }
 .side-a { background: #b2182b; } .side-b { background: #2166ac; }
 table.deltas { border-collapse: collapse; font-size: 12.5px; font-variant-numeric: tabular-nums; margin-top: 6px; }
 table.deltas caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
+table.deltas td.front { font-weight: 600; }
+#marginal .seed-band { fill-opacity: 0.2; stroke: none; }
+#marginal .band-key { fill-opacity: 0.3; }
 table.deltas th, table.deltas td { padding: 3px 12px 3px 0; text-align: right; border-bottom: 1px solid #f4f4f5; }
 table.deltas thead th { color: var(--muted); font-weight: 500; border-bottom: 1px solid var(--line); }
 #tooltip { position: fixed; z-index: 10; min-width: 220px; max-width: 320px; pointer-events: none; background: #fff;

@@ -4,12 +4,15 @@
 
 import type { CapacityProbe, DeltaSignature, Signature } from '../../src/analysis/signature-types.js';
 
-/** Two seeds per decoder whose accuracy is the decoder's ∓ `half` (so sd = half·√2), and bits ∓ half. */
+/** Two seeds per decoder whose accuracy is the decoder's ∓ `half` (so sd = half·√2), and bits ∓ half (see below). */
 export function withSeeds(sig: Signature, half = 0.02): Signature {
   for (const layer of sig.layers) {
     for (const d of layer.deltas) {
-      const acc = [d.accuracy - half, d.accuracy + half];
-      const bits = [d.informationBits - half, d.informationBits + half];
+      // Kept within [0, 1] and ≥ 0 bits: a decoder at an end gets a narrower spread.
+      const h = Math.min(half, d.accuracy, 1 - d.accuracy);
+      const acc = [d.accuracy - h, d.accuracy + h];
+      const hb = Math.min(half, d.informationBits);
+      const bits = [d.informationBits - hb, d.informationBits + hb];
       d.seeds = {
         seeds: [1, 100001],
         accuracy: acc,

@@ -1,7 +1,7 @@
 // What the tooltip says about a cell, pure: signature cells (recall, count, chance, bits, the decoder's confusion
 // row), forward-strip cells, and difference cells. tooltip.ts turns it into elements.
 
-import type { Signature } from '../../analysis/signature-types.js';
+import type { LayerSignature, Signature } from '../../analysis/signature-types.js';
 import { isNotConverged, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from '../../render/convergence-marks.js';
 import { excessRecall, symbolInformationBits } from '../../render/metric.js';
 import { type CurveChart, learningCurveChart } from './curve.js';
@@ -71,6 +71,7 @@ export function describeSignatureCell(
             },
           ]
         : []),
+      ...probeRows(layer, row, col),
       ...(d.convergence
         ? [
             {
@@ -151,4 +152,45 @@ export function describeDiffCell(a: Side, b: Side, grid: DiffGrid, row: number, 
     bars: null,
     note,
   };
+}
+
+/** "linear", "0.25×", "4×": a capacity-sweep decoder size. */
+export function capacityName(factor: number): string {
+  return factor === 0 ? 'linear' : `${factor}×`;
+}
+
+/**
+ * The issue-15 additions for a cell, each only where the signature has it: the spread over decoder seeds, the
+ * online code length and the capacity sweep's accuracy at its δ.
+ */
+function probeRows(layer: LayerSignature, row: number, col: number): TipRow[] {
+  const d = layer.deltas[row]!;
+  const rows: TipRow[] = [];
+  if (d.seeds) {
+    const sd = d.seeds.recallSd[col] ?? null;
+    rows.push({
+      field: 'seeds',
+      label: `over ${d.seeds.seeds.length} decoder seeds`,
+      value:
+        `recall ± ${formatPoints(sd).replace(/^\+/, '')} (${formatPercent(d.seeds.recallMin[col] ?? null)}–` +
+        `${formatPercent(d.seeds.recallMax[col] ?? null)}), all symbols ± ${formatPoints(d.seeds.accuracySpread.sd).replace(/^\+/, '')}`,
+    });
+  }
+  if (d.onlineCode) {
+    rows.push({
+      field: 'online-code',
+      label: `online code at δ = ${d.delta}`,
+      value: `${formatBits(d.onlineCode.bitsPerPosition)} a position (${d.onlineCode.compression.toFixed(2)}× compression)`,
+    });
+  }
+  if (layer.capacity?.length) {
+    rows.push({
+      field: 'capacity',
+      label: `decoder sizes at δ = ${d.delta}`,
+      value: layer.capacity
+        .map((p) => `${capacityName(p.factor)} ${formatPercent(p.deltas[row]?.accuracy ?? null)}`)
+        .join(', '),
+    });
+  }
+  return rows;
 }

@@ -3,6 +3,7 @@
 
 import type { Signature } from '../../analysis/signature-types.js';
 import { isNotConverged, NOT_CONVERGED_MARK } from '../../render/convergence-marks.js';
+import { capacityName } from './describe.js';
 import { clear, htmlEl } from './dom.js';
 import { displaySymbol, formatCount, formatPercent, formatPValue } from './format.js';
 
@@ -29,6 +30,11 @@ function deltaTable(sig: Signature, layerIndex: number): HTMLTableElement {
   const verdicts = layer.deltas.some((d) => d.convergence !== undefined);
   const head = ['δ', 'accuracy', '95% interval', 'chance', 'p', 'bits', 'keep p', 'eval positions'];
   if (verdicts) head.push('decoder');
+  // --decoder-seeds and --mdl: a column each, only when the layer has them.
+  const seeds = layer.deltas.find((d) => d.seeds)?.seeds;
+  const code = layer.deltas.some((d) => d.onlineCode);
+  if (seeds) head.push(`sd over ${seeds.seeds.length} seeds`);
+  if (code) head.push('online code (bits/position)');
   const table = htmlEl(
     'table',
     { class: 'deltas' },
@@ -59,6 +65,14 @@ function deltaTable(sig: Signature, layerIndex: number): HTMLTableElement {
             isNotConverged(d) ? { class: 'not-converged', 'data-converged': 'false' } : {},
             isNotConverged(d) ? `${NOT_CONVERGED_MARK} not converged` : 'converged',
           ),
+        seeds &&
+          htmlEl('td', { class: 'seed-sd' }, d.seeds ? `± ${(100 * d.seeds.accuracySpread.sd).toFixed(1)} pp` : '—'),
+        code &&
+          htmlEl(
+            'td',
+            { class: 'online-code' },
+            d.onlineCode ? `${d.onlineCode.bitsPerPosition.toFixed(3)} (${d.onlineCode.compression.toFixed(2)}×)` : '—',
+          ),
       ),
     );
   }
@@ -66,10 +80,53 @@ function deltaTable(sig: Signature, layerIndex: number): HTMLTableElement {
   return table;
 }
 
-/** Facts and the δ table of one signature layer. */
+/** --capacity-sweep: one row per decoder size (by parameter count), its eval accuracy per δ; the front in bold. */
+function capacityTable(sig: Signature, layerIndex: number): HTMLTableElement | null {
+  const layer = sig.layers[layerIndex]!;
+  if (!layer.capacity?.length) return null;
+  const table = htmlEl(
+    'table',
+    { class: 'deltas capacity' },
+    htmlEl(
+      'caption',
+      {},
+      `Layer ${layer.layer}: eval accuracy by decoder size (capacity sweep; bold: no smaller decoder is as accurate)`,
+    ),
+    htmlEl(
+      'thead',
+      {},
+      htmlEl(
+        'tr',
+        {},
+        ...['decoder', 'hidden', 'parameters', ...layer.deltas.map((d) => `δ ${d.delta}`)].map((h) =>
+          htmlEl('th', { scope: 'col' }, h),
+        ),
+      ),
+    ),
+  );
+  const body = htmlEl('tbody');
+  for (const p of layer.capacity) {
+    body.append(
+      htmlEl(
+        'tr',
+        { 'data-factor': String(p.factor) },
+        htmlEl('th', { scope: 'row' }, capacityName(p.factor)),
+        htmlEl('td', {}, p.hidden.join('×') || '—'),
+        htmlEl('td', {}, formatCount(p.parameters)),
+        ...p.deltas.map((x) => htmlEl('td', x.front ? { class: 'front' } : {}, formatPercent(x.accuracy))),
+      ),
+    );
+  }
+  table.append(body);
+  return table;
+}
+
+/** Facts, the δ table and (with --capacity-sweep) the capacity table of one signature layer. */
 export function renderSignatureDetails(el: HTMLElement, sig: Signature, file: string, layerIndex: number): void {
   clear(el);
   el.append(facts(sig, file), deltaTable(sig, layerIndex));
+  const capacity = capacityTable(sig, layerIndex);
+  if (capacity) el.append(capacity);
 }
 
 /** Facts of both sides of a comparison. */

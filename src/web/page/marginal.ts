@@ -14,6 +14,8 @@ export interface MarginalSeries {
   intervals?: ({ low: number; high: number } | null)[];
   /** Per row, whether its decoder is not converged: drawn as a hollow ring (the figures' mark). */
   hollow?: boolean[];
+  /** --decoder-seeds: per row, mean ± one sd over the seeds, a shaded band (only the emphasised series). */
+  band?: ({ low: number; high: number } | null)[];
 }
 
 export interface MarginalSpec {
@@ -27,6 +29,8 @@ export interface MarginalSpec {
   title: string;
   /** The legend's words for a hollow ring, when some series has one. */
   hollowNote?: string | null;
+  /** The legend's words for the seed band, when the emphasised series has one. */
+  bandNote?: string | null;
 }
 
 export const MARGINAL_WIDTH = 250;
@@ -39,7 +43,7 @@ export function drawMarginal(svg: SVGSVGElement, spec: MarginalSpec, layout: Hea
   const gridTop = layout.top;
   const gridBottom = layout.top + layout.rows * layout.cellH;
   const legendTop = gridBottom + 22;
-  const entries = spec.series.length + (spec.reference ? 1 : 0) + (spec.hollowNote ? 1 : 0);
+  const entries = spec.series.length + (spec.reference ? 1 : 0) + (spec.hollowNote ? 1 : 0) + (spec.bandNote ? 1 : 0);
   const height = Math.max(layout.height, legendTop + entries * 16 + 4);
   svg.setAttribute('width', String(MARGINAL_WIDTH));
   svg.setAttribute('height', String(height));
@@ -69,6 +73,13 @@ export function drawMarginal(svg: SVGSVGElement, spec: MarginalSpec, layout: Hea
   const ordered = [...spec.series].sort((a, b) => Number(a.emphasis) - Number(b.emphasis));
   for (const s of ordered) {
     const g = svgEl('g', { class: s.emphasis ? 'series emphasis' : 'series' });
+    if (s.emphasis && s.band) {
+      const rows = s.band.map((b, r) => (b ? { ...b, y: rowCenter(layout, r) } : null)).filter((b) => b !== null);
+      const edge = (v: 'low' | 'high', b: { low: number; high: number; y: number }) =>
+        `${xOf(b[v]).toFixed(1)},${b.y.toFixed(1)}`;
+      const outline = [...rows.map((b) => edge('high', b)), ...rows.reverse().map((b) => edge('low', b))];
+      g.append(svgEl('polygon', { points: outline.join(' '), fill: s.color, class: 'seed-band' }));
+    }
     if (s.emphasis && s.intervals) {
       s.intervals.forEach((iv, r) => {
         if (!iv) return;
@@ -105,6 +116,13 @@ export function drawMarginal(svg: SVGSVGElement, spec: MarginalSpec, layout: Hea
     legend.append(
       svgEl('line', { x1: x0, x2: x0 + 18, y1: y, y2: y, class: 'reference' }),
       svgEl('text', { x: x0 + 24, y, 'dominant-baseline': 'central' }, spec.reference.label),
+    );
+    y += 16;
+  }
+  if (spec.bandNote) {
+    legend.append(
+      svgEl('rect', { x: x0, y: y - 4, width: 18, height: 8, fill: '#52525b', class: 'band-key' }),
+      svgEl('text', { x: x0 + 24, y, 'dominant-baseline': 'central' }, spec.bandNote),
     );
     y += 16;
   }

@@ -121,7 +121,15 @@ function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureRes
     values: l.deltas.map((d) => (bits ? d.informationBits : d.accuracy)),
     intervals: bits ? undefined : l.deltas.map((d) => d.accuracyInterval),
     hollow: l.deltas.map(isNotConverged),
+    band: l.deltas.every((d) => d.seeds)
+      ? l.deltas.map((d) => {
+          const v = bits ? d.informationBits : d.accuracy;
+          const sd = (bits ? d.seeds!.informationBitsSpread : d.seeds!.accuracySpread).sd;
+          return { low: v - sd, high: v + sd };
+        })
+      : undefined,
   }));
+  const seeded = layer.deltas.every((d) => d.seeds) ? layer.deltas[0]?.seeds : undefined;
   const bitsMax = Math.max(1, Math.ceil(Math.max(...layer.deltas.map((d) => d.priorEntropyBits))));
   const marginal: MarginalSpec = {
     series,
@@ -145,6 +153,7 @@ function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureRes
         ? 'Accuracy per δ against the text alone'
         : 'Accuracy per δ, all symbols',
     hollowNote: series.some((s) => s.hollow?.some((h) => h)) ? 'not converged' : null,
+    bandNote: seeded ? `± 1 sd over ${seeded.seeds.length} decoder seeds` : null,
   };
   const marked = heatmap.rowNote
     ? ` ${NOT_CONVERGED_MARK} beside δ, a ring in the chart: that decoder is ${NOT_CONVERGED_NOTE}.`
