@@ -109,7 +109,12 @@ export interface SignatureSummary {
       /** With --decoder-seeds: the accuracy of each seed (accuracy is their mean) and their sample sd; else null. */
       seedAccuracy: number[] | null;
       accuracySd: number | null;
+      /** With --mdl: the online code's bits per position, and its compression over the uniform code; else null. */
+      onlineCodeBits: number | null;
+      onlineCodeCompression: number | null;
     }[];
+    /** With --capacity-sweep: each decoder size by parameter count, its eval accuracy per δ; else null. */
+    capacity: { factor: number; hidden: number[]; parameters: number; accuracy: number[] }[] | null;
   }[];
 }
 
@@ -140,7 +145,17 @@ export function signatureSummary(sig: Signature, out: string, seconds: number): 
         excessPValue: d.textBaseline?.excessPValue ?? null,
         seedAccuracy: d.seeds ? [...d.seeds.accuracy] : null,
         accuracySd: d.seeds?.accuracySpread.sd ?? null,
+        onlineCodeBits: d.onlineCode?.bitsPerPosition ?? null,
+        onlineCodeCompression: d.onlineCode?.compression ?? null,
       })),
+      capacity: l.capacity
+        ? l.capacity.map((p) => ({
+            factor: p.factor,
+            hidden: [...p.hidden],
+            parameters: p.parameters,
+            accuracy: p.deltas.map((x) => x.accuracy),
+          }))
+        : null,
     })),
   };
 }

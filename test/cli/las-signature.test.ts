@@ -136,6 +136,8 @@ test('signature --model LAS --data DIR: a valid signature, the table by layer na
     'excessPValue',
     'seedAccuracy',
     'accuracySd',
+    'onlineCodeBits',
+    'onlineCodeCompression',
   ]);
   // A speech signature has no text-only baseline (its positions are frames, not the text's symbols), and one decoder
   // seed (--decoder-seeds is for language models).

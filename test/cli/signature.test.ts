@@ -117,6 +117,8 @@ test('signature writes a valid file, prints the table, and δ = 1 beats chance',
     'excessPValue',
     'seedAccuracy',
     'accuracySd',
+    'onlineCodeBits',
+    'onlineCodeCompression',
   ]);
   assert.equal(summary.layers[0].deltas[0].accuracy, sig.layers[1]!.deltas[0]!.accuracy, 'the same layer 2');
   assert.match(j.stderr, /^layer 2 \(1\/1\) done in/m);
