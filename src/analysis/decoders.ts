@@ -342,11 +342,16 @@ function trainShardsOf(data: DecoderData, hooks: DecoderHooks): TrainShards {
   return { D, offsets, read: (s) => data.train.subarray(offsets[s]! * D, offsets[s + 1]! * D) };
 }
 
-/** Rows (shard order) with a label for at least one of these label arrays, as a predicate over a precomputed mask. */
+/** Rows (shard order) with a label for at least one of these label arrays: 1 in the mask. */
 function usedMask(labels: readonly Int32Array[], n: number): Uint8Array {
   const mask = new Uint8Array(n);
   for (const l of labels) for (let r = 0; r < n; r++) if (l[r] !== -1) mask[r] = 1;
   return mask;
+}
+
+/** The mask as a predicate over rows. */
+function usedBy(mask: Uint8Array): (row: number) => boolean {
+  return (r) => mask[r] === 1;
 }
 
 function countLabelsIn(labels: Int32Array, from: number, to: number): number {
@@ -400,14 +405,7 @@ export function fitKeepProb(
   // The statistics of every train row with a label for any δ, whatever the group: the same standardization for all.
   const stats = !config.standardize
     ? identityStats(data.D)
-    : (data.shards!.stats ??
-      shardFeatureStats(
-        shards,
-        (
-          (all) => (r: number) =>
-            all[r] === 1
-        )(usedMask(allTrainLabels, n)),
-      ));
+    : (data.shards!.stats ?? shardFeatureStats(shards, usedBy(usedMask(allTrainLabels, n))));
   const stack = new DecoderStack(data.D, data.V, deltas, config.hidden, effectiveBatch(config.batch, usedCount));
   const root = new Rng(config.seed).fork(group);
   stack.initialize(root.fork(0)); // the same initial weights at every keep probability
@@ -437,7 +435,7 @@ export function fitKeepProb(
       dataGainStdError: null,
     })),
   };
-  const isUsed = (r: number) => used[r] === 1;
+  const isUsed = usedBy(used);
   const allShards = Array.from({ length: k }, (_, s) => s);
   const stages: { name: 'half' | 'full'; shards: number[] }[] = [];
   if (halfStage) stages.push({ name: 'half', shards: allShards.slice(0, k / 2) });
