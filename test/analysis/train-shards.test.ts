@@ -43,7 +43,7 @@ test('dealToShards() fills every shard to its size, and its first half is a unif
     Array.from(place).sort((a, b) => a - b),
     Array.from({ length: n }, (_, i) => i),
   );
-  place.forEach((p, i) => assert.ok(p >= offsets[shard[i]!]! && p < offsets[shard[i]! + 1]!));
+  for (let i = 0; i < n; i++) assert.ok(place[i]! >= offsets[shard[i]!]! && place[i]! < offsets[shard[i]! + 1]!);
 });
 
 test('ShardRowStream visits every used row of its shards once an epoch, across shard boundaries', () => {

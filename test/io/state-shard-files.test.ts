@@ -10,7 +10,7 @@ test('shard files keep the rows appended to each shard, in order, and the store 
   const writer = store.open(0, 2);
   const rows = Array.from({ length: 700_000 }, (_, i) => Float32Array.from({ length: D }, (_, j) => i * 10 + j));
   // Enough rows that each shard's buffer is flushed several times.
-  rows.forEach((r, i) => writer.append(i % 2, r));
+  for (const [i, r] of rows.entries()) writer.append(i % 2, r);
   writer.close();
   const folder = writer.files[0]!.replace(/\/[^/]+$/, '');
   assert.deepEqual(readdirSync(folder).sort(), ['layer0-shard-0000.f32', 'layer0-shard-0001.f32']);
