@@ -17,6 +17,7 @@ import type { Utterance } from '../asr/utterances.js';
 import type { BackendName } from '../backends/index.js';
 import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
+import { corpusSourceName } from '../data/source-name.js';
 import { ensureDir } from '../io/atomic.js';
 import { LasPartialKeeper, lasInputsDigest, readLasPartial } from '../io/las-signature-partial.js';
 import { type LoadedLas, loadLasModel } from '../io/load-model.js';
@@ -110,7 +111,7 @@ export async function computeLasSignature(
     ...opts.settings,
     probes,
     ...frameTiming(loaded),
-    source: corpus.manifestPath,
+    source: corpusSourceName(corpus.manifestPath),
   };
   const features = { sampleRate: config.features.sampleRate, fbank: config.features.fbank };
   const gemm: Gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());

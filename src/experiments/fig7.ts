@@ -18,6 +18,7 @@ import { lasLayerName } from '../cli/las-signature-report.js';
 import { frameTiming, lasUtterancesOf, readLasCorpus } from '../cli/las-signature-run.js';
 import { EXIT_INTERRUPTED } from '../cli/train-run.js';
 import { UserError } from '../core/errors.js';
+import { corpusSourceName } from '../data/source-name.js';
 import { ensureDir } from '../io/atomic.js';
 import { LasPartialKeeper, lasInputsDigest, readLasPartial } from '../io/las-signature-partial.js';
 import { type LoadedLas, loadLasModel } from '../io/load-model.js';
@@ -424,7 +425,9 @@ function paperName(l: LayerSignature): string {
 /** A path inside the experiment folder relative to it (the folder can move), any other as given. */
 function shownPath(ctx: ExperimentContext, path: string): string {
   const rel = relative(ctx.dir, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+  // Outside the experiment's folder: as corpora are named (relative to the working directory, else the file name),
+  // never a path of this machine.
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : corpusSourceName(path);
 }
 
 /** Whole lines of what a CLI run writes, handed on one at a time (its partial lines kept until they end). */

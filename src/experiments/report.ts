@@ -131,7 +131,7 @@ function lighterSignature(settings: Numbers | undefined): string | undefined {
   const p = settings.positions as { train: number; dev: number; eval: number } | undefined;
   if (p && p.train < full.trainPositions) {
     parts.push(
-      `${count(p.train)} / ${count(p.dev)} / ${count(p.eval)} train / dev / eval positions per decoder (default ${count(full.trainPositions)} / ${count(full.devPositions)} / ${count(full.evalPositions)})`,
+      `${count(p.train)} / ${count(p.dev)} / ${count(p.eval)} train / dev / eval positions per decoder (memsig's default today ${count(full.trainPositions)} / ${count(full.devPositions)} / ${count(full.evalPositions)})`,
     );
   }
   const keep = settings.keepProbs as number[] | undefined;
@@ -448,7 +448,7 @@ function speechLines(n: Numbers): string[] {
     const hours = c.hours ? `, ${num(c.hours.train + c.hours.dev + c.hours.eval, 2)} h` : '';
     const how = c.synthesized
       ? 'State of the Union sentences synthesized by `memsig speech synth`'
-      : `the corpus given (\`${c.source}\`)`;
+      : `the corpus given (\`${corpusSourceName(c.source)}\`)`;
     lines.push(
       `Speech: ${how}: ${u.train ?? 0} / ${u.dev ?? 0} / ${u.eval ?? 0} train / dev / eval utterances${hours}; frames labelled ${c.timed ? "by the synthesizer's word timings" : "through the model's attention"}.`,
       '',
