@@ -5,26 +5,9 @@ import { test } from 'node:test';
 import type { Signature } from '../../src/analysis/signature-types.js';
 import { readSignature, serializeSignature } from '../../src/io/signature-file.js';
 import { tinySignature } from '../render/helpers.js';
-import { assertOneLineError, runCli, TINY, tempDir, writeTinyCorpus } from './helpers.js';
+import { assertOneLineError, runCli, SMALL_SIGNATURE, TINY, tempDir, writeTinyCorpus } from './helpers.js';
 
-const SIG = [
-  '--max-delta',
-  '2',
-  '--train-positions',
-  '1500',
-  '--dev-positions',
-  '200',
-  '--eval-positions',
-  '300',
-  '--keep-probs',
-  '1',
-  '--max-epochs',
-  '3',
-  '--decoder-batch',
-  '64',
-  '--decoder-lr',
-  '0.01',
-];
+const SIG = [...SMALL_SIGNATURE];
 
 test('signature --decoder-seeds 2: the cost up front, mean ± sd in the table, the spread in the file and --json', async (t) => {
   const dir = tempDir(t);

@@ -124,6 +124,26 @@ export function writeTinyCorpus(dir: string): string {
 /** The tiniest model that trains: a run of 20 steps takes well under a second. */
 export const TINY = ['--units', '8', '--embed', '4', '--batch', '4', '--seq', '8', '--max-steps', '20'];
 
+/** Signature flags small enough for a test: Δ = 2, a few hundred positions, one keep probability, three epochs. */
+export const SMALL_SIGNATURE = [
+  '--max-delta',
+  '2',
+  '--train-positions',
+  '1500',
+  '--dev-positions',
+  '200',
+  '--eval-positions',
+  '300',
+  '--keep-probs',
+  '1',
+  '--max-epochs',
+  '3',
+  '--decoder-batch',
+  '64',
+  '--decoder-lr',
+  '0.01',
+];
+
 /** Asserts a failure reported as exactly one "memsig: ..." line on stderr, with no stack trace. */
 export function assertOneLineError(r: CliResult, pattern: RegExp, code?: number): void {
   assert.notEqual(r.code, 0, `expected a failure, got exit 0; stderr: ${r.stderr}`);

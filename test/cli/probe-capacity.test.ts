@@ -2,28 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readSignature } from '../../src/io/signature-file.js';
-import { assertOneLineError, runCli, tempDir, writeTinyCorpus } from './helpers.js';
+import { assertOneLineError, runCli, SMALL_SIGNATURE, tempDir, writeTinyCorpus } from './helpers.js';
 
-const SIG = [
-  '--max-delta',
-  '2',
-  '--train-positions',
-  '1500',
-  '--dev-positions',
-  '200',
-  '--eval-positions',
-  '300',
-  '--keep-probs',
-  '1',
-  '--max-epochs',
-  '3',
-  '--decoder-batch',
-  '64',
-  '--decoder-lr',
-  '0.01',
-  '--decoder-hidden',
-  '8',
-];
+const SIG = [...SMALL_SIGNATURE, '--decoder-hidden', '8'];
 
 test('signature --capacity-sweep --mdl: the costs up front, the front and the code in the file, drawn in the marginal figure', async (t) => {
   const dir = tempDir(t);
