@@ -15,7 +15,7 @@ import type { DecoderOutcome } from '../analysis/decoders.js';
 import type { DecoderRunner } from '../analysis/signature.js';
 import { UserError } from '../core/errors.js';
 import { ensureDir, writeFileAtomic } from './atomic.js';
-import { readJsonFile } from './read-file.js';
+import { readJsonFileIfPresent } from './read-file.js';
 import { canonicalJson } from './signature-partial.js';
 
 export const LAS_PARTIAL_FORMAT = 'memsig-las-signature-partial';
@@ -48,14 +48,8 @@ export function lasInputsDigest(inputs: {
  * file; every other problem is a one-line UserError.
  */
 export async function readLasPartial(path: string, inputs: string): Promise<KeptLasLayer[] | null> {
-  let value: unknown;
-  try {
-    value = await readJsonFile(path);
-  } catch (err) {
-    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
-    if (cause?.code === 'ENOENT') return null;
-    throw err;
-  }
+  const value = await readJsonFileIfPresent(path);
+  if (value === undefined) return null;
   const p = value as { format?: unknown; version?: unknown; inputs?: unknown; layers?: unknown } | null;
   if (typeof p !== 'object' || p === null || p.format !== LAS_PARTIAL_FORMAT) {
     throw new UserError(`${path}: not a memsig partial LAS signature`);

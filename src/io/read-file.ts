@@ -28,3 +28,14 @@ export async function readJsonFile(path: string): Promise<unknown> {
     throw new UserError(`${path}: not valid JSON (${(err as Error).message})`);
   }
 }
+
+/** readJsonFile, or undefined when the file does not exist (any other failure is still its one-line error). */
+export async function readJsonFileIfPresent(path: string): Promise<unknown> {
+  try {
+    return await readJsonFile(path);
+  } catch (err) {
+    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
+    if (cause?.code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

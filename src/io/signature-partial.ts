@@ -12,7 +12,7 @@ import { UserError } from '../core/errors.js';
 import type { CorpusRecord } from '../models/config.js';
 import { ensureDir, writeJsonAtomic } from './atomic.js';
 import { fsError } from './fs-errors.js';
-import { readJsonFile } from './read-file.js';
+import { readJsonFileIfPresent } from './read-file.js';
 
 export const PARTIAL_FORMAT = 'memsig-signature-partial';
 export const PARTIAL_VERSION = 1;
@@ -84,14 +84,8 @@ export async function writePartial(path: string, inputs: string, layers: readonl
  * UserError. (The layers are checked in full when the finished signature is written.)
  */
 export async function readPartial(path: string, inputs: string): Promise<LayerSignature[] | null> {
-  let value: unknown;
-  try {
-    value = await readJsonFile(path);
-  } catch (err) {
-    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
-    if (cause?.code === 'ENOENT') return null;
-    throw err;
-  }
+  const value = await readJsonFileIfPresent(path);
+  if (value === undefined) return null;
   const p = value as Partial<PartialSignature> | null;
   if (typeof p !== 'object' || p === null || p.format !== PARTIAL_FORMAT) {
     throw new UserError(`${path}: not a memsig partial signature`);
