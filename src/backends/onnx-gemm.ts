@@ -54,6 +54,13 @@ export interface OnnxGemmOptions {
   spin?: boolean;
   /** Products with fewer multiply-adds than this run in TypeScript: below it the native call overhead dominates. */
   smallWork?: number;
+  /**
+   * About the most floats of C that one native call writes (default 4M, 16 MB); a larger product (A not transposed)
+   * runs as row blocks. The binding copies every output of a run into a fresh JavaScript buffer, even a preallocated one, and
+   * a copy beyond glibc's 32 MB mmap threshold page-faults its way in: a 1024×9690×321 product ran at 45 GFLOPS in
+   * one call and at 164 in blocks of 256 rows (one thread, measured by bench/gemm-blocks.ts).
+   */
+  maxCallOutput?: number;
 }
 
 export class OnnxGemm implements Gemm {
@@ -63,6 +70,7 @@ export class OnnxGemm implements Gemm {
   private readonly threads: number;
   private readonly smallWork: number;
   private readonly spin: boolean;
+  private readonly maxCallOutput: number;
 
   constructor(options: OnnxGemmOptions = {}) {
     const ort = loadOrt();
@@ -71,6 +79,7 @@ export class OnnxGemm implements Gemm {
     this.threads = options.threads ?? Math.min(availableParallelism(), 8);
     this.spin = options.spin ?? false;
     this.smallWork = options.smallWork ?? 4096;
+    this.maxCallOutput = options.maxCallOutput ?? 1 << 22;
   }
 
   private session(transA: boolean, transB: boolean, accumulate: boolean): NativeSession {
@@ -119,6 +128,42 @@ export class OnnxGemm implements Gemm {
       tsGemm.gemm(transA, transB, m, n, k, a, b, c, accumulate);
       return;
     }
+    if (!transA && m * n > this.maxCallOutput && m > 1) {
+      // Row blocks of C are contiguous, and so are A's: each block is a product of views. Blocks are even in size
+      // and a multiple of 8 rows (MLAS's row tile), so that no block is a thin remainder.
+      const blocks = Math.ceil((m * n) / this.maxCallOutput);
+      const rows = Math.max(1, Math.ceil(m / blocks / 8) * 8);
+      for (let r = 0; r < m; r += rows) {
+        const rr = Math.min(rows, m - r);
+        this.nativeGemm(
+          false,
+          transB,
+          rr,
+          n,
+          k,
+          a.subarray(r * k, (r + rr) * k),
+          b,
+          c.subarray(r * n, (r + rr) * n),
+          accumulate,
+        );
+      }
+      return;
+    }
+    this.nativeGemm(transA, transB, m, n, k, a, b, c, accumulate);
+  }
+
+  /** One native run of the product, the arguments checked. */
+  private nativeGemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void {
     const T = this.ort.TensorCtor;
     const y = c.length === m * n ? c : c.subarray(0, m * n);
     const feeds: Record<string, unknown> = {

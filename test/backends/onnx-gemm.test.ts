@@ -56,6 +56,25 @@ for (const backend of [tsGemm, new OnnxGemm({ smallWork: 0 })]) {
   }
 }
 
+test('a product larger than maxCallOutput runs as row blocks with the same result, accumulate included', () => {
+  const whole = new OnnxGemm({ smallWork: 0, threads: 1, maxCallOutput: Number.POSITIVE_INFINITY });
+  // 37 rows of 23 columns under a 100-float cap: blocks of 8 rows (the cap's 4 rounded up to MLAS's row tile), 5 last.
+  const blocked = new OnnxGemm({ smallWork: 0, threads: 1, maxCallOutput: 100 });
+  const [m, n, k] = [37, 23, 11];
+  for (const tB of [false, true]) {
+    for (const acc of [false, true]) {
+      const a = random(m * k);
+      const b = random(k * n);
+      const start = random(m * n);
+      const want = start.slice();
+      const got = start.slice();
+      whole.gemm(false, tB, m, n, k, a, b, want, acc);
+      blocked.gemm(false, tB, m, n, k, a, b, got, acc);
+      assert.deepEqual(got, want, `transB=${tB} accumulate=${acc}`);
+    }
+  }
+});
+
 test('gemm leaves memory outside C untouched and rejects short buffers', () => {
   const g = new OnnxGemm({ smallWork: 0 });
   const c = new Float32Array(10).fill(7);

@@ -26,7 +26,8 @@ test('memsig --help exits 0; memsig train without a corpus is one line and a non
 test('the built executable runs by itself (its shebang, and the mode the build gives it)', {
   skip: process.platform === 'win32',
 }, () => {
-  // `npx memsig` runs the file directly: a build that leaves it without its execute bits breaks the quick start.
+  // `npx memsig` runs the file directly: a build that leaves it without its execute bits, or a shebang this system's
+  // env cannot read (it passes glibc's allocator settings with -S), breaks the quick start.
   const version = spawnSync(BIN, ['--version'], { encoding: 'utf8' });
   assert.equal(version.error, undefined, String(version.error));
   assert.equal(version.status, 0, version.stderr);
