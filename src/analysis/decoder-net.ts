@@ -1,19 +1,21 @@
 // The Δ decoders of one layer as one network: decoder δ is an MLP (ReLU hidden layers, softmax output) from the
-// state to the symbol at t−δ. Their first layers read the same (dropped-out) input, so they are one GEMM
-// (batch, D)·(D, Δ·h1), and so is the first layer's weight gradient: that pair is nearly all of the work.
+// state to the symbol at t−δ. Their first layers read the same (dropped-out) input, and that layer's product and its
+// weight gradient are nearly all of the work.
 //
-// Layouts, all row-major with one row per batch row: the first layer's pre-activations z (batch, Δ·h1) as the GEMM
-// writes them; every later activation in per-decoder blocks (batch, h) that the fused ReLU/dropout pass scatters z
-// into, so each decoder's later layers are dense GEMMs on its own block. The first-layer weight is stored (D+1, Δ·h1),
-// input-major, its last row the bias, against an input with a constant-1 last column: the GEMMs then add the bias
-// and compute its gradient, which in JavaScript passes cost more than the products gain; and on MLAS both products
-// run near the machine's GEMM peak, where the (Δ·h1, D) layout lost 25% on the weight gradient (measured at batch
-// 256, D 320, Δ·h1 9690).
+// Layouts, all row-major with one row per batch row. Every weight and activation lives in per-decoder blocks, so each
+// decoder's layers are dense products of its own contiguous blocks. Decoder δ's first layer is stored (D+1, h1),
+// input-major, its last row the bias, against an input with a constant-1 last column: the products then add the bias
+// and compute its gradient, which in JavaScript passes cost more than the products gain. Its forward product writes
+// relu(z) straight into the decoder's (batch, h1) activation block (Gemm.gemmRelu: one fused call on onnxruntime),
+// and dropout, when drawn, masks that block in place; its weight gradient is one (D+1)×h1 product per decoder.
+// Measured on MLAS (one thread, batch 1024, D+1 321, Δ = 5 decoders of h1 969, glibc settings of docs/engine.md):
+// five fused (1024, 969) products took 20.0 ms where one (1024, 4845) product and the JavaScript ReLU scatter into the
+// blocks took 27.4 (the product alone 19.2); five weight-gradient products 20.4 ms against 20.8 for one wide one.
 //
 // With no hidden layer (hidden = []) each decoder is linear (softmax regression): the first layer is then the output
-// layer, Δ·V columns wide, and its pre-activations are the logits, copied into per-decoder blocks without a ReLU.
+// layer, V columns wide, and its products write the logits.
 
-import type { Gemm } from '../core/gemm.js';
+import { type Gemm, gemmRelu } from '../core/gemm.js';
 import { linearForward } from '../core/linear.js';
 import { softmaxCrossEntropy } from '../core/loss.js';
 import type { Param } from '../core/optim.js';
@@ -51,28 +53,23 @@ function blocks(buffer: Float32Array, deltas: number, size: number): Float32Arra
 export class DecoderStack {
   readonly deltas: number;
   /**
-   * First hidden layer of all decoders: weight (D, Δ·h1), input-major, and bias (Δ·h1), views of one (D+1, Δ·h1)
-   * buffer; columns δ·h1 .. (δ+1)·h1 belong to decoder δ+1.
+   * First layer per decoder: first[δ−1] holds weight (D, h1), input-major, and bias (h1), views of one (D+1, h1)
+   * block (the bias its last row). h1 = V for linear decoders.
    */
-  readonly first: Dense;
+  readonly first: Dense[];
   /** The batch input (maxBatch, D+1): callers fill columns 0..D−1 of rows 0..nb−1; column D stays 1 (the bias). */
   readonly input: Float32Array;
-  private readonly firstW: Float32Array;
-  private readonly firstGrad: Float32Array;
+  /** Decoder δ's whole first-layer block (D+1, h1), and its gradient. */
+  private readonly firstBlocks: Float32Array[];
+  private readonly firstGrads: Float32Array[];
   /** Hidden layers 2.. per decoder, nn.Linear layout (out, in): deep[l][δ] is hidden layer l+2 of decoder δ+1. */
   readonly deep: Dense[][];
   /** Output layers, (V, h_last), nn.Linear layout, per decoder. */
   readonly out: Dense[];
-  /** First-layer pre-activations (batch, Δ·h1), and their gradient. */
-  private readonly z: Float32Array;
-  private readonly dz: Float32Array;
   /** acts[l][δ]: decoder δ's hidden layer l+1 after ReLU and dropout, (batch, h). */
   private readonly acts: Float32Array[][];
   /** Per level, one decoder's gradient into that hidden layer, (batch, h); reused across decoders. */
   private readonly dActs: Float32Array[];
-  /** Decoder δ's columns of z and dz (row stride Δ·h1). */
-  private readonly zCols: Float32Array[];
-  private readonly dzCols: Float32Array[];
   private readonly logitsBlocks: Float32Array[];
   private readonly dLogits: Float32Array;
   private nb = 0;
@@ -88,14 +85,18 @@ export class DecoderStack {
   ) {
     this.deltas = deltas;
     const h1 = hidden[0] ?? V; // linear: the first layer writes the logits
-    const width = deltas * h1;
-    this.firstW = new Float32Array((D + 1) * width);
-    this.firstGrad = new Float32Array((D + 1) * width);
-    const split = D * width;
-    this.first = {
-      w: { name: 'first.weight', data: this.firstW.subarray(0, split), grad: this.firstGrad.subarray(0, split) },
-      b: { name: 'first.bias', data: this.firstW.subarray(split), grad: this.firstGrad.subarray(split) },
-    };
+    const block = (D + 1) * h1;
+    this.firstBlocks = blocks(new Float32Array(deltas * block), deltas, block);
+    this.firstGrads = blocks(new Float32Array(deltas * block), deltas, block);
+    const split = D * h1;
+    const firstName = (d: number) => `decoder${d + 1}.${hidden.length === 0 ? 'out' : 'hidden1'}`;
+    this.first = this.firstBlocks.map((w, d) => {
+      const g = this.firstGrads[d];
+      return {
+        w: { name: `${firstName(d)}.weight`, data: w.subarray(0, split), grad: g.subarray(0, split) },
+        b: { name: `${firstName(d)}.bias`, data: w.subarray(split), grad: g.subarray(split) },
+      };
+    });
     this.input = new Float32Array(maxBatch * (D + 1));
     for (let r = 0; r < maxBatch; r++) this.input[r * (D + 1) + D] = 1;
     this.deep = hidden
@@ -106,19 +107,16 @@ export class DecoderStack {
     const last = hidden[hidden.length - 1];
     this.out =
       hidden.length === 0 ? [] : Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.out`, V * last, V));
-    this.z = new Float32Array(maxBatch * width);
-    this.dz = new Float32Array(maxBatch * width);
     this.acts = hidden.map((h) => blocks(new Float32Array(deltas * maxBatch * h), deltas, maxBatch * h));
     this.dActs = hidden.map((h) => new Float32Array(maxBatch * h));
-    this.zCols = Array.from({ length: deltas }, (_, d) => this.z.subarray(d * h1));
-    this.dzCols = Array.from({ length: deltas }, (_, d) => this.dz.subarray(d * h1));
     this.logitsBlocks = blocks(new Float32Array(deltas * maxBatch * V), deltas, maxBatch * V);
     this.dLogits = new Float32Array(maxBatch * V);
   }
 
   /** Every trainable tensor, in a fixed order (for Adam). */
   params(): Param[] {
-    const list: Param[] = [this.first.w, this.first.b];
+    const list: Param[] = [];
+    for (const d of this.first) list.push(d.w, d.b);
     for (const layer of this.deep) for (const d of layer) list.push(d.w, d.b);
     for (const d of this.out) list.push(d.w, d.b);
     return list;
@@ -130,8 +128,21 @@ export class DecoderStack {
       const bound = 1 / Math.sqrt(fanIn);
       for (let i = 0; i < p.data.length; i++) p.data[i] = rng.uniform(-bound, bound);
     };
-    fill(this.first.w, this.D);
-    fill(this.first.b, this.D);
+    // The first layers draw in the order of one (D, Δ·h1) weight and one (Δ·h1) bias, decoder δ owning columns
+    // (δ−1)·h1 .. δ·h1: the same initial weights as that layout had (signatures computed before it stay put).
+    const { D, deltas } = this;
+    const h1 = this.first[0]?.b.data.length ?? 0;
+    const bound = 1 / Math.sqrt(D);
+    for (let i = 0; i < D; i++) {
+      for (let d = 0; d < deltas; d++) {
+        const w = this.first[d].w.data;
+        for (let c = 0; c < h1; c++) w[i * h1 + c] = rng.uniform(-bound, bound);
+      }
+    }
+    for (let d = 0; d < deltas; d++) {
+      const b = this.first[d].b.data;
+      for (let c = 0; c < h1; c++) b[c] = rng.uniform(-bound, bound);
+    }
     this.deep.forEach((layer, l) => {
       for (const d of layer) {
         fill(d.w, this.hidden[l]);
@@ -166,16 +177,20 @@ export class DecoderStack {
       throw new RangeError(`DecoderStack: batch ${nb} not in [1, ${this.maxBatch}]`);
     this.nb = nb;
     const { D, V, deltas, hidden } = this;
-    const h1 = hidden[0] ?? V;
-    const width = deltas * h1;
-    // z (nb, Δ·h1) = [x 1] (nb, D+1) · [W1; b1] (D+1, Δ·h1): the first layer of every decoder at once.
-    gemm.gemm(false, false, nb, width, D + 1, this.input, this.firstW, this.z, false);
     if (hidden.length === 0) {
-      for (let d = 0; d < deltas; d++) copyColumns(this.zCols[d], width, this.logitsBlocks[d], V, nb, V);
+      // Linear decoders: [x 1] (nb, D+1) · [W; b] (D+1, V) are the logits.
+      for (let d = 0; d < deltas; d++) {
+        gemm.gemm(false, false, nb, V, D + 1, this.input, this.firstBlocks[d], this.logitsBlocks[d], false);
+      }
       return;
     }
+    const h1 = hidden[0];
     for (let d = 0; d < deltas; d++) {
-      reluDropout(this.zCols[d], width, this.acts[0][d], h1, nb, h1, keep, rng);
+      // relu([x 1] (nb, D+1) · [W1; b1] (D+1, h1)) straight into the block; then the mask in place (relu is
+      // idempotent on it, so the result is the masked relu of the product, exactly).
+      const a1 = this.acts[0][d];
+      gemmRelu(gemm, nb, h1, D + 1, this.input, this.firstBlocks[d], a1);
+      if (keep < 1 && rng !== null) reluDropout(a1, h1, a1, h1, nb, h1, keep, rng);
       for (let l = 1; l < hidden.length; l++) {
         const layer = this.deep[l - 1][d];
         const cur = this.acts[l][d];
@@ -221,7 +236,8 @@ export class DecoderStack {
       total += loss;
       if (!grad) continue;
       if (L === 0) {
-        copyColumns(dLogits, V, this.dzCols[d], deltas * V, nb, V);
+        // [dW; db] (D+1, V) = [x 1]ᵀ · dLogits.
+        gemm.gemm(true, false, D + 1, V, nb, this.input, dLogits, this.firstGrads[d], false);
         continue;
       }
       const out = this.out[d];
@@ -240,26 +256,12 @@ export class DecoderStack {
         gemm.gemm(true, false, h, hPrev, nb, dCur, this.acts[l - 1][d], layer.w.grad, false);
         gemm.gemm(false, false, nb, hPrev, h, dCur, layer.w.data, this.dActs[l - 1], false);
       }
-      // Scatter this decoder's first-layer gradient into its columns of dz (nb, Δ·h1).
+      // [dW1; db1] (D+1, h1) = [x 1]ᵀ · dz, dz the gradient into the first layer's pre-activations.
       const h1 = hidden[0];
-      reluDropoutBackward(this.dActs[0], h1, this.acts[0][d], h1, this.dzCols[d], deltas * h1, nb, h1, scale);
-    }
-    if (grad) {
-      // [dW1; db1] (D+1, Δ·h1) = [x 1]ᵀ · dz: the first layer's gradients, every decoder at once.
-      gemm.gemm(true, false, D + 1, deltas * (hidden[0] ?? V), nb, this.input, this.dz, this.firstGrad, false);
+      const dz = this.dActs[0];
+      reluDropoutBackward(dz, h1, this.acts[0][d], h1, dz, h1, nb, h1, scale);
+      gemm.gemm(true, false, D + 1, h1, nb, this.input, dz, this.firstGrads[d], false);
     }
     return total;
   }
-}
-
-/** Copies `cols` columns of `rows` rows between two row-major buffers of different row strides. */
-function copyColumns(
-  src: Float32Array,
-  srcStride: number,
-  dst: Float32Array,
-  dstStride: number,
-  rows: number,
-  cols: number,
-): void {
-  for (let r = 0; r < rows; r++) dst.set(src.subarray(r * srcStride, r * srcStride + cols), r * dstStride);
 }

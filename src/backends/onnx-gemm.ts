@@ -4,7 +4,7 @@
 
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { checkGemmArgs, type Gemm, type GruStep, type LstmStep, tsGemm } from '../core/gemm.js';
+import { checkGemmArgs, type Gemm, type GruStep, gemmRelu, type LstmStep, tsGemm } from '../core/gemm.js';
 import { buildGemmModel, buildGruStepModel, buildLstmStepModel } from './onnx-model.js';
 
 interface NativeSession {
@@ -128,32 +128,68 @@ export class OnnxGemm implements Gemm {
       tsGemm.gemm(transA, transB, m, n, k, a, b, c, accumulate);
       return;
     }
-    if (!transA && m * n > this.maxCallOutput && m > 1) {
-      // Row blocks of C are contiguous, and so are A's: each block is a product of views. Blocks are even in size
-      // and a multiple of 8 rows (MLAS's row tile), so that no block is a thin remainder.
-      const blocks = Math.ceil((m * n) / this.maxCallOutput);
-      const rows = Math.max(1, Math.ceil(m / blocks / 8) * 8);
-      for (let r = 0; r < m; r += rows) {
-        const rr = Math.min(rows, m - r);
-        this.nativeGemm(
-          false,
-          transB,
-          rr,
-          n,
-          k,
-          a.subarray(r * k, (r + rr) * k),
-          b,
-          c.subarray(r * n, (r + rr) * n),
-          accumulate,
-        );
-      }
-      return;
-    }
-    this.nativeGemm(transA, transB, m, n, k, a, b, c, accumulate);
+    const session = this.session(transA, transB, accumulate);
+    if (!transA) this.inRowBlocks(session, transB, m, n, k, a, b, c, accumulate);
+    else this.nativeGemm(session, transA, transB, m, n, k, a, b, c, accumulate);
   }
 
-  /** One native run of the product, the arguments checked. */
+  /**
+   * C = relu(A·B) as one native run: onnxruntime fuses the Gemm and the Relu of the model into one FusedGemm, which
+   * applies the ReLU to C while it is still in cache.
+   */
+  gemmRelu(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void {
+    checkGemmArgs(m, n, k, a, b, c);
+    if (m === 0 || n === 0) return;
+    if (k === 0 || m * n * k < this.smallWork) {
+      gemmRelu(tsGemm, m, n, k, a, b, c);
+      return;
+    }
+    const session = this.compiled(GEMM_RELU_KEY, () => buildGemmModel(false, false, false, true));
+    this.inRowBlocks(session, false, m, n, k, a, b, c, false);
+  }
+
+  /**
+   * A product with A not transposed, in one native run or, when C exceeds maxCallOutput, as row blocks: row blocks
+   * of C are contiguous, and so are A's, so each block is a product of views. Blocks are even in size and a multiple
+   * of 8 rows (MLAS's row tile), so that no block is a thin remainder.
+   */
+  private inRowBlocks(
+    session: NativeSession,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void {
+    if (m * n <= this.maxCallOutput || m === 1) {
+      this.nativeGemm(session, false, transB, m, n, k, a, b, c, accumulate);
+      return;
+    }
+    const blocks = Math.ceil((m * n) / this.maxCallOutput);
+    const rows = Math.max(1, Math.ceil(m / blocks / 8) * 8);
+    for (let r = 0; r < m; r += rows) {
+      const rr = Math.min(rows, m - r);
+      this.nativeGemm(
+        session,
+        false,
+        transB,
+        rr,
+        n,
+        k,
+        a.subarray(r * k, (r + rr) * k),
+        b,
+        c.subarray(r * n, (r + rr) * n),
+        accumulate,
+      );
+    }
+  }
+
+  /** One native run of the product on `session` (a model of these transposes), the arguments checked. */
   private nativeGemm(
+    session: NativeSession,
     transA: boolean,
     transB: boolean,
     m: number,
@@ -174,7 +210,7 @@ export class OnnxGemm implements Gemm {
     // Accumulate by feeding C as the bias and writing Y over the same memory: ORT's Gemm copies C into Y first
     // (a no-op copy when they alias) and then runs MLAS with beta = 1.
     if (accumulate) feeds.C = out;
-    this.session(transA, transB, accumulate).run(feeds, { Y: out }, {});
+    session.run(feeds, { Y: out }, {});
   }
 
   /** The LSTM step as one native run: the recurrent product, the bias and the gate math in MLAS. */
@@ -244,3 +280,4 @@ export class OnnxGemm implements Gemm {
 /** Session keys of the fused steps (the Gemm models use keys 0–7). */
 const LSTM_STEP_KEY = 8;
 const GRU_STEP_KEY = 9;
+const GEMM_RELU_KEY = 10;

@@ -122,8 +122,9 @@ export function buildOnnxModel(graph: OnnxGraph): Uint8Array {
 
 /**
  * Y = op(A)·op(B) (+ C when withBias; C has Y's shape), all dimensions symbolic so one model serves every size.
+ * With `relu`, Y = relu(that): onnxruntime's graph optimizer fuses the pair into one FusedGemm.
  */
-export function buildGemmModel(transA: boolean, transB: boolean, withBias: boolean): Uint8Array {
+export function buildGemmModel(transA: boolean, transB: boolean, withBias: boolean, relu = false): Uint8Array {
   const inputs = [
     { name: 'A', dims: transA ? ['K', 'M'] : ['M', 'K'] },
     { name: 'B', dims: transB ? ['N', 'K'] : ['K', 'N'] },
@@ -137,10 +138,11 @@ export function buildGemmModel(transA: boolean, transB: boolean, withBias: boole
       {
         op: 'Gemm',
         inputs: inputs.map((i) => i.name),
-        outputs: ['Y'],
+        outputs: [relu ? 'P' : 'Y'],
         ints: { transA: transA ? 1 : 0, transB: transB ? 1 : 0 },
         floats: { alpha: 1, beta: 1 },
       },
+      ...(relu ? [{ op: 'Relu', inputs: ['P'], outputs: ['Y'] }] : []),
     ],
   });
 }

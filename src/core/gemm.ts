@@ -15,6 +15,11 @@ export interface Gemm {
   lstmStep?(step: LstmStep): void;
   /** Optional: one fused GRU step (see GruStep), as lstmStep. */
   gruStep?(step: GruStep): void;
+  /**
+   * Optional: C (m×n) = relu(A (m×k)·B (k×n)), no transposes, C overwritten: the product and its ReLU in one pass
+   * over C. Callers go through gemmRelu() below, which falls back to gemm() and a ReLU pass.
+   */
+  gemmRelu?(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void;
   gemm(
     transA: boolean,
     transB: boolean,
@@ -71,6 +76,26 @@ export interface GruStep {
   h: Float32Array;
   /** (3H, B) scratch for the recurrent product, used by the portable path. */
   scratch: Float32Array;
+}
+
+/** C (m×n) = relu(A (m×k)·B (k×n)) on `gemm`: its fused product where it has one, else the product and a ReLU pass. */
+export function gemmRelu(
+  gemm: Gemm,
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+): void {
+  if (gemm.gemmRelu) {
+    gemm.gemmRelu(m, n, k, a, b, c);
+    return;
+  }
+  gemm.gemm(false, false, m, n, k, a, b, c, false);
+  for (let i = 0; i < m * n; i++) {
+    c[i] = Math.max(c[i], 0); // −0 gives +0, as onnxruntime's Relu
+  }
 }
 
 /** Throws if a buffer is too small for the shapes: a bad shape must fail loudly, never read garbage. */

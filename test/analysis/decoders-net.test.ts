@@ -12,9 +12,10 @@ import {
 } from '../../src/analysis/decoder-kernels.js';
 import { DecoderStack, decoderParameterCount } from '../../src/analysis/decoder-net.js';
 import { OnnxGemm, onnxLoadError } from '../../src/backends/index.js';
-import { tsGemm } from '../../src/core/gemm.js';
+import { type Gemm, tsGemm } from '../../src/core/gemm.js';
 import { checkGradient } from '../../src/core/gradcheck.js';
 import { Rng } from '../../src/core/random.js';
+import { wideReference } from './decoder-wide-reference.js';
 
 function randn(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal());
@@ -113,21 +114,23 @@ function setup(hidden: number[], deltas: number, nb: number) {
  * the units are dead, so the ReLU gate is still exercised. Asserts the first layer's margin.
  */
 function keepOffKinks(stack: DecoderStack, x: Float32Array, nb: number, D: number): void {
-  const b1 = stack.first.b.data;
-  const width = b1.length;
-  for (let j = 0; j < width; j++) b1[j] = j % 2 === 0 ? 3 : -3;
+  for (const { b } of stack.first) {
+    for (let j = 0; j < b.data.length; j++) b.data[j] = j % 2 === 0 ? 3 : -3;
+  }
   for (const layer of stack.deep) {
     for (const { w, b } of layer) {
       for (let i = 0; i < w.data.length; i++) w.data[i] *= 0.1;
       for (let j = 0; j < b.data.length; j++) b.data[j] = j % 2 === 0 ? 5 : -5;
     }
   }
-  const w1 = stack.first.w.data;
-  for (let r = 0; r < nb; r++) {
-    for (let j = 0; j < width; j++) {
-      let z = b1[j];
-      for (let i = 0; i < D; i++) z += x[r * D + i] * w1[i * width + j];
-      assert.ok(Math.abs(z) > 0.5, `pre-activation ${z} is too close to the kink`);
+  for (const { w, b } of stack.first) {
+    const h = b.data.length;
+    for (let r = 0; r < nb; r++) {
+      for (let j = 0; j < h; j++) {
+        let z = b.data[j];
+        for (let i = 0; i < D; i++) z += x[r * D + i] * w.data[i * h + j];
+        assert.ok(Math.abs(z) > 0.5, `pre-activation ${z} is too close to the kink`);
+      }
     }
   }
 }
@@ -177,20 +180,12 @@ describe('DecoderStack backward', () => {
     stack.loss(tsGemm, targets, 1, true);
     assert.equal(stack.counted, 1);
     assert.ok(stack.out[1].w.grad.every((v) => v === 0));
-    // The first-layer weight is (D, Δ·h): decoder 2 owns columns h .. 2h of every row.
-    const h = 4;
-    const w1Grad = stack.first.w.grad;
-    for (let i = 0; i < 5; i++) {
-      assert.ok(
-        w1Grad.subarray(i * 2 * h + h, (i + 1) * 2 * h).every((v) => v === 0),
-        "decoder 2's columns",
-      );
-    }
+    assert.ok(stack.first[1].w.grad.every((v) => v === 0));
+    assert.ok(stack.first[1].b.grad.every((v) => v === 0));
     assert.ok(
-      w1Grad.some((v) => v !== 0),
-      "decoder 1's columns",
+      stack.first[0].w.grad.some((v) => v !== 0),
+      "decoder 1's first layer",
     );
-    assert.ok(stack.first.b.grad.subarray(h).every((v) => v === 0));
   });
 
   it('counts its parameters as D·h + h + h·V + V per decoder', () => {
@@ -214,5 +209,89 @@ describe('DecoderStack backward', () => {
     results[0].grads.forEach((g, i) => {
       for (let j = 0; j < g.length; j++) assert.ok(Math.abs(g[j] - results[1].grads[i][j]) < 1e-5);
     });
+  });
+});
+
+describe('DecoderStack in per-decoder blocks with the fused first-layer ReLU', () => {
+  const D = 40;
+  const V = 7;
+  const deltas = 3;
+  const h = 37;
+  const nb = 50;
+  const ort = onnxLoadError() === '' ? new OnnxGemm({ smallWork: 0, threads: 1 }) : null;
+
+  /** The stack's logits and gradients, and the wide reference's, on the same weights, input and dropout seed. */
+  function both(gemm: Gemm, keep: number) {
+    const rng = new Rng(21);
+    const stack = new DecoderStack(D, V, deltas, [h], 64);
+    stack.initialize(rng);
+    stack.setInput(randn(rng, nb * D), nb);
+    const targets = Array.from({ length: deltas }, (_, d) =>
+      Int32Array.from({ length: nb }, (_, i) => (i % 5 === d ? -1 : rng.int(V))),
+    );
+    const reference = wideReference(stack, gemm, nb, targets, keep, keep < 1 ? new Rng(99) : null);
+    stack.forward(gemm, nb, keep, keep < 1 ? new Rng(99) : null);
+    const loss = stack.loss(gemm, targets, keep, true);
+    const logits = Array.from({ length: deltas }, (_, d) => stack.logits(d + 1).slice(0, nb * V));
+    return { reference, loss, logits, grads: stack.params().map((p) => p.grad.slice()) };
+  }
+
+  /** Every entry within `rel` of the largest magnitude of the reference array. */
+  function close(got: Float32Array, want: Float32Array, rel: number, what: string): void {
+    assert.equal(got.length, want.length, what);
+    const top = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    for (let i = 0; i < want.length; i++) {
+      assert.ok(Math.abs(got[i]! - want[i]!) <= rel * top, `${what}[${i}]: ${got[i]} against ${want[i]}`);
+    }
+  }
+
+  for (const keep of [1, 0.9]) {
+    it(`gives the wide layout's outputs and gradients bit for bit on the portable GEMM (keep ${keep})`, () => {
+      const r = both(tsGemm, keep);
+      assert.equal(r.loss, r.reference.loss);
+      r.logits.forEach((l, d) => {
+        assert.deepEqual(l, r.reference.logits[d], `logits of decoder ${d + 1}`);
+      });
+      r.grads.forEach((g, i) => {
+        assert.deepEqual(g, r.reference.grads[i], `gradient ${i}`);
+      });
+      assert.ok(r.grads.every((g) => g.some((v) => v !== 0)));
+    });
+
+    it(`gives the wide layout's outputs and gradients on onnxruntime (keep ${keep})`, { skip: ort === null }, () => {
+      const r = both(ort!, keep);
+      assert.ok(Math.abs(r.loss - r.reference.loss) <= 1e-6 * r.reference.loss);
+      r.logits.forEach((l, d) => {
+        close(l, r.reference.logits[d]!, 1e-6, `logits of decoder ${d + 1}`);
+      });
+      r.grads.forEach((g, i) => {
+        close(g, r.reference.grads[i]!, 1e-6, `gradient ${i}`);
+      });
+      // And the two backends agree with each other.
+      const t = both(tsGemm, keep);
+      r.logits.forEach((l, d) => {
+        close(l, t.logits[d]!, 1e-5, `onnxruntime against ts, logits ${d + 1}`);
+      });
+      r.grads.forEach((g, i) => {
+        close(g, t.grads[i]!, 1e-5, `onnxruntime against ts, gradient ${i}`);
+      });
+    });
+  }
+
+  it('draws the initial weights of the wide layout: decoder δ has columns (δ−1)·h1 .. δ·h1 of one (D, Δ·h1) draw', () => {
+    const stack = new DecoderStack(3, 2, 2, [4], 8);
+    stack.initialize(new Rng(5));
+    const rng = new Rng(5);
+    const bound = 1 / Math.sqrt(3);
+    const wide = Float32Array.from({ length: 3 * 8 + 8 }, () => rng.uniform(-bound, bound));
+    for (let d = 0; d < 2; d++) {
+      for (let i = 0; i < 3; i++) {
+        assert.deepEqual(
+          stack.first[d]!.w.data.subarray(i * 4, (i + 1) * 4),
+          wide.subarray(i * 8 + d * 4, i * 8 + d * 4 + 4),
+        );
+      }
+      assert.deepEqual(stack.first[d]!.b.data, wide.subarray(24 + d * 4, 24 + d * 4 + 4));
+    }
   });
 });

@@ -22,10 +22,9 @@ describe('DecoderStack with no hidden layer (a linear decoder)', () => {
       Int32Array.from({ length: nb }, (_, i) => ((i + d) % 4 === 0 ? -1 : rng.int(V))),
     );
     stack.forward(tsGemm, nb, 1, null);
-    // Decoder 2's logit of symbol 3 at row 4, by hand: W1 is (D, Δ·V), decoder δ owning columns (δ−1)·V .. δ·V.
-    const col = 1 * V + 3;
-    let z = stack.first.b.data[col]!;
-    for (let i = 0; i < D; i++) z += x[4 * D + i]! * stack.first.w.data[i * deltas * V + col]!;
+    // Decoder 2's logit of symbol 3 at row 4, by hand: its weight is (D, V), input-major.
+    let z = stack.first[1]!.b.data[3]!;
+    for (let i = 0; i < D; i++) z += x[4 * D + i]! * stack.first[1]!.w.data[i * V + 3]!;
     assert.ok(Math.abs(stack.logits(2)[4 * V + 3]! - z) < 1e-5);
     const lossAt = (grad: boolean) => {
       stack.forward(tsGemm, nb, 1, null);
@@ -33,7 +32,7 @@ describe('DecoderStack with no hidden layer (a linear decoder)', () => {
     };
     lossAt(true);
     const params = stack.params();
-    assert.equal(params.length, 2, 'one weight and one bias: no output layer');
+    assert.equal(params.length, 2 * deltas, 'one weight and one bias per decoder: no output layer');
     const res = checkGradient({
       params: params.map((p) => p.data),
       analytic: params.map((p) => p.grad.slice()),

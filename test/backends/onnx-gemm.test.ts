@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createGemm, OnnxGemm, onnxLoadError } from '../../src/backends/index.js';
-import { tsGemm } from '../../src/core/gemm.js';
+import { type Gemm, gemmRelu, tsGemm } from '../../src/core/gemm.js';
 import { gruStepPortable } from '../../src/core/gru.js';
 import { lstmStepPortable } from '../../src/core/lstm.js';
 import { Rng } from '../../src/core/random.js';
@@ -155,5 +155,30 @@ test('onnxruntime gruStep (fused product and gate math) matches the portable ste
       }
     }
     assert.ok(got.gates.every((v) => v >= -1 && v <= 1));
+  }
+});
+
+test('gemmRelu is relu of the product on both backends, in row blocks and below smallWork too', () => {
+  const [m, n, k] = [37, 29, 13];
+  const a = random(m * k);
+  const b = random(k * n);
+  const ref = reference(false, false, m, n, k, a, b);
+  const backends: Gemm[] = [
+    tsGemm,
+    new OnnxGemm({ smallWork: 0, threads: 1 }),
+    new OnnxGemm({ smallWork: 0, threads: 1, maxCallOutput: 200 }), // blocks of 8 rows
+    new OnnxGemm({ smallWork: 1e9, threads: 1 }), // the TypeScript fallback
+  ];
+  for (const backend of backends) {
+    const c = new Float32Array(m * n).fill(Number.NaN);
+    gemmRelu(backend, m, n, k, a, b, c);
+    let zeros = 0;
+    for (let i = 0; i < m * n; i++) {
+      const want = Math.max(0, ref[i]!);
+      if (want === 0) zeros++;
+      assert.ok(Math.abs(c[i]! - want) < 1e-4 * (1 + want), `${backend.name} c[${i}] = ${c[i]}, want ${want}`);
+      assert.ok(!Object.is(c[i], -0), 'no negative zero');
+    }
+    assert.ok(zeros > 100 && zeros < m * n - 100, 'the ReLU cuts about half');
   }
 });
