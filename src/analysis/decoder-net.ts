@@ -20,7 +20,8 @@ import { linearForward } from '../core/linear.js';
 import { softmaxCrossEntropy } from '../core/loss.js';
 import type { Param } from '../core/optim.js';
 import type { Rng } from '../core/random.js';
-import { columnSums, dropoutScale, reluDropout, reluDropoutBackward } from './decoder-kernels.js';
+import { SimdRelu, simdReluAvailable } from '../core/simd-relu.js';
+import { columnSums, dropoutScale, reluDropoutBackwardInPlace, reluDropoutInPlace } from './decoder-kernels.js';
 
 interface Dense {
   w: Param;
@@ -72,6 +73,8 @@ export class DecoderStack {
   private readonly dActs: Float32Array[];
   private readonly logitsBlocks: Float32Array[];
   private readonly dLogits: Float32Array;
+  /** The elementwise passes in WebAssembly SIMD where the runtime has it: acts and dActs then live in its memory. */
+  private readonly simd: SimdRelu | null;
   private nb = 0;
   /** Decoders with at least one target in the last loss() call. */
   counted = 0;
@@ -107,8 +110,11 @@ export class DecoderStack {
     const last = hidden[hidden.length - 1];
     this.out =
       hidden.length === 0 ? [] : Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.out`, V * last, V));
-    this.acts = hidden.map((h) => blocks(new Float32Array(deltas * maxBatch * h), deltas, maxBatch * h));
-    this.dActs = hidden.map((h) => new Float32Array(maxBatch * h));
+    const hiddenFloats = hidden.reduce((sum, h) => sum + (deltas + 1) * maxBatch * h, 0);
+    this.simd = hidden.length > 0 && simdReluAvailable() ? new SimdRelu(hiddenFloats) : null;
+    const alloc = (n: number) => this.simd?.alloc(n) ?? new Float32Array(n);
+    this.acts = hidden.map((h) => blocks(alloc(deltas * maxBatch * h), deltas, maxBatch * h));
+    this.dActs = hidden.map((h) => alloc(maxBatch * h));
     this.logitsBlocks = blocks(new Float32Array(deltas * maxBatch * V), deltas, maxBatch * V);
     this.dLogits = new Float32Array(maxBatch * V);
   }
@@ -190,12 +196,12 @@ export class DecoderStack {
       // idempotent on it, so the result is the masked relu of the product, exactly).
       const a1 = this.acts[0][d];
       gemmRelu(gemm, nb, h1, D + 1, this.input, this.firstBlocks[d], a1);
-      if (keep < 1 && rng !== null) reluDropout(a1, h1, a1, h1, nb, h1, keep, rng);
+      if (keep < 1 && rng !== null) reluDropoutInPlace(this.simd, a1, nb, h1, keep, rng);
       for (let l = 1; l < hidden.length; l++) {
         const layer = this.deep[l - 1][d];
         const cur = this.acts[l][d];
         linearForward(gemm, this.acts[l - 1][d], layer.w.data, layer.b.data, cur, nb, hidden[l - 1], hidden[l]);
-        reluDropout(cur, hidden[l], cur, hidden[l], nb, hidden[l], keep, rng);
+        reluDropoutInPlace(this.simd, cur, nb, hidden[l], keep, rng);
       }
       const L = hidden.length;
       linearForward(
@@ -250,7 +256,7 @@ export class DecoderStack {
         const hPrev = hidden[l - 1];
         const layer = this.deep[l - 1][d];
         const dCur = this.dActs[l];
-        reluDropoutBackward(dCur, h, this.acts[l][d], h, dCur, h, nb, h, scale);
+        reluDropoutBackwardInPlace(this.simd, dCur, this.acts[l][d], nb, h, scale);
         columnSums(dCur, nb, h, layer.b.grad);
         // dW (h, hPrev) = dCurᵀ · a_prev; gradient into a_prev = dCur · W.
         gemm.gemm(true, false, h, hPrev, nb, dCur, this.acts[l - 1][d], layer.w.grad, false);
@@ -259,7 +265,7 @@ export class DecoderStack {
       // [dW1; db1] (D+1, h1) = [x 1]ᵀ · dz, dz the gradient into the first layer's pre-activations.
       const h1 = hidden[0];
       const dz = this.dActs[0];
-      reluDropoutBackward(dz, h1, this.acts[0][d], h1, dz, h1, nb, h1, scale);
+      reluDropoutBackwardInPlace(this.simd, dz, this.acts[0][d], nb, h1, scale);
       gemm.gemm(true, false, D + 1, h1, nb, this.input, dz, this.firstGrads[d], false);
     }
     return total;

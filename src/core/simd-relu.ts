@@ -1,0 +1,537 @@
+// The decoders' elementwise hidden-layer passes as WebAssembly SIMD kernels, on float32 arrays that live in the
+// kernels' own WebAssembly memory (allocated there once, so a pass copies nothing): the backward ReLU/dropout gate,
+// and the dropout mask with the very random stream of decoder-kernels.ts's reluDropout. Both give exactly what
+// the JavaScript kernels give: where those compute in float64 and round to float32, these do too (f64x2 lanes).
+// The module is assembled here byte by byte, as simd-adam.ts's is.
+
+import type { Rng } from './random.js';
+
+// ---- Bytes ----
+
+/** Unsigned LEB128. */
+function u32(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+function s32(n: number): number[] {
+  const out: number[] = [];
+  let v = n | 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...u32(body.length), ...body];
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...u32(bytes.length), ...bytes];
+}
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const V128 = 0x7b;
+const get = (i: number) => [0x20, ...u32(i)];
+const set = (i: number) => [0x21, ...u32(i)];
+const tee = (i: number) => [0x22, ...u32(i)];
+const i32c = (v: number) => [0x41, ...s32(v)];
+const simd = (op: number) => [0xfd, ...u32(op)];
+/** v128.load / v128.store, alignment hint 1 byte (rows of an odd width start anywhere), offset `at`. */
+const load = (at = 0) => [...simd(0x00), 0, ...u32(at)];
+const store = (at = 0) => [...simd(0x0b), 0, ...u32(at)];
+const shuffle = (lanes: number[]) => [...simd(0x0d), ...lanes];
+const OP = {
+  i32add: [0x6a],
+  i32sub: [0x6b],
+  i32mul: [0x6c],
+  i32and: [0x71],
+  i32or: [0x72],
+  i32xor: [0x73],
+  i32shl: [0x74],
+  i32shrU: [0x76],
+  i32geU: [0x4f],
+  i32ltU: [0x49],
+  i32geS: [0x4e],
+  i32eqz: [0x45],
+  f32load: [0x2a, 2, 0],
+  f32store: [0x38, 2, 0],
+  f64promote: [0xbb],
+  f32demote: [0xb6],
+  f64add: [0xa0],
+  f64mul: [0xa2],
+  f64abs: [0x99],
+  f32gt: [0x5e],
+  f32const0: [0x43, 0, 0, 0, 0],
+  select: [0x1b],
+  i32splat: simd(0x11),
+  f64splat: simd(0x14),
+  and: simd(0x4e),
+  xor: simd(0x51),
+  or: simd(0x50),
+  bitselect: simd(0x52),
+  f32gtV: simd(0x44),
+  i16leU: simd(0x34),
+  i16splat: simd(0x10),
+  i32extendLow16: simd(0xa7),
+  i32extendHigh16: simd(0xa8),
+  i32shrUV: simd(0xad),
+  i32addV: simd(0xae),
+  i32mulV: simd(0xb5),
+  promoteLow: simd(0x5f),
+  demoteZero: simd(0x5e),
+  f64absV: simd(0xec),
+  f64addV: simd(0xf0),
+  f64mulV: simd(0xf2),
+};
+/** v128.const of four i32 lanes. */
+function i32x4(a: number, b: number, c: number, d: number): number[] {
+  const bytes = new Uint8Array(16);
+  const view = new DataView(bytes.buffer);
+  const lanes = [a, b, c, d];
+  for (let i = 0; i < 4; i++) view.setInt32(4 * i, lanes[i]!, true);
+  return [...simd(0x0c), ...bytes];
+}
+const block = (body: number[]) => [0x02, 0x40, ...body, 0x0b];
+const loop = (body: number[]) => [0x03, 0x40, ...body, 0x0b];
+const brIf = (depth: number) => [0x0d, ...u32(depth)];
+const br = (depth: number) => [0x0c, ...u32(depth)];
+const ifThen = (body: number[]) => [0x04, 0x40, ...body, 0x0b];
+
+/** Lanes 2 and 3 of a v128 moved to lanes 0 and 1 (as bytes of one operand). */
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+/** Lanes 0, 1 of the first operand, then lanes 0, 1 of the second. */
+const JOIN_LOWS = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+const SIGN = 0x80000000 | 0;
+const F64_ZERO = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/**
+ * f32x4 (on the stack) times the f64x2 in local `factor`, each lane in float64 and rounded to float32 (what a
+ * JavaScript float32 store of a float64 product does). `pre` (f64x2 → f64x2) runs on each promoted half first.
+ * Uses locals `x` (the input), `lo`.
+ */
+function timesInFloat64(factor: number, x: number, lo: number, pre: (v: number) => number[]): number[] {
+  const half = (select: number[]) => [
+    ...get(x),
+    ...select,
+    ...OP.promoteLow,
+    ...pre(lo),
+    ...get(factor),
+    ...OP.f64mulV,
+    ...OP.demoteZero,
+  ];
+  return [
+    ...set(x),
+    ...half([]),
+    ...set(lo),
+    ...get(lo),
+    ...half([...get(x), ...shuffle(HIGH_HALF)]),
+    ...shuffle(JOIN_LOWS),
+  ];
+}
+
+/** f64x2 v → v + |v| (in place on the stack, via local `tmp`). */
+const plusAbs = (tmp: number) => [...tee(tmp), ...get(tmp), ...OP.f64absV, ...OP.f64addV];
+
+// gate(d, a, n, scale): d[i] ← a[i] > 0 ? d[i]·scale : d[i]·0, i < n, byte offsets d and a.
+// Params 0..3; locals: i32 at(4) end(5) vecEnd(6); v128 vScale(7) x(8) lo(9) sign(10).
+function gateBody(): number[] {
+  const [D, A, N, SCALE] = [0, 1, 2, 3];
+  const [AT, END, VEND, VSCALE, X, LO, SIGNV] = [4, 5, 6, 7, 8, 9, 10];
+  const dAt = [...get(D), ...get(AT), ...OP.i32add];
+  const aAt = [...get(A), ...get(AT), ...OP.i32add];
+  return [
+    ...get(N),
+    ...i32c(2),
+    ...OP.i32shl,
+    ...tee(END),
+    ...i32c(-16),
+    ...OP.i32and,
+    ...set(VEND),
+    ...get(SCALE),
+    ...OP.f64splat,
+    ...set(VSCALE),
+    ...i32x4(SIGN, SIGN, SIGN, SIGN),
+    ...set(SIGNV),
+    ...i32c(0),
+    ...set(AT),
+    ...block(
+      loop([
+        ...get(AT),
+        ...get(VEND),
+        ...OP.i32geU,
+        ...brIf(1),
+        ...dAt,
+        // bitselect(d·scale, d's sign bit (d·0), a > 0)
+        ...dAt,
+        ...load(),
+        ...timesInFloat64(VSCALE, X, LO, () => []),
+        ...get(X),
+        ...get(SIGNV),
+        ...OP.and,
+        ...aAt,
+        ...load(),
+        ...i32x4(0, 0, 0, 0),
+        ...OP.f32gtV,
+        ...OP.bitselect,
+        ...store(),
+        ...get(AT),
+        ...i32c(16),
+        ...OP.i32add,
+        ...set(AT),
+        ...br(0),
+      ]),
+    ),
+    // The last n mod 4 entries one by one.
+    ...block(
+      loop([
+        ...get(AT),
+        ...get(END),
+        ...OP.i32geU,
+        ...brIf(1),
+        ...dAt,
+        ...dAt,
+        ...OP.f32load,
+        ...OP.f64promote,
+        ...get(SCALE),
+        ...F64_ZERO,
+        ...aAt,
+        ...OP.f32load,
+        ...OP.f32const0,
+        ...OP.f32gt,
+        ...OP.select,
+        ...OP.f64mul,
+        ...OP.f32demote,
+        ...OP.f32store,
+        ...get(AT),
+        ...i32c(4),
+        ...OP.i32add,
+        ...set(AT),
+        ...br(0),
+      ]),
+    ),
+  ];
+}
+
+// One mulberry32 step of Rng.nextUint32 (see decoder-kernels.ts), on the i32 (or i32x4) on the stack.
+const GOLDEN = 0x6d2b79f5;
+function mulberryScalar(t: number, u: number): number[] {
+  // t = imul(t ^ (t >>> 15), t | 1); t ^= t + imul(t ^ (t >>> 7), t | 61); u = t ^ (t >>> 14)
+  return [
+    ...set(t),
+    ...get(t),
+    ...get(t),
+    ...i32c(15),
+    ...OP.i32shrU,
+    ...OP.i32xor,
+    ...get(t),
+    ...i32c(1),
+    ...OP.i32or,
+    ...OP.i32mul,
+    ...set(t),
+    ...get(t),
+    ...get(t),
+    ...get(t),
+    ...get(t),
+    ...i32c(7),
+    ...OP.i32shrU,
+    ...OP.i32xor,
+    ...get(t),
+    ...i32c(61),
+    ...OP.i32or,
+    ...OP.i32mul,
+    ...OP.i32add,
+    ...OP.i32xor,
+    ...tee(t),
+    ...get(t),
+    ...i32c(14),
+    ...OP.i32shrU,
+    ...OP.i32xor,
+    ...set(u),
+  ];
+}
+function mulberryVector(t: number, u: number, one: number, sixtyOne: number): number[] {
+  const shr = (k: number) => [...i32c(k), ...OP.i32shrUV];
+  return [
+    ...set(t),
+    ...get(t),
+    ...get(t),
+    ...shr(15),
+    ...OP.xor,
+    ...get(t),
+    ...get(one),
+    ...OP.or,
+    ...OP.i32mulV,
+    ...set(t),
+    ...get(t),
+    ...get(t),
+    ...get(t),
+    ...get(t),
+    ...shr(7),
+    ...OP.xor,
+    ...get(t),
+    ...get(sixtyOne),
+    ...OP.or,
+    ...OP.i32mulV,
+    ...OP.i32addV,
+    ...OP.xor,
+    ...tee(t),
+    ...get(t),
+    ...shr(14),
+    ...OP.xor,
+    ...set(u),
+  ];
+}
+
+// mask(x, rows, cols, state, limit, half) → state: in place on x (rows, cols) contiguous,
+//   x[r, c] ← (x + |x|)·half where the 16-bit decision of (r, c) is ≤ limit, else (x + |x|)·0,
+// per row draw i deciding entry 2i (low half) and 2i+1 (high half), as reluDropout. Returns the generator state.
+// Params 0..5; locals: i32 row(6) at(7) rowEnd(8) vecEnd(9) s(10) t(11) u(12);
+// v128 vT(13) vU(14) vOne(15) v61(16) vLimit(17) vHalf(18) keep(19) x(20) lo(21); f64 v(22).
+function maskBody(): number[] {
+  const [X, ROWS, COLS, STATE, LIMIT, HALF] = [0, 1, 2, 3, 4, 5];
+  const [ROW, AT, ROWEND, VECEND, S, T, U] = [6, 7, 8, 9, 10, 11, 12];
+  const [VT, VU, VONE, V61, VLIMIT, VHALF, KEEP, XV, LO, V] = [13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+  const xAt = [...get(X), ...get(AT), ...OP.i32add];
+  /** Entries of the current 8 at byte offset `at` from xAt: one f32x4, with 16-bit masks widened by `widen`. */
+  const four = (offset: number, widen: number[]) => [
+    ...xAt,
+    ...xAt,
+    ...load(offset),
+    ...timesInFloat64(VHALF, XV, LO, plusAbs),
+    ...get(KEEP),
+    ...widen,
+    ...OP.and,
+    ...store(offset),
+  ];
+  /** One scalar entry at byte offset `at` decided by the i32 on the stack (0 or 1). */
+  const scalarEntry = (decision: number[]) => [
+    ...xAt,
+    ...xAt,
+    ...OP.f32load,
+    ...OP.f64promote,
+    ...tee(V),
+    ...get(V),
+    ...OP.f64abs,
+    ...OP.f64add,
+    ...get(HALF),
+    ...F64_ZERO,
+    ...decision,
+    ...OP.select,
+    ...OP.f64mul,
+    ...OP.f32demote,
+    ...OP.f32store,
+  ];
+  return [
+    ...get(STATE),
+    ...set(S),
+    ...i32x4(1, 1, 1, 1),
+    ...set(VONE),
+    ...i32x4(61, 61, 61, 61),
+    ...set(V61),
+    ...get(LIMIT),
+    ...OP.i16splat,
+    ...set(VLIMIT),
+    ...get(HALF),
+    ...OP.f64splat,
+    ...set(VHALF),
+    ...i32c(0),
+    ...set(AT),
+    ...i32c(0),
+    ...set(ROW),
+    ...block(
+      loop([
+        ...get(ROW),
+        ...get(ROWS),
+        ...OP.i32geU,
+        ...brIf(1),
+        // rowEnd = at + cols·4; vecEnd = at + (cols − cols mod 8)·4
+        ...get(AT),
+        ...get(COLS),
+        ...i32c(2),
+        ...OP.i32shl,
+        ...OP.i32add,
+        ...set(ROWEND),
+        ...get(AT),
+        ...get(COLS),
+        ...i32c(-8),
+        ...OP.i32and,
+        ...i32c(2),
+        ...OP.i32shl,
+        ...OP.i32add,
+        ...set(VECEND),
+        // Eight entries (four draws) at a time: lanes s + G, s + 2G, s + 3G, s + 4G.
+        ...block(
+          loop([
+            ...get(AT),
+            ...get(VECEND),
+            ...OP.i32geU,
+            ...brIf(1),
+            ...get(S),
+            ...OP.i32splat,
+            ...i32x4(GOLDEN, GOLDEN * 2, GOLDEN * 3, GOLDEN * 4),
+            ...OP.i32addV,
+            ...mulberryVector(VT, VU, VONE, V61),
+            // The draws' 16-bit halves in entry order are the i16x8 lanes: kept where ≤ limit.
+            ...get(VU),
+            ...get(VLIMIT),
+            ...OP.i16leU,
+            ...set(KEEP),
+            ...four(0, OP.i32extendLow16),
+            ...four(16, OP.i32extendHigh16),
+            ...get(S),
+            ...i32c(GOLDEN * 4),
+            ...OP.i32add,
+            ...set(S),
+            ...get(AT),
+            ...i32c(32),
+            ...OP.i32add,
+            ...set(AT),
+            ...br(0),
+          ]),
+        ),
+        // The rest of the row: one draw per pair of entries, the last perhaps alone.
+        ...block(
+          loop([
+            ...get(AT),
+            ...get(ROWEND),
+            ...OP.i32geU,
+            ...brIf(1),
+            ...get(S),
+            ...i32c(GOLDEN),
+            ...OP.i32add,
+            ...tee(S),
+            ...mulberryScalar(T, U),
+            ...scalarEntry([...get(U), ...i32c(0xffff), ...OP.i32and, ...get(LIMIT), 0x4d]), // i32.le_u
+            ...get(AT),
+            ...i32c(4),
+            ...OP.i32add,
+            ...tee(AT),
+            ...get(ROWEND),
+            ...OP.i32ltU,
+            ...ifThen([
+              ...scalarEntry([...get(U), ...i32c(16), ...OP.i32shrU, ...get(LIMIT), 0x4d]),
+              ...get(AT),
+              ...i32c(4),
+              ...OP.i32add,
+              ...set(AT),
+            ]),
+            ...br(0),
+          ]),
+        ),
+        ...get(ROW),
+        ...i32c(1),
+        ...OP.i32add,
+        ...set(ROW),
+        ...br(0),
+      ]),
+    ),
+    ...get(S),
+  ];
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const gateType = [0x60, 4, I32, I32, I32, F64, 0];
+  const maskType = [0x60, 6, I32, I32, I32, I32, I32, F64, 1, I32];
+  const type = section(1, [2, ...gateType, ...maskType]);
+  const imports = section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]);
+  const funcs = section(3, [2, 0, 1]);
+  const exports = section(7, [2, ...name('gate'), 0x00, 0, ...name('mask'), 0x00, 1]);
+  const gateBodyBytes = [2, 3, I32, 4, V128, ...gateBody(), 0x0b];
+  const maskBodyBytes = [3, 7, I32, 9, V128, 1, F64, ...maskBody(), 0x0b];
+  const code = section(10, [
+    2,
+    ...u32(gateBodyBytes.length),
+    ...gateBodyBytes,
+    ...u32(maskBodyBytes.length),
+    ...maskBodyBytes,
+  ]);
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...imports, ...funcs, ...exports, ...code]);
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernels, or null where this runtime lacks WebAssembly SIMD. */
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  const bytes = moduleBytes();
+  compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  return compiled;
+}
+
+/** Whether SimdRelu can run here. */
+export function simdReluAvailable(): boolean {
+  return kernelModule() !== null;
+}
+
+const PAGE = 65_536;
+
+/**
+ * The kernels and the float32 arrays they work on: `alloc` hands out arrays in the kernels' memory, sized once (the
+ * memory never grows, so the arrays stay valid), and the kernels take only those.
+ */
+export class SimdRelu {
+  private readonly memory: WebAssembly.Memory;
+  private readonly gateRun: (d: number, a: number, n: number, scale: number) => void;
+  private readonly maskRun: (x: number, rows: number, cols: number, s: number, limit: number, half: number) => number;
+  private used = 0;
+
+  /** Room for arrays of `floats` float32 in all (each rounded up to 4 floats). */
+  constructor(readonly floats: number) {
+    const module = kernelModule();
+    if (!module) throw new Error('SimdRelu: this runtime has no WebAssembly SIMD');
+    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((floats * 4 + 16) / PAGE)) });
+    const instance = new WebAssembly.Instance(module, { env: { mem: this.memory } });
+    this.gateRun = instance.exports.gate as SimdRelu['gateRun'];
+    this.maskRun = instance.exports.mask as SimdRelu['maskRun'];
+  }
+
+  /** A zeroed array of n floats in the kernels' memory. */
+  alloc(n: number): Float32Array {
+    const padded = Math.ceil(n / 4) * 4;
+    if (this.used + padded > this.floats) throw new RangeError(`SimdRelu: ${n} more floats exceed ${this.floats}`);
+    const array = new Float32Array(this.memory.buffer, this.used * 4, n);
+    this.used += padded;
+    return array;
+  }
+
+  private offset(a: Float32Array, n: number, what: string): number {
+    if (a.buffer !== this.memory.buffer) throw new RangeError(`SimdRelu: ${what} is not in the kernels' memory`);
+    if (a.length < n) throw new RangeError(`SimdRelu: ${what} has ${a.length} floats, needs ${n}`);
+    return a.byteOffset;
+  }
+
+  /**
+   * d[i] ← d[i]·scale where a[i] > 0, else d[i]·0, for i < n, in place: reluDropoutBackward (decoder-kernels.ts)
+   * with d, a and out sharing one row stride, to the bit.
+   */
+  gate(d: Float32Array, a: Float32Array, n: number, scale: number): void {
+    this.gateRun(this.offset(d, n, 'd'), this.offset(a, n, 'a'), n, scale);
+  }
+
+  /**
+   * x (rows, cols) ← (x + |x|)·half where kept, else (x + |x|)·0, in place: a unit is kept when its 16-bit
+   * decision is below `threshold` (1 .. 65536), per row draw i of rng's Rng.nextUint32 stream deciding entries 2i
+   * (low half) and 2i+1 (high half); rng advances past the draws. reluDropout with threshold and half = scale/2, to
+   * the bit.
+   */
+  mask(x: Float32Array, rows: number, cols: number, threshold: number, half: number, rng: Rng): void {
+    const at = this.offset(x, rows * cols, 'x');
+    rng.setState(this.maskRun(at, rows, cols, rng.getState() | 0, threshold - 1, half) >>> 0);
+  }
+}

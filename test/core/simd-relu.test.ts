@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dropoutScale, reluDropout, reluDropoutBackward } from '../../src/analysis/decoder-kernels.js';
+import { Rng } from '../../src/core/random.js';
+import { SimdRelu, simdReluAvailable } from '../../src/core/simd-relu.js';
+
+const skip = simdReluAvailable() ? false : 'no WebAssembly SIMD in this runtime';
+
+/** Shapes with every remainder: rows of fewer than 8 entries, odd widths, a tail of 1..7 after the vectors. */
+const SHAPES = [
+  [1, 1],
+  [3, 5],
+  [2, 8],
+  [5, 17],
+  [7, 969],
+  [4, 30],
+] as const;
+
+function sameBits(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length);
+  for (let i = 0; i < want.length; i++)
+    assert.ok(Object.is(got[i], want[i]), `${what}[${i}]: ${got[i]} against ${want[i]}`);
+}
+
+describe('SimdRelu', { skip }, () => {
+  it('gate gives reluDropoutBackward bit for bit, signed zeros included, at any scale', () => {
+    const rng = new Rng(7);
+    for (const [rows, cols] of SHAPES) {
+      const n = rows * cols;
+      const simd = new SimdRelu(5 * (n + 3));
+      const a = simd.alloc(n);
+      const d = simd.alloc(n);
+      for (let i = 0; i < n; i++) {
+        a[i] = i % 3 === 0 ? 0 : Math.max(0, rng.normal());
+        d[i] = rng.normal() * 1e-3;
+      }
+      if (n > 1) a[1] = 1.4e-45; // the smallest positive float32 still passes
+      for (const scale of [1, dropoutScale(0.9), dropoutScale(0.37)]) {
+        const want = new Float32Array(n);
+        reluDropoutBackward(d, cols, a, cols, want, cols, rows, cols, scale);
+        const got = simd.alloc(n);
+        got.set(d);
+        simd.gate(got, a, n, scale);
+        sameBits(got, want, `gate ${rows}×${cols} scale ${scale}`);
+      }
+    }
+  });
+
+  it("mask gives reluDropout's values and draws bit for bit, and leaves the generator where it would", () => {
+    const rng = new Rng(8);
+    for (const [rows, cols] of SHAPES) {
+      const n = rows * cols;
+      const simd = new SimdRelu(4 * (n + 3));
+      const x = simd.alloc(n);
+      for (let i = 0; i < n; i++) x[i] = rng.normal();
+      for (const keep of [0.9, 0.5, 0.99999]) {
+        const want = x.slice();
+        const jsRng = new Rng(11);
+        reluDropout(want, cols, want, cols, rows, cols, keep, jsRng);
+        const got = simd.alloc(n);
+        got.set(x);
+        const simdRng = new Rng(11);
+        const threshold = Math.min(65536, Math.round(keep * 65536));
+        simd.mask(got, rows, cols, threshold, 0.5 * dropoutScale(keep), simdRng);
+        sameBits(got, want, `mask ${rows}×${cols} keep ${keep}`);
+        assert.equal(simdRng.getState(), jsRng.getState());
+        if (n >= 50 && keep === 0.5)
+          assert.ok(
+            got.some((v, i) => v === 0 && x[i]! > 0),
+            'some units dropped',
+          );
+      }
+    }
+  });
+
+  it('refuses arrays outside its memory and allocations beyond its size', () => {
+    const simd = new SimdRelu(8);
+    const inside = simd.alloc(8);
+    assert.throws(() => simd.gate(new Float32Array(8), inside, 8, 1), /not in the kernels' memory/);
+    assert.throws(() => simd.gate(inside, inside, 9, 1), /needs 9/);
+    assert.throws(() => simd.alloc(1), /exceed/);
+  });
+});
