@@ -110,7 +110,8 @@ export class DecoderStack {
     const last = hidden[hidden.length - 1];
     this.out =
       hidden.length === 0 ? [] : Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.out`, V * last, V));
-    const hiddenFloats = hidden.reduce((sum, h) => sum + (deltas + 1) * maxBatch * h, 0);
+    const padded = (n: number) => Math.ceil(n / 4) * 4; // SimdRelu's allocations
+    const hiddenFloats = hidden.reduce((sum, h) => sum + padded(deltas * maxBatch * h) + padded(maxBatch * h), 0);
     this.simd = hidden.length > 0 && simdReluAvailable() ? new SimdRelu(hiddenFloats) : null;
     const alloc = (n: number) => this.simd?.alloc(n) ?? new Float32Array(n);
     this.acts = hidden.map((h) => blocks(alloc(deltas * maxBatch * h), deltas, maxBatch * h));
