@@ -97,6 +97,13 @@ function countingGemm(inner: Gemm): Gemm & { flops: number } {
       counter.flops += 2 * args[2] * args[3] * args[4];
       inner.gemm(...args);
     },
+    // The decoders' first layer runs fused where the backend can (Gemm.gemmRelu): forward it, counted alike.
+    gemmRelu: inner.gemmRelu
+      ? (...args: Parameters<NonNullable<Gemm['gemmRelu']>>) => {
+          counter.flops += 2 * args[0] * args[1] * args[2];
+          inner.gemmRelu!(...args);
+        }
+      : undefined,
   };
   return counter;
 }

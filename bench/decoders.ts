@@ -28,6 +28,14 @@ class CountingGemm implements Gemm {
 
   constructor(private readonly inner: Gemm) {
     this.name = `counting(${inner.name})`;
+    const fused = inner.gemmRelu?.bind(inner);
+    if (fused) {
+      this.gemmRelu = (m, n, k, a, b, c) => {
+        const t0 = performance.now();
+        fused(m, n, k, a, b, c);
+        this.record(`relu(NN) ${m}×${n}×${k}`, 2 * m * n * k, performance.now() - t0);
+      };
+    }
   }
 
   /** Per product shape "tA tB m×n×k": FLOPs and milliseconds. */
@@ -37,17 +45,21 @@ class CountingGemm implements Gemm {
     const [transA, transB, m, n, k] = args;
     const t0 = performance.now();
     this.inner.gemm(...args);
-    const ms = performance.now() - t0;
-    const flops = 2 * m * n * k;
+    this.record(`${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} ${m}×${n}×${k}`, 2 * m * n * k, performance.now() - t0);
+  }
+
+  private record(key: string, flops: number, ms: number): void {
     this.ms += ms;
     this.flops += flops;
     this.calls++;
-    const key = `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} ${m}×${n}×${k}`;
     const entry = this.shapes.get(key) ?? { flops: 0, ms: 0 };
     entry.flops += flops;
     entry.ms += ms;
     this.shapes.set(key, entry);
   }
+
+  /** The fused first-layer product, forwarded and counted like gemm (present only where the backend has it). */
+  readonly gemmRelu?: (m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array) => void;
 
   reset(): void {
     this.flops = 0;
