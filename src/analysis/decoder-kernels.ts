@@ -6,7 +6,7 @@
 // with float arithmetic only.
 
 import type { Rng } from '../core/random.js';
-import type { SimdRelu } from '../core/simd-relu.js';
+import type { SimdKernels } from '../core/simd-kernels.js';
 
 /** The mulberry32 increment of Rng.nextUint32: the kernels below step the same generator with its state in a local. */
 const GOLDEN = 0x6d2b79f5;
@@ -132,7 +132,7 @@ export function reluDropoutBackward(
  * memory), which give the same result and draws 3 times faster (1024×969 at keep 0.9: 0.55 ms against 1.75).
  */
 export function reluDropoutInPlace(
-  simd: SimdRelu | null,
+  simd: SimdKernels | null,
   x: Float32Array,
   rows: number,
   cols: number,
@@ -151,7 +151,7 @@ export function reluDropoutInPlace(
  * (d and a then live in their memory), which give the same result 7 times faster (1024×969: 0.29 ms against 2.2).
  */
 export function reluDropoutBackwardInPlace(
-  simd: SimdRelu | null,
+  simd: SimdKernels | null,
   d: Float32Array,
   a: Float32Array,
   rows: number,

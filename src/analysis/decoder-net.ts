@@ -20,7 +20,7 @@ import { linearForward } from '../core/linear.js';
 import { softmaxCrossEntropy } from '../core/loss.js';
 import type { Param } from '../core/optim.js';
 import type { Rng } from '../core/random.js';
-import { SimdRelu, simdReluAvailable } from '../core/simd-relu.js';
+import { SimdKernels, simdKernelsAvailable } from '../core/simd-kernels.js';
 import { columnSums, dropoutScale, reluDropoutBackwardInPlace, reluDropoutInPlace } from './decoder-kernels.js';
 
 interface Dense {
@@ -60,6 +60,8 @@ export class DecoderStack {
   readonly first: Dense[];
   /** The batch input (maxBatch, D+1): callers fill columns 0..D−1 of rows 0..nb−1; column D stays 1 (the bias). */
   readonly input: Float32Array;
+  /** Rows 0..nb−1 of the input transposed, (D+1, nb) dense, for the first layers' weight gradients. */
+  private readonly inputT: Float32Array;
   /** Decoder δ's whole first-layer block (D+1, h1), and its gradient. */
   private readonly firstBlocks: Float32Array[];
   private readonly firstGrads: Float32Array[];
@@ -74,7 +76,7 @@ export class DecoderStack {
   private readonly logitsBlocks: Float32Array[];
   private readonly dLogits: Float32Array;
   /** The elementwise passes in WebAssembly SIMD where the runtime has it: acts and dActs then live in its memory. */
-  private readonly simd: SimdRelu | null;
+  private readonly simd: SimdKernels | null;
   private nb = 0;
   /** Decoders with at least one target in the last loss() call. */
   counted = 0;
@@ -100,8 +102,6 @@ export class DecoderStack {
         b: { name: `${firstName(d)}.bias`, data: w.subarray(split), grad: g.subarray(split) },
       };
     });
-    this.input = new Float32Array(maxBatch * (D + 1));
-    for (let r = 0; r < maxBatch; r++) this.input[r * (D + 1) + D] = 1;
     this.deep = hidden
       .slice(1)
       .map((h, l) =>
@@ -110,10 +110,14 @@ export class DecoderStack {
     const last = hidden[hidden.length - 1];
     this.out =
       hidden.length === 0 ? [] : Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.out`, V * last, V));
-    const padded = (n: number) => Math.ceil(n / 4) * 4; // SimdRelu's allocations
+    const padded = (n: number) => Math.ceil(n / 4) * 4; // SimdKernels's allocations
     const hiddenFloats = hidden.reduce((sum, h) => sum + padded(deltas * maxBatch * h) + padded(maxBatch * h), 0);
-    this.simd = hidden.length > 0 && simdReluAvailable() ? new SimdRelu(hiddenFloats) : null;
+    const inputFloats = 2 * padded(maxBatch * (D + 1));
+    this.simd = simdKernelsAvailable() ? new SimdKernels(inputFloats + hiddenFloats) : null;
     const alloc = (n: number) => this.simd?.alloc(n) ?? new Float32Array(n);
+    this.input = alloc(maxBatch * (D + 1));
+    for (let r = 0; r < maxBatch; r++) this.input[r * (D + 1) + D] = 1;
+    this.inputT = alloc(maxBatch * (D + 1));
     this.acts = hidden.map((h) => blocks(alloc(deltas * maxBatch * h), deltas, maxBatch * h));
     this.dActs = hidden.map((h) => alloc(maxBatch * h));
     this.logitsBlocks = blocks(new Float32Array(deltas * maxBatch * V), deltas, maxBatch * V);
@@ -237,6 +241,15 @@ export class DecoderStack {
     const dLogits = this.dLogits;
     let total = 0;
     this.counted = 0;
+    // The first layers' weight gradients are [x 1]ᵀ · dz: with the input transposed once per batch (where the SIMD
+    // kernels are), each is an NN product, which MLAS runs 12% faster than the TN one on the untransposed input
+    // (five 321×969×1024 products: 19.4 ms against 22.1; the transpose takes 0.6 ms).
+    const xT = grad && this.simd !== null ? this.inputT : null;
+    if (xT !== null) this.simd!.transpose(this.input, nb, D + 1, xT);
+    const firstGrad = (d: number, dz: Float32Array, width: number) => {
+      if (xT !== null) gemm.gemm(false, false, D + 1, width, nb, xT, dz, this.firstGrads[d], false);
+      else gemm.gemm(true, false, D + 1, width, nb, this.input, dz, this.firstGrads[d], false);
+    };
     for (let d = 0; d < deltas; d++) {
       const { loss, count } = softmaxCrossEntropy(this.logitsBlocks[d], targets[d], nb, V, grad ? dLogits : null);
       if (count > 0) this.counted++;
@@ -244,7 +257,7 @@ export class DecoderStack {
       if (!grad) continue;
       if (L === 0) {
         // [dW; db] (D+1, V) = [x 1]ᵀ · dLogits.
-        gemm.gemm(true, false, D + 1, V, nb, this.input, dLogits, this.firstGrads[d], false);
+        firstGrad(d, dLogits, V);
         continue;
       }
       const out = this.out[d];
@@ -267,7 +280,7 @@ export class DecoderStack {
       const h1 = hidden[0];
       const dz = this.dActs[0];
       reluDropoutBackwardInPlace(this.simd, dz, this.acts[0][d], nb, h1, scale);
-      gemm.gemm(true, false, D + 1, h1, nb, this.input, dz, this.firstGrads[d], false);
+      firstGrad(d, dz, h1);
     }
     return total;
   }

@@ -1,8 +1,8 @@
-// The decoders' elementwise hidden-layer passes as WebAssembly SIMD kernels, on float32 arrays that live in the
+// The decoders' passes around their products as WebAssembly SIMD kernels, on float32 arrays that live in the
 // kernels' own WebAssembly memory (allocated there once, so a pass copies nothing): the backward ReLU/dropout gate,
-// and the dropout mask with the very random stream of decoder-kernels.ts's reluDropout. Both give exactly what
-// the JavaScript kernels give: where those compute in float64 and round to float32, these do too (f64x2 lanes).
-// The module is assembled here byte by byte, as simd-adam.ts's is.
+// the dropout mask with the very random stream of decoder-kernels.ts's reluDropout, and a transpose. They give
+// exactly what the JavaScript kernels give: where those compute in float64 and round to float32, these do too
+// (f64x2 lanes). The module is assembled here byte by byte, as simd-adam.ts's is.
 
 import type { Rng } from './random.js';
 
@@ -445,21 +445,164 @@ function maskBody(): number[] {
   ];
 }
 
+// transpose(src, rows, cols, dst): dst (cols, rows) ← srcᵀ, src (rows, cols), both dense; 4×4 blocks in lanes.
+// Params 0..3; locals: i32 r(4) c(5) rowBytes(6) colBytes(7) from(8) to(9); v128 t0(10) t1(11) t2(12) t3(13).
+const PAIR_LOW = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+const PAIR_HIGH = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+const HALF_LOW = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+const HALF_HIGH = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
+function transposeBody(): number[] {
+  const [SRC, ROWS, COLS, DST] = [0, 1, 2, 3];
+  const [R, C, ROWB, COLB, FROM, TO, T0, T1, T2, T3] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  /** from = src + (r·cols + c)·4, to = dst + (c·rows + r)·4. */
+  const addresses = [
+    ...get(SRC),
+    ...get(R),
+    ...get(COLS),
+    ...OP.i32mul,
+    ...get(C),
+    ...OP.i32add,
+    ...i32c(2),
+    ...OP.i32shl,
+    ...OP.i32add,
+    ...set(FROM),
+    ...get(DST),
+    ...get(C),
+    ...get(ROWS),
+    ...OP.i32mul,
+    ...get(R),
+    ...OP.i32add,
+    ...i32c(2),
+    ...OP.i32shl,
+    ...OP.i32add,
+    ...set(TO),
+  ];
+  /** Address `base` + k·`stride` bytes. */
+  const at = (base: number, k: number, stride: number) =>
+    k === 0 ? get(base) : [...get(base), ...get(stride), ...i32c(k), ...OP.i32mul, ...OP.i32add];
+  /** dst[c·rows + r + k] = src[(r + k)·cols + c], from and to already at (r, c). */
+  const elementAt = (k: number) => [
+    ...get(TO),
+    ...i32c(4 * k),
+    ...OP.i32add,
+    ...at(FROM, k, ROWB),
+    ...OP.f32load,
+    ...OP.f32store,
+  ];
+  const whileLess = (a: number[], b: number[], body: number[]) =>
+    block(loop([...a, ...b, ...OP.i32geU, ...brIf(1), ...body, ...br(0)]));
+  const increment = (local: number, by: number) => [...get(local), ...i32c(by), ...OP.i32add, ...set(local)];
+  return [
+    ...get(COLS),
+    ...i32c(2),
+    ...OP.i32shl,
+    ...set(ROWB),
+    ...get(ROWS),
+    ...i32c(2),
+    ...OP.i32shl,
+    ...set(COLB),
+    ...i32c(0),
+    ...set(R),
+    // Rows in fours: (r + 4 ≤ rows)
+    ...whileLess(
+      [...get(R), ...i32c(4), ...OP.i32add],
+      [...get(ROWS), ...i32c(1), ...OP.i32add],
+      [
+        ...i32c(0),
+        ...set(C),
+        ...whileLess(
+          [...get(C), ...i32c(4), ...OP.i32add],
+          [...get(COLS), ...i32c(1), ...OP.i32add],
+          [
+            ...addresses,
+            ...at(FROM, 0, ROWB),
+            ...load(),
+            ...at(FROM, 1, ROWB),
+            ...load(),
+            ...shuffle(PAIR_LOW),
+            ...set(T0),
+            ...at(FROM, 0, ROWB),
+            ...load(),
+            ...at(FROM, 1, ROWB),
+            ...load(),
+            ...shuffle(PAIR_HIGH),
+            ...set(T1),
+            ...at(FROM, 2, ROWB),
+            ...load(),
+            ...at(FROM, 3, ROWB),
+            ...load(),
+            ...shuffle(PAIR_LOW),
+            ...set(T2),
+            ...at(FROM, 2, ROWB),
+            ...load(),
+            ...at(FROM, 3, ROWB),
+            ...load(),
+            ...shuffle(PAIR_HIGH),
+            ...set(T3),
+            ...at(TO, 0, COLB),
+            ...get(T0),
+            ...get(T2),
+            ...shuffle(HALF_LOW),
+            ...store(),
+            ...at(TO, 1, COLB),
+            ...get(T0),
+            ...get(T2),
+            ...shuffle(HALF_HIGH),
+            ...store(),
+            ...at(TO, 2, COLB),
+            ...get(T1),
+            ...get(T3),
+            ...shuffle(HALF_LOW),
+            ...store(),
+            ...at(TO, 3, COLB),
+            ...get(T1),
+            ...get(T3),
+            ...shuffle(HALF_HIGH),
+            ...store(),
+            ...increment(C, 4),
+          ],
+        ),
+        // The last cols mod 4 columns of these four rows.
+        ...whileLess(get(C), get(COLS), [
+          ...addresses,
+          ...elementAt(0),
+          ...elementAt(1),
+          ...elementAt(2),
+          ...elementAt(3),
+          ...increment(C, 1),
+        ]),
+        ...increment(R, 4),
+      ],
+    ),
+    // The last rows mod 4 rows, one entry at a time.
+    ...whileLess(get(R), get(ROWS), [
+      ...i32c(0),
+      ...set(C),
+      ...whileLess(get(C), get(COLS), [...addresses, ...elementAt(0), ...increment(C, 1)]),
+      ...increment(R, 1),
+    ]),
+  ];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const gateType = [0x60, 4, I32, I32, I32, F64, 0];
   const maskType = [0x60, 6, I32, I32, I32, I32, I32, F64, 1, I32];
-  const type = section(1, [2, ...gateType, ...maskType]);
+  const transposeType = [0x60, 4, I32, I32, I32, I32, 0];
+  const type = section(1, [3, ...gateType, ...maskType, ...transposeType]);
   const imports = section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x00, 1]);
-  const funcs = section(3, [2, 0, 1]);
-  const exports = section(7, [2, ...name('gate'), 0x00, 0, ...name('mask'), 0x00, 1]);
+  const funcs = section(3, [3, 0, 1, 2]);
+  const exports = section(7, [3, ...name('gate'), 0x00, 0, ...name('mask'), 0x00, 1, ...name('transpose'), 0x00, 2]);
   const gateBodyBytes = [2, 3, I32, 4, V128, ...gateBody(), 0x0b];
   const maskBodyBytes = [3, 7, I32, 9, V128, 1, F64, ...maskBody(), 0x0b];
+  const transposeBodyBytes = [2, 6, I32, 4, V128, ...transposeBody(), 0x0b];
   const code = section(10, [
-    2,
+    3,
     ...u32(gateBodyBytes.length),
     ...gateBodyBytes,
     ...u32(maskBodyBytes.length),
     ...maskBodyBytes,
+    ...u32(transposeBodyBytes.length),
+    ...transposeBodyBytes,
   ]);
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
@@ -474,8 +617,8 @@ function kernelModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-/** Whether SimdRelu can run here. */
-export function simdReluAvailable(): boolean {
+/** Whether SimdKernels can run here. */
+export function simdKernelsAvailable(): boolean {
   return kernelModule() !== null;
 }
 
@@ -485,34 +628,36 @@ const PAGE = 65_536;
  * The kernels and the float32 arrays they work on: `alloc` hands out arrays in the kernels' memory, sized once (the
  * memory never grows, so the arrays stay valid), and the kernels take only those.
  */
-export class SimdRelu {
+export class SimdKernels {
   private readonly memory: WebAssembly.Memory;
   private readonly gateRun: (d: number, a: number, n: number, scale: number) => void;
   private readonly maskRun: (x: number, rows: number, cols: number, s: number, limit: number, half: number) => number;
+  private readonly transposeRun: (src: number, rows: number, cols: number, dst: number) => void;
   private used = 0;
 
   /** Room for arrays of `floats` float32 in all (each rounded up to 4 floats). */
   constructor(readonly floats: number) {
     const module = kernelModule();
-    if (!module) throw new Error('SimdRelu: this runtime has no WebAssembly SIMD');
+    if (!module) throw new Error('SimdKernels: this runtime has no WebAssembly SIMD');
     this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((floats * 4 + 16) / PAGE)) });
     const instance = new WebAssembly.Instance(module, { env: { mem: this.memory } });
-    this.gateRun = instance.exports.gate as SimdRelu['gateRun'];
-    this.maskRun = instance.exports.mask as SimdRelu['maskRun'];
+    this.gateRun = instance.exports.gate as SimdKernels['gateRun'];
+    this.maskRun = instance.exports.mask as SimdKernels['maskRun'];
+    this.transposeRun = instance.exports.transpose as SimdKernels['transposeRun'];
   }
 
   /** A zeroed array of n floats in the kernels' memory. */
   alloc(n: number): Float32Array {
     const padded = Math.ceil(n / 4) * 4;
-    if (this.used + padded > this.floats) throw new RangeError(`SimdRelu: ${n} more floats exceed ${this.floats}`);
+    if (this.used + padded > this.floats) throw new RangeError(`SimdKernels: ${n} more floats exceed ${this.floats}`);
     const array = new Float32Array(this.memory.buffer, this.used * 4, n);
     this.used += padded;
     return array;
   }
 
   private offset(a: Float32Array, n: number, what: string): number {
-    if (a.buffer !== this.memory.buffer) throw new RangeError(`SimdRelu: ${what} is not in the kernels' memory`);
-    if (a.length < n) throw new RangeError(`SimdRelu: ${what} has ${a.length} floats, needs ${n}`);
+    if (a.buffer !== this.memory.buffer) throw new RangeError(`SimdKernels: ${what} is not in the kernels' memory`);
+    if (a.length < n) throw new RangeError(`SimdKernels: ${what} has ${a.length} floats, needs ${n}`);
     return a.byteOffset;
   }
 
@@ -533,5 +678,10 @@ export class SimdRelu {
   mask(x: Float32Array, rows: number, cols: number, threshold: number, half: number, rng: Rng): void {
     const at = this.offset(x, rows * cols, 'x');
     rng.setState(this.maskRun(at, rows, cols, rng.getState() | 0, threshold - 1, half) >>> 0);
+  }
+
+  /** dst (cols, rows) ← srcᵀ for src (rows, cols), both dense (dst must not overlap src). */
+  transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
+    this.transposeRun(this.offset(src, rows * cols, 'src'), rows, cols, this.offset(dst, rows * cols, 'dst'));
   }
 }

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dropoutScale, reluDropout, reluDropoutBackward } from '../../src/analysis/decoder-kernels.js';
 import { Rng } from '../../src/core/random.js';
-import { SimdRelu, simdReluAvailable } from '../../src/core/simd-relu.js';
+import { SimdKernels, simdKernelsAvailable } from '../../src/core/simd-kernels.js';
 
-const skip = simdReluAvailable() ? false : 'no WebAssembly SIMD in this runtime';
+const skip = simdKernelsAvailable() ? false : 'no WebAssembly SIMD in this runtime';
 
 /** Shapes with every remainder: rows of fewer than 8 entries, odd widths, a tail of 1..7 after the vectors. */
 const SHAPES = [
@@ -22,12 +22,12 @@ function sameBits(got: Float32Array, want: Float32Array, what: string): void {
     assert.ok(Object.is(got[i], want[i]), `${what}[${i}]: ${got[i]} against ${want[i]}`);
 }
 
-describe('SimdRelu', { skip }, () => {
+describe('SimdKernels', { skip }, () => {
   it('gate gives reluDropoutBackward bit for bit, signed zeros included, at any scale', () => {
     const rng = new Rng(7);
     for (const [rows, cols] of SHAPES) {
       const n = rows * cols;
-      const simd = new SimdRelu(5 * (n + 3));
+      const simd = new SimdKernels(5 * (n + 3));
       const a = simd.alloc(n);
       const d = simd.alloc(n);
       for (let i = 0; i < n; i++) {
@@ -50,7 +50,7 @@ describe('SimdRelu', { skip }, () => {
     const rng = new Rng(8);
     for (const [rows, cols] of SHAPES) {
       const n = rows * cols;
-      const simd = new SimdRelu(4 * (n + 3));
+      const simd = new SimdKernels(4 * (n + 3));
       const x = simd.alloc(n);
       for (let i = 0; i < n; i++) x[i] = rng.normal();
       for (const keep of [0.9, 0.5, 0.99999]) {
@@ -73,8 +73,23 @@ describe('SimdRelu', { skip }, () => {
     }
   });
 
+  it('transposes in 4×4 blocks with every remainder of rows and columns', () => {
+    for (const [rows, cols] of [...SHAPES, [4, 4], [13, 2], [1024, 321]] as const) {
+      const n = rows * cols;
+      const simd = new SimdKernels(2 * (n + 3));
+      const src = simd.alloc(n);
+      const dst = simd.alloc(n);
+      for (let i = 0; i < n; i++) src[i] = i + 0.5;
+      simd.transpose(src, rows, cols, dst);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++)
+          assert.equal(dst[c * rows + r], src[r * cols + c], `${rows}×${cols} (${r}, ${c})`);
+      }
+    }
+  });
+
   it('refuses arrays outside its memory and allocations beyond its size', () => {
-    const simd = new SimdRelu(8);
+    const simd = new SimdKernels(8);
     const inside = simd.alloc(8);
     assert.throws(() => simd.gate(new Float32Array(8), inside, 8, 1), /not in the kernels' memory/);
     assert.throws(() => simd.gate(inside, inside, 9, 1), /needs 9/);
