@@ -20,6 +20,7 @@ import { linearForward } from '../core/linear.js';
 import { softmaxCrossEntropy } from '../core/loss.js';
 import type { Param } from '../core/optim.js';
 import type { Rng } from '../core/random.js';
+import { AdamMemory, simdAdamAvailable } from '../core/simd-adam.js';
 import { SimdKernels, simdKernelsAvailable } from '../core/simd-kernels.js';
 import { columnSums, dropoutScale, reluDropoutBackwardInPlace, reluDropoutInPlace } from './decoder-kernels.js';
 
@@ -28,10 +29,10 @@ interface Dense {
   b: Param;
 }
 
-function dense(name: string, wSize: number, bSize: number): Dense {
+function dense(name: string, wSize: number, bSize: number, alloc: (n: number) => Float32Array): Dense {
   return {
-    w: { name: `${name}.weight`, data: new Float32Array(wSize), grad: new Float32Array(wSize) },
-    b: { name: `${name}.bias`, data: new Float32Array(bSize), grad: new Float32Array(bSize) },
+    w: { name: `${name}.weight`, data: alloc(wSize), grad: alloc(wSize) },
+    b: { name: `${name}.bias`, data: alloc(bSize), grad: alloc(bSize) },
   };
 }
 
@@ -75,6 +76,11 @@ export class DecoderStack {
   private readonly dActs: Float32Array[];
   private readonly logitsBlocks: Float32Array[];
   private readonly dLogits: Float32Array;
+  /**
+   * Where the runtime has WebAssembly SIMD, every parameter and gradient lives here, so that a SimdAdam built on it
+   * (DecoderTrainer) updates them in place.
+   */
+  readonly paramMemory: AdamMemory | null;
   /** The elementwise passes in WebAssembly SIMD where the runtime has it: acts and dActs then live in its memory. */
   private readonly simd: SimdKernels | null;
   private nb = 0;
@@ -91,8 +97,11 @@ export class DecoderStack {
     this.deltas = deltas;
     const h1 = hidden[0] ?? V; // linear: the first layer writes the logits
     const block = (D + 1) * h1;
-    this.firstBlocks = blocks(new Float32Array(deltas * block), deltas, block);
-    this.firstGrads = blocks(new Float32Array(deltas * block), deltas, block);
+    const last = hidden[hidden.length - 1];
+    this.paramMemory = simdAdamAvailable() ? new AdamMemory(2 * deltas * decoderParameterCount(D, V, hidden)) : null;
+    const param = (n: number) => this.paramMemory?.alloc(n) ?? new Float32Array(n);
+    this.firstBlocks = Array.from({ length: deltas }, () => param(block));
+    this.firstGrads = Array.from({ length: deltas }, () => param(block));
     const split = D * h1;
     const firstName = (d: number) => `decoder${d + 1}.${hidden.length === 0 ? 'out' : 'hidden1'}`;
     this.first = this.firstBlocks.map((w, d) => {
@@ -105,11 +114,12 @@ export class DecoderStack {
     this.deep = hidden
       .slice(1)
       .map((h, l) =>
-        Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.hidden${l + 2}`, h * hidden[l], h)),
+        Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.hidden${l + 2}`, h * hidden[l], h, param)),
       );
-    const last = hidden[hidden.length - 1];
     this.out =
-      hidden.length === 0 ? [] : Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.out`, V * last, V));
+      hidden.length === 0
+        ? []
+        : Array.from({ length: deltas }, (_, d) => dense(`decoder${d + 1}.out`, V * last, V, param));
     const padded = (n: number) => Math.ceil(n / 4) * 4; // SimdKernels's allocations
     const hiddenFloats = hidden.reduce((sum, h) => sum + padded(deltas * maxBatch * h) + padded(maxBatch * h), 0);
     const inputFloats = 2 * padded(maxBatch * (D + 1));

@@ -80,8 +80,11 @@ export class DecoderTrainer {
     lr: number,
     private readonly rng: Rng,
   ) {
-    // The update is O(parameters) per step whatever the batch: in WebAssembly SIMD where the runtime has it.
-    this.adam = simdAdamAvailable() ? new SimdAdam(stack.params(), lr) : new Adam(stack.params(), { lr });
+    // The update is O(parameters) per step whatever the batch: in WebAssembly SIMD where the runtime has it, on the
+    // stack's parameters where they lie.
+    this.adam = simdAdamAvailable()
+      ? new SimdAdam(stack.params(), lr, stack.paramMemory ?? undefined)
+      : new Adam(stack.params(), { lr });
     this.buffers = new BatchBuffers(stack);
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Adam } from '../../src/core/optim.js';
 import { Rng } from '../../src/core/random.js';
-import { SimdAdam, simdAdamAvailable } from '../../src/core/simd-adam.js';
+import { AdamMemory, SimdAdam, simdAdamAvailable } from '../../src/core/simd-adam.js';
 
 const skip = simdAdamAvailable() ? false : 'no WebAssembly SIMD in this runtime';
 
@@ -44,4 +44,43 @@ test('SimdAdam treats gradients below 1e-16 as zero and keeps no denormal moment
   assert.ok(p.data[3]! < 1); // a real gradient moves its weight by about the learning rate
   assert.ok(Math.abs(1 - p.data[3]! - 1e-3) < 1e-6);
   assert.equal(p.data[4], 1);
+});
+
+test('SimdAdam on an AdamMemory updates its parameters in place, exactly as with copies', { skip }, () => {
+  const rng = new Rng(6);
+  const sizes = [8, 3, 1000, 17];
+  const memory = new AdamMemory(2 * sizes.reduce((a, b) => a + b, 0));
+  const inMemory = sizes.map((n, k) => ({ name: `p${k}`, data: memory.alloc(n), grad: memory.alloc(n) }));
+  // A view at an offset that is not 16-byte aligned (the bias row of a decoder's first-layer block) is copied.
+  const block = memory.alloc(12);
+  const blockGrad = memory.alloc(12);
+  inMemory.push({ name: 'tail', data: block.subarray(1), grad: blockGrad.subarray(1) });
+  const copied = inMemory.map((p) => ({ name: p.name, data: p.data.slice(), grad: p.grad.slice() }));
+  for (const [i, p] of inMemory.entries()) {
+    for (let j = 0; j < p.data.length; j++) p.data[j] = copied[i]!.data[j] = rng.normal();
+  }
+  const free = memory.free;
+  const shared = new SimdAdam(inMemory, 1e-2, memory);
+  // Moments only (2 × 8, 2 × 1000) for the two it updates in place; value, gradient and moments for the others.
+  assert.equal(free - memory.free, 2 * 8 + 2 * 1000 + 4 * (4 + 20 + 12));
+  const own = new SimdAdam(copied, 1e-2);
+  const before = block[0];
+  for (let step = 0; step < 20; step++) {
+    for (const [i, p] of inMemory.entries()) {
+      for (let j = 0; j < p.grad.length; j++) p.grad[j] = copied[i]!.grad[j] = rng.normal() * 0.1;
+    }
+    shared.step();
+    own.step();
+  }
+  for (const [i, p] of inMemory.entries()) assert.deepEqual(p.data, copied[i]!.data, p.name);
+  assert.equal(block[0], before, 'the entry before the view is not touched');
+  assert.notDeepEqual(inMemory[2]!.data, new Float32Array(1000));
+  // With its memory full, a new optimizer keeps a memory of its own and copies, with the same result.
+  memory.alloc(memory.free);
+  assert.equal(memory.free, 0);
+  const third = new SimdAdam(inMemory, 1e-2, memory);
+  const fourth = new SimdAdam(copied, 1e-2);
+  third.step();
+  fourth.step();
+  for (const [i, p] of inMemory.entries()) assert.deepEqual(p.data, copied[i]!.data, p.name);
 });
