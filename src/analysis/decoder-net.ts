@@ -7,10 +7,15 @@
 // input-major, its last row the bias, against an input with a constant-1 last column: the products then add the bias
 // and compute its gradient, which in JavaScript passes cost more than the products gain. Its forward product writes
 // relu(z) straight into the decoder's (batch, h1) activation block (Gemm.gemmRelu: one fused call on onnxruntime),
-// and dropout, when drawn, masks that block in place; its weight gradient is one (D+1)×h1 product per decoder.
-// Measured on MLAS (one thread, batch 1024, D+1 321, Δ = 5 decoders of h1 969, glibc settings of docs/engine.md):
-// five fused (1024, 969) products took 20.0 ms where one (1024, 4845) product and the JavaScript ReLU scatter into the
-// blocks took 27.4 (the product alone 19.2); five weight-gradient products 20.4 ms against 20.8 for one wide one.
+// and dropout, when drawn, masks that block in place; its weight gradient is one (D+1)×h1 product per decoder, on the
+// input transposed once per batch. Measured on MLAS (one thread, batch 1024, D+1 321, Δ = 5 decoders of h1 969,
+// glibc settings of docs/engine.md): five fused (1024, 969) products took 20.0 ms where one (1024, 4845) product and
+// the JavaScript ReLU scatter into the blocks took 27.4 (the product alone 19.2); five weight-gradient products 20.4
+// ms against 20.8 for one wide one, and 17.3–18.2 as NN products on the transposed input.
+//
+// Where the runtime has WebAssembly SIMD, the input and the activations live in the memory of the SIMD kernels
+// (simd-kernels.ts: the dropout mask, the backward gate, the transpose) and the parameters in an AdamMemory
+// (simd-adam.ts), so that neither the passes nor Adam copy anything.
 //
 // With no hidden layer (hidden = []) each decoder is linear (softmax regression): the first layer is then the output
 // layer, V columns wide, and its products write the logits.
@@ -45,6 +50,20 @@ export function decoderParameterCount(D: number, V: number, hidden: readonly num
     inF = h;
   }
   return count + inF * V + V;
+}
+
+/**
+ * A store in WebAssembly memory where the runtime has the kernels for it, else null (the stack then keeps plain
+ * arrays and runs the JavaScript kernels): also null where the runtime cannot map that much memory (RangeError).
+ */
+function whereAvailable<T>(available: boolean, make: () => T): T | null {
+  if (!available) return null;
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
 }
 
 /** Views of decoder δ's slice of a buffer of per-decoder blocks, made once (block size fixed by maxBatch). */
@@ -98,7 +117,10 @@ export class DecoderStack {
     const h1 = hidden[0] ?? V; // linear: the first layer writes the logits
     const block = (D + 1) * h1;
     const last = hidden[hidden.length - 1];
-    this.paramMemory = simdAdamAvailable() ? new AdamMemory(2 * deltas * decoderParameterCount(D, V, hidden)) : null;
+    this.paramMemory = whereAvailable(
+      simdAdamAvailable(),
+      () => new AdamMemory(2 * deltas * decoderParameterCount(D, V, hidden)),
+    );
     const param = (n: number) => this.paramMemory?.alloc(n) ?? new Float32Array(n);
     this.firstBlocks = Array.from({ length: deltas }, () => param(block));
     this.firstGrads = Array.from({ length: deltas }, () => param(block));
@@ -123,7 +145,7 @@ export class DecoderStack {
     const padded = (n: number) => Math.ceil(n / 4) * 4; // SimdKernels's allocations
     const hiddenFloats = hidden.reduce((sum, h) => sum + padded(deltas * maxBatch * h) + padded(maxBatch * h), 0);
     const inputFloats = 2 * padded(maxBatch * (D + 1));
-    this.simd = simdKernelsAvailable() ? new SimdKernels(inputFloats + hiddenFloats) : null;
+    this.simd = whereAvailable(simdKernelsAvailable(), () => new SimdKernels(inputFloats + hiddenFloats));
     const alloc = (n: number) => this.simd?.alloc(n) ?? new Float32Array(n);
     this.input = alloc(maxBatch * (D + 1));
     for (let r = 0; r < maxBatch; r++) this.input[r * (D + 1) + D] = 1;
