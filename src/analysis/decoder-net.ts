@@ -112,13 +112,15 @@ export class DecoderStack {
     deltas: number,
     readonly hidden: readonly number[],
     readonly maxBatch: number,
+    /** false: plain arrays and the JavaScript kernels even where WebAssembly SIMD is available (for tests). */
+    wasm = true,
   ) {
     this.deltas = deltas;
     const h1 = hidden[0] ?? V; // linear: the first layer writes the logits
     const block = (D + 1) * h1;
     const last = hidden[hidden.length - 1];
     this.paramMemory = whereAvailable(
-      simdAdamAvailable(),
+      wasm && simdAdamAvailable(),
       () => new AdamMemory(2 * deltas * decoderParameterCount(D, V, hidden)),
     );
     const param = (n: number) => this.paramMemory?.alloc(n) ?? new Float32Array(n);
@@ -145,7 +147,7 @@ export class DecoderStack {
     const padded = (n: number) => Math.ceil(n / 4) * 4; // SimdKernels's allocations
     const hiddenFloats = hidden.reduce((sum, h) => sum + padded(deltas * maxBatch * h) + padded(maxBatch * h), 0);
     const inputFloats = 2 * padded(maxBatch * (D + 1));
-    this.simd = whereAvailable(simdKernelsAvailable(), () => new SimdKernels(inputFloats + hiddenFloats));
+    this.simd = whereAvailable(wasm && simdKernelsAvailable(), () => new SimdKernels(inputFloats + hiddenFloats));
     const alloc = (n: number) => this.simd?.alloc(n) ?? new Float32Array(n);
     this.input = alloc(maxBatch * (D + 1));
     for (let r = 0; r < maxBatch; r++) this.input[r * (D + 1) + D] = 1;

@@ -14,7 +14,9 @@ import { DecoderStack, decoderParameterCount } from '../../src/analysis/decoder-
 import { OnnxGemm, onnxLoadError } from '../../src/backends/index.js';
 import { type Gemm, tsGemm } from '../../src/core/gemm.js';
 import { checkGradient } from '../../src/core/gradcheck.js';
+import { Adam } from '../../src/core/optim.js';
 import { Rng } from '../../src/core/random.js';
+import { SimdAdam, simdAdamAvailable } from '../../src/core/simd-adam.js';
 import { wideReference } from './decoder-wide-reference.js';
 
 function randn(rng: Rng, n: number): Float32Array {
@@ -277,6 +279,35 @@ describe('DecoderStack in per-decoder blocks with the fused first-layer ReLU', (
       });
     });
   }
+
+  it('gives the same outputs, gradients and Adam steps with plain arrays and the JavaScript kernels', () => {
+    const run = (wasm: boolean) => {
+      const rng = new Rng(31);
+      const stack = new DecoderStack(D, V, deltas, [h, 9], 63, wasm);
+      stack.initialize(rng);
+      const x = randn(rng, nb * D);
+      const targets = Array.from({ length: deltas }, () => Int32Array.from({ length: nb }, () => rng.int(V)));
+      const drop = new Rng(77);
+      const losses: number[] = [];
+      const optimizer = simdAdamAvailable()
+        ? new SimdAdam(stack.params(), 1e-2, stack.paramMemory ?? undefined)
+        : new Adam(stack.params(), { lr: 1e-2 });
+      for (let step = 0; step < 3; step++) {
+        stack.setInput(x, nb);
+        stack.forward(tsGemm, nb, 0.8, drop);
+        losses.push(stack.loss(tsGemm, targets, 0.8, true));
+        optimizer.step();
+      }
+      return { losses, params: stack.params().map((p) => p.data.slice()), wasm: stack.paramMemory !== null };
+    };
+    const plain = run(false);
+    const fast = run(true);
+    assert.equal(plain.wasm, false);
+    assert.deepEqual(fast.losses, plain.losses);
+    fast.params.forEach((p, i) => {
+      assert.deepEqual(p, plain.params[i], `parameter ${i}`);
+    });
+  });
 
   it('draws the initial weights of the wide layout: decoder δ has columns (δ−1)·h1 .. δ·h1 of one (D, Δ·h1) draw', () => {
     const stack = new DecoderStack(3, 2, 2, [4], 8);
