@@ -4,6 +4,7 @@
 // exactly what the JavaScript kernels give: where those compute in float64 and round to float32, these do too
 // (f64x2 lanes). The module is assembled here byte by byte, as simd-adam.ts's is.
 
+import type { CrossEntropyResult } from './loss.js';
 import type { Rng } from './random.js';
 import {
   block,
@@ -28,6 +29,7 @@ import {
   u32,
   V128,
 } from './simd-bytes.js';
+import { softmaxModuleBytes } from './simd-softmax.js';
 
 /** Lanes 2 and 3 of a v128 moved to lanes 0 and 1 (as bytes of one operand). */
 const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
@@ -522,19 +524,29 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...imports, ...funcs, ...exports, ...code]);
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: { kernels: WebAssembly.Module; softmax: WebAssembly.Module } | null | undefined;
 
-/** The compiled kernels, or null where this runtime lacks WebAssembly SIMD. */
-function kernelModule(): WebAssembly.Module | null {
+/** The compiled modules, or null where this runtime lacks WebAssembly SIMD. */
+function kernelModules(): { kernels: WebAssembly.Module; softmax: WebAssembly.Module } | null {
   if (compiled !== undefined) return compiled;
-  const bytes = moduleBytes();
-  compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  const kernels = moduleBytes();
+  const softmax = softmaxModuleBytes();
+  compiled =
+    typeof WebAssembly === 'object' && WebAssembly.validate(kernels) && WebAssembly.validate(softmax)
+      ? { kernels: new WebAssembly.Module(kernels), softmax: new WebAssembly.Module(softmax) }
+      : null;
   return compiled;
 }
 
 /** Whether SimdKernels can run here. */
 export function simdKernelsAvailable(): boolean {
-  return kernelModule() !== null;
+  return kernelModules() !== null;
+}
+
+/** Floats of kernel memory that softmaxCrossEntropy needs beside the logits, for up to `rows` rows of V. */
+export function crossEntropyFloats(rows: number, V: number): number {
+  const padded = (n: number) => Math.ceil(n / 4) * 4;
+  return padded(rows) + padded(4 * rows) + padded(2 * (V + 2));
 }
 
 const PAGE = 65_536;
@@ -548,17 +560,40 @@ export class SimdKernels {
   private readonly gateRun: (d: number, a: number, n: number, scale: number) => void;
   private readonly maskRun: (x: number, rows: number, cols: number, s: number, limit: number, half: number) => number;
   private readonly transposeRun: (src: number, rows: number, cols: number, dst: number) => void;
+  private readonly softmaxRun: (
+    logits: number,
+    targets: number,
+    rows: number,
+    V: number,
+    dLogits: number,
+    invCount: number,
+    scratch: number,
+    rowOut: number,
+  ) => void;
+  private readonly expRun: (x: number, n: number) => void;
+  /** softmaxCrossEntropy's targets, per-row results and exponentials, made on first use. */
+  private crossEntropy: {
+    rows: number;
+    V: number;
+    targets: Int32Array;
+    rowOut: Float64Array;
+    scratch: Float64Array;
+  } | null = null;
   private used = 0;
 
   /** Room for arrays of `floats` float32 in all (each rounded up to 4 floats). */
   constructor(readonly floats: number) {
-    const module = kernelModule();
-    if (!module) throw new Error('SimdKernels: this runtime has no WebAssembly SIMD');
+    const modules = kernelModules();
+    if (!modules) throw new Error('SimdKernels: this runtime has no WebAssembly SIMD');
     this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil((floats * 4 + 16) / PAGE)) });
-    const instance = new WebAssembly.Instance(module, { env: { mem: this.memory } });
+    const env = { env: { mem: this.memory } };
+    const instance = new WebAssembly.Instance(modules.kernels, env);
     this.gateRun = instance.exports.gate as SimdKernels['gateRun'];
     this.maskRun = instance.exports.mask as SimdKernels['maskRun'];
     this.transposeRun = instance.exports.transpose as SimdKernels['transposeRun'];
+    const softmax = new WebAssembly.Instance(modules.softmax, env);
+    this.softmaxRun = softmax.exports.softmax as SimdKernels['softmaxRun'];
+    this.expRun = softmax.exports.expArray as SimdKernels['expRun'];
   }
 
   /** A zeroed array of n floats in the kernels' memory. */
@@ -598,5 +633,82 @@ export class SimdKernels {
   /** dst (cols, rows) ← srcᵀ for src (rows, cols), both dense (dst must not overlap src). */
   transpose(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
     this.transposeRun(this.offset(src, rows * cols, 'src'), rows, cols, this.offset(dst, rows * cols, 'dst'));
+  }
+
+  /**
+   * loss.ts's softmaxCrossEntropy with logits and dLogits in the kernels' memory (the targets anywhere), to the bit:
+   * the same checks and errors, the exponentials in float64 lanes as Math.exp computes them. Its scratch: see
+   * crossEntropyScratch.
+   */
+  softmaxCrossEntropy(
+    logits: Float32Array,
+    targets: Int32Array,
+    N: number,
+    V: number,
+    dLogits: Float32Array,
+  ): CrossEntropyResult {
+    if (!(Number.isInteger(N) && N >= 0 && Number.isInteger(V) && V > 0)) {
+      throw new RangeError(`softmaxCrossEntropy: invalid shape N=${N} V=${V}`);
+    }
+    if (targets.length < N) throw new RangeError(`softmaxCrossEntropy: targets has ${targets.length}, needs ${N}`);
+    const logitsAt = this.offset(logits, N * V, 'logits');
+    const dLogitsAt = this.offset(dLogits, N * V, 'dLogits');
+    const scratch = this.crossEntropyScratch(N, V);
+    let count = 0;
+    for (let r = 0; r < N; r++) {
+      const t = targets[r];
+      if (t === -1) continue;
+      if (t < 0 || t >= V)
+        throw new RangeError(`softmaxCrossEntropy: target ${t} at row ${r} is out of range [0, ${V})`);
+      count++;
+    }
+    scratch.targets.set(targets.subarray(0, N));
+    const invCount = count > 0 ? 1 / count : 0;
+    this.softmaxRun(
+      logitsAt,
+      scratch.targets.byteOffset,
+      N,
+      V,
+      dLogitsAt,
+      invCount,
+      scratch.scratch.byteOffset,
+      scratch.rowOut.byteOffset,
+    );
+    const rowOut = scratch.rowOut;
+    let total = 0;
+    for (let r = 0; r < N; r++) {
+      if (targets[r] !== -1) total += Math.log(rowOut[2 * r]!) - rowOut[2 * r + 1]!;
+    }
+    return { loss: count > 0 ? total / count : 0, count };
+  }
+
+  /**
+   * softmaxCrossEntropy's scratch for up to `rows` rows of V (crossEntropyFloats(rows, V) floats), set aside now so
+   * that no later call needs room; a call on more rows or a wider V sets aside more.
+   */
+  crossEntropyScratch(rows: number, V: number) {
+    let scratch = this.crossEntropy;
+    if (scratch === null || scratch.rows < rows || scratch.V < V) {
+      const n = Math.max(rows, scratch?.rows ?? 0);
+      const width = Math.max(V, scratch?.V ?? 0);
+      const t = this.alloc(n);
+      const out = this.alloc(4 * n);
+      const ex = this.alloc(2 * (width + 2));
+      scratch = {
+        rows: n,
+        V: width,
+        targets: new Int32Array(t.buffer, t.byteOffset, n),
+        rowOut: new Float64Array(out.buffer, out.byteOffset, 2 * n),
+        scratch: new Float64Array(ex.buffer, ex.byteOffset, width + 2),
+      };
+      this.crossEntropy = scratch;
+    }
+    return scratch;
+  }
+
+  /** x[i] ← exp(x[i]) for float64 x ≤ 0 in the kernels' memory (n even), as Math.exp: for the tests. */
+  exp(x: Float64Array, n: number): void {
+    if (x.buffer !== this.memory.buffer || x.length < n || n % 2 !== 0) throw new RangeError('SimdKernels.exp: bad x');
+    this.expRun(x.byteOffset, n);
   }
 }

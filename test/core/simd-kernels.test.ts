@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dropoutScale, reluDropout, reluDropoutBackward } from '../../src/analysis/decoder-kernels.js';
+import { softmaxCrossEntropy } from '../../src/core/loss.js';
 import { Rng } from '../../src/core/random.js';
 import { SimdKernels, simdKernelsAvailable } from '../../src/core/simd-kernels.js';
 
@@ -86,6 +87,66 @@ describe('SimdKernels', { skip }, () => {
           assert.equal(dst[c * rows + r], src[r * cols + c], `${rows}×${cols} (${r}, ${c})`);
       }
     }
+  });
+
+  it("exp gives Math.exp's float64 to the bit over the softmax's range, fdlibm's case boundaries included", () => {
+    const n = 1 << 16;
+    const simd = new SimdKernels(2 * n);
+    const room = simd.alloc(2 * n);
+    const x = new Float64Array(room.buffer, room.byteOffset, n);
+    const rng = new Rng(12);
+    // fdlibm picks its case by the high word of |x|: each boundary word, with the lowest and highest low words.
+    const negative = (high: number, low: number) => {
+      const view = new DataView(new ArrayBuffer(8));
+      view.setUint32(0, (high | 0x80000000) >>> 0);
+      view.setUint32(4, low);
+      return view.getFloat64(0);
+    };
+    const boundaries = [0x3fd62e42, 0x3ff0a2b2, 0x3e300000, 0x40862e42].flatMap((h) =>
+      [h - 1, h, h + 1].flatMap((high) => [negative(high, 0), negative(high, 0xffffffff)]),
+    );
+    const edges = [0, -0, -745.2, -745.1, -708.4, -708.3, -Number.MAX_VALUE, -Infinity, ...boundaries];
+    const scales = [1e-7, 1.5, 30, 800];
+    for (const scale of scales) {
+      for (let i = 0; i < n; i++) x[i] = -rng.uniform(0, scale);
+      edges.forEach((v, i) => {
+        x[i] = v;
+      });
+      const want = Array.from(x, Math.exp);
+      simd.exp(x, n);
+      for (let i = 0; i < n; i++) assert.ok(Object.is(x[i], want[i]), `exp(${want[i]}) scale ${scale} [${i}]: ${x[i]}`);
+    }
+  });
+
+  it('softmaxCrossEntropy gives the loss, count and dLogits of loss.ts bit for bit, and its errors', () => {
+    const rng = new Rng(13);
+    const simd = new SimdKernels(80_000);
+    for (const [N, V] of [
+      [7, 1],
+      [9, 5],
+      [33, 31],
+      [300, 30],
+      [5, 4],
+    ] as const) {
+      const logits = simd.alloc(N * V);
+      const got = simd.alloc(N * V);
+      for (let i = 0; i < N * V; i++) logits[i] = rng.normal() * (i % 7 === 0 ? 40 : 3);
+      const targets = Int32Array.from({ length: N }, (_, i) => (i % 5 === 3 ? -1 : rng.int(V)));
+      const want = new Float32Array(N * V);
+      const a = softmaxCrossEntropy(logits, targets, N, V, want);
+      got.fill(7);
+      const b = simd.softmaxCrossEntropy(logits, targets, N, V, got);
+      assert.equal(b.loss, a.loss);
+      assert.equal(b.count, a.count);
+      sameBits(got, want, `dLogits ${N}×${V}`);
+    }
+    const logits = simd.alloc(8);
+    const none = simd.softmaxCrossEntropy(logits, Int32Array.from([-1, -1]), 2, 4, simd.alloc(8));
+    assert.deepEqual(none, { loss: 0, count: 0 });
+    assert.throws(
+      () => simd.softmaxCrossEntropy(logits, Int32Array.from([0, 4]), 2, 4, simd.alloc(8)),
+      /target 4 at row 1/,
+    );
   });
 
   it('refuses arrays outside its memory and allocations beyond its size', () => {
