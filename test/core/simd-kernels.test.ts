@@ -74,8 +74,8 @@ describe('SimdKernels', { skip }, () => {
     }
   });
 
-  it('transposes in 4×4 blocks with every remainder of rows and columns', () => {
-    for (const [rows, cols] of [...SHAPES, [4, 4], [13, 2], [1024, 321]] as const) {
+  it('transposes in 4×4 blocks, sixteen or four rows at a time, with every remainder of rows and columns', () => {
+    for (const [rows, cols] of [...SHAPES, [4, 4], [13, 2], [23, 9], [37, 6], [1024, 321]] as const) {
       const n = rows * cols;
       const simd = new SimdKernels(2 * (n + 3));
       const src = simd.alloc(n);
