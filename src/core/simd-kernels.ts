@@ -660,14 +660,15 @@ export class SimdKernels {
     const dLogitsAt = this.offset(dLogits, N * V, 'dLogits');
     const scratch = this.crossEntropyScratch(N, V);
     let count = 0;
+    const copy = scratch.targets;
     for (let r = 0; r < N; r++) {
       const t = targets[r];
+      copy[r] = t;
       if (t === -1) continue;
       if (t < 0 || t >= V)
         throw new RangeError(`softmaxCrossEntropy: target ${t} at row ${r} is out of range [0, ${V})`);
       count++;
     }
-    scratch.targets.set(targets.subarray(0, N));
     const invCount = count > 0 ? 1 / count : 0;
     this.softmaxRun(
       logitsAt,
