@@ -5,6 +5,8 @@
 // It computes in float32 throughout, as PyTorch's Adam does; optim.ts's Adam computes in float64 and rounds the
 // moments, so the two agree to float32 rounding, not to the bit.
 
+import { get, I32, name, section, set, simd, u32, V128 } from './simd-bytes.js';
+
 /** The parameters Adam updates: values and gradients of the same length. */
 export interface AdamParam {
   data: Float32Array;
@@ -13,33 +15,7 @@ export interface AdamParam {
 
 // ---- The module's bytes ----
 
-/** Unsigned LEB128. */
-function u32(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...u32(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...u32(bytes.length), ...bytes];
-}
-
-const I32 = 0x7f;
 const F32 = 0x7d;
-const V128 = 0x7b;
-const get = (i: number) => [0x20, ...u32(i)];
-const set = (i: number) => [0x21, ...u32(i)];
-const simd = (op: number) => [0xfd, ...u32(op)];
 /** v128.load / v128.store with 16-byte alignment, offset 0. */
 const load = [...simd(0x00), 4, 0];
 const store = [...simd(0x0b), 4, 0];
