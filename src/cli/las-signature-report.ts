@@ -82,7 +82,7 @@ export function lasConvergenceWarnings(sig: Signature): string[] {
     return [
       `warning: ${lasLayerName(l)} (layer ${l.layer}): the decoders of δ = ${formatDeltaList(deltas)} are not converged: ` +
         `more train positions or epochs would still raise their accuracy by more than ${(100 * tolerance).toFixed(1)} points ` +
-        '(raise --train-positions or --max-epochs; see docs/convergence.md)',
+        '(more positions: --train-positions, up to all; longer training: --round-positions; see docs/convergence.md)',
     ];
   });
 }
