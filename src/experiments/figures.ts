@@ -123,6 +123,7 @@ export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
     numbers: {
       corpus: corpus.record,
       training: trainingSettings(s.train({})),
+      signature: signatureSettings(s.signature({ state: 'h' })),
       evalPerplexity: trained.config.metrics.evalPerplexity,
       marginalAccuracy: marginal(layer),
       marginalInterval: layer.deltas.map((d) => d.accuracyInterval),
@@ -201,6 +202,7 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
     numbers: {
       corpus: corpus.record,
       training: trainingSettings(s.train({})),
+      signature: signatureSettings(s.signature({})),
       models: (rows as { cell: string; units: number }[]).sort(byDisplay),
       ...(seedPair ? { modelSeeds: seedPair } : {}),
     },
@@ -363,6 +365,7 @@ export async function figure4(ctx: ExperimentContext): Promise<FigureResult> {
       source: source.record,
       target: target.record,
       training: trainingSettings(base),
+      signature: signatureSettings(s.signature({ state: 'c' })),
       fineTuneSymbols: small.record.symbols.train,
       fineTuneEpochs: {
         adapted: adapted.config.training?.epochsCompleted ?? null,
@@ -439,6 +442,7 @@ export async function figure5(ctx: ExperimentContext): Promise<FigureResult> {
     numbers: {
       corpus: corpus.record,
       training: trainingSettings(s.train({})),
+      signature: signatureSettings(options),
       gruEvalPerplexity: gru.config.metrics.evalPerplexity,
       ngram: { order: 5, ngrams: ngram.ngramCount, evalPerplexity: ngramEval.perplexity },
       gruMarginal: marginal(g),

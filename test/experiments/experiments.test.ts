@@ -98,7 +98,15 @@ test("the report says how a figure's signatures were made lighter, and only what
       positions: { train: d.trainPositions, dev: d.devPositions, eval: d.evalPositions },
       keepProbs: d.decoder.keepProbs,
     });
-    assert.doesNotMatch(renderReproductionReport(root, 'figures'), /lighter than the defaults/);
+    const atDefaults = renderReproductionReport(root, 'figures');
+    assert.doesNotMatch(atDefaults, /lighter than the defaults/);
+    const counts = [d.trainPositions, d.devPositions, d.evalPositions].map((x) => x.toLocaleString('en')).join(' / ');
+    assert.ok(atDefaults.includes(`Signatures at memsig's defaults: ${counts} train / dev / eval positions`));
+    // Results that record no decoder settings predate their recording: the report says they are an earlier memsig's.
+    await write(undefined);
+    const unrecorded = renderReproductionReport(root, 'figures');
+    assert.match(unrecorded, /Signatures made with an earlier memsig's decoder defaults \(60,000 train positions/);
+    assert.doesNotMatch(unrecorded, /Signatures at memsig's defaults/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
