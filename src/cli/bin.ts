@@ -1,4 +1,4 @@
-#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456 node
+#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456 node
 // The `memsig` executable: the one place that ends the process.
 // The shebang sets glibc's allocator for the process (glibc reads it only at start): onnxruntime-node copies every
 // product's output into a fresh buffer, and glibc's defaults give those megabytes back to the kernel and fault them
