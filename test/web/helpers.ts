@@ -3,7 +3,9 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import type { Signature } from '../../src/analysis/signature-types.js';
+import { startViewer, type Viewer } from '../../src/web/server.js';
 import { FIXTURES } from '../cli/helpers.js';
 
 export const LSTM_PATH = join(FIXTURES, 'signatures', 'lstm-2layer.json');
@@ -50,3 +52,42 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** A viewer serving `files`, and a Chromium page on it that has finished drawing. */
+export interface ViewerPage {
+  viewer: Viewer;
+  browser: Browser;
+  page: Page;
+  /** Page errors and console errors or warnings, as they happen: a test asserts there are none. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** Starts the viewer on `files` and opens it in Chromium; `watch` adds listeners before the page loads. */
+export async function openViewerPage(
+  files: string[],
+  watch?: (page: Page, viewer: Viewer, problems: string[]) => void,
+): Promise<ViewerPage> {
+  const viewer = await startViewer(files, { port: 0 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  page.setDefaultTimeout(10_000);
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
+  });
+  watch?.(page, viewer, problems);
+  await page.goto(viewer.url);
+  await page.waitForSelector('body[data-ready="true"]');
+  return {
+    viewer,
+    browser,
+    page,
+    problems,
+    close: async () => {
+      await browser.close();
+      await viewer.close();
+    },
+  };
+}

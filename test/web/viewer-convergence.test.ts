@@ -5,11 +5,18 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { unconvergedDeltas } from '../../src/analysis/convergence.js';
-import { startViewer, type Viewer } from '../../src/web/server.js';
 import { tempDir } from '../cli/helpers.js';
-import { CHROMIUM, CHROMIUM_ARGS, LSTM_PATH, LSTM_V2_PATH, MISSING_CHROMIUM, readFixture } from './helpers.js';
+import {
+  CHROMIUM,
+  LSTM_PATH,
+  LSTM_V2_PATH,
+  MISSING_CHROMIUM,
+  openViewerPage,
+  readFixture,
+  type ViewerPage,
+} from './helpers.js';
 
 // MEMSIG_SCREENSHOT_DIR: keep the screenshot of the open curve (viewer-learning-curve.png) there, to look at.
 const SCREENSHOT_DIR = process.env.MEMSIG_SCREENSHOT_DIR;
@@ -31,30 +38,21 @@ async function markedRows(page: Page): Promise<number[]> {
 describe('memsig view: convergence marks and learning curves in Chromium', {
   skip: haveChromium ? false : MISSING_CHROMIUM,
 }, () => {
-  let viewer: Viewer;
-  let browser: Browser;
+  let opened: ViewerPage;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   before(async () => {
-    viewer = await startViewer([LSTM_V2_PATH, LSTM_PATH], { port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
+    opened = await openViewerPage([LSTM_V2_PATH, LSTM_PATH], (p, viewer, seen) => {
+      p.on('request', (req) => {
+        if (!req.url().startsWith(viewer.url) && !req.url().startsWith('data:')) seen.push(`fetched ${req.url()}`);
+      });
     });
-    page.on('request', (req) => {
-      if (!req.url().startsWith(viewer.url) && !req.url().startsWith('data:')) problems.push(`fetched ${req.url()}`);
-    });
-    await page.goto(viewer.url);
-    await page.waitForSelector('body[data-ready="true"]');
+    ({ page, problems } = opened);
   });
 
   after(async () => {
-    await browser?.close();
-    await viewer?.close();
+    await opened?.close();
   });
 
   test('† marks exactly the unconverged rows of each layer, and the legend says what it means', async () => {

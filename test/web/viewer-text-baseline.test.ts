@@ -6,11 +6,18 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Signature } from '../../src/analysis/signature-types.js';
 import { sequentialColor } from '../../src/render/colors.js';
-import { startViewer, type Viewer } from '../../src/web/server.js';
-import { CHROMIUM, CHROMIUM_ARGS, GRU_PATH, LSTM_PATH, MISSING_CHROMIUM, readFixture } from './helpers.js';
+import {
+  CHROMIUM,
+  GRU_PATH,
+  LSTM_PATH,
+  MISSING_CHROMIUM,
+  openViewerPage,
+  readFixture,
+  type ViewerPage,
+} from './helpers.js';
 
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) {
@@ -50,31 +57,21 @@ const excessRadio = 'input[name="metric"][value="excess"]';
 describe('memsig view: recall above the text-only baseline in Chromium', {
   skip: haveChromium ? false : MISSING_CHROMIUM,
 }, () => {
-  let viewer: Viewer;
-  let browser: Browser;
+  let opened: ViewerPage;
   let page: Page;
+  let problems: string[] = [];
   const sig = withBaseline();
-  const problems: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'memsig-view-text-'));
 
   before(async () => {
     const path = join(dir, 'gru-text.json');
     writeFileSync(path, JSON.stringify(sig));
-    viewer = await startViewer([path, LSTM_PATH], { port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
-    });
-    await page.goto(viewer.url);
-    await page.waitForSelector('body[data-ready="true"]');
+    opened = await openViewerPage([path, LSTM_PATH]);
+    ({ page, problems } = opened);
   });
 
   after(async () => {
-    await browser?.close();
-    await viewer?.close();
+    await opened?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
