@@ -16,6 +16,14 @@ const SCHEDULES: Record<string, Partial<DecoderConfig>> = {
   'plateau-only': { epochsPerRate: 20 },
   'no-half': { halfStage: false },
   'double-epochs': { epochsPerRate: 6, patience: 2, maxEpochs: 40 },
+  'batch1024-lr3e-3': { batch: 1024, lr: 3e-3 },
+  'batch256-lr3e-3': { batch: 256, lr: 3e-3 },
+  'batch512-lr3e-3': { batch: 512, lr: 3e-3 },
+  'wide-2048': { hidden: [2048] },
+  'wide-2048-lr1e-3': { hidden: [2048], lr: 1e-3 },
+  'deep-512-512': { hidden: [512, 512] },
+  'batch256-decays3': { batch: 256, lr: 3e-3, decays: 3 },
+  'batch128-lr3e-3': { batch: 128, lr: 3e-3 },
 };
 
 function evalAccuracy(o: DecoderOutcome, labels: Int32Array): number {
