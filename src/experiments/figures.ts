@@ -215,11 +215,12 @@ function trainingSettings(c: TrainConfig) {
   return { epochs, maxSteps, patience, batch, seq, lr, embed, dropout, recurrentDropout, clip };
 }
 
-/** What the report needs to say how a figure's decoders were trained: positions and the dropout grid. */
+/** What the report needs to say how a figure's decoders were trained: positions, the dropout grid, the minibatch. */
 function signatureSettings(o: SignatureOptions) {
   return {
     positions: { train: o.trainPositions, dev: o.devPositions, eval: o.evalPositions },
     keepProbs: o.decoder.keepProbs,
+    batch: o.decoder.batch,
   };
 }
 

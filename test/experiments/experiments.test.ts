@@ -84,24 +84,36 @@ test("the report says how a figure's signatures were made lighter, and only what
     const write = (signature: unknown) =>
       writeFile(join(root, 'fig3', 'results.json'), JSON.stringify(record(signature)));
     await mkdir(join(root, 'fig3'), { recursive: true });
-    await write({ positions: { train: 30_000, dev: 5_000, eval: 20_000 }, keepProbs: [0.9, 1] });
+    const d = defaultSignatureOptions();
+    const batch = d.decoder.batch;
+    await write({ positions: { train: 30_000, dev: 5_000, eval: 20_000 }, keepProbs: [0.9, 1], batch });
     const both = renderReproductionReport(root, 'figures');
     assert.match(both, /mean marginal accuracy by layer: 40\.0%, 30\.0%; eval perplexity 9\.500/);
     assert.match(both, /lighter than the defaults, to fit the time budget: 30,000 \/ 5,000 \/ 20,000 train/);
     assert.match(both, /keep probabilities 0\.9 and 1 only/);
-    await write({ positions: { train: 30_000, dev: 5_000, eval: 20_000 }, keepProbs: [0.5, 0.6, 0.7, 0.8, 0.9, 1] });
+    assert.doesNotMatch(both, /minibatch/);
+    await write({
+      positions: { train: 30_000, dev: 5_000, eval: 20_000 },
+      keepProbs: [0.5, 0.6, 0.7, 0.8, 0.9, 1],
+      batch,
+    });
     const positionsOnly = renderReproductionReport(root, 'figures');
     assert.match(positionsOnly, /30,000 \/ 5,000 \/ 20,000/);
     assert.doesNotMatch(positionsOnly, /keep probabilities/);
-    const d = defaultSignatureOptions();
-    await write({
+    const defaults = {
       positions: { train: d.trainPositions, dev: d.devPositions, eval: d.evalPositions },
       keepProbs: d.decoder.keepProbs,
-    });
+    };
+    await write({ ...defaults, batch });
     const atDefaults = renderReproductionReport(root, 'figures');
-    assert.doesNotMatch(atDefaults, /lighter than the defaults/);
+    assert.doesNotMatch(atDefaults, /lighter than the defaults|minibatch/);
     const counts = [d.trainPositions, d.devPositions, d.evalPositions].map((x) => x.toLocaleString('en')).join(' / ');
     assert.ok(atDefaults.includes(`Signatures at memsig's defaults: ${counts} train / dev / eval positions`));
+    // Results that record no minibatch were made with 1024, the default before 256: the report says so.
+    await write(defaults);
+    const earlierBatch = renderReproductionReport(root, 'figures');
+    assert.ok(earlierBatch.includes(`Signatures at memsig's defaults except the minibatch: ${counts} train`));
+    assert.match(earlierBatch, new RegExp(`decoder minibatch 1024 \\(${batch} today`));
     // Results that record no decoder settings predate their recording: the report says they are an earlier memsig's.
     await write(undefined);
     const unrecorded = renderReproductionReport(root, 'figures');
