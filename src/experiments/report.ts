@@ -161,7 +161,8 @@ function signatureLine(figure: string, settings: Numbers | undefined): string | 
   }
   const lighter = lighterSignature(settings);
   const batch = minibatchLine(settings);
-  if (lighter) return `Signatures lighter than the defaults, to fit the time budget: ${lighter}${batch ? `; ${batch}` : ''}.`;
+  if (lighter)
+    return `Signatures lighter than the defaults, to fit the time budget: ${lighter}${batch ? `; ${batch}` : ''}.`;
   const p = settings.positions as { train: number; dev: number; eval: number } | undefined;
   const count = (x: number) => x.toLocaleString('en');
   if (!p) return undefined;
