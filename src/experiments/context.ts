@@ -225,8 +225,15 @@ export async function ensureSignature(
     }
   }
   if (existsSync(path)) {
-    if ((await readRecipe(recipePath)) === null) await writeRecipe(recipePath, inputs);
-    ctx.log(`${name}: signature found`);
+    const kept = await readRecipe(recipePath);
+    if (kept === null) await writeRecipe(recipePath, inputs);
+    // A finished signature is never thrown away silently, but a stale one is named: defaults change between
+    // versions (the decoders' minibatch did), and a figure that mixes old and new signatures compares decoders.
+    ctx.log(
+      kept === null || kept === inputs
+        ? `${name}: signature found`
+        : `${name}: signature found, but made with other settings or inputs than this run's; kept (delete ${path} to recompute it)`,
+    );
     return readSignature(path);
   }
   // Finished layers of an interrupted run are kept in NAME.json.partial.json and reused when every input matches.

@@ -44,6 +44,25 @@ for (const name of Object.keys(EXPERIMENTS)) {
   });
 }
 
+test('a finished signature made with other settings is kept but named as such', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'memsig-stale-'));
+  try {
+    const dir = join(root, 'fig1');
+    await runExperiment('fig1', context(dir, []));
+    const same: string[] = [];
+    await runExperiment('fig1', context(dir, same));
+    assert.ok(same.some((l) => /gru: signature found$/.test(l)));
+    assert.ok(!same.some((l) => /other settings/.test(l)));
+    // The generator is one of a signature's inputs: another memsig version would have made it differently.
+    const other: string[] = [];
+    await runExperiment('fig1', { ...context(dir, other), generator: 'memsig another version' });
+    assert.ok(other.some((l) => /gru: signature found, but made with other settings or inputs/.test(l)));
+    assert.ok(!other.some((l) => /computing/.test(l)), 'a stale signature is kept, not recomputed');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
 test('renderReproductionReport() puts each claim beside our numbers, with a verdict and the wall time', async () => {
   const root = await mkdtemp(join(tmpdir(), 'memsig-report-'));
   try {
