@@ -54,7 +54,9 @@ export function expectedListenerFrames(
 /**
  * The guided-attention loss of weights (L, B, U) — utterance b's first centres[b].length steps over its first
  * lengths[b] frames — averaged over the steps that have a centre and multiplied by `scale`. When dWeights (L, B, U)
- * is given it is overwritten with the loss's gradient on the weights (zero where there is no centre).
+ * is given it is overwritten with the loss's gradient on the weights (zero where there is no centre). When these
+ * utterances are one shard of a batch, `batchSteps` is the whole batch's count of steps with a centre: the loss is
+ * then averaged over those, so that the shards' losses and gradients add up to the whole batch's.
  */
 export function guidedAttentionLoss(
   weights: Float32Array,
@@ -66,12 +68,13 @@ export function guidedAttentionLoss(
   sigma: number,
   scale: number,
   dWeights: Float32Array | null,
+  batchSteps?: number,
 ): number {
   if (dWeights) dWeights.fill(0, 0, L * B * U);
   let steps = 0;
   for (let b = 0; b < B; b++) steps += Math.min(centres[b]?.length ?? 0, L);
   if (steps === 0) return 0;
-  const k = scale / steps;
+  const k = scale / (batchSteps ?? steps);
   const inv = 1 / (2 * sigma * sigma);
   const prior = new Float64Array(U);
   let sum = 0;

@@ -17,6 +17,7 @@ import { type BatchItem, makeLasBatch, planEpochBatches } from './batching.js';
 import { countCharacterErrors, errorRate } from './error-rates.js';
 import { decodeGraphemes } from './graphemes.js';
 import { expectedListenerFrames, type FrameTiming, guidedAttentionLoss } from './guided-attention.js';
+import { type LasShardLosses, type ParallelLasOptions, ParallelLasStep } from './parallel-las-step.js';
 import { defaultDecodeConfig, listenerLength, listenerReduction, recognizeUtterances } from './recognize.js';
 import { type AsrTrainConfig, ctcWeightAt, lasConfigOf, validateAsrTrainConfig } from './train-config.js';
 import type { Utterance } from './utterances.js';
@@ -110,6 +111,11 @@ export interface AsrTrainHooks {
   now?: () => number;
   /** Awaited after every step, so that a Ctrl-C handler can run while training runs in this thread. */
   yieldEachStep?: () => Promise<void>;
+  /**
+   * Data-parallel steps: each batch split into up to `shards` groups of utterances, shard 0 in this thread with
+   * parallel.gemm (single-threaded), the others in worker threads. Absent or 1 shard: serial steps with `gemm`.
+   */
+  parallel?: ParallelLasOptions;
 }
 
 export interface AsrTrainResult {
@@ -217,137 +223,161 @@ export async function trainLas(data: AsrData, config: AsrTrainConfig, hooks: Asr
     return p.score;
   };
 
+  const runner = hooks.parallel && hooks.parallel.shards > 1 ? new ParallelLasStep(las, hooks.parallel) : null;
   let interrupted = false;
-  while (!snap.finished) {
-    if (hooks.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
-    if (!plan || plan.epoch !== snap.epoch) {
-      const batches = planEpochBatches(lengths, {
-        batch: config.batch,
-        seed: config.seed,
-        epoch: snap.epoch,
-        curriculum: snap.epoch < config.curriculumEpochs,
-      });
-      plan = { epoch: snap.epoch, batches };
-    }
-    const idx = plan.batches[snap.batchInEpoch]!;
-    // Each step's randomness comes from the seed and the step alone, so a resumed run draws the same.
-    const rng = new Rng(hash32(Math.imul(snap.step + 1, 0x9e3779b1) ^ config.seed));
-    const chosen = idx.map((i) => {
-      const u = data.train[i]!;
-      const variant = pickVariant(u.copies.length, rng);
-      const copy = u.copies[variant]!;
-      const features = maskFeatures(copy.features, copy.frames, data.bins, config, rng);
-      return { item: { features, frames: copy.frames, labels: u.labels }, speed: speeds[variant]!, u };
-    });
-    const batch = makeLasBatch(
-      chosen.map((x) => x.item),
-      data.bins,
-    );
-    las.config.ctcWeight = ctcWeightAt(config, snap.epoch);
-    if (config.samplingProbability > 0 && snap.epoch + 1 >= config.samplingFromEpoch) {
-      batch.inputs = sampleInputs(gemm, las, batch, config.samplingProbability, rng);
-    }
-    const out = las.forward(gemm, batch);
-    let guided: number | null = null;
-    let weightGrads: Float32Array | undefined;
-    if (config.guidedWeight > 0 && snap.epoch < config.guidedEpochs) {
-      const listenerFrames = Int32Array.from(batch.frames, (f) => listenerLength(lasConfig, f));
-      const centres = chosen.map(({ u, speed }, b) =>
-        expectedListenerFrames(u.transcript, scaleWords(u.words, speed), timing, listenerFrames[b]!),
-      );
-      weightGrads = new Float32Array(out.steps * batch.B * out.frames);
-      guided = guidedAttentionLoss(
-        out.weights,
-        out.steps,
-        batch.B,
-        out.frames,
-        centres,
-        listenerFrames,
-        config.guidedSigma,
-        config.guidedWeight,
-        weightGrads,
-      );
-    }
-    las.zeroGrads();
-    las.backward(gemm, weightGrads ? { weightGrads } : {});
-    const loss = out.loss + (guided ?? 0);
-    if (!Number.isFinite(loss)) {
-      throw new UserError(
-        `training diverged: the loss became ${loss} at step ${snap.step + 1}; try a lower --lr or --clip`,
-      );
-    }
-    clipGradNorm(grads, config.clip);
-    adam.step();
-    snap.step++;
-    snap.batchInEpoch++;
-    snap.utterances += batch.B;
-    snap.epochLossSum += out.loss * batch.B;
-    snap.epochLossCount += batch.B;
-    recent.loss += loss;
-    recent.attention += out.attentionLoss;
-    recent.ctc += out.ctcLoss ?? 0;
-    recent.guided += guided ?? 0;
-    recent.count++;
-
-    const epochEnds = snap.batchInEpoch >= plan.batches.length || snap.step >= totalSteps;
-    let epochRecord: AsrEpochRecord | undefined;
-    if (epochEnds) {
-      const dev = measureDev(gemm, las, devSet, data);
-      align = await probe();
-      epochRecord = {
-        epoch: snap.epoch + 1,
-        step: snap.step,
-        trainLoss: snap.epochLossSum / Math.max(1, snap.epochLossCount),
-        devCer: dev.cer,
-        devCtcCer: dev.ctcCer,
-        devAlign: align.score,
-        seconds: elapsedBefore + (now() - startedAt) / 1000,
-      };
-      snap.history.push(epochRecord);
-      if (dev.cer < snap.bestDevCer) {
-        snap.bestDevCer = dev.cer;
-        snap.bestStep = snap.step;
-        snap.best = new Map([...las.params].map(([n, t]) => [n, t.data.slice()]));
-        snap.badEpochs = 0;
-      } else {
-        snap.badEpochs++;
-        snap.lr *= config.lrDecay;
-        adam.lr = snap.lr;
+  try {
+    while (!snap.finished) {
+      if (hooks.signal?.aborted) {
+        interrupted = true;
+        break;
       }
-      snap.epoch++;
-      snap.batchInEpoch = 0;
-      snap.epochLossSum = 0;
-      snap.epochLossCount = 0;
-      snap.finished = snap.step >= totalSteps || snap.epoch >= config.epochs || snap.badEpochs >= config.patience;
-    } else if (probeEvery > 0 && snap.step % probeEvery === 0) {
-      align = await probe();
-    }
-    if (hooks.onProgress) {
-      const seconds = (now() - startedAt) / 1000;
-      const rate = (snap.step - stepsBefore) / Math.max(seconds, 1e-9);
-      const n = recent.count;
-      hooks.onProgress({
-        step: snap.step,
-        totalSteps,
-        epoch: snap.epoch + (epochEnds ? 0 : 1),
-        loss: recent.loss / n,
-        attentionLoss: recent.attention / n,
-        ctcLoss: out.ctcLoss === null ? null : recent.ctc / n,
-        guidedLoss: guided === null ? null : recent.guided / n,
-        utterancesPerSecond: (snap.utterances - utterancesBefore) / Math.max(seconds, 1e-9),
-        etaSeconds: (totalSteps - snap.step) / Math.max(rate, 1e-9),
-        align,
-        epochRecord,
+      if (!plan || plan.epoch !== snap.epoch) {
+        const batches = planEpochBatches(lengths, {
+          batch: config.batch,
+          seed: config.seed,
+          epoch: snap.epoch,
+          curriculum: snap.epoch < config.curriculumEpochs,
+        });
+        plan = { epoch: snap.epoch, batches };
+      }
+      const idx = plan.batches[snap.batchInEpoch]!;
+      // Each step's randomness comes from the seed and the step alone, so a resumed run draws the same.
+      const rng = new Rng(hash32(Math.imul(snap.step + 1, 0x9e3779b1) ^ config.seed));
+      const chosen = idx.map((i) => {
+        const u = data.train[i]!;
+        const variant = pickVariant(u.copies.length, rng);
+        const copy = u.copies[variant]!;
+        const features = maskFeatures(copy.features, copy.frames, data.bins, config, rng);
+        return { item: { features, frames: copy.frames, labels: u.labels }, speed: speeds[variant]!, u };
       });
-      recent = { loss: 0, attention: 0, ctc: 0, guided: 0, count: 0 };
+      const batch = makeLasBatch(
+        chosen.map((x) => x.item),
+        data.bins,
+      );
+      las.config.ctcWeight = ctcWeightAt(config, snap.epoch);
+      if (config.samplingProbability > 0 && snap.epoch + 1 >= config.samplingFromEpoch) {
+        batch.inputs = sampleInputs(gemm, las, batch, config.samplingProbability, rng);
+      }
+      const guiding = config.guidedWeight > 0 && snap.epoch < config.guidedEpochs;
+      const guidedCentres = () => {
+        const listenerFrames = Int32Array.from(batch.frames, (f) => listenerLength(lasConfig, f));
+        const centres = chosen.map(({ u, speed }, b) =>
+          expectedListenerFrames(u.transcript, scaleWords(u.words, speed), timing, listenerFrames[b]!),
+        );
+        return { listenerFrames, centres };
+      };
+      let out: LasShardLosses;
+      if (runner) {
+        const guided = guiding
+          ? { centres: guidedCentres().centres, sigma: config.guidedSigma, weight: config.guidedWeight }
+          : null;
+        out = await runner.step(
+          chosen.map((x) => x.item),
+          data.bins,
+          { inputs: batch.inputs ?? null, guided },
+        );
+      } else {
+        const whole = las.forward(gemm, batch);
+        let guided: number | null = null;
+        let weightGrads: Float32Array | undefined;
+        if (guiding) {
+          const { listenerFrames, centres } = guidedCentres();
+          weightGrads = new Float32Array(whole.steps * batch.B * whole.frames);
+          guided = guidedAttentionLoss(
+            whole.weights,
+            whole.steps,
+            batch.B,
+            whole.frames,
+            centres,
+            listenerFrames,
+            config.guidedSigma,
+            config.guidedWeight,
+            weightGrads,
+          );
+        }
+        las.zeroGrads();
+        las.backward(gemm, weightGrads ? { weightGrads } : {});
+        out = { loss: whole.loss, attentionLoss: whole.attentionLoss, ctcLoss: whole.ctcLoss, guided };
+      }
+      const guided = out.guided;
+      const loss = out.loss + (guided ?? 0);
+      if (!Number.isFinite(loss)) {
+        throw new UserError(
+          `training diverged: the loss became ${loss} at step ${snap.step + 1}; try a lower --lr or --clip`,
+        );
+      }
+      clipGradNorm(grads, config.clip);
+      adam.step();
+      snap.step++;
+      snap.batchInEpoch++;
+      snap.utterances += batch.B;
+      snap.epochLossSum += out.loss * batch.B;
+      snap.epochLossCount += batch.B;
+      recent.loss += loss;
+      recent.attention += out.attentionLoss;
+      recent.ctc += out.ctcLoss ?? 0;
+      recent.guided += guided ?? 0;
+      recent.count++;
+
+      const epochEnds = snap.batchInEpoch >= plan.batches.length || snap.step >= totalSteps;
+      let epochRecord: AsrEpochRecord | undefined;
+      if (epochEnds) {
+        const dev = measureDev(gemm, las, devSet, data);
+        align = await probe();
+        epochRecord = {
+          epoch: snap.epoch + 1,
+          step: snap.step,
+          trainLoss: snap.epochLossSum / Math.max(1, snap.epochLossCount),
+          devCer: dev.cer,
+          devCtcCer: dev.ctcCer,
+          devAlign: align.score,
+          seconds: elapsedBefore + (now() - startedAt) / 1000,
+        };
+        snap.history.push(epochRecord);
+        if (dev.cer < snap.bestDevCer) {
+          snap.bestDevCer = dev.cer;
+          snap.bestStep = snap.step;
+          snap.best = new Map([...las.params].map(([n, t]) => [n, t.data.slice()]));
+          snap.badEpochs = 0;
+        } else {
+          snap.badEpochs++;
+          snap.lr *= config.lrDecay;
+          adam.lr = snap.lr;
+        }
+        snap.epoch++;
+        snap.batchInEpoch = 0;
+        snap.epochLossSum = 0;
+        snap.epochLossCount = 0;
+        snap.finished = snap.step >= totalSteps || snap.epoch >= config.epochs || snap.badEpochs >= config.patience;
+      } else if (probeEvery > 0 && snap.step % probeEvery === 0) {
+        align = await probe();
+      }
+      if (hooks.onProgress) {
+        const seconds = (now() - startedAt) / 1000;
+        const rate = (snap.step - stepsBefore) / Math.max(seconds, 1e-9);
+        const n = recent.count;
+        hooks.onProgress({
+          step: snap.step,
+          totalSteps,
+          epoch: snap.epoch + (epochEnds ? 0 : 1),
+          loss: recent.loss / n,
+          attentionLoss: recent.attention / n,
+          ctcLoss: out.ctcLoss === null ? null : recent.ctc / n,
+          guidedLoss: guided === null ? null : recent.guided / n,
+          utterancesPerSecond: (snap.utterances - utterancesBefore) / Math.max(seconds, 1e-9),
+          etaSeconds: (totalSteps - snap.step) / Math.max(rate, 1e-9),
+          align,
+          epochRecord,
+        });
+        recent = { loss: 0, attention: 0, ctc: 0, guided: 0, count: 0 };
+      }
+      if (hooks.onSnapshot && (epochEnds || (checkpointEvery > 0 && snap.step % checkpointEvery === 0))) {
+        await hooks.onSnapshot(capture());
+      }
+      await hooks.yieldEachStep?.();
     }
-    if (hooks.onSnapshot && (epochEnds || (checkpointEvery > 0 && snap.step % checkpointEvery === 0))) {
-      await hooks.onSnapshot(capture());
-    }
-    await hooks.yieldEachStep?.();
+  } finally {
+    await runner?.close();
   }
   const finalSnapshot = capture();
   if (interrupted && hooks.onSnapshot) await hooks.onSnapshot(finalSnapshot);

@@ -57,6 +57,17 @@ export interface LasBatch {
   inputs?: readonly Int32Array[];
 }
 
+/**
+ * Options of Las.forward. normalizers: the whole batch's target tokens (Σ transcript length + 1) and utterances,
+ * when this batch is one shard of it (data-parallel training). The losses and their gradients are then this shard's
+ * shares of the whole batch's: the cross-entropy sums over the shard's tokens divided by `tokens`, CTC sums each
+ * utterance's loss / target length divided by `utterances`, so that the shards' losses and gradients add up to the
+ * whole batch's. Absent: the batch is the whole batch.
+ */
+export interface LasForwardOptions {
+  normalizers?: { tokens: number; utterances: number };
+}
+
 /** Options of Las.backward. */
 export interface LasBackwardOptions {
   /**
@@ -272,7 +283,7 @@ export class Las {
   }
 
   /** Teacher-forced forward of a batch: the loss and what it came from. Keeps what backward() needs. */
-  forward(gemm: Gemm, batch: LasBatch): LasOutput {
+  forward(gemm: Gemm, batch: LasBatch, options: LasForwardOptions = {}): LasOutput {
     const c = this.config;
     const { B } = batch;
     if (batch.transcripts.length !== B)
@@ -316,7 +327,22 @@ export class Las {
     this.dLogits = ensureCapacity(this.dLogits, rows * V);
     const targets = this.targets.subarray(0, rows);
     const lambda = c.ctcWeight;
-    const ce = smoothedCrossEntropy(logits, targets, rows, V, c.labelSmoothing, this.dLogits, 1 - lambda);
+    const whole = options.normalizers;
+    let tokens = 0;
+    for (const t of batch.transcripts) tokens += t.length + 1;
+    // A shard's share: its mean over its own tokens and utterances, reweighted by its part of the whole batch's.
+    const tokenShare = whole ? tokens / whole.tokens : 1;
+    const utteranceShare = whole ? B / whole.utterances : 1;
+    const ce = smoothedCrossEntropy(
+      logits,
+      targets,
+      rows,
+      V,
+      c.labelSmoothing,
+      this.dLogits,
+      (1 - lambda) * tokenShare,
+    );
+    const attentionLoss = ce.loss * tokenShare;
     let ctc: number | null = null;
     if (lambda > 0) {
       const C = c.alphabet + 1;
@@ -327,15 +353,16 @@ export class Las {
       linearForward(gemm, enc, w, this.params.get('ctc.bias')!.data, this.ctcLogits, U * B, D, C);
       const labels = batch.transcripts.map((t) => t.map((s) => s + 1));
       // zero_infinity: an utterance too short for its transcript after the pyramid must not make the loss Infinity.
-      const options = { blank: CTC_BLANK, reduction: 'mean', zeroInfinity: true } as const;
-      ctc = ctcLoss(this.ctcLogits, U, B, C, encLengths, labels, this.dCtc, options).loss;
+      const ctcOptions = { blank: CTC_BLANK, reduction: 'mean', zeroInfinity: true } as const;
+      ctc = ctcLoss(this.ctcLogits, U, B, C, encLengths, labels, this.dCtc, ctcOptions).loss * utteranceShare;
       const n = U * B * C;
-      for (let i = 0; i < n; i++) this.dCtc[i] *= lambda;
+      const scale = lambda * utteranceShare;
+      for (let i = 0; i < n; i++) this.dCtc[i] *= scale;
     }
     this.hasForward = true;
     return {
-      loss: (1 - lambda) * ce.loss + lambda * (ctc ?? 0),
-      attentionLoss: ce.loss,
+      loss: (1 - lambda) * attentionLoss + lambda * (ctc ?? 0),
+      attentionLoss,
       ctcLoss: ctc,
       steps: L,
       frames: U,
