@@ -1,4 +1,4 @@
-// `node dist/bench/las-step.js [--steps N] [--threads 1,2] [--no-torch] [--packed]`: one Listen-Attend-Spell training step (forward + backward)
+// `node dist/bench/las-step.js [--steps N] [--threads 1,2] [--no-torch] [--packed] [--shards N [--rounds R]]`: one Listen-Attend-Spell training step (forward + backward)
 // of the benchmark workload in memsig (onnxruntime backend, 1 and 2 threads) and in the PyTorch reference
 // (scripts/las_reference.py --bench) in the same run, and their ratio. Prints figures; asserts nothing.
 // `npm run bench -- --cells las` runs benchLasCell, the same figures in bench.ts's alternating rounds.
@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ParallelLasStep } from '../src/asr/parallel-las-step.js';
 import { OnnxGemm } from '../src/backends/onnx-gemm.js';
 import { Rng } from '../src/core/random.js';
 import { defaultLasConfig, Las, type LasBatch } from '../src/models/las.js';
@@ -44,6 +45,78 @@ export function timeLasStep(threads: number, steps: number, warmup: number): { b
     if (s >= warmup) all.push(performance.now() - t0);
   }
   return { best: Math.min(...all), all };
+}
+
+/** The workload's batch as per-utterance items (frames, features), for the data-parallel step. */
+function lasBenchItems(batch: LasBatch): { features: Float32Array; frames: number; labels: Int32Array }[] {
+  const F = defaultLasConfig().features;
+  return batch.transcripts.map((labels, b) => {
+    const frames = batch.frames[b]!;
+    const features = new Float32Array(frames * F);
+    for (let t = 0; t < frames; t++) {
+      features.set(batch.features.subarray((t * batch.B + b) * F, (t * batch.B + b + 1) * F), t * F);
+    }
+    return { features, frames, labels };
+  });
+}
+
+/**
+ * `--shards N`: the step as `memsig asr train` runs it serially (one thread, a 2-thread GEMM) against N data-parallel
+ * shards (single-threaded GEMMs, workers kept across steps), alternating A B A B… round by round, since the machine
+ * may be loaded by other work; each round's figure is the best of `steps` steps, and its ratio serial / sharded.
+ */
+async function benchShards(shards: number, rounds: number, steps: number): Promise<void> {
+  const rng = new Rng(1);
+  const las = new Las(defaultLasConfig());
+  las.initialize(rng);
+  const batch = lasBenchBatch(rng);
+  const items = lasBenchItems(batch);
+  const serialGemm = new OnnxGemm({ threads: 2 });
+  const runner = new ParallelLasStep(las, { shards, backend: 'onnx', gemm: new OnnxGemm({ threads: 1 }) });
+  const oneGemm = new OnnxGemm({ threads: 1 });
+  const serialOn = (gemm: OnnxGemm) => async () => {
+    las.zeroGrads();
+    las.forward(gemm, batch);
+    las.backward(gemm);
+  };
+  const serialStep = serialOn(serialGemm);
+  const oneThreadStep = serialOn(oneGemm);
+  const shardedStep = async () => {
+    await runner.step(items, defaultLasConfig().features);
+  };
+  const best = async (step: () => Promise<void>) => {
+    let ms = Number.POSITIVE_INFINITY;
+    for (let s = 0; s < steps; s++) {
+      const t0 = performance.now();
+      await step();
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    return ms;
+  };
+  try {
+    await serialStep(); // warm-up of each
+    await shardedStep();
+    await oneThreadStep();
+    const a: number[] = [];
+    const b: number[] = [];
+    const c: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      a.push(await best(serialStep));
+      b.push(await best(shardedStep));
+      c.push(await best(oneThreadStep));
+      console.log(
+        `round ${r + 1}: serial 2-thread GEMM ${a[r]!.toFixed(0)} ms, ${shards} shards ${b[r]!.toFixed(0)} ms, serial 1-thread GEMM ${c[r]!.toFixed(0)} ms; ratios serial/sharded ${(a[r]! / b[r]!).toFixed(2)}, ${(c[r]! / b[r]!).toFixed(2)}`,
+      );
+    }
+    const ratios = a.map((x, r) => x / b[r]!);
+    const oneRatios = c.map((x, r) => x / b[r]!);
+    console.log(
+      `median: serial 2-thread GEMM ${median(a).toFixed(0)} ms, ${shards} shards ${median(b).toFixed(0)} ms, serial 1-thread GEMM ${median(c).toFixed(0)} ms; ` +
+        `median of the rounds' ratios serial/sharded ${median(ratios).toFixed(2)} (2-thread GEMM), ${median(oneRatios).toFixed(2)} (1-thread GEMM)`,
+    );
+  } finally {
+    await runner.close();
+  }
 }
 
 interface TorchTiming {
@@ -134,16 +207,22 @@ export function benchLasCell(rounds: number, withTorch: boolean): { result: Reco
   return { result, line };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       steps: { type: 'string' },
+      shards: { type: 'string' },
+      rounds: { type: 'string' },
       'no-torch': { type: 'boolean' },
       threads: { type: 'string' },
       packed: { type: 'boolean' }, // PyTorch's packed bidirectional form too: about 40 s a step here
     },
   });
   const steps = Number(values.steps ?? LAS_WORKLOAD.steps);
+  if (values.shards !== undefined) {
+    await benchShards(Number(values.shards), Number(values.rounds ?? 5), Number(values.steps ?? 1));
+    return;
+  }
   const threadList = (values.threads ?? '1,2').split(',').map(Number);
   const { batch, frames, symbols } = LAS_WORKLOAD;
   console.log(`LAS training step: ${batch} utterances × ${frames} frames, ~${symbols} graphemes, default config`);
@@ -175,4 +254,4 @@ function main(): void {
   console.log(`memsig / PyTorch (best of each): ${(bestMemsig / bestTorch).toFixed(2)}`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
