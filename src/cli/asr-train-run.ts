@@ -39,6 +39,8 @@ export interface AsrTrainOptions {
   force: boolean;
   checkpointEvery: number;
   probeEvery: number;
+  /** Data-parallel shards of each batch (1: serial steps with the --threads GEMM). */
+  shards: number;
   json: boolean;
   /** The command that repeats this run (no --resume or --force), for the "resume with" hint. */
   commandLine: string[];
@@ -102,6 +104,9 @@ export async function runAsrTrain(opts: AsrTrainOptions, io: CliIo, hooks: CliHo
     status.start();
     result = await trainLas(data, config, {
       gemm,
+      // Each shard's GEMM is single-threaded: the shards, not the products, share the cores.
+      parallel:
+        opts.shards > 1 ? { shards: opts.shards, backend: opts.backend, gemm: makeGemm(opts.backend, 1) } : undefined,
       signal: stop.signal,
       resumeFrom,
       now: hooks.now,

@@ -331,6 +331,7 @@ async function ensureLasModel(ctx: ExperimentContext, data: string, s: LasExperi
       force: false,
       checkpointEvery: s.checkpointEvery,
       probeEvery: s.probeEvery,
+      shards: 1,
       json: false,
       commandLine: ['memsig', 'asr', 'train', '--data', data, '--out', dir],
     },
