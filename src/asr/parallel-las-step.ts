@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/index.js';
 import type { Gemm } from '../core/gemm.js';
-import type { Las, LasConfig } from '../models/las.js';
+import type { Las, LasBatch, LasConfig, LasOutput } from '../models/las.js';
 import { type BatchItem, makeLasBatch } from './batching.js';
 import { guidedAttentionLoss } from './guided-attention.js';
 import { listenerLength } from './recognize.js';
@@ -54,28 +54,42 @@ export function runLasShard(las: Las, gemm: Gemm, work: LasShardWork): LasShardL
   const batch = makeLasBatch(work.items, work.bins);
   if (work.inputs) batch.inputs = work.inputs;
   const out = las.forward(gemm, batch, { normalizers: { tokens: work.tokens, utterances: work.utterances } });
-  let guided: number | null = null;
+  const guided = backwardWithGuidance(las, gemm, batch, out, work.guided);
+  return { loss: out.loss, attentionLoss: out.attentionLoss, ctcLoss: out.ctcLoss, guided };
+}
+
+/**
+ * After las.forward of `batch`: the guided-attention loss toward `guided`'s centres (null: none; `steps`, when given,
+ * the whole batch's normalizer), then zeroed gradients and the backward pass of both losses. Returns the guided loss.
+ */
+export function backwardWithGuidance(
+  las: Las,
+  gemm: Gemm,
+  batch: LasBatch,
+  out: LasOutput,
+  guided: (GuidedTargets & { steps?: number }) | null,
+): number | null {
+  let loss: number | null = null;
   let weightGrads: Float32Array | undefined;
-  if (work.guided) {
-    const g = work.guided;
+  if (guided) {
     const lengths = Int32Array.from(batch.frames, (f) => listenerLength(las.config, f));
     weightGrads = new Float32Array(out.steps * batch.B * out.frames);
-    guided = guidedAttentionLoss(
+    loss = guidedAttentionLoss(
       out.weights,
       out.steps,
       batch.B,
       out.frames,
-      g.centres,
+      guided.centres,
       lengths,
-      g.sigma,
-      g.weight,
+      guided.sigma,
+      guided.weight,
       weightGrads,
-      g.steps,
+      guided.steps,
     );
   }
   las.zeroGrads();
   las.backward(gemm, weightGrads ? { weightGrads } : {});
-  return { loss: out.loss, attentionLoss: out.attentionLoss, ctcLoss: out.ctcLoss, guided };
+  return loss;
 }
 
 function sharedFloat32(n: number): Float32Array {

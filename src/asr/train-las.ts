@@ -7,7 +7,7 @@
 
 import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
-import { Adam, type AdamState, clipGradNorm } from '../core/optim.js';
+import { Adam, type AdamState, clippedStep } from '../core/optim.js';
 import { hash32, Rng } from '../core/random.js';
 import { Las, type LasBatch, type LasConfig } from '../models/las.js';
 import { EOS, SYMBOL_OFFSET } from '../models/las-config.js';
@@ -16,8 +16,13 @@ import { maskFeatures, pickVariant } from './augment.js';
 import { type BatchItem, makeLasBatch, planEpochBatches } from './batching.js';
 import { countCharacterErrors, errorRate } from './error-rates.js';
 import { decodeGraphemes } from './graphemes.js';
-import { expectedListenerFrames, type FrameTiming, guidedAttentionLoss } from './guided-attention.js';
-import { type LasShardLosses, type ParallelLasOptions, ParallelLasStep } from './parallel-las-step.js';
+import { expectedListenerFrames, type FrameTiming } from './guided-attention.js';
+import {
+  backwardWithGuidance,
+  type LasShardLosses,
+  type ParallelLasOptions,
+  ParallelLasStep,
+} from './parallel-las-step.js';
 import { defaultDecodeConfig, listenerLength, listenerReduction, recognizeUtterances } from './recognize.js';
 import { type AsrTrainConfig, ctcWeightAt, lasConfigOf, validateAsrTrainConfig } from './train-config.js';
 import type { Utterance } from './utterances.js';
@@ -259,18 +264,17 @@ export async function trainLas(data: AsrData, config: AsrTrainConfig, hooks: Asr
         batch.inputs = sampleInputs(gemm, las, batch, config.samplingProbability, rng);
       }
       const guiding = config.guidedWeight > 0 && snap.epoch < config.guidedEpochs;
-      const guidedCentres = () => {
+      // Where each utterance's graphemes should be attended, from the synthesizer's word timings.
+      const guidedTargets = () => {
         const listenerFrames = Int32Array.from(batch.frames, (f) => listenerLength(lasConfig, f));
         const centres = chosen.map(({ u, speed }, b) =>
           expectedListenerFrames(u.transcript, scaleWords(u.words, speed), timing, listenerFrames[b]!),
         );
-        return { listenerFrames, centres };
+        return { centres, sigma: config.guidedSigma, weight: config.guidedWeight };
       };
       let out: LasShardLosses;
       if (runner) {
-        const guided = guiding
-          ? { centres: guidedCentres().centres, sigma: config.guidedSigma, weight: config.guidedWeight }
-          : null;
+        const guided = guiding ? guidedTargets() : null;
         out = await runner.step(
           chosen.map((x) => x.item),
           data.bins,
@@ -278,36 +282,12 @@ export async function trainLas(data: AsrData, config: AsrTrainConfig, hooks: Asr
         );
       } else {
         const whole = las.forward(gemm, batch);
-        let guided: number | null = null;
-        let weightGrads: Float32Array | undefined;
-        if (guiding) {
-          const { listenerFrames, centres } = guidedCentres();
-          weightGrads = new Float32Array(whole.steps * batch.B * whole.frames);
-          guided = guidedAttentionLoss(
-            whole.weights,
-            whole.steps,
-            batch.B,
-            whole.frames,
-            centres,
-            listenerFrames,
-            config.guidedSigma,
-            config.guidedWeight,
-            weightGrads,
-          );
-        }
-        las.zeroGrads();
-        las.backward(gemm, weightGrads ? { weightGrads } : {});
+        const guided = backwardWithGuidance(las, gemm, batch, whole, guiding ? guidedTargets() : null);
         out = { loss: whole.loss, attentionLoss: whole.attentionLoss, ctcLoss: whole.ctcLoss, guided };
       }
       const guided = out.guided;
       const loss = out.loss + (guided ?? 0);
-      if (!Number.isFinite(loss)) {
-        throw new UserError(
-          `training diverged: the loss became ${loss} at step ${snap.step + 1}; try a lower --lr or --clip`,
-        );
-      }
-      clipGradNorm(grads, config.clip);
-      adam.step();
+      clippedStep(adam, grads, config.clip, loss, snap.step);
       snap.step++;
       snap.batchInEpoch++;
       snap.utterances += batch.B;

@@ -1,5 +1,7 @@
 // Adam (torch.optim.Adam semantics) and global gradient-norm clipping (torch.nn.utils.clip_grad_norm_).
 
+import { UserError } from './errors.js';
+
 /** A trainable tensor: its values and the gradient buffer the backward pass accumulates into (same length). */
 export interface Param {
   name: string;
@@ -200,4 +202,22 @@ export function clipGradNorm(grads: readonly Float32Array[], maxNorm: number): n
     }
   }
   return norm;
+}
+
+/**
+ * One optimizer step of a training loop: refuses a non-finite loss with the user's remedy (a diverged run must stop
+ * before Adam spreads NaN into the weights), then clips the gradients' norm and steps. `step` counts from 0.
+ */
+export function clippedStep(
+  adam: { step(): void },
+  grads: readonly Float32Array[],
+  clip: number,
+  loss: number,
+  step: number,
+): void {
+  if (!Number.isFinite(loss)) {
+    throw new UserError(`training diverged: the loss became ${loss} at step ${step + 1}; try a lower --lr or --clip`);
+  }
+  clipGradNorm(grads, clip);
+  adam.step();
 }

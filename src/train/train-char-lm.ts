@@ -4,7 +4,7 @@
 
 import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
-import { Adam, type AdamState, clipGradNorm } from '../core/optim.js';
+import { Adam, type AdamState, clippedStep } from '../core/optim.js';
 import { hash32, Rng } from '../core/random.js';
 import { allocChunk, StreamBatcher } from '../data/batches.js';
 import type { PreparedCorpus } from '../data/corpus.js';
@@ -296,13 +296,7 @@ export async function trainCharLm(
       batcher.chunk(snap.chunk, chunk);
       const { lossSum, count } = await runner.step(chunk, snap.step);
       const loss = count > 0 ? lossSum / count : 0;
-      if (!Number.isFinite(loss)) {
-        throw new UserError(
-          `training diverged: the loss became ${loss} at step ${snap.step + 1}; try a lower --lr or --clip`,
-        );
-      }
-      clipGradNorm(grads, config.clip);
-      adam.step();
+      clippedStep(adam, grads, config.clip, loss, snap.step);
       snap.step++;
       snap.chunk++;
       snap.epochLossSum += loss * count;

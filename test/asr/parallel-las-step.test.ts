@@ -5,12 +5,13 @@ import { makeLasBatch } from '../../src/asr/batching.js';
 import { guidedAttentionLoss } from '../../src/asr/guided-attention.js';
 import { ParallelLasStep } from '../../src/asr/parallel-las-step.js';
 import { listenerLength } from '../../src/asr/recognize.js';
-import { type AsrTrainConfig, defaultAsrTrainConfig, lasConfigOf } from '../../src/asr/train-config.js';
+import { lasConfigOf } from '../../src/asr/train-config.js';
 import { type AsrData, trainLas } from '../../src/asr/train-las.js';
 import type { Utterance } from '../../src/asr/utterances.js';
 import { tsGemm } from '../../src/core/gemm.js';
 import { Rng } from '../../src/core/random.js';
 import { Las, type LasConfig } from '../../src/models/las.js';
+import { tinyLasTrainConfig } from './tiny-las-config.js';
 
 const BINS = 3;
 
@@ -146,30 +147,15 @@ function syntheticData(seed: number): AsrData {
 }
 
 test('trainLas with 2 shards trains the same weights as with 1 (CTC, guided attention, SpecAugment on)', async () => {
-  const config: AsrTrainConfig = {
-    ...defaultAsrTrainConfig(),
-    stack: 1,
-    listenerLayers: 1,
-    pyramidLayers: 1,
-    listenerUnits: 6,
-    embed: 3,
-    spellerUnits: 8,
-    attention: 6,
-    locationFilters: 2,
-    locationKernel: 3,
-    outputHidden: 8,
-    batch: 3,
+  const config = tinyLasTrainConfig({
     lr: 1e-2,
     epochs: 2,
     maxSteps: 5,
-    patience: 100,
-    guidedEpochs: 2,
-    guidedSigma: 1.5,
     timeMasks: 1,
     timeMaskWidth: 2,
     freqMasks: 1,
     freqMaskWidth: 1,
-  };
+  });
   const data = syntheticData(1);
   const serialLosses: number[] = [];
   const serial = await trainLas(data, config, { gemm: tsGemm, onProgress: (p) => serialLosses.push(p.loss) });

@@ -3,12 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type AsrTrainConfig, defaultAsrTrainConfig } from '../../src/asr/train-config.js';
+import type { AsrTrainConfig } from '../../src/asr/train-config.js';
 import { type AsrData, type AsrSnapshot, trainLas } from '../../src/asr/train-las.js';
 import type { Utterance } from '../../src/asr/utterances.js';
 import { tsGemm } from '../../src/core/gemm.js';
 import { Rng } from '../../src/core/random.js';
 import { readAsrCheckpoint, writeAsrCheckpoint } from '../../src/io/las-checkpoint.js';
+import { tinyLasTrainConfig } from './tiny-las-config.js';
 
 const BINS = 4;
 const FRAMES_PER_SYMBOL = 4;
@@ -49,28 +50,7 @@ function syntheticData(seed: number): AsrData {
 }
 
 function tinyConfig(over: Partial<AsrTrainConfig> = {}): AsrTrainConfig {
-  return {
-    ...defaultAsrTrainConfig(),
-    stack: 1,
-    listenerLayers: 1,
-    pyramidLayers: 1,
-    listenerUnits: 6,
-    embed: 3,
-    spellerUnits: 8,
-    attention: 6,
-    locationFilters: 2,
-    locationKernel: 3,
-    outputHidden: 8,
-    batch: 3,
-    lr: 3e-2,
-    lrDecay: 1,
-    epochs: 12,
-    patience: 100,
-    ctcWeightEpochs: 2,
-    guidedEpochs: 2,
-    guidedSigma: 1.5,
-    ...over,
-  };
+  return tinyLasTrainConfig({ lr: 3e-2, lrDecay: 1, epochs: 12, ctcWeightEpochs: 2, ...over });
 }
 
 test('trainLas() reduces the loss on a tiny synthetic corpus and keeps the best dev CER weights', async () => {
