@@ -39,6 +39,15 @@ export interface SpeakerResult {
   wer: number;
 }
 
+/** Error rates over a group of utterances (null: the group is empty). */
+export interface GroupResult {
+  utterances: number;
+  cer: number;
+  wer: number;
+  ctcCer: number | null;
+  ctcWer: number | null;
+}
+
 export interface AsrEvalSummary {
   model: string;
   split: Split;
@@ -48,6 +57,12 @@ export interface AsrEvalSummary {
   wer: number;
   ctcCer: number | null;
   ctcWer: number | null;
+  /**
+   * The same rates over the utterances of voices that speak in the train split, and over those that never do: a
+   * synthesized corpus holds voices out, and unseen text and unseen voices are two different measurements.
+   */
+  trainVoices: GroupResult | null;
+  heldOutVoices: GroupResult | null;
   speakers: SpeakerResult[];
   worst: { id: string; speaker: string; cer: number; reference: string; hypothesis: string }[];
   hypotheses: string;
@@ -124,15 +139,28 @@ export async function runAsrEval(opts: AsrEvalOptions, io: CliIo, hooks: CliHook
   }
   await writeFileAtomic(hypPath, `${lines.join('\n')}\n`);
   const withCtc = rows[0]!.ctcChars !== null;
+  const group = (mine: typeof rows): GroupResult | null =>
+    mine.length === 0
+      ? null
+      : {
+          utterances: mine.length,
+          cer: rate(mine.map((r) => r.chars)),
+          wer: rate(mine.map((r) => r.words)),
+          ctcCer: withCtc ? rate(mine.map((r) => r.ctcChars)) : null,
+          ctcWer: withCtc ? rate(mine.map((r) => r.ctcWords)) : null,
+        };
+  const all = group(rows)!;
   const summary: AsrEvalSummary = {
     model: opts.model,
     split: opts.split,
     utterances: rows.length,
     decoding: describeDecoding(opts.decode),
-    cer: rate(rows.map((r) => r.chars)),
-    wer: rate(rows.map((r) => r.words)),
-    ctcCer: withCtc ? rate(rows.map((r) => r.ctcChars)) : null,
-    ctcWer: withCtc ? rate(rows.map((r) => r.ctcWords)) : null,
+    cer: all.cer,
+    wer: all.wer,
+    ctcCer: all.ctcCer,
+    ctcWer: all.ctcWer,
+    trainVoices: group(rows.filter((r) => trainSpeakers.has(r.u.speaker))),
+    heldOutVoices: group(rows.filter((r) => !trainSpeakers.has(r.u.speaker))),
     speakers,
     worst,
     hypotheses: hypPath,
@@ -148,6 +176,16 @@ function printEval(io: CliIo, s: AsrEvalSummary, manifest: string): void {
   const ctc =
     s.ctcCer === null ? '' : `; CTC head alone: CER ${formatPercent(s.ctcCer)}, WER ${formatPercent(s.ctcWer)}`;
   out(`CER ${formatPercent(s.cer)}, WER ${formatPercent(s.wer)}${ctc}`);
+  // Only worth a line when the split mixes the two kinds of voices.
+  if (s.trainVoices && s.heldOutVoices) {
+    for (const [label, g] of [
+      ['voices in train', s.trainVoices],
+      ['voices never in train', s.heldOutVoices],
+    ] as const) {
+      const ctcPart = g.ctcCer === null ? '' : `; CTC alone CER ${formatPercent(g.ctcCer)}`;
+      out(`  ${label}: ${g.utterances} utt, CER ${formatPercent(g.cer)}, WER ${formatPercent(g.wer)}${ctcPart}`);
+    }
+  }
   out('per speaker:');
   const width = Math.max(...s.speakers.map((x) => x.speaker.length));
   for (const x of s.speakers) {

@@ -17,10 +17,10 @@ const CLIPS = [
 ] as const;
 
 /** A corpus folder of the fixture clips (8 kHz: resampled to 16 kHz by the features). */
-function writeDigitCorpus(dir: string): string {
-  const corpus = join(dir, 'digits');
+function writeDigitCorpus(dir: string, clips: readonly (readonly [string, string, string])[] = CLIPS): string {
+  const corpus = join(dir, `digits-${clips.length}`);
   mkdirSync(corpus, { recursive: true });
-  const manifest = CLIPS.map(([file, transcript, split], i) => {
+  const manifest = clips.map(([file, transcript, split], i) => {
     const audio = `${split}-${i}.wav`;
     copyFileSync(join(FIXTURES, 'speech', file), join(corpus, audio));
     const speaker = file.split('_')[1];
@@ -104,6 +104,16 @@ test('memsig asr train saves a LAS model directory with attention maps; eval and
   assert.equal(json.code, 0, json.stderr);
   const summary = JSON.parse(json.stdout);
   assert.equal(summary.decoding, 'attention beam 3 + CTC rescoring λ=0.3');
+  assert.equal(summary.trainVoices.utterances, 1);
+  assert.equal(summary.trainVoices.cer, summary.cer);
+  assert.equal(summary.heldOutVoices, null);
+  // A split that mixes voices heard in training with voices never heard: each group's rates on a line of its own.
+  const mixed = writeDigitCorpus(dir, [...CLIPS, ['2_george_5.wav', 'two', 'eval']]);
+  const both = await runCli(['asr', 'eval', '--model', out, '--data', mixed]);
+  assert.equal(both.code, 0, both.stderr);
+  assert.match(both.stdout, /\n {2}voices in train: 1 utt, CER \d+\.\d%, WER \d+\.\d%; CTC alone CER \d+\.\d%\n/);
+  assert.match(both.stdout, /\n {2}voices never in train: 1 utt, CER \d+\.\d%/);
+  assert.match(both.stdout, /george\s+1 utt .*\(never in train\)/);
   const wav = join(FIXTURES, 'speech', '2_george_5.wav');
   const said = await runCli(['asr', 'transcribe', '--model', out, wav]);
   assert.equal(said.code, 0, said.stderr);
