@@ -46,6 +46,12 @@ export interface AsrEpochRecord {
   /** Dev CER of greedy attention decoding, and of the CTC head alone (null without one). */
   devCer: number;
   devCtcCer: number | null;
+  /**
+   * The dev CER over the utterances of voices that speak in train, and over those of voices that never do (null
+   * where dev has none; absent in checkpoints written before it was recorded).
+   */
+  devCerTrainVoices?: number | null;
+  devCerHeldOutVoices?: number | null;
   devAlign: number;
   seconds: number;
 }
@@ -167,6 +173,7 @@ export async function trainLas(data: AsrData, config: AsrTrainConfig, hooks: Asr
   };
   const lengths = data.train.map((u) => u.copies[0]!.frames);
   const devSet = config.devLimit === null ? data.dev : data.dev.slice(0, config.devLimit);
+  const trainSpeakers = new Set(data.train.map((u) => u.speaker));
   const probeSet = [...data.dev].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, PROBE_UTTERANCES);
 
   let snap: AsrSnapshot = {
@@ -302,7 +309,7 @@ export async function trainLas(data: AsrData, config: AsrTrainConfig, hooks: Asr
       const epochEnds = snap.batchInEpoch >= plan.batches.length || snap.step >= totalSteps;
       let epochRecord: AsrEpochRecord | undefined;
       if (epochEnds) {
-        const dev = measureDev(gemm, las, devSet, data);
+        const dev = measureDev(gemm, las, devSet, data, trainSpeakers);
         align = await probe();
         epochRecord = {
           epoch: snap.epoch + 1,
@@ -310,6 +317,8 @@ export async function trainLas(data: AsrData, config: AsrTrainConfig, hooks: Asr
           trainLoss: snap.epochLossSum / Math.max(1, snap.epochLossCount),
           devCer: dev.cer,
           devCtcCer: dev.ctcCer,
+          devCerTrainVoices: dev.trainVoices,
+          devCerHeldOutVoices: dev.heldOutVoices,
           devAlign: align.score,
           seconds: elapsedBefore + (now() - startedAt) / 1000,
         };
@@ -403,12 +412,17 @@ export function measureDev(
   las: Las,
   dev: readonly Utterance[],
   data: Pick<AsrData, 'alphabet' | 'bins'>,
-): { cer: number; ctcCer: number | null } {
+  trainSpeakers: ReadonlySet<string> = new Set(),
+): { cer: number; ctcCer: number | null; trainVoices: number | null; heldOutVoices: number | null } {
   const items: BatchItem[] = dev.map((u) => ({ ...u.copies[0]!, labels: u.labels }));
   const recognized = recognizeUtterances(gemm, las, items, data.bins, defaultDecodeConfig());
-  const cer = errorRate(
-    dev.map((u, i) => countCharacterErrors(u.transcript, decodeGraphemes(recognized[i]!.tokens, data.alphabet))),
+  const errors = dev.map((u, i) =>
+    countCharacterErrors(u.transcript, decodeGraphemes(recognized[i]!.tokens, data.alphabet)),
   );
+  const over = (heard: boolean) => {
+    const mine = errors.filter((_, i) => trainSpeakers.has(dev[i]!.speaker) === heard);
+    return mine.length > 0 ? errorRate(mine) : null;
+  };
   const ctcCer = recognized[0]?.ctcTokens
     ? errorRate(
         dev.map((u, i) =>
@@ -416,7 +430,7 @@ export function measureDev(
         ),
       )
     : null;
-  return { cer, ctcCer };
+  return { cer: errorRate(errors), ctcCer, trainVoices: over(true), heldOutVoices: over(false) };
 }
 
 /** A teacher-forced pass over the probe utterances: the alignment score and the first utterance's weights. */

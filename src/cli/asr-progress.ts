@@ -76,11 +76,20 @@ export function asrStepLine(p: AsrProgress, epochs: number): string {
   ].join(', ');
 }
 
-/** "epoch 2: train loss 1.234, dev CER 45.2% (CTC alone 60.1%), align 0.41 (step 240, 3m10s)". */
+/**
+ * "epoch 2: train loss 1.234, dev CER 45.2% (CTC alone 60.1%), align 0.41 (step 240, 3m10s)", with the CER over
+ * voices heard in training and over held-out voices when dev has both.
+ */
 export function asrEpochLine(r: AsrEpochRecord): string {
   const ctc = r.devCtcCer === null ? '' : ` (CTC alone ${formatPercent(r.devCtcCer)})`;
+  const heard = r.devCerTrainVoices ?? null;
+  const unheard = r.devCerHeldOutVoices ?? null;
+  const voices =
+    heard !== null && unheard !== null
+      ? ` [voices in train ${formatPercent(heard)}, never in train ${formatPercent(unheard)}]`
+      : '';
   return (
-    `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(3)}, dev CER ${formatPercent(r.devCer)}${ctc}, ` +
+    `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(3)}, dev CER ${formatPercent(r.devCer)}${ctc}${voices}, ` +
     `align ${r.devAlign.toFixed(2)} (step ${r.step}, ${formatDuration(r.seconds)})`
   );
 }

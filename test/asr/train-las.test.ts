@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { AsrTrainConfig } from '../../src/asr/train-config.js';
 import { type AsrData, type AsrSnapshot, trainLas } from '../../src/asr/train-las.js';
 import type { Utterance } from '../../src/asr/utterances.js';
+import { asrEpochLine } from '../../src/cli/asr-progress.js';
 import { tsGemm } from '../../src/core/gemm.js';
 import { Rng } from '../../src/core/random.js';
 import { readAsrCheckpoint, writeAsrCheckpoint } from '../../src/io/las-checkpoint.js';
@@ -72,6 +73,26 @@ test('trainLas() reduces the loss on a tiny synthetic corpus and keeps the best 
   assert.equal(result.snapshot.bestDevCer, Math.min(...h.map((r) => r.devCer)));
   assert.ok(h.every((r) => r.devCtcCer !== null && r.devAlign >= 0));
   assert.equal(result.model.config.ctcWeight, 0.3);
+});
+
+test('trainLas(): each epoch records the dev CER over voices heard in training and over held-out voices', async () => {
+  const data = syntheticData(2);
+  const heard = await trainLas(data, tinyConfig({ epochs: 1 }), { gemm: tsGemm });
+  const only = heard.snapshot.history[0]!;
+  assert.equal(only.devCerTrainVoices, only.devCer);
+  assert.equal(only.devCerHeldOutVoices, null);
+  assert.doesNotMatch(asrEpochLine(only), /voices/);
+  // One dev utterance in a voice that never speaks in train: two groups, the overall rate between them.
+  const dev = [data.dev[0]!, { ...data.dev[1]!, speaker: 'held out' }];
+  const mixed = await trainLas({ ...data, dev }, tinyConfig({ epochs: 1 }), { gemm: tsGemm });
+  const r = mixed.snapshot.history[0]!;
+  const [a, b] = [r.devCerTrainVoices!, r.devCerHeldOutVoices!];
+  assert.ok(Number.isFinite(a) && Number.isFinite(b));
+  assert.ok(r.devCer >= Math.min(a, b) - 1e-12 && r.devCer <= Math.max(a, b) + 1e-12);
+  assert.match(
+    asrEpochLine(r),
+    /dev CER \d+\.\d% \(CTC alone \d+\.\d%\) \[voices in train \d+\.\d%, never in train \d+\.\d%\],/,
+  );
 });
 
 test('trainLas(): a run stopped and resumed from its checkpoint file ends with the same bytes as an unbroken run', async (t) => {
