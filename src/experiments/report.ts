@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { defaultSignatureOptions } from '../analysis/signature.js';
 import { corpusSourceName } from '../data/source-name.js';
 import { DEPTH_GAIN_BOUND, type DepthGain, depthClaimHolds } from './decoder-depth.js';
+import { recallChanges } from './earlier-run.js';
 import type { ExperimentRecord } from './runner.js';
 
 interface Claim {
@@ -518,6 +519,73 @@ function speechLines(n: Numbers): string[] {
   return lines;
 }
 
+/** The earlier run's inputs in a phrase: its decoders and, where they changed, its data or recognizer. */
+function earlierInputs(earlier: Numbers, now: Numbers): string {
+  const parts: string[] = [];
+  const s = earlier.signature ?? earlier.lasSignature;
+  if (!s)
+    parts.push(
+      "decoders at an earlier memsig's defaults (60,000 train positions, at most 10 epochs a keep probability)",
+    );
+  else {
+    const p = s.positions;
+    const count = (x: number) => x.toLocaleString('en');
+    parts.push(
+      `decoders on ${count(p.train)} / ${count(p.dev)} / ${count(p.eval)} train / dev / eval positions, minibatch ${s.batch ?? EARLIER_DEFAULT_BATCH}, keep probabilities ${s.keepProbs.join(', ')}`,
+    );
+  }
+  const hash = (n: Numbers) => n.speechCorpus?.sha256 ?? n.corpus?.sha256;
+  if (hash(earlier) !== hash(now)) parts.push('another corpus');
+  const cer = earlier.model?.metrics?.evalCer;
+  if (cer != null && cer !== now.model?.metrics?.evalCer) parts.push(`a recognizer of eval CER ${pct(cer)}`);
+  return parts.join('; ');
+}
+
+/**
+ * What a rerun changed (docs/reproduction/figN/earlier-results.json, kept by publishing over results made with other
+ * inputs): each model's recall by δ, and each claim's verdict, then and now.
+ */
+function changeLines(earlier: ExperimentRecord, now: ExperimentRecord): string[] {
+  const lines = [
+    '### What changed from the earlier run',
+    '',
+    `The earlier run: ${earlierInputs(earlier.numbers as Numbers, now.numbers as Numbers)}.`,
+    '',
+  ];
+  const changes = recallChanges(earlier, now);
+  if (changes.length) {
+    lines.push(
+      '| model | mean recall over δ, earlier | now | change at δ = 1, 2, … (points) |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const c of changes) {
+      const points = c.byDelta.map((d) => `${d >= 0 ? '+' : '−'}${Math.abs(100 * d).toFixed(1)}`).join(', ');
+      lines.push(`| ${c.label} | ${pct(c.earlierMean)} | ${pct(c.nowMean)} | ${points} |`);
+    }
+    lines.push('');
+  }
+  const before = new Map(claimsFor(earlier).map((c) => [c.claim, c]));
+  const verdict = (c: Claim | undefined) => (!c || c.agrees === null ? '—' : c.agrees ? 'yes' : 'no');
+  const rows = claimsFor(now)
+    .filter((c) => c.agrees !== null)
+    .map((c) => ({ claim: c.claim, was: verdict(before.get(c.claim)), is: verdict(c) }));
+  const moved = rows.filter((r) => r.was !== r.is);
+  if (!rows.length) return lines;
+  if (!moved.length) lines.push('No claim changed its verdict.', '');
+  else {
+    lines.push('| the paper | agreed earlier | agrees now |', '| --- | --- | --- |');
+    for (const r of moved) lines.push(`| ${r.claim.replaceAll('|', '\\|')} | ${r.was} | ${r.is} |`);
+    const kept = rows.length - moved.length;
+    lines.push('');
+    if (kept)
+      lines.push(
+        kept === 1 ? 'The other claim kept its verdict.' : `The other ${kept} claims kept their verdicts.`,
+        '',
+      );
+  }
+  return lines;
+}
+
 const PAPER_FIGURE: Record<string, string> = {
   fig1: 'Figure 1 (section 4)',
   fig2: 'Figure 2 (section 5)',
@@ -592,6 +660,9 @@ export function renderReproductionReport(dir: string, figuresDir: string): strin
       lines.push(`| ${cell(c.claim)} | ${cell(`${c.ours}${c.note ? ` — ${c.note}` : ''}`)} | ${verdict} |`);
     }
     lines.push('');
+    const earlierPath = join(dir, figure, 'earlier-results.json');
+    if (existsSync(earlierPath))
+      lines.push(...changeLines(JSON.parse(readFileSync(earlierPath, 'utf8')) as ExperimentRecord, record));
     const figures = ((record.numbers as Numbers).figures ?? []) as string[];
     for (const f of figures) lines.push(`![${figure}](${join(figuresDir, figure, f)})`, '');
   }

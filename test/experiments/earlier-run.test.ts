@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { panelRecalls, recallChanges, replacesEarlierRun } from '../../src/experiments/earlier-run.js';
+import { renderReproductionReport } from '../../src/experiments/report.js';
+import type { ExperimentRecord } from '../../src/experiments/runner.js';
+
+const corpus = { source: 'shakespeare.txt', sha256: 'abc', segmentation: 'line', symbols: { train: 10 } };
+
+/** A Figure 1 record: its GRU's marginal accuracy by δ, and the decoders' settings (none: an unrecorded earlier run). */
+function fig1(marginal: number[], signature?: unknown, quick = false): ExperimentRecord {
+  return {
+    figure: 'fig1',
+    title: 'GRU',
+    panels: [],
+    numbers: {
+      corpus,
+      ...(signature ? { signature } : {}),
+      marginalAccuracy: marginal,
+      chance: marginal.map(() => 0.18),
+      memoryVersusPrediction: { correlation: 0.1 },
+    },
+    quick,
+    wallSeconds: 60,
+    generator: 'test',
+  };
+}
+
+const settings = (batch?: number) => ({
+  positions: { train: 4_000_000, dev: 20_000, eval: 40_000 },
+  keepProbs: [0.5, 1],
+  ...(batch ? { batch } : {}),
+});
+
+test('a published run becomes the earlier run only when the new one was measured with other inputs', () => {
+  const m = [0.99, 0.8, 0.5];
+  // The same decoders: a resumed run that added seeds, not an earlier run.
+  assert.equal(replacesEarlierRun(fig1(m, settings(256)), fig1([0.99, 0.81, 0.5], settings(256))), false);
+  assert.equal(replacesEarlierRun(fig1(m, settings(1024)), fig1(m, settings(256))), true);
+  // Results that record no minibatch were made with 1024.
+  assert.equal(replacesEarlierRun(fig1(m, settings()), fig1(m, settings(1024))), false);
+  // Results that record no decoder settings predate the converged defaults.
+  assert.equal(replacesEarlierRun(fig1(m), fig1(m, settings(256))), true);
+  const otherCorpus = fig1(m, settings(256));
+  (otherCorpus.numbers as { corpus: unknown }).corpus = { ...corpus, sha256: 'def' };
+  assert.equal(replacesEarlierRun(fig1(m, settings(256)), otherCorpus), true);
+  // A --quick run is a smoke test: it neither replaces nor is kept.
+  assert.equal(replacesEarlierRun(fig1(m, settings(1024), true), fig1(m, settings(256))), false);
+});
+
+test('recall changes pair the panels of both runs by label, over the δ both measured', () => {
+  const record = (models: unknown[]): ExperimentRecord => ({
+    figure: 'fig3',
+    title: 'depth',
+    panels: [],
+    numbers: { models },
+    quick: false,
+    wallSeconds: 1,
+    generator: 'test',
+  });
+  const earlier = record([
+    {
+      cell: 'gru',
+      layers: 2,
+      units: 320,
+      marginalAccuracyByLayer: [
+        [0.9, 0.5, 0.3],
+        [0.8, 0.4, 0.2],
+      ],
+    },
+    { cell: 'lstm', layers: 2, units: 320, marginalAccuracyByLayer: [[0.9, 0.6]] },
+  ]);
+  const now = record([
+    {
+      cell: 'gru',
+      layers: 2,
+      units: 320,
+      marginalAccuracyByLayer: [
+        [0.9, 0.6, 0.4, 0.3],
+        [0.8, 0.4, 0.25, 0.2],
+      ],
+    },
+  ]);
+  assert.deepEqual(
+    panelRecalls(now).map((p) => p.label),
+    ['GRU 2×320, layer 1', 'GRU 2×320, layer 2'],
+  );
+  const changes = recallChanges(earlier, now);
+  assert.equal(changes.length, 2, 'the LSTM was not rerun: nothing to compare');
+  assert.equal(changes[0]!.label, 'GRU 2×320, layer 1');
+  assert.ok(Math.abs(changes[0]!.earlierMean - 0.5667) < 1e-3);
+  assert.ok(Math.abs(changes[0]!.nowMean - 0.6333) < 1e-3, 'the mean over the three δ both measured');
+  assert.deepEqual(
+    changes[1]!.byDelta.map((d) => Math.round(d * 100) / 100),
+    [0, 0, 0.05],
+  );
+});
+
+test('the report says what a rerun changed: the earlier inputs, recall by δ, and the verdicts that moved', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'memsig-earlier-'));
+  try {
+    await mkdir(join(root, 'fig1'), { recursive: true });
+    // Earlier: recall rose from δ = 2 to 3 (the claim "declines continuously" fails); now it falls throughout.
+    await writeFile(join(root, 'fig1', 'earlier-results.json'), JSON.stringify(fig1([0.99, 0.5, 0.55])));
+    await writeFile(join(root, 'fig1', 'results.json'), JSON.stringify(fig1([0.99, 0.8, 0.6], settings(256))));
+    const md = renderReproductionReport(root, 'figures');
+    assert.match(md, /### What changed from the earlier run/);
+    assert.match(md, /The earlier run: decoders at an earlier memsig's defaults \(60,000 train positions/);
+    assert.match(md, /\| GRU \| 68\.0% \| 79\.7% \| \+0\.0, \+30\.0, \+5\.0 \|/);
+    assert.match(md, /\| Recall declines continuously as the history length δ grows\. \| no \| yes \|/);
+    assert.match(md, /The other claim kept its verdict\./);
+    // Without an earlier run there is nothing to say.
+    await rm(join(root, 'fig1', 'earlier-results.json'));
+    assert.doesNotMatch(renderReproductionReport(root, 'figures'), /What changed/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
