@@ -24,6 +24,8 @@ const SCHEDULES: Record<string, Partial<DecoderConfig>> = {
   'deep-512-512': { hidden: [512, 512] },
   'batch256-decays3': { batch: 256, lr: 3e-3, decays: 3 },
   'batch128-lr3e-3': { batch: 128, lr: 3e-3 },
+  'no-whiten': { whiten: false },
+  'wide-2048-no-whiten': { hidden: [2048], whiten: false },
 };
 
 function evalAccuracy(o: DecoderOutcome, labels: Int32Array): number {

@@ -225,6 +225,8 @@ export function gatherStandardized(
 export interface FeatureStats {
   mean: Float32Array;
   invStd: Float32Array;
+  /** Then, where the decoders whiten their input, [x' 1]·whitening: a (D+1, D+1) matrix (whitening.ts). */
+  whitening?: Float32Array;
 }
 
 /** Identity statistics (mean 0, invStd 1): gathering with them copies the states unchanged. */

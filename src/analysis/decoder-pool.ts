@@ -7,8 +7,16 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/index.js';
+import { readShardFile } from '../io/state-shard-files.js';
 import type { DecoderConfig, DecoderData, DecoderHooks, KeepProbJob, KeepProbRun } from './decoders.js';
-import { finalJobs, joinGroupRuns, mergeKeepProbRuns, prepareTrainShards, rungJobs } from './decoders.js';
+import {
+  finalJobs,
+  joinGroupRuns,
+  mergeKeepProbRuns,
+  prepareInputStats,
+  prepareTrainShards,
+  rungJobs,
+} from './decoders.js';
 import type { DecoderRunner } from './signature.js';
 
 export interface DecoderJob {
@@ -67,8 +75,9 @@ export function decoderPoolRunner(options: DecoderPoolOptions = {}): DecoderRunn
   const threads = Math.max(1, options.threads ?? cores);
   const backend = options.backend ?? 'auto';
   return async (data, config, hooks) => {
-    // Dealt once here, not in every worker.
-    const shared = shareData(prepareTrainShards(data, config.seed));
+    // Dealt, and the input statistics computed, once here, not in every worker.
+    const prepared = prepareTrainShards(data, config.seed);
+    const shared = shareData(prepareInputStats(prepared, config, { readShardFile, ...hooks }));
     const deltas = data.trainLabels.length;
     const run = async (jobs: KeepProbJob[]) =>
       joinGroupRuns(await runPool(shared, config, jobs, hooks, threads, cores, backend));

@@ -9,6 +9,7 @@ import { SimdAdam, simdAdamAvailable } from '../core/simd-adam.js';
 import { type FeatureStats, gatherStandardized } from './decoder-kernels.js';
 import type { DecoderStack } from './decoder-net.js';
 import type { ShardRowStream } from './train-shards.js';
+import { InputWhitener } from './whitening.js';
 
 /** States (n, D) of one partition and their labels per δ (labels[δ−1], −1 = no target). */
 export interface Partition {
@@ -71,6 +72,7 @@ class BatchBuffers {
 export class DecoderTrainer {
   private readonly adam: Adam | SimdAdam;
   private readonly buffers: BatchBuffers;
+  private readonly whitener: InputWhitener | null;
 
   constructor(
     private readonly gemm: Gemm,
@@ -86,6 +88,7 @@ export class DecoderTrainer {
       ? new SimdAdam(stack.params(), lr, stack.paramMemory ?? undefined)
       : new Adam(stack.params(), { lr });
     this.buffers = new BatchBuffers(stack);
+    this.whitener = stats.whitening ? new InputWhitener(stats.whitening, stack.D, stack.maxBatch) : null;
   }
 
   /** The learning rate of the steps from now on. */
@@ -104,6 +107,7 @@ export class DecoderTrainer {
     for (let b = 0; b < batches; b++) {
       hooks.signal?.throwIfAborted();
       stream.fill(labels, this.stats, this.stack.input, targets, nb, this.keep, this.rng);
+      this.whitener?.apply(this.gemm, this.stack.input, nb);
       this.stack.forward(this.gemm, nb, this.keep, this.rng);
       const total = this.stack.loss(this.gemm, targets, this.keep, true);
       this.adam.step();
@@ -129,10 +133,12 @@ export function forEachChunk(
   signal?: AbortSignal,
 ): void {
   const buffers = new BatchBuffers(stack);
+  const whitener = stats.whitening ? new InputWhitener(stats.whitening, stack.D, stack.maxBatch) : null;
   for (let start = 0; start < rows.length; start += stack.maxBatch) {
     signal?.throwIfAborted();
     const nb = Math.min(stack.maxBatch, rows.length - start);
     buffers.fill(part, stats, rows, start, nb, 1, null);
+    whitener?.apply(gemm, stack.input, nb);
     stack.forward(gemm, nb, 1, null);
     visit(start, nb);
   }

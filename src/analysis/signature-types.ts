@@ -61,6 +61,8 @@ export interface DecoderSettings {
   minImprovement?: number;
   /** Train positions per schedule "epoch" (0: whole passes); absent in files written before it existed. */
   roundPositions?: number;
+  /** The decoders read the whitened standardized state (whitening.ts); absent in files written before: not whitened. */
+  whiten?: boolean;
   convergenceTolerance?: number;
   /** --decoder-seeds: how many seeds each decoder trained with (absent: one); see DeltaSignature.seeds. */
   decoderSeeds?: number;

@@ -6,7 +6,7 @@ import type { ExperimentRecord } from './runner.js';
 // biome-ignore lint/suspicious/noExplicitAny: results.json is plain JSON read back; each figure wrote its own numbers.
 type Numbers = Record<string, any>;
 
-/** The decoder minibatch of results that record none: the default before 256. */
+/** The decoder minibatch of results that record none: the default before 256 (and none of them whitened). */
 const UNRECORDED_BATCH = 1024;
 
 /**
@@ -16,7 +16,9 @@ const UNRECORDED_BATCH = 1024;
 export function measurementInputs(record: ExperimentRecord): string {
   const n = record.numbers as Numbers;
   const settings = n.signature ?? n.lasSignature;
-  const decoders = settings ? { ...settings, batch: settings.batch ?? UNRECORDED_BATCH } : null;
+  const decoders = settings
+    ? { ...settings, batch: settings.batch ?? UNRECORDED_BATCH, whiten: settings.whiten ?? false }
+    : null;
   const corpora = [n.corpus, n.source, n.target, n.speechCorpus].map((c) => c?.sha256 ?? null);
   return JSON.stringify({ decoders, corpora, model: n.model?.training ?? null });
 }

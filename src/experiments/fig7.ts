@@ -163,6 +163,8 @@ export async function figure7(ctx: ExperimentContext): Promise<FigureResult> {
         featureWindow: s.featureWindow,
         positions: { train: options.trainPositions, dev: options.devPositions, eval: options.evalPositions },
         keepProbs: options.decoder.keepProbs,
+        batch: options.decoder.batch,
+        whiten: options.decoder.standardize && options.decoder.whiten,
       },
       layers,
       marginalPanels: sig.layers.map((l) => ({ label: paperName(l), layer: l.layer })),

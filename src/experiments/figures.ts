@@ -221,6 +221,7 @@ function signatureSettings(o: SignatureOptions) {
     positions: { train: o.trainPositions, dev: o.devPositions, eval: o.evalPositions },
     keepProbs: o.decoder.keepProbs,
     batch: o.decoder.batch,
+    whiten: o.decoder.standardize && o.decoder.whiten,
   };
 }
 

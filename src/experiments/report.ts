@@ -161,27 +161,38 @@ function signatureLine(figure: string, settings: Numbers | undefined): string | 
     );
   }
   const lighter = lighterSignature(settings);
-  const batch = minibatchLine(settings);
-  if (lighter)
-    return `Signatures lighter than the defaults, to fit the time budget: ${lighter}${batch ? `; ${batch}` : ''}.`;
+  const departures = decoderDepartures(settings);
+  const also = departures.length ? `; ${departures.join('; ')}` : '';
+  if (lighter) return `Signatures lighter than the defaults, to fit the time budget: ${lighter}${also}.`;
   const p = settings.positions as { train: number; dev: number; eval: number } | undefined;
   const count = (x: number) => x.toLocaleString('en');
   if (!p) return undefined;
   const positions = `${count(p.train)} / ${count(p.dev)} / ${count(p.eval)} train / dev / eval positions per decoder`;
-  return batch
-    ? `Signatures at memsig's defaults except the minibatch: ${positions}; ${batch}.`
+  return departures.length
+    ? `Signatures at memsig's defaults except their decoders' training: ${positions}${also}.`
     : `Signatures at memsig's defaults: ${positions}.`;
 }
 
 /** The decoder minibatch until the measurements of docs/convergence.md made it 256: results that record no minibatch. */
 const EARLIER_DEFAULT_BATCH = 1024;
 
-/** The decoders' minibatch in words when it is not today's default (it changes what a signature recalls), else undefined. */
-function minibatchLine(settings: Numbers): string | undefined {
+/**
+ * How the decoders were trained where that is not today's default (each changes what a signature recalls): the
+ * minibatch (results that record none used 1024) and the input (results that record nothing read it unwhitened).
+ */
+function decoderDepartures(settings: Numbers): string[] {
+  const today = defaultSignatureOptions().decoder;
+  const out: string[] = [];
   const batch: number = settings.batch ?? EARLIER_DEFAULT_BATCH;
-  const today = defaultSignatureOptions().decoder.batch;
-  if (batch === today) return undefined;
-  return `decoder minibatch ${batch} (${today} today, which recalled up to 1.1 points more at δ = 4–6 on Figure 1's GRU: docs/convergence.md)`;
+  if (batch !== today.batch)
+    out.push(
+      `decoder minibatch ${batch} (${today.batch} today, which recalled up to 1.1 points more at δ = 4–6 on Figure 1's GRU: docs/convergence.md)`,
+    );
+  if (!(settings.whiten ?? false) && today.whiten)
+    out.push(
+      "decoders reading the standardized state, not whitened as today (whitening recalled 1.3–2.8 points more at δ = 3–6 on Figure 1's GRU: docs/convergence.md)",
+    );
+  return out;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: results.json is plain JSON read back; each claim reads what its figure wrote.
@@ -531,7 +542,7 @@ function earlierInputs(earlier: Numbers, now: Numbers): string {
     const p = s.positions;
     const count = (x: number) => x.toLocaleString('en');
     parts.push(
-      `decoders on ${count(p.train)} / ${count(p.dev)} / ${count(p.eval)} train / dev / eval positions, minibatch ${s.batch ?? EARLIER_DEFAULT_BATCH}, keep probabilities ${s.keepProbs.join(', ')}`,
+      `decoders on ${count(p.train)} / ${count(p.dev)} / ${count(p.eval)} train / dev / eval positions, minibatch ${s.batch ?? EARLIER_DEFAULT_BATCH}, keep probabilities ${s.keepProbs.join(', ')}, ${s.whiten ? 'whitened' : 'standardized'} input`,
     );
   }
   const hash = (n: Numbers) => n.speechCorpus?.sha256 ?? n.corpus?.sha256;

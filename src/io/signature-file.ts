@@ -121,6 +121,7 @@ function canonicalSignature(s: Signature): Signature {
         decays: s.settings.decays,
         minImprovement: s.settings.minImprovement,
         roundPositions: s.settings.roundPositions,
+        whiten: s.settings.whiten,
         convergenceTolerance: s.settings.convergenceTolerance,
         decoderSeeds: s.settings.decoderSeeds,
         capacityFactors: s.settings.capacityFactors && [...s.settings.capacityFactors],

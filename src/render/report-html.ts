@@ -318,7 +318,7 @@ export function decoderSettingsText(s: DecoderSettings): string {
   if (s.sweepEpochs === undefined && s.lrDecay === undefined) {
     return `${hidden}; keep probabilities ${s.keepProbs.join(', ')} swept; up to ${s.maxEpochs} epochs, patience ${s.patience}, ${tail}`;
   }
-  const parts = [hidden];
+  const parts = [s.whiten ? `${hidden}, reading the whitened standardized state` : hidden];
   if (s.sweepEpochs !== undefined && s.finalists !== undefined) {
     parts.push(
       `keep probabilities ${s.keepProbs.join(', ')} swept by successive halving: each trains ${epochs(s.sweepEpochs)}, ` +

@@ -1,9 +1,19 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { featureStats } from '../../src/analysis/decoder-kernels.js';
 import { decoderPoolRunner } from '../../src/analysis/decoder-pool.js';
-import { type DecoderData, defaultDecoderConfig, fitDecoders } from '../../src/analysis/decoders.js';
+import {
+  type DecoderData,
+  defaultDecoderConfig,
+  fitDecoders,
+  prepareTrainShards,
+} from '../../src/analysis/decoders.js';
 import { createGemm } from '../../src/backends/index.js';
 import { Rng } from '../../src/core/random.js';
+import { readShardFile } from '../../src/io/state-shard-files.js';
 
 /** States whose first V features point at the label at δ = 1 (noisily) and carry nothing about δ = 2. */
 function learnableData(seed: number): DecoderData {
@@ -79,4 +89,39 @@ test('decoderPoolRunner() stops its workers and rejects when the signal aborts',
     onProgress: () => controller.abort(new Error('stop now')),
   });
   await assert.rejects(run, /stop now/);
+});
+
+test('decoderPoolRunner() reads train states kept in shard files, as fitDecoders() does (whitening included)', async () => {
+  const data = learnableData(6);
+  const config = { ...defaultDecoderConfig(), hidden: [16], keepProbs: [0.8, 1], maxEpochs: 3, batch: 32, lr: 1e-2 };
+  // The train rows dealt into shards as a signature does, each shard written to a file in shard order.
+  const prepared = prepareTrainShards(data, config.seed);
+  const { offsets, physical } = prepared.shards!;
+  const D = data.D;
+  const dir = mkdtempSync(join(tmpdir(), 'memsig-pool-files-'));
+  try {
+    const files: string[] = [];
+    for (let s = 0; s + 1 < offsets.length; s++) {
+      const rows = new Float32Array((offsets[s + 1]! - offsets[s]!) * D);
+      for (let r = offsets[s]!; r < offsets[s + 1]!; r++)
+        rows.set(data.train.subarray(physical![r]! * D, (physical![r]! + 1) * D), (r - offsets[s]!) * D);
+      files.push(join(dir, `shard-${s}.f32`));
+      writeFileSync(files.at(-1)!, rows);
+    }
+    const all = Int32Array.from(physical!);
+    const inFiles: DecoderData = {
+      ...prepared,
+      train: new Float32Array(0),
+      shards: { offsets, physical: null, files, stats: featureStats(data.train, D, all) },
+    };
+    const serial = fitDecoders(createGemm('auto', 1), inFiles, config, { readShardFile });
+    const pooled = await decoderPoolRunner({ threads: 2, backend: 'auto' })(inFiles, config, {});
+    for (let d = 0; d < 2; d++) {
+      assert.equal(pooled[d]!.devAccuracy, serial[d]!.devAccuracy);
+      assert.deepEqual(pooled[d]!.evalPredictions, serial[d]!.evalPredictions);
+    }
+    assert.ok(serial[0]!.devAccuracy > 0.7, `δ=1 dev accuracy ${serial[0]!.devAccuracy}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

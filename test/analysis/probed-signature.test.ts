@@ -62,8 +62,9 @@ test('probedMemorySignature(): the capacity sweep and the online code beside unc
   );
   // The 1× probe is the layer's decoder with the first seed: the single-seed signature's decoder.
   for (const [i, d] of plain.layers[0]!.deltas.entries()) assert.equal(probes[2]!.deltas[i]!.accuracy, d.accuracy);
-  // The state holds the last two symbols one-hot: a linear decoder reads them as well as an MLP, and not δ = 3.
-  for (const p of probes) assert.ok(p.deltas[0]!.accuracy > 0.6, `factor ${p.factor}: ${p.deltas[0]!.accuracy}`);
+  // The state holds the last two symbols one-hot (under noise): every probe, linear or 3 units wide, reads δ = 1 well
+  // above chance (0.4) from 1,200 positions.
+  for (const p of probes) assert.ok(p.deltas[0]!.accuracy > 0.55, `factor ${p.factor}: ${p.deltas[0]!.accuracy}`);
   assert.ok(probes[0]!.deltas[0]!.front);
   for (const d of layer.deltas) {
     const code = d.onlineCode!;

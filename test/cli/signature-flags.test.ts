@@ -9,6 +9,8 @@ test('signature flags: --train-positions all, --round-positions, --state-memory 
   assert.equal(defaults.trainPositions, d.trainPositions);
   assert.equal(defaults.decoder.roundPositions, d.decoder.roundPositions);
   assert.equal(defaults.stateMemoryBytes, 512 * 2 ** 20);
+  assert.equal(defaults.decoder.whiten, true);
+  assert.equal(parseSignatureSettings({ whiten: false }).decoder.whiten, false); // --no-whiten
 
   const s = parseSignatureSettings({
     trainPositions: 'all',

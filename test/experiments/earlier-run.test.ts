@@ -39,6 +39,9 @@ test('a published run becomes the earlier run only when the new one was measured
   // The same decoders: a resumed run that added seeds, not an earlier run.
   assert.equal(replacesEarlierRun(fig1(m, settings(256)), fig1([0.99, 0.81, 0.5], settings(256))), false);
   assert.equal(replacesEarlierRun(fig1(m, settings(1024)), fig1(m, settings(256))), true);
+  // Whitened input is another measurement; results that record nothing read the standardized state.
+  assert.equal(replacesEarlierRun(fig1(m, settings(256)), fig1(m, { ...settings(256), whiten: true })), true);
+  assert.equal(replacesEarlierRun(fig1(m, settings(256)), fig1(m, { ...settings(256), whiten: false })), false);
   // Results that record no minibatch were made with 1024.
   assert.equal(replacesEarlierRun(fig1(m, settings()), fig1(m, settings(1024))), false);
   // Results that record no decoder settings predate the converged defaults.

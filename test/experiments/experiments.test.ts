@@ -105,7 +105,8 @@ test("the report says how a figure's signatures were made lighter, and only what
     await mkdir(join(root, 'fig3'), { recursive: true });
     const d = defaultSignatureOptions();
     const batch = d.decoder.batch;
-    await write({ positions: { train: 30_000, dev: 5_000, eval: 20_000 }, keepProbs: [0.9, 1], batch });
+    const whiten = true;
+    await write({ positions: { train: 30_000, dev: 5_000, eval: 20_000 }, keepProbs: [0.9, 1], batch, whiten });
     const both = renderReproductionReport(root, 'figures');
     assert.match(both, /mean marginal accuracy by layer: 40\.0%, 30\.0%; eval perplexity 9\.500/);
     assert.match(both, /lighter than the defaults, to fit the time budget: 30,000 \/ 5,000 \/ 20,000 train/);
@@ -115,6 +116,7 @@ test("the report says how a figure's signatures were made lighter, and only what
       positions: { train: 30_000, dev: 5_000, eval: 20_000 },
       keepProbs: [0.5, 0.6, 0.7, 0.8, 0.9, 1],
       batch,
+      whiten,
     });
     const positionsOnly = renderReproductionReport(root, 'figures');
     assert.match(positionsOnly, /30,000 \/ 5,000 \/ 20,000/);
@@ -123,16 +125,25 @@ test("the report says how a figure's signatures were made lighter, and only what
       positions: { train: d.trainPositions, dev: d.devPositions, eval: d.evalPositions },
       keepProbs: d.decoder.keepProbs,
     };
-    await write({ ...defaults, batch });
+    await write({ ...defaults, batch, whiten });
     const atDefaults = renderReproductionReport(root, 'figures');
-    assert.doesNotMatch(atDefaults, /lighter than the defaults|minibatch/);
+    assert.doesNotMatch(atDefaults, /lighter than the defaults|minibatch|whitened/);
     const counts = [d.trainPositions, d.devPositions, d.evalPositions].map((x) => x.toLocaleString('en')).join(' / ');
     assert.ok(atDefaults.includes(`Signatures at memsig's defaults: ${counts} train / dev / eval positions`));
     // Results that record no minibatch were made with 1024, the default before 256: the report says so.
-    await write(defaults);
+    await write({ ...defaults, whiten });
     const earlierBatch = renderReproductionReport(root, 'figures');
-    assert.ok(earlierBatch.includes(`Signatures at memsig's defaults except the minibatch: ${counts} train`));
+    const except = `Signatures at memsig's defaults except their decoders' training: ${counts} train`;
+    assert.ok(earlierBatch.includes(except));
     assert.match(earlierBatch, new RegExp(`decoder minibatch 1024 \\(${batch} today`));
+    assert.doesNotMatch(earlierBatch, /not whitened/);
+    // Results that record no whitening read the standardized state: the report says so, with the minibatch.
+    await write(defaults);
+    const neither = renderReproductionReport(root, 'figures');
+    assert.ok(neither.includes(except));
+    assert.match(neither, /decoder minibatch 1024 .*; decoders reading the standardized state, not whitened as today/);
+    await write({ ...defaults, batch });
+    assert.match(renderReproductionReport(root, 'figures'), /positions per decoder; decoders reading the standardized/);
     // Results that record no decoder settings predate their recording: the report says they are an earlier memsig's.
     await write(undefined);
     const unrecorded = renderReproductionReport(root, 'figures');

@@ -186,6 +186,7 @@ function fullSignature(): Signature {
       decays: 2,
       minImprovement: 0.001,
       roundPositions: 500_000,
+      whiten: true,
       convergenceTolerance: 0.005,
       decoderSeeds: 2,
       capacityFactors: [0, 1],
@@ -380,6 +381,7 @@ test('reads a version 1 file, which has no schedule settings and no convergence 
       'decays',
       'minImprovement',
       'roundPositions',
+      'whiten',
     ]) {
       delete s.settings[key];
     }

@@ -54,6 +54,7 @@ export interface RawSignatureFlags {
   sweepEpochs?: string;
   finalists?: string;
   halfStage?: boolean;
+  whiten?: boolean;
   lrDecay?: string;
   decays?: string;
   epochsPerRate?: string;
@@ -159,6 +160,10 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     .option(
       '--epochs-per-rate <n>',
       `most epochs at one learning rate before it decays anyway (default: ${d.decoder.epochsPerRate})`,
+    )
+    .option(
+      '--no-whiten',
+      "feed the decoders the standardized state as it is, not whitened (the default decorrelates it: faster learning, same decoders' reach)",
     )
     .option(
       '--no-half-stage',
@@ -377,6 +382,7 @@ export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOp
       decays: int('--decays', raw.decays, d.decoder.decays, 0),
       epochsPerRate: int('--epochs-per-rate', raw.epochsPerRate, d.decoder.epochsPerRate),
       halfStage: raw.halfStage !== false,
+      whiten: raw.whiten !== false,
       roundPositions: int('--round-positions', raw.roundPositions, d.decoder.roundPositions, 0),
       batch: int('--decoder-batch', raw.decoderBatch, d.decoder.batch),
       lr: raw.decoderLr === undefined ? d.decoder.lr : parsePositive('--decoder-lr', raw.decoderLr, 10),
