@@ -5,6 +5,7 @@
 
 import { decoderPoolRunner } from '../src/analysis/decoder-pool.js';
 import type { DecoderConfig, DecoderOutcome } from '../src/analysis/decoders.js';
+import { labelledAccuracy } from '../src/analysis/metrics.js';
 import { main } from '../src/cli/main.js';
 
 /** Named overrides of the default decoder schedule. */
@@ -28,16 +29,7 @@ const SCHEDULES: Record<string, Partial<DecoderConfig>> = {
   'wide-2048-no-whiten': { hidden: [2048], whiten: false },
 };
 
-function evalAccuracy(o: DecoderOutcome, labels: Int32Array): number {
-  let right = 0;
-  let n = 0;
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] === -1) continue;
-    n++;
-    if (o.evalPredictions[i] === labels[i]) right++;
-  }
-  return n > 0 ? right / n : 0;
-}
+const evalAccuracy = (o: DecoderOutcome, labels: Int32Array) => labelledAccuracy(labels, o.evalPredictions).accuracy;
 
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--schedules');

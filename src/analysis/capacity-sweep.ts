@@ -5,7 +5,7 @@
 
 import { decoderParameterCount } from './decoder-net.js';
 import type { DecoderConfig, DecoderData, DecoderHooks, DecoderOutcome } from './decoders.js';
-import { entropyBits, informationBits, symbolPrior, wilsonInterval } from './metrics.js';
+import { entropyBits, informationBits, labelledAccuracy, symbolPrior, wilsonInterval } from './metrics.js';
 import type { CapacityPoint, CapacityProbe } from './signature-types.js';
 
 /** The sizes of the sweep, as multiples of the layer's decoder's hidden widths; 0 is the linear decoder. */
@@ -47,9 +47,7 @@ export function capacityProbe(
     hidden,
     parameters: decoderParameterCount(data.D, data.V, hidden),
     deltas: outcomes.map((o, i): CapacityPoint => {
-      const labels = data.evalLabels[i]!;
-      let correct = 0;
-      for (let r = 0; r < labels.length; r++) if (labels[r] !== -1 && o.evalPredictions[r] === labels[r]) correct++;
+      const { correct } = labelledAccuracy(data.evalLabels[i]!, o.evalPredictions);
       const n = o.evalCount;
       const crossEntropyBits = n > 0 ? -o.evalLogLikelihood / n / Math.LN2 : 0;
       const prior = entropyBits(symbolPrior(data.trainLabels[i]!, data.V));

@@ -32,6 +32,18 @@ export function entropyBits(prior: readonly number[]): number {
   return h;
 }
 
+/** Right predictions over the positions whose label is not −1: their count, and the accuracy (0 with none). */
+export function labelledAccuracy(labels: Int32Array, predictions: Int32Array): { correct: number; accuracy: number } {
+  let correct = 0;
+  let n = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] === -1) continue;
+    n++;
+    if (predictions[i] === labels[i]) correct++;
+  }
+  return { correct, accuracy: n > 0 ? correct / n : 0 };
+}
+
 /** Counts confusion[true][predicted] over the positions whose label is not −1. */
 export function confusionMatrix(labels: Int32Array, predictions: Int32Array, V: number): number[][] {
   if (predictions.length !== labels.length) {

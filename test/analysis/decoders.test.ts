@@ -11,6 +11,7 @@ import {
   fitDecoders,
   hiddenSizeByRule,
 } from '../../src/analysis/decoders.js';
+import { labelledAccuracy } from '../../src/analysis/metrics.js';
 import { OnnxGemm, onnxLoadError } from '../../src/backends/index.js';
 import { tsGemm } from '../../src/core/gemm.js';
 import { Rng } from '../../src/core/random.js';
@@ -88,9 +89,7 @@ function config(overrides: Partial<DecoderConfig> = {}): DecoderConfig {
 }
 
 function evalAccuracy(o: DecoderOutcome, labels: Int32Array): number {
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i] !== -1 && o.evalPredictions[i] === labels[i]) correct++;
-  return correct / o.evalCount;
+  return labelledAccuracy(labels, o.evalPredictions).accuracy;
 }
 
 /** Eval rate of the most frequent training symbol: the accuracy of a decoder that learned only the prior. */

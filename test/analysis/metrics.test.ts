@@ -233,3 +233,10 @@ test('buildDeltaSignature assembles a worked example', () => {
   assert.throws(() => build({ keepProb: Number.NaN }), /keep probability NaN is not in \(0, 1\]/);
   assert.throws(() => build({ devAccuracy: Number.NEGATIVE_INFINITY }), /dev accuracy -Infinity is not in \[0, 1\]/);
 });
+
+test('labelledAccuracy() counts right predictions over the labelled positions only', () => {
+  const labels = Int32Array.from([0, -1, 2, 1, -1]);
+  const predictions = Int32Array.from([0, 0, 1, 1, 3]);
+  assert.deepEqual(labelledAccuracy(labels, predictions), { correct: 2, accuracy: 2 / 3 });
+  assert.deepEqual(labelledAccuracy(Int32Array.from([-1]), Int32Array.from([0])), { correct: 0, accuracy: 0 });
+});

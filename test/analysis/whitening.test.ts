@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { featureStats } from '../../src/analysis/decoder-kernels.js';
 import { type DecoderData, defaultDecoderConfig, fitDecoders } from '../../src/analysis/decoders.js';
+import { labelledAccuracy } from '../../src/analysis/metrics.js';
 import { memoryShards } from '../../src/analysis/train-shards.js';
 import { InputWhitener, standardizedCovariance, whiteningMatrix } from '../../src/analysis/whitening.js';
 import { tsGemm } from '../../src/core/gemm.js';
@@ -150,18 +151,8 @@ test('decoders on whitened input still read exactly what the state holds (and wi
       lr: 1e-2,
       whiten,
     });
-    const accuracy = (d: number) => {
-      const o = outcomes[d - 1]!;
-      const labels = data.evalLabels[d - 1]!;
-      let right = 0;
-      let n = 0;
-      for (let i = 0; i < labels.length; i++) {
-        if (labels[i] === -1) continue;
-        n++;
-        if (o.evalPredictions[i] === labels[i]) right++;
-      }
-      return right / n;
-    };
+    const accuracy = (d: number) =>
+      labelledAccuracy(data.evalLabels[d - 1]!, outcomes[d - 1]!.evalPredictions).accuracy;
     assert.ok(accuracy(1) > 0.97 && accuracy(2) > 0.97, `whiten ${whiten}: δ 1–2 ${accuracy(1)} ${accuracy(2)}`);
     assert.ok(accuracy(3) < 0.4, `whiten ${whiten}: δ 3 is not in the state (${accuracy(3)}, chance 0.25)`);
   }
