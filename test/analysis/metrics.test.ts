@@ -8,6 +8,7 @@ import {
   type DecoderResult,
   entropyBits,
   informationBits,
+  labelledAccuracy,
   majorityChance,
   recallPerSymbol,
   symbolPrior,
