@@ -225,8 +225,11 @@ export function gatherStandardized(
 export interface FeatureStats {
   mean: Float32Array;
   invStd: Float32Array;
-  /** Then, where the decoders whiten their input, [x' 1]·whitening: a (D+1, D+1) matrix (whitening.ts). */
-  whitening?: Float32Array;
+  /**
+   * Then, where the decoders whiten their input, [x' 1]·whitening: a (D+1, D+1) matrix (whitening.ts); null where
+   * they were to but the sample was too small for it, undefined where it is not decided yet.
+   */
+  whitening?: Float32Array | null;
 }
 
 /** Identity statistics (mean 0, invStd 1): gathering with them copies the states unchanged. */

@@ -24,7 +24,7 @@ import {
   shardPlaces,
   type TrainShards,
 } from './train-shards.js';
-import { standardizedCovariance, whiteningMatrix } from './whitening.js';
+import { standardizedCovariance, WHITENING_MIN_ROWS_PER_FEATURE, whiteningMatrix } from './whitening.js';
 
 export { decoderParameterCount };
 
@@ -344,11 +344,12 @@ export function prepareTrainShards(data: DecoderData, seed: number): DecoderData
 function inputStats(data: DecoderData, config: DecoderConfig, shards: TrainShards): FeatureStats {
   if (!config.standardize) return identityStats(data.D);
   const known = data.shards!.stats;
-  if (known && (known.whitening || !config.whiten)) return known;
+  if (known && (known.whitening !== undefined || !config.whiten)) return known;
   const used = usedBy(usedMask(data.trainLabels, data.nTrain));
   const stats = known ?? shardFeatureStats(shards, used);
   if (!config.whiten) return stats;
-  const { covariance } = standardizedCovariance(shards, stats, used);
+  const { covariance, rows } = standardizedCovariance(shards, stats, used);
+  if (rows < WHITENING_MIN_ROWS_PER_FEATURE * data.D) return { ...stats, whitening: null };
   return { ...stats, whitening: whiteningMatrix(covariance, data.D) };
 }
 

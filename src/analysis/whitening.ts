@@ -20,6 +20,13 @@ export const WHITENING_EPSILON = 0.01;
 export const WHITENING_SAMPLE_ROWS = 32_768;
 
 /**
+ * Fewer train rows than this per feature and the decoders read the standardized state unwhitened: a covariance from
+ * few rows is singular or nearly so, and whitening would scale up by 1/√ε directions the sample never saw vary (the
+ * online code's first blocks, tiny samples).
+ */
+export const WHITENING_MIN_ROWS_PER_FEATURE = 10;
+
+/**
  * Covariance (D, D), float64, of the standardized states over the first `maxRows` used rows in shard order (the shards
  * are dealt at random, so these are a random sample); upper and lower triangles equal.
  */

@@ -157,3 +157,29 @@ test('decoders on whitened input still read exactly what the state holds (and wi
     assert.ok(accuracy(3) < 0.4, `whiten ${whiten}: δ 3 is not in the state (${accuracy(3)}, chance 0.25)`);
   }
 });
+
+test('on fewer than 10 train rows per feature the decoders read the standardized state, as with --no-whiten', () => {
+  const full = mixedHistoryData();
+  const D = full.D;
+  const n = 9 * D; // under WHITENING_MIN_ROWS_PER_FEATURE rows per feature
+  const few: DecoderData = {
+    ...full,
+    train: full.train.slice(0, n * D),
+    nTrain: n,
+    trainLabels: full.trainLabels.map((l) => l.slice(0, n)),
+  };
+  const config = { ...defaultDecoderConfig(), hidden: [8], keepProbs: [1], maxEpochs: 2, lr: 1e-2 };
+  const whitened = fitDecoders(tsGemm, few, { ...config, whiten: true });
+  const plain = fitDecoders(tsGemm, few, { ...config, whiten: false });
+  assert.deepEqual(
+    whitened.map((o) => o.evalPredictions),
+    plain.map((o) => o.evalPredictions),
+  );
+  // With enough rows the two differ (the test above shows both read the state).
+  const many = fitDecoders(tsGemm, full, { ...config, whiten: true });
+  const manyPlain = fitDecoders(tsGemm, full, { ...config, whiten: false });
+  assert.notDeepEqual(
+    many.map((o) => o.devAccuracy),
+    manyPlain.map((o) => o.devAccuracy),
+  );
+});
