@@ -124,7 +124,7 @@ export function defaultDecoderConfig(): DecoderConfig {
     lr: 3e-3,
     seed: 1,
     standardize: true,
-    // At the same rows, whitened input recalled 3.4–3.6 points more at δ = 4–5 on the Figure 1 GRU
+    // At the same rows and time, whitened input recalled 1.3–2.8 points more at δ = 3–6 on the Figure 1 GRU
     // (docs/convergence.md, "Whitened input").
     whiten: true,
   };
