@@ -576,24 +576,33 @@ function changeLines(earlier: ExperimentRecord, now: ExperimentRecord): string[]
     lines.push('');
   }
   const before = new Map(claimsFor(earlier).map((c) => [c.claim, c]));
-  const verdict = (c: Claim | undefined) => (!c || c.agrees === null ? '—' : c.agrees ? 'yes' : 'no');
-  const rows = claimsFor(now)
-    .filter((c) => c.agrees !== null)
-    .map((c) => ({ claim: c.claim, was: verdict(before.get(c.claim)), is: verdict(c) }));
-  const moved = rows.filter((r) => r.was !== r.is);
-  if (!rows.length) return lines;
-  if (!moved.length) lines.push('No claim changed its verdict.', '');
-  else {
-    lines.push('| the paper | agreed earlier | agrees now |', '| --- | --- | --- |');
-    for (const r of moved) lines.push(`| ${r.claim.replaceAll('|', '\\|')} | ${r.was} | ${r.is} |`);
-    const kept = rows.length - moved.length;
-    lines.push('');
-    if (kept)
+  const verdict = (c: Claim) => (c.agrees === null ? '—' : c.agrees ? 'yes' : 'no');
+  const judged = claimsFor(now).filter((c) => c.agrees !== null);
+  const kept = judged.filter((c) => before.has(c.claim));
+  const moved = kept.filter((c) => verdict(before.get(c.claim)!) !== verdict(c));
+  const added = judged.length - kept.length;
+  if (kept.length) {
+    if (!moved.length)
       lines.push(
-        kept === 1 ? 'The other claim kept its verdict.' : `The other ${kept} claims kept their verdicts.`,
+        kept.length === 1
+          ? 'The claim judged in both runs kept its verdict.'
+          : `The ${kept.length} claims judged in both runs kept their verdicts.`,
         '',
       );
+    else {
+      lines.push('| the paper | agreed earlier | agrees now |', '| --- | --- | --- |');
+      for (const c of moved)
+        lines.push(`| ${c.claim.replaceAll('|', '\\|')} | ${verdict(before.get(c.claim)!)} | ${verdict(c)} |`);
+      lines.push('');
+      const same = kept.length - moved.length;
+      if (same)
+        lines.push(
+          same === 1 ? 'The other claim kept its verdict.' : `The other ${same} claims kept their verdicts.`,
+          '',
+        );
+    }
   }
+  if (added) lines.push(`${added === 1 ? 'One claim is' : `${added} claims are`} judged in this run only.`, '');
   return lines;
 }
 

@@ -114,6 +114,11 @@ test('the report says what a rerun changed: the earlier inputs, recall by δ, an
     assert.match(md, /\| GRU \| 68\.0% \| 79\.7% \| \+0\.0, \+30\.0, \+5\.0 \|/);
     assert.match(md, /\| Recall declines continuously as the history length δ grows\. \| no \| yes \|/);
     assert.match(md, /The other claim kept its verdict\./);
+    // Verdicts that did not move are counted, not listed.
+    await writeFile(join(root, 'fig1', 'earlier-results.json'), JSON.stringify(fig1([0.99, 0.7, 0.5])));
+    const same = renderReproductionReport(root, 'figures');
+    assert.match(same, /The 2 claims judged in both runs kept their verdicts\./);
+    assert.doesNotMatch(same, /agreed earlier/);
     // Without an earlier run there is nothing to say.
     await rm(join(root, 'fig1', 'earlier-results.json'));
     assert.doesNotMatch(renderReproductionReport(root, 'figures'), /What changed/);
