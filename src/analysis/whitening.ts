@@ -82,18 +82,11 @@ export function whiteningMatrix(
 ): Float32Array {
   const rows = Array.from({ length: D }, (_, i) => Array.from(covariance.subarray(i * D, (i + 1) * D)));
   const evd = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
-  const values = evd.realEigenvalues;
+  const scale = evd.realEigenvalues.map((v) => 1 / Math.sqrt(Math.max(v, 0) + epsilon));
   const vectors = evd.eigenvectorMatrix;
-  const scale = values.map((v) => 1 / Math.sqrt(Math.max(v, 0) + epsilon));
+  const zca = vectors.clone().mulRowVector(scale).mmul(vectors.transpose());
   const out = new Float32Array((D + 1) * (D + 1));
-  for (let i = 0; i < D; i++) {
-    for (let j = i; j < D; j++) {
-      let s = 0;
-      for (let k = 0; k < D; k++) s += vectors.get(i, k) * scale[k]! * vectors.get(j, k);
-      out[i * (D + 1) + j] = s;
-      out[j * (D + 1) + i] = s;
-    }
-  }
+  for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) out[i * (D + 1) + j] = zca.get(i, j);
   out[D * (D + 1) + D] = 1;
   return out;
 }
