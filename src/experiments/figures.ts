@@ -152,7 +152,27 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
   const order = [...s.sizes]
     .sort((a, b) => a - b)
     .flatMap((units) => (['gru', 'lstm'] as const).map((cell) => ({ cell, units })));
+  // --model-seeds: the GRU and LSTM of the single-layer size (the paper's 320) with more seeds, compared with the
+  // seed as the unit. They run right after the sizes up to that one, before the larger (slower) sizes, so that a
+  // stopped run already holds the comparison.
+  let seedPair: Record<string, unknown> | null = null;
+  const seedPairDue = (ctx.modelSeeds ?? 1) > 1;
+  const runSeedPair = async () => {
+    const pair = {} as Record<'gru' | 'lstm', Awaited<ReturnType<typeof modelSeeds>>>;
+    for (const cell of ['gru', 'lstm'] as const) {
+      pair[cell] = await modelSeeds(
+        ctx,
+        `${cell}-${s.units}`,
+        corpus,
+        s.train({ cell, units: s.units }),
+        s.signature({ state: stateFor(cell) }),
+        ctx.modelSeeds!,
+      );
+    }
+    seedPair = { units: s.units, gru: pair.gru, lstm: pair.lstm, gruMinusLstm: compareSeedGroups(pair.gru, pair.lstm) };
+  };
   for (const { cell, units } of order) {
+    if (seedPairDue && !seedPair && units > s.units) await runSeedPair();
     const name = `${cell}-${units}`;
     const { trained, sig } = await modelWithSignature(
       ctx,
@@ -173,23 +193,7 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
       informationBits: layer.deltas.map((d) => d.informationBits),
     });
   }
-  // --model-seeds: the GRU and LSTM of the single-layer size (the paper's 320) with more seeds, compared with the
-  // seed as the unit.
-  let seedPair: Record<string, unknown> | null = null;
-  if ((ctx.modelSeeds ?? 1) > 1) {
-    const pair = {} as Record<'gru' | 'lstm', Awaited<ReturnType<typeof modelSeeds>>>;
-    for (const cell of ['gru', 'lstm'] as const) {
-      pair[cell] = await modelSeeds(
-        ctx,
-        `${cell}-${s.units}`,
-        corpus,
-        s.train({ cell, units: s.units }),
-        s.signature({ state: stateFor(cell) }),
-        ctx.modelSeeds!,
-      );
-    }
-    seedPair = { units: s.units, gru: pair.gru, lstm: pair.lstm, gruMinusLstm: compareSeedGroups(pair.gru, pair.lstm) };
-  }
+  if (seedPairDue && !seedPair) await runSeedPair();
   const shown = (x: { cell: string; units: number }) => (x.cell === 'gru' ? 0 : 1e9) + x.units;
   const byDisplay = (a: { cell: string; units: number }, b: { cell: string; units: number }) => shown(a) - shown(b);
   return {

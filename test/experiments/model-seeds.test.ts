@@ -31,3 +31,20 @@ test('experiment fig1 --quick --model-seeds 2: each seed trained and read, the s
     2,
   );
 });
+
+test('experiment fig2 --quick --model-seeds 2: the GRU and LSTM pair of the single-layer size, compared seed by seed', async (t) => {
+  const dir = tempDir(t);
+  const r = await runCli(['experiment', 'fig2', '--quick', '--model-seeds', '2', '--out', dir, '--threads', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const results = JSON.parse(readFileSync(join(dir, 'fig2', 'results.json'), 'utf8'));
+  const pair = results.numbers.modelSeeds;
+  assert.deepEqual(pair.gru.seeds, [1, 2]);
+  assert.deepEqual(pair.lstm.seeds, [1, 2]);
+  // Seed 1 of each is the size sweep's own model of that size.
+  const sweep = results.numbers.models.find(
+    (m: { cell: string; units: number }) => m.cell === 'lstm' && m.units === pair.units,
+  );
+  assert.deepEqual(pair.lstm.perSeed[0].marginalAccuracy, sweep.marginalAccuracy);
+  assert.match(r.stderr, new RegExp(`lstm-${pair.units}-seed2: training`));
+  assert.ok(Number.isFinite(pair.gruMinusLstm.difference), JSON.stringify(pair.gruMinusLstm));
+});
