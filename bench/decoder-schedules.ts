@@ -27,6 +27,9 @@ const SCHEDULES: Record<string, Partial<DecoderConfig>> = {
   'batch128-lr3e-3': { batch: 128, lr: 3e-3 },
   'no-whiten': { whiten: false },
   'wide-2048-no-whiten': { hidden: [2048], whiten: false },
+  'rates-6-2-1': { epochsPerRate: [6, 2, 1] },
+  'rates-5-2-2': { epochsPerRate: [5, 2, 2] },
+  'rates-4-3-2': { epochsPerRate: [4, 3, 2] },
 };
 
 const evalAccuracy = (o: DecoderOutcome, labels: Int32Array) => labelledAccuracy(labels, o.evalPredictions).accuracy;

@@ -7,8 +7,11 @@
 export interface ScheduleConfig {
   /** Most epochs in one stage. */
   maxEpochs: number;
-  /** Most epochs at one learning rate: then it decays even while the accuracy still rises (or, at the last, ends). */
-  epochsPerRate: number;
+  /**
+   * Most epochs at one learning rate: then it decays even while the accuracy still rises (or, at the last, ends).
+   * A list gives the cap of each rate in turn, the initial one first; its last entry holds for any further rate.
+   */
+  epochsPerRate: number | readonly number[];
   /** Epochs in a row without an improvement of minImprovement before the learning rate decays (or the stage ends). */
   patience: number;
   /** Factor applied to the learning rate at each plateau. */
@@ -47,7 +50,7 @@ export class PlateauSchedule {
     if (improved) this.waiting = 0;
     else this.waiting++;
     const plateau = this.waiting >= this.config.patience;
-    if (plateau || this.epochsAtRate >= this.config.epochsPerRate) {
+    if (plateau || this.epochsAtRate >= epochsAtRateCap(this.config.epochsPerRate, this.decaysUsed)) {
       if (this.decaysUsed >= this.config.decays) {
         this.end = plateau ? 'plateau' : 'cap';
         return false;
@@ -63,4 +66,10 @@ export class PlateauSchedule {
     }
     return true;
   }
+}
+
+/** The most epochs at the rate reached after `decays` decays. */
+export function epochsAtRateCap(epochsPerRate: number | readonly number[], decays: number): number {
+  if (typeof epochsPerRate === 'number') return epochsPerRate;
+  return epochsPerRate[Math.min(decays, epochsPerRate.length - 1)]!;
 }

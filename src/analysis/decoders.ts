@@ -748,7 +748,9 @@ function validate(data: DecoderData, config: DecoderConfig): void {
     ['patience', config.patience],
     ['batch', config.batch],
     ['sweepEpochs', config.sweepEpochs],
-    ['epochsPerRate', config.epochsPerRate],
+    ...(typeof config.epochsPerRate === 'number' ? [config.epochsPerRate] : config.epochsPerRate).map(
+      (v) => ['epochsPerRate', v] as const,
+    ),
     ['finalists', config.finalists],
     ['groups', config.groups],
   ] as const) {
@@ -786,7 +788,7 @@ export function decoderSettings(
     sweepEpochs: d.sweepEpochs,
     finalists: d.finalists,
     halfStage: d.halfStage,
-    epochsPerRate: d.epochsPerRate,
+    epochsPerRate: typeof d.epochsPerRate === 'number' ? d.epochsPerRate : [...d.epochsPerRate],
     lrDecay: d.lrDecay,
     decays: d.decays,
     minImprovement: d.minImprovement,

@@ -55,7 +55,8 @@ export interface DecoderSettings {
   sweepEpochs?: number;
   finalists?: number;
   halfStage?: boolean;
-  epochsPerRate?: number;
+  /** A number, or (since the cap differed per rate) each rate's cap in turn. */
+  epochsPerRate?: number | number[];
   lrDecay?: number;
   decays?: number;
   minImprovement?: number;

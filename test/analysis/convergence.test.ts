@@ -102,6 +102,17 @@ describe('PlateauSchedule', () => {
     assert.equal(s.end, 'cap');
   });
 
+  it('caps each rate by its own entry of a list, the last entry holding for any further rate', () => {
+    const s = new PlateauSchedule(1e-3, { ...config, epochsPerRate: [4, 1], decays: 3 });
+    const lrs: number[] = [];
+    for (let more = true; more; ) {
+      lrs.push(s.lr);
+      more = s.next(true);
+    }
+    assert.deepEqual(lrs, [1e-3, 1e-3, 1e-3, 1e-3, 2.5e-4, 6.25e-5, 1.5625e-5]);
+    assert.equal(s.end, 'cap');
+  });
+
   it('stops at the epoch cap while still improving', () => {
     const s = new PlateauSchedule(1e-3, { ...config, maxEpochs: 3, epochsPerRate: 10 });
     assert.equal(s.next(true), true);

@@ -28,6 +28,7 @@ test('signature flags: --train-positions all, --round-positions, --state-memory 
     [s.decoder.epochsPerRate, s.decoder.decays, s.decoder.sweepEpochs, s.decoder.finalists],
     [5, 0, 2, 2],
   );
+  assert.deepEqual(parseSignatureSettings({ epochsPerRate: '6,2,1' }).decoder.epochsPerRate, [6, 2, 1]);
 });
 
 test('signature flags: a bad position count or memory budget is refused with the flag named', () => {
@@ -35,6 +36,8 @@ test('signature flags: a bad position count or memory budget is refused with the
     [{ trainPositions: 'most' }, /--train-positions/],
     [{ roundPositions: '-5' }, /--round-positions/],
     [{ stateMemory: 'lots' }, /--state-memory/],
+    [{ epochsPerRate: '6,0' }, /--epochs-per-rate/],
+    [{ epochsPerRate: '6,,1' }, /--epochs-per-rate/],
   ] as const) {
     assert.throws(() => parseSignatureSettings(flags), pattern);
   }

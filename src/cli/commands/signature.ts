@@ -158,8 +158,8 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     .option('--lr-decay <x>', `factor on the decoder learning rate at each plateau (default: ${d.decoder.lrDecay})`)
     .option('--decays <n>', `learning-rate decays before a stage ends (default: ${d.decoder.decays})`)
     .option(
-      '--epochs-per-rate <n>',
-      `most epochs at one learning rate before it decays anyway (default: ${d.decoder.epochsPerRate})`,
+      '--epochs-per-rate <n[,n…]>',
+      `most epochs at one learning rate before it decays anyway; a list gives each rate's cap in turn (default: ${d.decoder.epochsPerRate})`,
     )
     .option(
       '--no-whiten',
@@ -380,7 +380,8 @@ export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOp
       finalists: int('--finalists', raw.finalists, d.decoder.finalists),
       lrDecay: raw.lrDecay === undefined ? d.decoder.lrDecay : parseFraction('--lr-decay', raw.lrDecay),
       decays: int('--decays', raw.decays, d.decoder.decays, 0),
-      epochsPerRate: int('--epochs-per-rate', raw.epochsPerRate, d.decoder.epochsPerRate),
+      epochsPerRate:
+        raw.epochsPerRate === undefined ? d.decoder.epochsPerRate : parseEpochsPerRate(raw.epochsPerRate),
       halfStage: raw.halfStage !== false,
       whiten: raw.whiten !== false,
       roundPositions: int('--round-positions', raw.roundPositions, d.decoder.roundPositions, 0),
@@ -426,6 +427,12 @@ export function parseKeepProbs(value: string): number[] {
 /** Hidden layer sizes, each a whole number ≥ 1. */
 export function parseHidden(value: string): number[] {
   return listItems('--decoder-hidden', value).map((s) => parseInteger('--decoder-hidden', s, 1, 1_000_000));
+}
+
+/** "3" → 3 (every rate); "6,2,1" → each rate's cap in turn, the initial rate's first. */
+export function parseEpochsPerRate(value: string): number | number[] {
+  const caps = listItems('--epochs-per-rate', value).map((s) => parseInteger('--epochs-per-rate', s, 1));
+  return caps.length === 1 ? caps[0]! : caps;
 }
 
 /** A number in (0, 1]. */
