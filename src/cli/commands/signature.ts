@@ -380,8 +380,7 @@ export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOp
       finalists: int('--finalists', raw.finalists, d.decoder.finalists),
       lrDecay: raw.lrDecay === undefined ? d.decoder.lrDecay : parseFraction('--lr-decay', raw.lrDecay),
       decays: int('--decays', raw.decays, d.decoder.decays, 0),
-      epochsPerRate:
-        raw.epochsPerRate === undefined ? d.decoder.epochsPerRate : parseEpochsPerRate(raw.epochsPerRate),
+      epochsPerRate: raw.epochsPerRate === undefined ? d.decoder.epochsPerRate : parseEpochsPerRate(raw.epochsPerRate),
       halfStage: raw.halfStage !== false,
       whiten: raw.whiten !== false,
       roundPositions: int('--round-positions', raw.roundPositions, d.decoder.roundPositions, 0),
