@@ -73,3 +73,10 @@ export function epochsAtRateCap(epochsPerRate: number | readonly number[], decay
   if (typeof epochsPerRate === 'number') return epochsPerRate;
   return epochsPerRate[Math.min(decays, epochsPerRate.length - 1)]!;
 }
+
+/** The most epochs a stage can train: the caps of its rates added, within the stage's epoch cap. */
+export function stageRoundCap(config: Pick<ScheduleConfig, 'maxEpochs' | 'epochsPerRate' | 'decays'>): number {
+  let epochs = 0;
+  for (let i = 0; i <= config.decays; i++) epochs += epochsAtRateCap(config.epochsPerRate, i);
+  return Math.min(config.maxEpochs, epochs);
+}

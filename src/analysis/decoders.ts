@@ -12,7 +12,7 @@ import { Rng } from '../core/random.js';
 import type { LearningCurve } from './convergence.js';
 import { type FeatureStats, identityStats } from './decoder-kernels.js';
 import { DecoderStack, decoderParameterCount } from './decoder-net.js';
-import { PlateauSchedule, type ScheduleConfig } from './decoder-schedule.js';
+import { PlateauSchedule, type ScheduleConfig, stageRoundCap } from './decoder-schedule.js';
 import { DecoderTrainer, forEachChunk, type Partition, usedRows } from './decoder-train.js';
 import type { DecoderSettings } from './signature-types.js';
 import {
@@ -191,6 +191,7 @@ export interface DecoderProgress {
   deltas: [number, number];
   groups: number;
   epoch: number;
+  /** The most epochs (rounds) this stage can train: the sum of its rates' caps, or the rung's epochs. */
   maxEpochs: number;
   batch: number;
   batches: number;
@@ -513,7 +514,7 @@ export function fitKeepProb(
                 deltas: [lo + 1, hi],
                 groups: deltaGroups(allTrainLabels.length, config.groups).length,
                 epoch,
-                maxEpochs: final ? config.maxEpochs : config.sweepEpochs,
+                maxEpochs: final ? stageRoundCap(config) : config.sweepEpochs,
                 lr: schedule.lr,
                 ...b,
               })

@@ -9,6 +9,7 @@
 import type { LasSignatureProgress } from '../analysis/las-signature.js';
 import type { SignatureProgress } from '../analysis/signature.js';
 import { StatusLine } from './asr-progress.js';
+import type { DecoderWorkPlan } from './decoder-eta.js';
 import type { OutputStream } from './io.js';
 import { SignatureProgressReporter } from './signature-progress.js';
 
@@ -22,6 +23,8 @@ export interface LasProgressOptions {
   now?: () => number;
   /** Non-TTY: the longest gap between lines, in ms (default 10 s). */
   logIntervalMs?: number;
+  /** The decoders' work, for the time left (signature-progress.ts). */
+  work?: DecoderWorkPlan;
 }
 
 export class LasSignatureProgressReporter extends SignatureProgressReporter {

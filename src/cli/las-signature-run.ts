@@ -28,6 +28,7 @@ import { CORPUS_INFO_FILE } from '../speech/corpus-summary.js';
 import { MANIFEST_FILE, SPLITS } from '../speech/manifest.js';
 import { loadCorpusUtterances, readSpeechCorpus, type SpeechCorpus } from './asr-data.js';
 import { defaultThreads, makeGemm } from './backend.js';
+import { decoderWorkPlan } from './decoder-eta.js';
 import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { type LasSignatureSettings, type ProbeSpec, resolveProbes } from './las-signature-flags.js';
@@ -156,6 +157,11 @@ export async function computeLasSignature(
     now: hooks.now,
     names,
     current: options.current,
+    work: decoderWorkPlan(
+      options.decoder,
+      options.maxDelta + (options.current ? 1 : 0),
+      Math.max(1, names.length - (kept?.length ?? 0)),
+    ),
   });
   const keeper = new LasPartialKeeper(partial, inputs, kept ?? []);
   const stop = onInterrupt((line) => progress.log(line), 'stopping; finished layers are kept', hooks.signal);

@@ -4,13 +4,14 @@
 //
 //   states: train 120/340 chunks
 //   layer 1/2: keep 0.7 (sweep), epoch 1/1, batch 120/235, loss 1.23
-//   layer 1/2: keep 0.9, half data, epoch 3/20, lr 2.5e-4, batch 120/235, loss 1.21
+//   layer 1/2: keep 0.9, half data, epoch 3/9, lr 2.5e-4, batch 120/235, loss 1.21, ETA ≤ 12m30s
 //   layer 1/2: keep 0.9 done after 5 epochs, loss 1.19
 //   layer 1/2 done in 1m12s: δ=1 93.2%, δ=10 21.0% (chance 17.9%)
 
 import type { DecoderProgress } from '../analysis/decoders.js';
 import type { SignatureProgress } from '../analysis/signature.js';
 import type { LayerSignature } from '../analysis/signature-types.js';
+import { DecoderEta, type DecoderWorkPlan } from './decoder-eta.js';
 import { formatDuration, formatPercent } from './format.js';
 import type { OutputStream } from './io.js';
 
@@ -23,6 +24,8 @@ export interface SignatureProgressOptions {
   now?: () => number;
   /** Non-TTY: the longest gap between lines, in ms (default 10 s). */
   logIntervalMs?: number;
+  /** The decoders' work, for an upper bound on the time left ("ETA ≤ …"); without it none is shown. */
+  work?: DecoderWorkPlan;
 }
 
 const TTY_INTERVAL_MS = 100;
@@ -54,6 +57,7 @@ export class SignatureProgressReporter {
   private keeps = new Map<string, KeepState>();
   private keepOrder: string[] = [];
   private currentLayer = -1;
+  private readonly eta: DecoderEta | null;
 
   constructor(options: SignatureProgressOptions) {
     this.stream = options.stream;
@@ -62,6 +66,7 @@ export class SignatureProgressReporter {
     this.logIntervalMs = options.logIntervalMs ?? 10_000;
     this.modelLayers = options.modelLayers;
     this.layers = options.layers;
+    this.eta = options.work ? new DecoderEta(options.work) : null;
     this.lastWrite = this.now();
     this.layerStart = this.lastWrite;
   }
@@ -131,7 +136,9 @@ export class SignatureProgressReporter {
       this.layerStart = this.now();
       this.keeps = new Map();
       this.keepOrder = [];
+      this.eta?.nextLayer();
     }
+    this.eta?.record(d, this.now());
     const key = keepLabel(d);
     let k = this.keeps.get(key);
     if (!k) {
@@ -166,8 +173,9 @@ export class SignatureProgressReporter {
     k.last = d;
     if (d.batch >= d.batches) k.lastEpochLoss = k.lossSum / k.lossCount;
     const loss = k.lossSum / k.lossCount;
+    const left = this.eta?.secondsLeft(this.now()) ?? null;
     this.show(
-      `${this.layerName(layer)}: ${key}${d.stage === 'rung' ? '' : `, ${d.stage} data`}, epoch ${d.epoch}/${d.maxEpochs}${d.stage === 'rung' ? '' : `, lr ${d.lr.toExponential(1)}`}, batch ${d.batch}/${d.batches}, loss ${loss.toFixed(3)}`,
+      `${this.layerName(layer)}: ${key}${d.stage === 'rung' ? '' : `, ${d.stage} data`}, epoch ${d.epoch}/${d.maxEpochs}${d.stage === 'rung' ? '' : `, lr ${d.lr.toExponential(1)}`}, batch ${d.batch}/${d.batches}, loss ${loss.toFixed(3)}${left === null ? '' : `, ETA ≤ ${formatDuration(left)}`}`,
     );
   }
 

@@ -27,6 +27,7 @@ import { readShardFile, shardFileStore } from '../io/state-shard-files.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
 import { checkAlphabetFit } from './alphabet-fit.js';
 import { defaultThreads, makeGemm } from './backend.js';
+import { decoderWorkPlan } from './decoder-eta.js';
 import { describeModel } from './describe-model.js';
 import { loadModelCorpus } from './eval-corpus.js';
 import { shellQuote } from './format.js';
@@ -178,6 +179,11 @@ export async function computeSignature(
     modelLayers: subject.layerCount,
     layers,
     now: hooks.now,
+    // The capacity sweep and the online code train decoders of their own, which the bound does not count.
+    work:
+      opts.capacitySweep || opts.onlineCode
+        ? undefined
+        : decoderWorkPlan(options.decoder, options.maxDelta, Math.max(1, layers.length - completed.length) * seedCount),
   });
   const keeper = partialKeeper(partial, inputs, completed);
   const stop = onInterrupt((line) => progress.log(line), 'stopping; finished layers are kept', hooks.signal);

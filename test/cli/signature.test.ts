@@ -360,6 +360,36 @@ test('signature progress off a terminal: states per partition, a line per keep p
   );
 });
 
+test("signature progress with the decoders' work plan: an upper bound on the time left, from the batches so far", () => {
+  let text = '';
+  let t = 0;
+  const progress = new SignatureProgressReporter({
+    stream: { write: (s: string) => (text += s) },
+    isTTY: true,
+    modelLayers: 1,
+    layers: [1],
+    now: () => t,
+    // Two keep probabilities and one finalist: 2 rung rounds, then stages of at most 3 rounds (rounds of 2 batches,
+    // the full stage's twice as long): 2·2 + 3·2 + 3·4 = 22 batches in all.
+    work: {
+      keepProbs: 2,
+      sweepEpochs: 1,
+      finalists: 1,
+      halfStage: true,
+      groups: 1,
+      stageRounds: 3,
+      roundPositions: 0,
+      batch: 64,
+      layers: 1,
+    },
+  });
+  progress.update(decoderEvent(1, 0.9, 1, 1, 2)); // no rate yet
+  assert.doesNotMatch(text, /ETA/);
+  t = 2000; // 2 batches in 2 s; 20 left
+  progress.update(decoderEvent(1, 0.9, 1, 2, 2));
+  assert.match(text, /keep 0\.9 \(sweep\), epoch 1\/3, batch 2\/2, loss 2\.000, ETA ≤ 20s$/);
+});
+
 test('signature progress on a terminal: one line rewritten in place, permanent lines per layer', () => {
   let text = '';
   let t = 0;

@@ -1,0 +1,124 @@
+// How long a signature's decoders can still take: an upper bound, from the batches the schedule may still train and
+// the rate at which batches have gone so far. The bound counts every stage at its round cap; a stage that plateaus
+// earlier only brings the end closer, so the estimate falls as the run goes. Pure: the caller feeds it progress
+// events and the clock.
+
+import { stageRoundCap } from '../analysis/decoder-schedule.js';
+import type { DecoderConfig, DecoderProgress } from '../analysis/decoders.js';
+import { deltaGroups } from '../analysis/decoders.js';
+
+/** What fixes a layer's decoder work: the sweep, the stages and their caps, and how many layers are still to go. */
+export interface DecoderWorkPlan {
+  keepProbs: number;
+  sweepEpochs: number;
+  finalists: number;
+  halfStage: boolean;
+  /** δ groups: each keep probability trains this many independent stacks. */
+  groups: number;
+  /** Most rounds in one finalist stage (stageRoundCap). */
+  stageRounds: number;
+  /** Train positions per round (0: whole passes) and the minibatch. */
+  roundPositions: number;
+  batch: number;
+  /** Layer computations still to run, the current one included (layers × decoder seeds). */
+  layers: number;
+}
+
+export function decoderWorkPlan(config: DecoderConfig, deltas: number, layers: number): DecoderWorkPlan {
+  return {
+    keepProbs: config.keepProbs.length,
+    sweepEpochs: config.sweepEpochs,
+    finalists: Math.min(config.finalists, config.keepProbs.length),
+    halfStage: config.halfStage,
+    groups: deltaGroups(deltas, config.groups).length,
+    stageRounds: stageRoundCap(config),
+    roundPositions: config.roundPositions,
+    batch: config.batch,
+    layers,
+  };
+}
+
+interface TaskState {
+  stage: DecoderProgress['stage'];
+  epoch: number;
+  batch: number;
+  batches: number;
+}
+
+export class DecoderEta {
+  private tasks = new Map<string, TaskState>();
+  private layersLeft: number;
+  private doneBatches = 0;
+  private started: number | null = null;
+  /** Batches of one round of the first stage's positions (the rung's and the half stage's), once seen. */
+  private firstStageBatches: number | null = null;
+  private fullStageBatches: number | null = null;
+
+  constructor(private readonly plan: DecoderWorkPlan) {
+    this.layersLeft = plan.layers;
+  }
+
+  /** A new layer's decoders begin (the previous layer's are done). */
+  nextLayer(): void {
+    if (this.tasks.size > 0) this.layersLeft = Math.max(1, this.layersLeft - 1);
+    this.tasks = new Map();
+  }
+
+  record(p: DecoderProgress, now: number): void {
+    this.started ??= now;
+    const key = `${p.stage === 'rung' ? 'rung' : 'final'} ${p.keepProb} ${p.deltas[0]}`;
+    const was = this.tasks.get(key);
+    if (!was) this.doneBatches += p.batch;
+    else if (was.stage === p.stage && was.epoch === p.epoch) this.doneBatches += Math.max(0, p.batch - was.batch);
+    else this.doneBatches += Math.max(0, was.batches - was.batch) + p.batch;
+    this.tasks.set(key, { stage: p.stage, epoch: p.epoch, batch: p.batch, batches: p.batches });
+    if (p.stage === 'full' || (p.stage === 'rung' && !this.plan.halfStage)) this.fullStageBatches = p.batches;
+    else this.firstStageBatches ??= p.batches;
+    if (!this.plan.halfStage) this.firstStageBatches = this.fullStageBatches;
+  }
+
+  /** Seconds the decoders may still take, at the rate so far; null until there is a rate to go by. */
+  secondsLeft(now: number): number | null {
+    if (this.started === null || this.doneBatches === 0 || now <= this.started) return null;
+    const rate = this.doneBatches / ((now - this.started) / 1000);
+    const left = this.batchesLeft();
+    return left === null ? null : left / rate;
+  }
+
+  /** Batches the schedule may still train, this layer and the ones after it; null while a round's size is unknown. */
+  batchesLeft(): number | null {
+    const first = this.firstStageBatches;
+    if (first === null) return null;
+    const full = this.fullStageBatches ?? this.estimatedFullBatches(first);
+    const { keepProbs, sweepEpochs, finalists, halfStage, groups, stageRounds } = this.plan;
+    const rungTasks = keepProbs > finalists ? keepProbs * groups : 0;
+    const finalTasks = finalists * groups;
+    const finalWork = (halfStage ? stageRounds * first : 0) + stageRounds * full;
+    const wholeLayer = rungTasks * sweepEpochs * first + finalTasks * finalWork;
+    let left = 0;
+    let rungSeen = 0;
+    let finalSeen = 0;
+    for (const t of this.tasks.values()) {
+      const inRound = Math.max(0, t.batches - t.batch);
+      if (t.stage === 'rung') {
+        rungSeen++;
+        left += Math.max(0, sweepEpochs - t.epoch) * first + inRound;
+      } else {
+        finalSeen++;
+        const roundsAfter = Math.max(0, stageRounds - t.epoch);
+        left += t.stage === 'half' ? roundsAfter * first + inRound + stageRounds * full : roundsAfter * full + inRound;
+      }
+    }
+    left += Math.max(0, rungTasks - rungSeen) * sweepEpochs * first;
+    left += Math.max(0, finalTasks - finalSeen) * finalWork;
+    return left + (this.layersLeft - 1) * wholeLayer;
+  }
+
+  // Before the full stage starts: a round of all the positions is a round of half of them when rounds are capped by
+  // positions, else a pass over twice as many.
+  private estimatedFullBatches(first: number): number {
+    if (!this.plan.halfStage) return first;
+    const capped = this.plan.roundPositions > 0 ? Math.ceil(this.plan.roundPositions / this.plan.batch) : Infinity;
+    return first >= capped ? first : Math.min(2 * first, capped);
+  }
+}

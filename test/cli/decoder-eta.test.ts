@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { stageRoundCap } from '../../src/analysis/decoder-schedule.js';
+import { type DecoderConfig, type DecoderProgress, defaultDecoderConfig } from '../../src/analysis/decoders.js';
+import { DecoderEta, type DecoderWorkPlan, decoderWorkPlan } from '../../src/cli/decoder-eta.js';
+
+// Three keep probabilities, one finalist, one δ group, stages of at most two rounds; rounds are whole passes, and a
+// pass over the first stage's positions is 4 batches.
+const PLAN: DecoderWorkPlan = {
+  keepProbs: 3,
+  sweepEpochs: 1,
+  finalists: 1,
+  halfStage: true,
+  groups: 1,
+  stageRounds: 2,
+  roundPositions: 0,
+  batch: 10,
+  layers: 1,
+};
+
+function event(stage: DecoderProgress['stage'], keepProb: number, epoch: number, batch: number, batches = 4) {
+  return {
+    keepProb,
+    stage,
+    deltas: [1, 3],
+    groups: 1,
+    epoch,
+    maxEpochs: 2,
+    batch,
+    batches,
+    loss: 1,
+    lr: 1e-3,
+  } satisfies DecoderProgress;
+}
+
+describe('DecoderEta', () => {
+  it('knows nothing before the first batch', () => {
+    const eta = new DecoderEta(PLAN);
+    assert.equal(eta.batchesLeft(), null);
+    assert.equal(eta.secondsLeft(1000), null);
+  });
+
+  it('counts down the batches the schedule may still train, at every stage at its cap', () => {
+    const eta = new DecoderEta(PLAN);
+    // The whole layer: 3 rung rounds of 4 batches, a half stage of 2 × 4 and a full stage of 2 × 8 (twice the
+    // positions, whole passes).
+    eta.record(event('rung', 0.5, 1, 1), 0);
+    assert.equal(eta.batchesLeft(), 3 * 4 + 2 * 4 + 2 * 8 - 1);
+    eta.record(event('rung', 0.5, 1, 4), 1000);
+    eta.record(event('rung', 0.7, 1, 4), 2000);
+    eta.record(event('rung', 1, 1, 4), 3000);
+    assert.equal(eta.batchesLeft(), 2 * 4 + 2 * 8);
+    // 12 batches in the 3 s since the first: 4 a second.
+    assert.equal(eta.secondsLeft(3000), (2 * 4 + 2 * 8) / 4);
+    eta.record(event('half', 1, 1, 4), 4000);
+    assert.equal(eta.batchesLeft(), 4 + 2 * 8);
+    // The half stage plateaus after its first round: the full stage starts, its real round size replaces the guess.
+    eta.record(event('full', 1, 1, 2, 6), 5000);
+    assert.equal(eta.batchesLeft(), 6 - 2 + 6);
+    eta.record(event('full', 1, 2, 6, 6), 6000);
+    assert.equal(eta.batchesLeft(), 0);
+    assert.equal(eta.secondsLeft(6000), 0);
+  });
+
+  it('adds whole layers for the layers still to come, one fewer at each new layer', () => {
+    const eta = new DecoderEta({ ...PLAN, layers: 3 });
+    eta.record(event('rung', 0.5, 1, 4), 0);
+    const layer = 3 * 4 + 2 * 4 + 2 * 8;
+    assert.equal(eta.batchesLeft(), layer - 4 + 2 * layer);
+    eta.nextLayer();
+    eta.record(event('rung', 0.5, 1, 1), 1000);
+    assert.equal(eta.batchesLeft(), layer - 1 + layer);
+  });
+
+  it('takes a full round to be a first-stage round when rounds are capped by positions', () => {
+    const eta = new DecoderEta({ ...PLAN, roundPositions: 40 }); // 40 positions = 4 batches of 10
+    eta.record(event('rung', 0.5, 1, 4), 0);
+    assert.equal(eta.batchesLeft(), 2 * 4 + 2 * 4 + 2 * 4);
+  });
+
+  it('reads the plan from a decoder config', () => {
+    const config: DecoderConfig = { ...defaultDecoderConfig(), epochsPerRate: [6, 2, 1] };
+    const plan = decoderWorkPlan(config, 10, 2);
+    assert.equal(plan.stageRounds, 9);
+    assert.equal(plan.groups, 2);
+    assert.equal(plan.keepProbs, 6);
+    assert.equal(stageRoundCap({ ...config, epochsPerRate: 3, decays: 2, maxEpochs: 7 }), 7);
+  });
+});
