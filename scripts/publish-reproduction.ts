@@ -1,14 +1,26 @@
 // Hand-run: copies finished experiments' numbers, figures and signatures (not the models) from an experiments
 // folder into docs/reproduction/, and writes docs/reproduction.md from them.
 //   node dist/scripts/publish-reproduction.js runs/experiments
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { replacesEarlierRun } from '../src/experiments/earlier-run.js';
+import {
+  replacesEarlierRun,
+  type SignatureDecoderSettings,
+  withSignatureDecoderSettings,
+} from '../src/experiments/earlier-run.js';
 import { renderReproductionReport } from '../src/experiments/report.js';
 import type { ExperimentRecord } from '../src/experiments/runner.js';
 
 const readRecord = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as ExperimentRecord;
+
+/** The decoder settings of the first finished signature in a published figure's folder (none: nothing known). */
+function publishedDecoderSettings(dir: string): SignatureDecoderSettings {
+  const file = readdirSync(dir).find((f) => f.endsWith('.json') && !f.endsWith('.partial.json'));
+  if (!file) return {};
+  const { settings } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { settings?: SignatureDecoderSettings };
+  return { batch: settings?.batch, whiten: settings?.whiten };
+}
 
 const from = process.argv[2] ?? 'runs/experiments';
 const docs = fileURLToPath(new URL('../../docs/', import.meta.url));
@@ -21,7 +33,13 @@ for (const figure of ['fig1', 'fig2', 'fig3', 'fig4', 'fig5', 'fig6', 'fig7']) {
   // Results made with other inputs (decoders, corpus) stay as the earlier run, so the report can say what changed.
   const published = join(dst, 'results.json');
   if (existsSync(published) && replacesEarlierRun(readRecord(published), readRecord(join(src, 'results.json')))) {
-    renameSync(published, join(dst, 'earlier-results.json'));
+    // Its signatures, about to be replaced, say what its decoders were trained with where the record does not.
+    const earlier = withSignatureDecoderSettings(
+      readRecord(published),
+      publishedDecoderSettings(join(dst, 'signatures')),
+    );
+    writeFileSync(join(dst, 'earlier-results.json'), `${JSON.stringify(earlier, null, 2)}\n`);
+    rmSync(published);
     console.log(`${figure}: the published results kept as earlier-results.json`);
   }
   for (const f of readdirSync(src))

@@ -125,7 +125,7 @@ export function parseLasSignatureFlags(
     devPositions: common.devPositions,
     evalPositions: common.evalPositions,
     seed: common.seed,
-    decoder: common.decoder,
+    decoder: { ...common.decoder, whiten: raw.whiten ?? d.decoder.whiten },
     convergenceTolerance: common.convergenceTolerance,
     state: raw.state === undefined ? d.state : parseChoice('--state', raw.state, ['c', 'h'] as const),
     direction: parseChoice<StateDirection>('--direction', raw.direction ?? d.direction, [

@@ -23,6 +23,33 @@ export function measurementInputs(record: ExperimentRecord): string {
   return JSON.stringify({ decoders, corpora, model: n.model?.training ?? null });
 }
 
+/** What a signature file says its decoders were trained with (`settings`; `whiten` absent before whitening). */
+export interface SignatureDecoderSettings {
+  batch?: number;
+  whiten?: boolean;
+}
+
+/**
+ * A record whose decoder settings lack the minibatch or the input (results written before they recorded them),
+ * completed from one of its own signature files, which always did: so that an earlier run is described by what its
+ * decoders were trained with, not by the default of the day. Fields the record has are kept.
+ */
+export function withSignatureDecoderSettings(
+  record: ExperimentRecord,
+  signature: SignatureDecoderSettings,
+): ExperimentRecord {
+  const n = record.numbers as Numbers;
+  const key = n.signature ? 'signature' : n.lasSignature ? 'lasSignature' : null;
+  if (key === null) return record;
+  const settings = n[key];
+  const filled = {
+    ...settings,
+    batch: settings.batch ?? signature.batch,
+    whiten: settings.whiten ?? signature.whiten ?? false,
+  };
+  return { ...record, numbers: { ...n, [key]: filled } };
+}
+
 /** Whether publishing `next` over `published` should keep `published` as the earlier run. */
 export function replacesEarlierRun(published: ExperimentRecord, next: ExperimentRecord): boolean {
   return !published.quick && !next.quick && measurementInputs(published) !== measurementInputs(next);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultSignatureOptions } from '../../src/analysis/signature.js';
 import { parseLmTarget, parseSignatureSettings } from '../../src/cli/commands/signature.js';
+import { parseLasSignatureFlags } from '../../src/cli/las-signature-flags.js';
 
 test('signature flags: --train-positions all, --round-positions, --state-memory and the schedule map onto the options', () => {
   const d = defaultSignatureOptions();
@@ -11,6 +12,7 @@ test('signature flags: --train-positions all, --round-positions, --state-memory 
   assert.equal(defaults.stateMemoryBytes, 512 * 2 ** 20);
   assert.equal(defaults.decoder.whiten, true);
   assert.equal(parseSignatureSettings({ whiten: false }).decoder.whiten, false); // --no-whiten
+  assert.equal(parseSignatureSettings({ whiten: true }).decoder.whiten, true); // --whiten
 
   const s = parseSignatureSettings({
     trainPositions: 'all',
@@ -50,4 +52,12 @@ test('signature flags: a language model names graphemes by default, bigrams with
   assert.deepEqual(parseLmTarget({ target: 'bigram', bigrams: '20' }), { kind: 'bigram', top: 20 });
   assert.throws(() => parseLmTarget({ bigrams: '20' }), /--bigrams is for --target bigram/);
   assert.throws(() => parseLmTarget({ target: 'audio-unit' }), /speech recognizers/);
+});
+
+test("signature flags: a speech recognizer's decoders read the standardized state unless --whiten is given", () => {
+  const las = (whiten?: boolean) =>
+    parseLasSignatureFlags({ model: 'las', data: 'speech', out: 'sig.json', whiten }, []).settings.decoder.whiten;
+  assert.equal(las(), false);
+  assert.equal(las(true), true);
+  assert.equal(las(false), false);
 });

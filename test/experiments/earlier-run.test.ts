@@ -3,7 +3,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { panelRecalls, recallChanges, replacesEarlierRun } from '../../src/experiments/earlier-run.js';
+import {
+  panelRecalls,
+  recallChanges,
+  replacesEarlierRun,
+  withSignatureDecoderSettings,
+} from '../../src/experiments/earlier-run.js';
 import { renderReproductionReport } from '../../src/experiments/report.js';
 import type { ExperimentRecord } from '../../src/experiments/runner.js';
 
@@ -125,4 +130,17 @@ test('the report says what a rerun changed: the earlier inputs, recall by δ, an
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+});
+
+test('an earlier run that recorded no minibatch or input is described by what its own signature files say', () => {
+  const unrecorded = fig1([0.9], settings());
+  const filled = withSignatureDecoderSettings(unrecorded, { batch: 256 });
+  // The signature file's minibatch; no whiten field in a signature file means the standardized input.
+  assert.deepEqual((filled.numbers as { signature: unknown }).signature, { ...settings(), batch: 256, whiten: false });
+  // What the record says is kept.
+  const recorded = fig1([0.9], { ...settings(1024), whiten: true });
+  assert.deepEqual(withSignatureDecoderSettings(recorded, { batch: 256, whiten: false }), recorded);
+  // A record of whitened decoders at 256 compared with this earlier one: inputs differ by the input alone.
+  assert.equal(replacesEarlierRun(filled, fig1([0.9], { ...settings(256), whiten: true })), true);
+  assert.equal(replacesEarlierRun(filled, fig1([0.9], { ...settings(256), whiten: false })), false);
 });

@@ -162,8 +162,12 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       `most epochs at one learning rate before it decays anyway; a list gives each rate's cap in turn (default: ${d.decoder.epochsPerRate})`,
     )
     .option(
+      '--whiten',
+      "feed the decoders the standardized state whitened (decorrelated): faster learning, same decoders' reach; the default for language models and states",
+    )
+    .option(
       '--no-whiten',
-      "feed the decoders the standardized state as it is, not whitened (the default decorrelates it: faster learning, same decoders' reach)",
+      'feed the decoders the standardized state as it is, not whitened: the default for speech recognizers (docs/convergence.md)',
     )
     .option(
       '--no-half-stage',
@@ -382,7 +386,7 @@ export function parseSignatureSettings(raw: RawSignatureFlags): Omit<SignatureOp
       decays: int('--decays', raw.decays, d.decoder.decays, 0),
       epochsPerRate: raw.epochsPerRate === undefined ? d.decoder.epochsPerRate : parseEpochsPerRate(raw.epochsPerRate),
       halfStage: raw.halfStage !== false,
-      whiten: raw.whiten !== false,
+      whiten: raw.whiten ?? d.decoder.whiten,
       roundPositions: int('--round-positions', raw.roundPositions, d.decoder.roundPositions, 0),
       batch: int('--decoder-batch', raw.decoderBatch, d.decoder.batch),
       lr: raw.decoderLr === undefined ? d.decoder.lr : parsePositive('--decoder-lr', raw.decoderLr, 10),
