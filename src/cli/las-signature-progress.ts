@@ -6,10 +6,10 @@
 //   states: train 40/120 utterances
 //   listener layer 2 (3/5): keep 0.9, half data, epoch 3/20, lr 2.5e-4, batch 120/235, loss 1.21
 
+import type { DecoderWorkPlan } from '../analysis/decoder-eta.js';
 import type { LasSignatureProgress } from '../analysis/las-signature.js';
 import type { SignatureProgress } from '../analysis/signature.js';
 import { StatusLine } from './asr-progress.js';
-import type { DecoderWorkPlan } from './decoder-eta.js';
 import type { OutputStream } from './io.js';
 import { SignatureProgressReporter } from './signature-progress.js';
 

@@ -6,6 +6,7 @@
 
 import fsp from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { decoderWorkPlan } from '../analysis/decoder-eta.js';
 import { decoderPoolRunner } from '../analysis/decoder-pool.js';
 import { fitDecoders } from '../analysis/decoders.js';
 import type { LasUtterance } from '../analysis/las-batches.js';
@@ -28,7 +29,6 @@ import { CORPUS_INFO_FILE } from '../speech/corpus-summary.js';
 import { MANIFEST_FILE, SPLITS } from '../speech/manifest.js';
 import { loadCorpusUtterances, readSpeechCorpus, type SpeechCorpus } from './asr-data.js';
 import { defaultThreads, makeGemm } from './backend.js';
-import { decoderWorkPlan } from './decoder-eta.js';
 import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { type LasSignatureSettings, type ProbeSpec, resolveProbes } from './las-signature-flags.js';

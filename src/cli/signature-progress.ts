@@ -8,10 +8,10 @@
 //   layer 1/2: keep 0.9 done after 5 epochs, loss 1.19
 //   layer 1/2 done in 1m12s: δ=1 93.2%, δ=10 21.0% (chance 17.9%)
 
+import { DecoderEta, type DecoderWorkPlan } from '../analysis/decoder-eta.js';
 import type { DecoderProgress } from '../analysis/decoders.js';
 import type { SignatureProgress } from '../analysis/signature.js';
 import type { LayerSignature } from '../analysis/signature-types.js';
-import { DecoderEta, type DecoderWorkPlan } from './decoder-eta.js';
 import { formatDuration, formatPercent } from './format.js';
 import type { OutputStream } from './io.js';
 

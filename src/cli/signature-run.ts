@@ -6,6 +6,7 @@
 import fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type AnalysableModel, charLmAnalysable } from '../analysis/analysable-model.js';
+import { decoderWorkPlan } from '../analysis/decoder-eta.js';
 import { decoderPoolRunner } from '../analysis/decoder-pool.js';
 import { fitDecoders } from '../analysis/decoders.js';
 import { factorizedAnalysable } from '../analysis/factorized-analysable.js';
@@ -27,7 +28,6 @@ import { readShardFile, shardFileStore } from '../io/state-shard-files.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
 import { checkAlphabetFit } from './alphabet-fit.js';
 import { defaultThreads, makeGemm } from './backend.js';
-import { decoderWorkPlan } from './decoder-eta.js';
 import { describeModel } from './describe-model.js';
 import { loadModelCorpus } from './eval-corpus.js';
 import { shellQuote } from './format.js';

@@ -5,11 +5,13 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnalysableModel } from '../analysis/analysable-model.js';
+import { DecoderEta, decoderWorkPlan } from '../analysis/decoder-eta.js';
 import { decoderPoolRunner } from '../analysis/decoder-pool.js';
 import { memorySignature, type SignatureOptions } from '../analysis/signature.js';
 import type { Signature } from '../analysis/signature-types.js';
 import type { BackendName } from '../backends/index.js';
 import { createGemm } from '../backends/index.js';
+import { formatDuration } from '../cli/format.js';
 import type { Gemm } from '../core/gemm.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
@@ -243,6 +245,9 @@ export async function ensureSignature(
   ctx.log(`${name}: computing the signature (Δ = ${options.maxDelta})${resumed}`);
   const keeper = partialKeeper(partial, inputs, completed);
   let lastLog = 0;
+  const layersToRun = (options.layers?.length ?? model.layers) - completed.length;
+  const eta = new DecoderEta(decoderWorkPlan(options.decoder, options.maxDelta, Math.max(1, layersToRun)));
+  let layerOfEta = -1;
   // Train states beyond the memory budget go to shard files in the system's temporary folder, removed at the end.
   const shardFiles = shardFileStore();
   const run = memorySignature(model, corpus, options, {
@@ -259,11 +264,19 @@ export async function ensureSignature(
         keeper.add(p.layer);
         const acc = p.layer.deltas.map((d) => (100 * d.accuracy).toFixed(0)).join(' ');
         ctx.log(`${name}: layer ${p.layer.layer} done; accuracy by δ: ${acc} %`);
-      } else if (p.phase === 'decoders' && now - lastLog > 30_000) {
+      } else if (p.phase === 'decoders') {
+        if (p.layer !== layerOfEta) {
+          layerOfEta = p.layer;
+          eta.nextLayer();
+        }
+        eta.record(p.decoder, now);
+        if (now - lastLog <= 30_000) return;
         lastLog = now;
         const d = p.decoder;
+        const left = eta.secondsLeft(now);
         ctx.log(
-          `${name}: layer ${p.layer}: keep ${d.keepProb}, epoch ${d.epoch}/${d.maxEpochs}, loss ${d.loss.toFixed(3)}`,
+          `${name}: layer ${p.layer}: keep ${d.keepProb}, epoch ${d.epoch}/${d.maxEpochs}, loss ${d.loss.toFixed(3)}` +
+            (left === null ? '' : `, ETA ≤ ${formatDuration(left)}`),
         );
       }
     },

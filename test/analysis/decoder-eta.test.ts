@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DecoderEta, type DecoderWorkPlan, decoderWorkPlan } from '../../src/analysis/decoder-eta.js';
 import { stageRoundCap } from '../../src/analysis/decoder-schedule.js';
 import { type DecoderConfig, type DecoderProgress, defaultDecoderConfig } from '../../src/analysis/decoders.js';
-import { DecoderEta, type DecoderWorkPlan, decoderWorkPlan } from '../../src/cli/decoder-eta.js';
 
 // Three keep probabilities, one finalist, one δ group, stages of at most two rounds; rounds are whole passes, and a
 // pass over the first stage's positions is 4 batches.

@@ -3,9 +3,9 @@
 // earlier only brings the end closer, so the estimate falls as the run goes. Pure: the caller feeds it progress
 // events and the clock.
 
-import { stageRoundCap } from '../analysis/decoder-schedule.js';
-import type { DecoderConfig, DecoderProgress } from '../analysis/decoders.js';
-import { deltaGroups } from '../analysis/decoders.js';
+import { stageRoundCap } from './decoder-schedule.js';
+import type { DecoderConfig, DecoderProgress } from './decoders.js';
+import { deltaGroups } from './decoders.js';
 
 /** What fixes a layer's decoder work: the sweep, the stages and their caps, and how many layers are still to go. */
 export interface DecoderWorkPlan {
