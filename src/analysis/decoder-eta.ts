@@ -38,6 +38,9 @@ export function decoderWorkPlan(config: DecoderConfig, deltas: number, layers: n
   };
 }
 
+/** The rate goes by the batches of about the last two minutes, so that the estimate follows a change of load. */
+const RATE_WINDOW_MS = 120_000;
+
 interface TaskState {
   stage: DecoderProgress['stage'];
   epoch: number;
@@ -49,7 +52,8 @@ export class DecoderEta {
   private tasks = new Map<string, TaskState>();
   private layersLeft: number;
   private doneBatches = 0;
-  private started: number | null = null;
+  /** (time in ms, batches done) samples of the last RATE_WINDOW_MS or so, oldest first: the rate is the recent one. */
+  private samples: { at: number; done: number }[] = [];
   /** Batches of one round of the first stage's positions (the rung's and the half stage's), once seen. */
   private firstStageBatches: number | null = null;
   private fullStageBatches: number | null = null;
@@ -65,7 +69,6 @@ export class DecoderEta {
   }
 
   record(p: DecoderProgress, now: number): void {
-    this.started ??= now;
     const key = `${p.stage === 'rung' ? 'rung' : 'final'} ${p.keepProb} ${p.deltas[0]}`;
     const was = this.tasks.get(key);
     if (!was) this.doneBatches += p.batch;
@@ -75,12 +78,19 @@ export class DecoderEta {
     if (p.stage === 'full' || (p.stage === 'rung' && !this.plan.halfStage)) this.fullStageBatches = p.batches;
     else this.firstStageBatches ??= p.batches;
     if (!this.plan.halfStage) this.firstStageBatches = this.fullStageBatches;
+    // The first sample is the start (nothing done yet); then at most one a second, the window's oldest kept in reach.
+    if (this.samples.length === 0) this.samples.push({ at: now, done: this.doneBatches - p.batch });
+    const last = this.samples[this.samples.length - 1]!;
+    if (this.samples.length > 1 && now - last.at < 1000) last.done = this.doneBatches;
+    else this.samples.push({ at: now, done: this.doneBatches });
+    while (this.samples.length > 2 && now - this.samples[1]!.at >= RATE_WINDOW_MS) this.samples.shift();
   }
 
-  /** Seconds the decoders may still take, at the rate so far; null until there is a rate to go by. */
+  /** Seconds the decoders may still take, at the rate of the last minutes; null until there is a rate to go by. */
   secondsLeft(now: number): number | null {
-    if (this.started === null || this.doneBatches === 0 || now <= this.started) return null;
-    const rate = this.doneBatches / ((now - this.started) / 1000);
+    const first = this.samples[0];
+    if (!first || now <= first.at || this.doneBatches <= first.done) return null;
+    const rate = (this.doneBatches - first.done) / ((now - first.at) / 1000);
     const left = this.batchesLeft();
     return left === null ? null : left / rate;
   }

@@ -62,6 +62,22 @@ describe('DecoderEta', () => {
     assert.equal(eta.secondsLeft(6000), 0);
   });
 
+  it('goes by the rate of the last two minutes, so that it follows a change of load', () => {
+    const eta = new DecoderEta({ ...PLAN, keepProbs: 1, finalists: 1, stageRounds: 100, roundPositions: 0 });
+    // 4 batches a second for five minutes, then 1 a second for three.
+    let batch = 0;
+    for (let t = 0; t <= 300_000; t += 1000)
+      eta.record(event('half', 1, 1 + Math.floor(batch / 4), (batch++ % 4) + 1), t);
+    const left = eta.batchesLeft()!;
+    for (let t = 301_000; t <= 480_000; t += 4000)
+      eta.record(event('half', 1, 1 + Math.floor(batch / 4), (batch++ % 4) + 1), t);
+    const seconds = eta.secondsLeft(480_000)!;
+    // Batches counted one per event: the recent rate is 1 per 4 s, not the run's average.
+    const after = eta.batchesLeft()!;
+    assert.ok(after < left);
+    assert.ok(Math.abs(seconds - after * 4) / (after * 4) < 0.05, `${seconds} s for ${after} batches`);
+  });
+
   it('adds whole layers for the layers still to come, one fewer at each new layer', () => {
     const eta = new DecoderEta({ ...PLAN, layers: 3 });
     eta.record(event('rung', 0.5, 1, 4), 0);
