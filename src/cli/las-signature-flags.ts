@@ -120,9 +120,10 @@ export function parseLasSignatureFlags(
   const settings: LasSignatureSettings = {
     ...d,
     maxDelta: common.maxDelta,
-    // The LAS default of train positions differs from the language models'; the others are the same.
+    // The LAS defaults of train and dev positions differ from the language models' (a few hours of speech); the
+    // others are the same.
     trainPositions: raw.trainPositions === undefined ? d.trainPositions : common.trainPositions,
-    devPositions: common.devPositions,
+    devPositions: raw.devPositions === undefined ? d.devPositions : common.devPositions,
     evalPositions: common.evalPositions,
     seed: common.seed,
     decoder: { ...common.decoder, whiten: raw.whiten ?? d.decoder.whiten },

@@ -25,11 +25,15 @@ function curve(overrides: Partial<LearningCurve>): LearningCurve {
 }
 
 describe('assessConvergence', () => {
-  it('passes a decoder whose stages plateaued and whose data gain is within the tolerance', () => {
-    const v = assessConvergence(curve({}));
-    assert.ok(Math.abs(v.dataGain! - 0.003) < 1e-12);
+  it('passes a decoder whose stages plateaued and whose data gain, counted twice, is within the tolerance', () => {
+    const v = assessConvergence(curve({ full: [0.6, 0.602, 0.602] }));
+    assert.ok(Math.abs(v.dataGain! - 0.002) < 1e-12);
     assert.equal(v.epochGain, 0);
     assert.equal(v.converged, true);
+    // 0.3 point, well beyond its sampling error: the next doubling would most likely add more than half a point.
+    const w = assessConvergence(curve({}));
+    assert.ok(Math.abs(w.dataGain! - 0.003) < 1e-12);
+    assert.equal(w.converged, false);
   });
 
   it('fails a decoder that the second half of the data raised beyond the tolerance and its sampling error', () => {

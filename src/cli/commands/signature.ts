@@ -101,7 +101,7 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
           'folder, in place of --corpus: each listener layer at its own frames, labelled with the grapheme spoken ' +
           "there, and the speller's query at each step (paper section 8, Figure 7); δ = 0 is measured too. Its " +
           'flags: --probes, --alignment, --target, --direction, --no-current, --bigrams, --audio-units, ' +
-          '--utterance-batch (default train positions 200000).',
+          '--utterance-batch (default train and dev positions 200000 and 20000; decoders on the standardized state).',
       ),
   )
     .option(
