@@ -178,7 +178,8 @@ const EARLIER_DEFAULT_BATCH = 1024;
 
 /**
  * How the decoders were trained where that is not today's default (each changes what a signature recalls): the
- * minibatch (results that record none used 1024) and the input (results that record nothing read it unwhitened).
+ * minibatch (results that record none used 1024), the dev sample (and with it the convergence verdicts) and the
+ * input (results that record nothing read it unwhitened).
  */
 function decoderDepartures(settings: Numbers): string[] {
   const today = defaultSignatureOptions().decoder;
@@ -187,6 +188,12 @@ function decoderDepartures(settings: Numbers): string[] {
   if (batch !== today.batch)
     out.push(
       `decoder minibatch ${batch} (${today.batch} today, which recalled up to 1.1 points more at δ = 4–6 on Figure 1's GRU: docs/convergence.md)`,
+    );
+  const dev: number | undefined = settings.positions?.dev;
+  const todayDev = defaultSignatureOptions().devPositions;
+  if (dev !== undefined && dev < todayDev)
+    out.push(
+      `${dev.toLocaleString('en')} dev positions (${todayDev.toLocaleString('en')} today, with the convergence verdicts recalibrated on them: their marks here are the lenient criterion's, docs/convergence.md)`,
     );
   if (!(settings.whiten ?? false) && today.whiten)
     out.push(

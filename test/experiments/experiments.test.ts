@@ -130,6 +130,14 @@ test("the report says how a figure's signatures were made lighter, and only what
     assert.doesNotMatch(atDefaults, /lighter than the defaults|minibatch|whitened/);
     const counts = [d.trainPositions, d.devPositions, d.evalPositions].map((x) => x.toLocaleString('en')).join(' / ');
     assert.ok(atDefaults.includes(`Signatures at memsig's defaults: ${counts} train / dev / eval positions`));
+    // A dev sample smaller than today's: the report names it, with the verdicts it gave.
+    await write({ ...defaults, positions: { ...defaults.positions, dev: 20_000 }, batch, whiten });
+    assert.match(
+      renderReproductionReport(root, 'figures'),
+      new RegExp(
+        `; 20,000 dev positions \\(${d.devPositions.toLocaleString('en')} today, with the convergence verdicts`,
+      ),
+    );
     // Results that record no minibatch were made with 1024, the default before 256: the report says so.
     await write({ ...defaults, whiten });
     const earlierBatch = renderReproductionReport(root, 'figures');
