@@ -27,6 +27,12 @@ export interface DecoderJob {
   group: number;
   gemmThreads: number;
   backend: BackendName;
+  /**
+   * Shared with the pool: set to 1 when the run stops (interrupted, or another job failed). The worker then ends its
+   * job after the current batch, instead of being terminated in the middle of a native product (which aborts the
+   * whole process).
+   */
+  stop: Int32Array;
 }
 
 export type DecoderWorkerMessage =
@@ -105,13 +111,30 @@ function runPool(
   return new Promise((resolve, reject) => {
     const runs: KeepProbRun[] = [];
     const live = new Set<Worker>();
+    const stop = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     let next = 0;
     let failed = false;
+    let failure: unknown = null;
+    let closing = 0;
+    // On a stop or an error, busy workers finish their batch and answer; each is terminated once idle (in the
+    // handlers), and the promise rejects when all are gone, so that the caller may end the process at once.
+    const rejectWhenClosed = () => {
+      if (live.size === 0 && closing === 0) reject(failure);
+    };
+    const retire = (worker: Worker) => {
+      live.delete(worker);
+      closing++;
+      void worker.terminate().finally(() => {
+        closing--;
+        rejectWhenClosed();
+      });
+    };
     const fail = (err: unknown) => {
       if (failed) return;
       failed = true;
-      for (const w of live) void w.terminate();
-      reject(err);
+      failure = err;
+      Atomics.store(stop, 0, 1);
+      rejectWhenClosed();
     };
     const onAbort = () => fail(hooks.signal?.reason ?? new Error('aborted'));
     if (hooks.signal?.aborted) {
@@ -131,23 +154,32 @@ function runPool(
         return;
       }
       const { keepIndex, final, group } = list[next++]!;
-      const job: DecoderJob = { data: shared, config, keepIndex, final, group, gemmThreads, backend };
+      const job: DecoderJob = { data: shared, config, keepIndex, final, group, gemmThreads, backend, stop };
       worker.postMessage(job);
     };
     for (let w = 0; w < workers; w++) {
       const worker = new Worker(url);
       live.add(worker);
       worker.on('message', (m: DecoderWorkerMessage) => {
+        if (failed) {
+          if (m.type !== 'progress') retire(worker);
+          return;
+        }
         if (m.type === 'progress') hooks.onProgress?.(m.progress);
-        else if (m.type === 'error') fail(new Error(`decoder worker: ${m.message}`));
-        else {
+        else if (m.type === 'error') {
+          fail(new Error(`decoder worker: ${m.message}`));
+          retire(worker);
+        } else {
           runs.push(m.run);
           give(worker);
         }
       });
       worker.on('error', (err) => fail(err));
       worker.on('exit', (code) => {
-        if (live.has(worker) && !failed) fail(new Error(`a decoder worker exited (code ${code})`));
+        if (!live.has(worker)) return;
+        if (!failed) fail(new Error(`a decoder worker exited (code ${code})`));
+        live.delete(worker);
+        rejectWhenClosed();
       });
       give(worker);
     }

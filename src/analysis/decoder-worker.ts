@@ -12,6 +12,8 @@ parentPort!.on('message', (job: DecoderJob) => {
   let message: DecoderWorkerMessage;
   try {
     const gemm = createGemm(job.backend, job.gemmThreads);
+    // The pool's stop flag, looked at after every batch; fitKeepProb honours the signal before the next one.
+    const stopped = new AbortController();
     let last = 0;
     const run = fitKeepProb(
       gemm,
@@ -21,7 +23,9 @@ parentPort!.on('message', (job: DecoderJob) => {
       job.final,
       {
         readShardFile,
+        signal: stopped.signal,
         onProgress: (progress) => {
+          if (Atomics.load(job.stop, 0) !== 0) stopped.abort(new Error('stopped'));
           const now = performance.now();
           if (now - last < PROGRESS_INTERVAL_MS && progress.batch !== progress.batches) return;
           last = now;

@@ -285,11 +285,14 @@ test('Ctrl-C stops a signature run with exit 130 and no --out file', async (t) =
   const { corpus, model } = await trainTiny(dir, 'lstm2', '--layers', '2');
   const out = join(dir, 'sig.json');
   const args = signature(model, corpus, out, '--max-epochs', '200', '--patience', '200', '--keep-probs', '1');
-  // The states are read: the decoders of layer 1 are training.
-  const run = spawnBin(args, (text) => text.includes('states: eval'));
+  args.push('--epochs-per-rate', '100');
+  // The decoders of layer 1 are training in the pool's workers (the first progress line comes after 10 s): they must
+  // wind down, not be torn out of a native product (which aborted the process).
+  const run = spawnBin(args, (text) => text.includes('layer 1/2: keep'));
   const code = await run.exited;
   const stderr = run.stderr();
   assert.equal(code, 130, stderr);
+  assert.doesNotMatch(stderr, /terminate called/);
   assert.match(stderr, /^stopped; resume with: memsig signature .* --resume$/m);
   assert.equal(existsSync(out), false);
 });
