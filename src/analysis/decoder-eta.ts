@@ -51,6 +51,7 @@ interface TaskState {
 export class DecoderEta {
   private tasks = new Map<string, TaskState>();
   private layersLeft: number;
+  private layer: number | null = null;
   private doneBatches = 0;
   /** (time in ms, batches done) samples of the last RATE_WINDOW_MS or so, oldest first: the rate is the recent one. */
   private samples: { at: number; done: number }[] = [];
@@ -62,13 +63,13 @@ export class DecoderEta {
     this.layersLeft = plan.layers;
   }
 
-  /** A new layer's decoders begin (the previous layer's are done). */
-  nextLayer(): void {
-    if (this.tasks.size > 0) this.layersLeft = Math.max(1, this.layersLeft - 1);
-    this.tasks = new Map();
-  }
-
-  record(p: DecoderProgress, now: number): void {
+  /** One progress event of the decoders of `layer`; a new layer means the previous one's decoders are done. */
+  record(layer: number, p: DecoderProgress, now: number): void {
+    if (layer !== this.layer) {
+      if (this.layer !== null) this.layersLeft = Math.max(1, this.layersLeft - 1);
+      this.layer = layer;
+      this.tasks = new Map();
+    }
     const key = `${p.stage === 'rung' ? 'rung' : 'final'} ${p.keepProb} ${p.deltas[0]}`;
     const was = this.tasks.get(key);
     if (!was) this.doneBatches += p.batch;

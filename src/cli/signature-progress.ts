@@ -136,9 +136,8 @@ export class SignatureProgressReporter {
       this.layerStart = this.now();
       this.keeps = new Map();
       this.keepOrder = [];
-      this.eta?.nextLayer();
     }
-    this.eta?.record(d, this.now());
+    this.eta?.record(layer, d, this.now());
     const key = keepLabel(d);
     let k = this.keeps.get(key);
     if (!k) {

@@ -247,7 +247,6 @@ export async function ensureSignature(
   let lastLog = 0;
   const layersToRun = (options.layers?.length ?? model.layers) - completed.length;
   const eta = new DecoderEta(decoderWorkPlan(options.decoder, options.maxDelta, Math.max(1, layersToRun)));
-  let layerOfEta = -1;
   // Train states beyond the memory budget go to shard files in the system's temporary folder, removed at the end.
   const shardFiles = shardFileStore();
   const run = memorySignature(model, corpus, options, {
@@ -265,11 +264,7 @@ export async function ensureSignature(
         const acc = p.layer.deltas.map((d) => (100 * d.accuracy).toFixed(0)).join(' ');
         ctx.log(`${name}: layer ${p.layer.layer} done; accuracy by δ: ${acc} %`);
       } else if (p.phase === 'decoders') {
-        if (p.layer !== layerOfEta) {
-          layerOfEta = p.layer;
-          eta.nextLayer();
-        }
-        eta.record(p.decoder, now);
+        eta.record(p.layer, p.decoder, now);
         if (now - lastLog <= 30_000) return;
         lastLog = now;
         const d = p.decoder;

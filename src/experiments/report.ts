@@ -182,7 +182,8 @@ const EARLIER_DEFAULT_BATCH = 1024;
  * input (results that record nothing read it unwhitened).
  */
 function decoderDepartures(settings: Numbers): string[] {
-  const today = defaultSignatureOptions().decoder;
+  const defaults = defaultSignatureOptions();
+  const today = defaults.decoder;
   const out: string[] = [];
   const batch: number = settings.batch ?? EARLIER_DEFAULT_BATCH;
   if (batch !== today.batch)
@@ -190,7 +191,7 @@ function decoderDepartures(settings: Numbers): string[] {
       `decoder minibatch ${batch} (${today.batch} today, which recalled up to 1.1 points more at δ = 4–6 on Figure 1's GRU: docs/convergence.md)`,
     );
   const dev: number | undefined = settings.positions?.dev;
-  const todayDev = defaultSignatureOptions().devPositions;
+  const todayDev = defaults.devPositions;
   if (dev !== undefined && dev < todayDev)
     out.push(
       `${dev.toLocaleString('en')} dev positions (${todayDev.toLocaleString('en')} today, with the convergence verdicts recalibrated on them: their marks here are the lenient criterion's, docs/convergence.md)`,

@@ -44,20 +44,20 @@ describe('DecoderEta', () => {
     const eta = new DecoderEta(PLAN);
     // The whole layer: 3 rung rounds of 4 batches, a half stage of 2 × 4 and a full stage of 2 × 8 (twice the
     // positions, whole passes).
-    eta.record(event('rung', 0.5, 1, 1), 0);
+    eta.record(1, event('rung', 0.5, 1, 1), 0);
     assert.equal(eta.batchesLeft(), 3 * 4 + 2 * 4 + 2 * 8 - 1);
-    eta.record(event('rung', 0.5, 1, 4), 1000);
-    eta.record(event('rung', 0.7, 1, 4), 2000);
-    eta.record(event('rung', 1, 1, 4), 3000);
+    eta.record(1, event('rung', 0.5, 1, 4), 1000);
+    eta.record(1, event('rung', 0.7, 1, 4), 2000);
+    eta.record(1, event('rung', 1, 1, 4), 3000);
     assert.equal(eta.batchesLeft(), 2 * 4 + 2 * 8);
     // 12 batches in the 3 s since the first: 4 a second.
     assert.equal(eta.secondsLeft(3000), (2 * 4 + 2 * 8) / 4);
-    eta.record(event('half', 1, 1, 4), 4000);
+    eta.record(1, event('half', 1, 1, 4), 4000);
     assert.equal(eta.batchesLeft(), 4 + 2 * 8);
     // The half stage plateaus after its first round: the full stage starts, its real round size replaces the guess.
-    eta.record(event('full', 1, 1, 2, 6), 5000);
+    eta.record(1, event('full', 1, 1, 2, 6), 5000);
     assert.equal(eta.batchesLeft(), 6 - 2 + 6);
-    eta.record(event('full', 1, 2, 6, 6), 6000);
+    eta.record(1, event('full', 1, 2, 6, 6), 6000);
     assert.equal(eta.batchesLeft(), 0);
     assert.equal(eta.secondsLeft(6000), 0);
   });
@@ -67,10 +67,10 @@ describe('DecoderEta', () => {
     // 4 batches a second for five minutes, then 1 a second for three.
     let batch = 0;
     for (let t = 0; t <= 300_000; t += 1000)
-      eta.record(event('half', 1, 1 + Math.floor(batch / 4), (batch++ % 4) + 1), t);
+      eta.record(1, event('half', 1, 1 + Math.floor(batch / 4), (batch++ % 4) + 1), t);
     const left = eta.batchesLeft()!;
     for (let t = 301_000; t <= 480_000; t += 4000)
-      eta.record(event('half', 1, 1 + Math.floor(batch / 4), (batch++ % 4) + 1), t);
+      eta.record(1, event('half', 1, 1 + Math.floor(batch / 4), (batch++ % 4) + 1), t);
     const seconds = eta.secondsLeft(480_000)!;
     // Batches counted one per event: the recent rate is 1 per 4 s, not the run's average.
     const after = eta.batchesLeft()!;
@@ -80,17 +80,16 @@ describe('DecoderEta', () => {
 
   it('adds whole layers for the layers still to come, one fewer at each new layer', () => {
     const eta = new DecoderEta({ ...PLAN, layers: 3 });
-    eta.record(event('rung', 0.5, 1, 4), 0);
+    eta.record(1, event('rung', 0.5, 1, 4), 0);
     const layer = 3 * 4 + 2 * 4 + 2 * 8;
     assert.equal(eta.batchesLeft(), layer - 4 + 2 * layer);
-    eta.nextLayer();
-    eta.record(event('rung', 0.5, 1, 1), 1000);
+    eta.record(2, event('rung', 0.5, 1, 1), 1000); // layer 2 begins: layer 1 is done
     assert.equal(eta.batchesLeft(), layer - 1 + layer);
   });
 
   it('takes a full round to be a first-stage round when rounds are capped by positions', () => {
     const eta = new DecoderEta({ ...PLAN, roundPositions: 40 }); // 40 positions = 4 batches of 10
-    eta.record(event('rung', 0.5, 1, 4), 0);
+    eta.record(1, event('rung', 0.5, 1, 4), 0);
     assert.equal(eta.batchesLeft(), 2 * 4 + 2 * 4 + 2 * 4);
   });
 
