@@ -13,6 +13,7 @@ const SCHEDULES: Record<string, Partial<DecoderConfig>> = {
   default: {},
   'lr1e-3': { lr: 1e-3 },
   'lr1e-2': { lr: 1e-2 },
+  'lr6e-3': { lr: 6e-3 },
   'batch256-lr1e-3': { batch: 256, lr: 1e-3 },
   'plateau-only': { epochsPerRate: 20 },
   'no-half': { halfStage: false },
