@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/index.js';
 import { readShardFile } from '../io/state-shard-files.js';
+import type { DecoderCheckpointPlace } from './decoder-checkpoint.js';
 import type { DecoderConfig, DecoderData, DecoderHooks, KeepProbJob, KeepProbRun } from './decoders.js';
 import {
   finalJobs,
@@ -33,6 +34,8 @@ export interface DecoderJob {
    * whole process).
    */
   stop: Int32Array;
+  /** The checkpoint files of the runs (a store the worker opens again), or null for none. */
+  checkpoints: DecoderCheckpointPlace | null;
 }
 
 export type DecoderWorkerMessage =
@@ -154,7 +157,17 @@ function runPool(
         return;
       }
       const { keepIndex, final, group } = list[next++]!;
-      const job: DecoderJob = { data: shared, config, keepIndex, final, group, gemmThreads, backend, stop };
+      const job: DecoderJob = {
+        data: shared,
+        config,
+        keepIndex,
+        final,
+        group,
+        gemmThreads,
+        backend,
+        stop,
+        checkpoints: hooks.checkpoints?.place ?? null,
+      };
       worker.postMessage(job);
     };
     for (let w = 0; w < workers; w++) {

@@ -28,6 +28,15 @@ export interface ScheduleConfig {
 /** How a stage ended: on a plateau at its smallest learning rate, or at the epoch cap. */
 export type StageEnd = 'plateau' | 'cap';
 
+export interface PlateauScheduleState {
+  lr: number;
+  epochs: number;
+  end: StageEnd | null;
+  waiting: number;
+  decaysUsed: number;
+  epochsAtRate: number;
+}
+
 export class PlateauSchedule {
   lr: number;
   epochs = 0;
@@ -41,6 +50,23 @@ export class PlateauSchedule {
     private readonly config: ScheduleConfig,
   ) {
     this.lr = lr;
+  }
+
+  /** Where the stage stands, for checkpoints. */
+  getState(): PlateauScheduleState {
+    const { lr, epochs, end, waiting, decaysUsed, epochsAtRate } = this;
+    return { lr, epochs, end, waiting, decaysUsed, epochsAtRate };
+  }
+
+  setState(state: PlateauScheduleState): void {
+    ({
+      lr: this.lr,
+      epochs: this.epochs,
+      end: this.end,
+      waiting: this.waiting,
+      decaysUsed: this.decaysUsed,
+      epochsAtRate: this.epochsAtRate,
+    } = state);
   }
 
   /** Records one finished epoch; returns whether the stage goes on (and updates lr). */

@@ -3,7 +3,7 @@
 // once per trainer.
 
 import type { Gemm } from '../core/gemm.js';
-import { Adam } from '../core/optim.js';
+import { Adam, type AdamState } from '../core/optim.js';
 import type { Rng } from '../core/random.js';
 import { SimdAdam, simdAdamAvailable } from '../core/simd-adam.js';
 import { type FeatureStats, gatherStandardized } from './decoder-kernels.js';
@@ -89,6 +89,15 @@ export class DecoderTrainer {
       : new Adam(stack.params(), { lr });
     this.buffers = new BatchBuffers(stack);
     this.whitener = stats.whitening ? new InputWhitener(stats.whitening, stack.D, stack.maxBatch) : null;
+  }
+
+  /** Adam's step count and moments (a copy), for checkpoints. */
+  getOptimizerState(): AdamState {
+    return this.adam.getState();
+  }
+
+  setOptimizerState(state: AdamState): void {
+    this.adam.setState(state);
   }
 
   /** The learning rate of the steps from now on. */

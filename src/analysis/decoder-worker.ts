@@ -2,6 +2,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { createGemm } from '../backends/index.js';
+import { decoderCheckpointFiles } from '../io/decoder-checkpoint-files.js';
 import { readShardFile } from '../io/state-shard-files.js';
 import type { DecoderJob, DecoderWorkerMessage } from './decoder-pool.js';
 import { fitKeepProb } from './decoders.js';
@@ -24,6 +25,7 @@ parentPort!.on('message', (job: DecoderJob) => {
       {
         readShardFile,
         signal: stopped.signal,
+        checkpoints: job.checkpoints ? decoderCheckpointFiles(job.checkpoints) : undefined,
         onProgress: (progress) => {
           if (Atomics.load(job.stop, 0) !== 0) stopped.abort(new Error('stopped'));
           const now = performance.now();

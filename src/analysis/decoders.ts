@@ -10,6 +10,12 @@ import type { Gemm } from '../core/gemm.js';
 import { argmaxRow, logSoftmaxRow } from '../core/loss.js';
 import { Rng } from '../core/random.js';
 import type { LearningCurve } from './convergence.js';
+import {
+  type DecoderCheckpointStore,
+  type DecoderRunCheckpoint,
+  type DecoderRunKey,
+  labelsFingerprint,
+} from './decoder-checkpoint.js';
 import { type FeatureStats, identityStats } from './decoder-kernels.js';
 import { DecoderStack, decoderParameterCount } from './decoder-net.js';
 import { PlateauSchedule, type ScheduleConfig, stageRoundCap } from './decoder-schedule.js';
@@ -205,6 +211,8 @@ export interface DecoderHooks {
   readShardFile?: (path: string, into: Float32Array) => Float32Array;
   /** Honoured between batches: fitDecoders throws the signal's reason. */
   signal?: AbortSignal;
+  /** Where runs keep a checkpoint after every round and take up from one (decoder-checkpoint.ts). */
+  checkpoints?: DecoderCheckpointStore;
 }
 
 /** One run of one keep probability: per decoder its best dev epoch, and its eval scores at that epoch. */
@@ -424,6 +432,24 @@ export function fitKeepProb(
     evalLabels: data.evalLabels.slice(lo, hi),
   };
   const deltas = hi - lo;
+  const checkpoints = hooks.checkpoints ?? null;
+  const key: DecoderRunKey = {
+    keepIndex,
+    final,
+    group,
+    config,
+    data: {
+      D: data.D,
+      V: data.V,
+      nTrain: data.nTrain,
+      nDev: data.nDev,
+      nEval: data.nEval,
+      deltas: allTrainLabels.length,
+      labels: labelsFingerprint([...data.devLabels, ...data.evalLabels]),
+    },
+  };
+  const saved = checkpoints?.load(key) ?? null;
+  if (saved?.done) return saved.run;
   const keep = config.keepProbs[keepIndex]!;
   const dev: Partition = { x: data.dev, n: data.nDev, labels: data.devLabels };
   const evalPart: Partition = { x: data.eval, n: data.nEval, labels: data.evalLabels };
@@ -443,7 +469,7 @@ export function fitKeepProb(
   stack.initialize(root.fork(0)); // the same initial weights at every keep probability
   const rng = root.fork(keepIndex + 1);
   const trainer = new DecoderTrainer(gemm, stack, stats, keep, config.lr, rng);
-  const run: KeepProbRun = {
+  let run: KeepProbRun = {
     keepIndex,
     group,
     firstDelta: lo + 1,
@@ -475,13 +501,28 @@ export function fitKeepProb(
   if (!final) stages.length = 1;
   // Dev predictions of this epoch, and of each stage's best epoch per δ (the sampling error of the data gain).
   const devPredictions = Array.from({ length: deltas }, () => new Int32Array(data.nDev).fill(-1));
-  const stageBest = {
+  let stageBest: DecoderRunCheckpoint['stageBest'] = {
     half: Array.from({ length: deltas }, () => new Int32Array(data.nDev).fill(-1)),
     full: Array.from({ length: deltas }, () => new Int32Array(data.nDev).fill(-1)),
   };
   let epochsSoFar = 0;
   const bestLoss = new Float64Array(deltas).fill(Number.POSITIVE_INFINITY);
-  for (const stage of stages) {
+  let firstStage = 0;
+  if (saved) {
+    // Everything the next round depends on, as it was after the checkpoint's round.
+    run = saved.run;
+    stageBest = saved.stageBest;
+    epochsSoFar = saved.epochs;
+    bestLoss.set(saved.bestLoss);
+    rng.setState(saved.rng);
+    const params = stack.params();
+    if (saved.params.length !== params.length) throw new RangeError('fitKeepProb: a checkpoint of another decoder');
+    for (const [i, p] of params.entries()) p.data.set(saved.params[i]!);
+    if (saved.adam) trainer.setOptimizerState(saved.adam);
+    firstStage = saved.stageGoesOn ? saved.stage : saved.stage + 1;
+  }
+  for (let stageIndex = firstStage; stageIndex < stages.length; stageIndex++) {
+    const stage = stages[stageIndex]!;
     const stream = new ShardRowStream(shards, stage.shards, isUsed, rng);
     const roundRows = config.roundPositions > 0 ? Math.min(stream.size, config.roundPositions) : stream.size;
     const batches = Math.max(1, Math.ceil(roundRows / stack.maxBatch));
@@ -499,6 +540,10 @@ export function fitKeepProb(
             epochsPerRate: config.sweepEpochs,
           },
     );
+    if (saved?.stageGoesOn && stageIndex === saved.stage) {
+      schedule.setState(saved.schedule!);
+      stream.setState(saved.stream!);
+    }
     const best = run.curves.map((c) => Math.max(...[Number.NEGATIVE_INFINITY, ...c[stage.name]]));
     const bestPredictions = stageBest[stage.name];
     for (let more = true; more; ) {
@@ -548,15 +593,48 @@ export function fitKeepProb(
       }
       for (const c of run.curves) c[stage.name === 'half' ? 'halfLr' : 'fullLr'].push(schedule.lr);
       more = schedule.next(gainInStage / deltas >= config.minImprovement);
+      if (!more) for (const c of run.curves) c[stage.name === 'half' ? 'halfEnd' : 'fullEnd'] = schedule.end;
+      checkpoints?.save(key, {
+        done: false,
+        stage: stageIndex,
+        stageGoesOn: more,
+        schedule: more ? schedule.getState() : null,
+        stream: more ? stream.getState() : null,
+        epochs: epochsSoFar,
+        rng: rng.getState(),
+        bestLoss: Array.from(bestLoss),
+        run,
+        stageBest,
+        params: stack.params().map((p) => p.data),
+        adam: trainer.getOptimizerState(),
+      });
     }
-    for (const c of run.curves) c[stage.name === 'half' ? 'halfEnd' : 'fullEnd'] = schedule.end;
   }
   if (final && halfStage) {
     run.curves.forEach((c, d) => {
       c.dataGainStdError = pairedDifferenceStdError(stageBest.half[d]!, stageBest.full[d]!, data.devLabels[d]!);
     });
   }
+  checkpoints?.save(key, finishedCheckpoint(run));
   return run;
+}
+
+/** A finished run's checkpoint: its result alone. */
+function finishedCheckpoint(run: KeepProbRun): DecoderRunCheckpoint {
+  return {
+    done: true,
+    stage: 0,
+    stageGoesOn: false,
+    schedule: null,
+    stream: null,
+    epochs: 0,
+    rng: 0,
+    bestLoss: [],
+    run,
+    stageBest: { half: [], full: [] },
+    params: [],
+    adam: null,
+  };
 }
 
 /** Per δ, the run with the best dev accuracy (the first in config order on a tie, a finalist before a rung), scored on eval. */

@@ -7,6 +7,7 @@ import { Rng } from '../core/random.js';
 import type { EncodedPartition, PreparedCorpus } from '../data/corpus.js';
 import type { AnalysableModel } from './analysable-model.js';
 import { assessConvergence, CONVERGENCE_TOLERANCE } from './convergence.js';
+import type { DecoderCheckpointStore } from './decoder-checkpoint.js';
 import {
   type DecoderConfig,
   type DecoderData,
@@ -93,6 +94,8 @@ export interface SignatureHooks {
   decoderRunner?: DecoderRunner;
   /** Where train states beyond options.stateMemoryBytes go (without it, they stay in memory whatever their size). */
   shardFiles?: ShardFileStore;
+  /** Where the decoders of layer `layer` (1-based) keep their checkpoints, so that a stopped run resumes mid-layer. */
+  decoderCheckpoints?: (layer: number) => DecoderCheckpointStore;
 }
 
 /** How the decoders of a layer get trained: in this thread, or spread over worker threads (see decoder-pool.ts). */
@@ -222,6 +225,7 @@ export async function memorySignature(
         { ...options.decoder, hidden, seed: options.seed + 1000 * (k + 1) },
         {
           signal: hooks.signal,
+          checkpoints: hooks.decoderCheckpoints?.(k + 1),
           onProgress: (decoder) =>
             hooks.onProgress?.({ phase: 'decoders', layer: k + 1, layerIndex, layerCount: layers.length, decoder }),
         },

@@ -86,6 +86,15 @@ export function memoryShards(x: Float32Array, D: number, offsets: Int32Array): T
   };
 }
 
+/** Where a ShardRowStream stands: this epoch's shard order and the next one to load, and the loaded shard. */
+export interface ShardRowStreamState {
+  shardOrder: number[];
+  shardAt: number;
+  /** The loaded shard (its index into the visited shards) and this epoch's order of its rows; null when none is. */
+  current: { index: number; rows: Int32Array } | null;
+  rowAt: number;
+}
+
 /**
  * A stream of minibatches over the rows of some shards (a training stage), epoch after epoch: every epoch visits the
  * shards in a random order and each shard's used rows (those `used` keeps) in a random order; a minibatch may span
@@ -100,6 +109,8 @@ export class ShardRowStream {
   private shardAt: number;
   /** The loaded shard: its states, and this epoch's order of its rows (as rows of x, and in shard order). */
   private current: { x: Float32Array; order: Int32Array; rows: Int32Array } | null = null;
+  /** The loaded shard's index into `visit`. */
+  private currentIndex = 0;
   private rowAt = 0;
   /** Used rows in the stage: one epoch. */
   readonly size: number;
@@ -170,6 +181,27 @@ export class ShardRowStream {
     }
   }
 
+  /** Where the stream stands, for checkpoints (the loaded shard's rows a view: serialize before the next fill). */
+  getState(): ShardRowStreamState {
+    return {
+      shardOrder: this.shardOrder.slice(),
+      shardAt: this.shardAt,
+      current: this.current && { index: this.currentIndex, rows: this.current.rows },
+      rowAt: this.rowAt,
+    };
+  }
+
+  /** Continues from getState() of a stream over the same shards and rows (its shard read again). */
+  setState(state: ShardRowStreamState): void {
+    if (state.shardOrder.length !== this.shardOrder.length) {
+      throw new RangeError('ShardRowStream: the state is of a stream over other shards');
+    }
+    this.shardOrder.splice(0, this.shardOrder.length, ...state.shardOrder);
+    this.shardAt = state.shardAt;
+    this.current = state.current && this.load(state.current.index, Int32Array.from(state.current.rows));
+    this.rowAt = state.rowAt;
+  }
+
   /** Loads the next shard with rows (a new epoch after the last), its rows shuffled, as indices local to it. */
   private nextShard(): { x: Float32Array; order: Int32Array; rows: Int32Array } {
     for (;;) {
@@ -180,17 +212,23 @@ export class ShardRowStream {
       const i = this.shardOrder[this.shardAt++]!;
       const list = this.rows[i]!;
       if (list.length === 0) continue;
-      const s = this.visit[i]!;
       const rows = list.slice();
       shuffleInPlace(rows, this.rng);
-      const { physical } = this.shards;
-      const base = this.shards.offsets[s]!;
-      const order = new Int32Array(rows.length);
-      for (let r = 0; r < rows.length; r++) order[r] = physical ? physical[rows[r]!]! : rows[r]! - base;
-      this.current = { x: this.shards.read(s, this.buffer), order, rows };
+      this.current = this.load(i, rows);
       this.rowAt = 0;
       return this.current;
     }
+  }
+
+  /** Visited shard i read, with `rows` (shard-order indices, in this epoch's order) as indices local to it. */
+  private load(i: number, rows: Int32Array): { x: Float32Array; order: Int32Array; rows: Int32Array } {
+    const s = this.visit[i]!;
+    const { physical } = this.shards;
+    const base = this.shards.offsets[s]!;
+    const order = new Int32Array(rows.length);
+    for (let r = 0; r < rows.length; r++) order[r] = physical ? physical[rows[r]!]! : rows[r]! - base;
+    this.currentIndex = i;
+    return { x: this.shards.read(s, this.buffer), order, rows };
   }
 }
 

@@ -21,9 +21,17 @@ import type { KernelRestriction } from '../core/factorized-lstm.js';
 import type { Gemm } from '../core/gemm.js';
 import { type PreparedCorpus, type Segmentation, segmentNoun } from '../data/index.js';
 import { ensureDir } from '../io/atomic.js';
+import { layerCheckpoints } from '../io/decoder-checkpoint-files.js';
 import { loadModel } from '../io/load-model.js';
 import { writeSignature } from '../io/signature-file.js';
-import { inputsDigest, partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
+import {
+  decoderCheckpointDir,
+  inputsDigest,
+  partialKeeper,
+  partialPath,
+  readPartial,
+  removePartial,
+} from '../io/signature-partial.js';
 import { readShardFile, shardFileStore } from '../io/state-shard-files.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
 import { checkAlphabetFit } from './alphabet-fit.js';
@@ -148,6 +156,9 @@ export async function computeSignature(
   const partial = partialPath(opts.out);
   const kept = opts.resume ? await readPartial(partial, inputs) : null;
   const completed = kept ?? [];
+  // The decoders of the layer that was training go on from their last round; a new run starts them over.
+  const checkpoints = layerCheckpoints(decoderCheckpointDir(opts.out), inputs);
+  if (!opts.resume) checkpoints.removeAll();
 
   const r = corpus.record;
   const where = subject.trainingCorpus
@@ -160,12 +171,19 @@ export async function computeSignature(
       `layer${layers.length === 1 ? '' : 's'} ${layers.join(', ')}, state ${state}, Δ = ${options.maxDelta}; ` +
       `backend ${gemm.name}, ${threads} thread${threads === 1 ? '' : 's'}`,
   );
+  const decodersGoOn = opts.resume && checkpoints.any();
+  const goOnLine = `the decoders of the unfinished layer go on from their last round (${checkpoints.dir})`;
   if (opts.resume && kept === null) {
-    writeLine(io.stderr, `no finished layer to resume (${partial} is not there): starting from the beginning`);
+    writeLine(
+      io.stderr,
+      decodersGoOn
+        ? `no finished layer to resume (${partial} is not there); ${goOnLine}`
+        : `no finished layer to resume (${partial} is not there): starting from the beginning`,
+    );
   } else if (opts.resume) {
     const done = completed.map((l) => l.layer).sort((a, b) => a - b);
     const which = done.length === 0 ? 'no layer' : `layer${done.length === 1 ? '' : 's'} ${done.join(', ')}`;
-    writeLine(io.stderr, `resuming from ${partial}: ${which} done`);
+    writeLine(io.stderr, `resuming from ${partial}: ${which} done${decodersGoOn ? `; ${goOnLine}` : ''}`);
   }
   if (seedCount > 1) writeLine(io.stderr, decoderSeedsCostLine(seedCount));
   if (opts.capacitySweep) {
@@ -200,6 +218,7 @@ export async function computeSignature(
         shardFiles,
         signal: stop.signal,
         completedLayers: completed,
+        decoderCheckpoints: checkpoints.store,
         generator,
         yieldToHost,
         // Worker threads train the keep probabilities side by side (and leave this thread free for Ctrl-C); an
@@ -211,7 +230,10 @@ export async function computeSignature(
         ),
         onProgress: (p) => {
           progress.update(p);
-          if (p.phase === 'layer-done') keeper.add(p.layer);
+          if (p.phase === 'layer-done') {
+            keeper.add(p.layer);
+            checkpoints.layerDone(p.layer.layer);
+          }
           hooks.onSignatureProgress?.(p);
         },
       },
@@ -235,7 +257,7 @@ export async function computeSignature(
     }
     await keeper.settled();
     const finished = keeper.layers().length;
-    return reportStopped(io, opts, finished, layers.length, partial);
+    return reportStopped(io, opts, finished, layers.length, partial, checkpoints.any() ? checkpoints.dir : null);
   } finally {
     stop.dispose();
     shardFiles.dispose();
@@ -245,6 +267,7 @@ export async function computeSignature(
   await ensureDir(dirname(opts.out));
   await writeSignature(opts.out, signature);
   await removePartial(partial);
+  checkpoints.removeAll();
   return { code: 0, signature, seconds: (now() - started) / 1000 };
 }
 
@@ -407,12 +430,18 @@ export function reportStopped(
   finished: number,
   total: number,
   partial: string,
+  /** The folder of the unfinished layer's decoder checkpoints, where it holds any. */
+  decoderCheckpoints: string | null = null,
 ): SignatureOutcome {
+  const decoders = `the decoders' finished rounds are kept in ${decoderCheckpoints}`;
   writeLine(
     io.stderr,
     finished === 0
-      ? 'no layer was finished: a resumed run starts from the beginning'
-      : `${finished} of ${total} layer${total === 1 ? '' : 's'} finished, kept in ${partial}`,
+      ? decoderCheckpoints
+        ? `no layer was finished; ${decoders}`
+        : 'no layer was finished: a resumed run starts from the beginning'
+      : `${finished} of ${total} layer${total === 1 ? '' : 's'} finished, kept in ${partial}` +
+          (decoderCheckpoints ? `; ${decoders}` : ''),
   );
   writeLine(io.stderr, `stopped; resume with: ${shellQuote([...opts.commandLine, '--resume'])}`);
   if (opts.json) writeLine(io.stdout, JSON.stringify({ interrupted: true, layersDone: finished, partial }));

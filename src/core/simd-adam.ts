@@ -5,12 +5,15 @@
 // It computes in float32 throughout, as PyTorch's Adam does; optim.ts's Adam computes in float64 and rounds the
 // moments, so the two agree to float32 rounding, not to the bit.
 
+import type { AdamState } from './optim.js';
 import { get, I32, name, section, set, simd, u32, V128 } from './simd-bytes.js';
 
 /** The parameters Adam updates: values and gradients of the same length. */
 export interface AdamParam {
   data: Float32Array;
   grad: Float32Array;
+  /** Names the parameter's moments in getState() (its index where absent). */
+  name?: string;
 }
 
 // ---- The module's bytes ----
@@ -289,6 +292,42 @@ export class SimdAdam {
 
   get stepCount(): number {
     return this.steps;
+  }
+
+  /** A copy of the step count and moments, named as Adam.getState() names them (for checkpoints). */
+  getState(): AdamState {
+    const buffers = new Map<string, Float32Array>();
+    this.params.forEach((p, k) => {
+      const o = this.offsets[k]!;
+      const n = p.data.length;
+      buffers.set(`${p.name ?? k}.exp_avg`, this.heap.slice(o.m, o.m + n));
+      buffers.set(`${p.name ?? k}.exp_avg_sq`, this.heap.slice(o.v, o.v + n));
+    });
+    return { step: this.steps, buffers };
+  }
+
+  /** Restores a state from getState() (copied in); throws, writing nothing, if a buffer is missing or mis-sized. */
+  setState(state: AdamState): void {
+    if (!(Number.isInteger(state.step) && state.step >= 0))
+      throw new RangeError(`SimdAdam: invalid step ${state.step}`);
+    const pending: [number, Float32Array][] = [];
+    this.params.forEach((p, k) => {
+      const o = this.offsets[k]!;
+      for (const [suffix, at] of [
+        ['exp_avg', o.m],
+        ['exp_avg_sq', o.v],
+      ] as const) {
+        const key = `${p.name ?? k}.${suffix}`;
+        const src = state.buffers.get(key);
+        if (src === undefined) throw new Error(`SimdAdam: state has no '${key}'`);
+        if (src.length !== p.data.length) {
+          throw new RangeError(`SimdAdam: state '${key}' has ${src.length} elements, expected ${p.data.length}`);
+        }
+        pending.push([at, src]);
+      }
+    });
+    for (const [at, src] of pending) this.heap.set(src, at);
+    this.steps = state.step;
   }
 
   /** One update of every parameter from its current gradient. */

@@ -15,12 +15,19 @@ import { formatDuration } from '../cli/format.js';
 import type { Gemm } from '../core/gemm.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
+import { layerCheckpoints } from '../io/decoder-checkpoint-files.js';
 import { loadModel } from '../io/load-model.js';
 import { validateModelConfig } from '../io/model-config.js';
 import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
 import { readSafetensors, toFloat32 } from '../io/safetensors.js';
 import { readSignature, writeSignature } from '../io/signature-file.js';
-import { partialKeeper, partialPath, readPartial, removePartial } from '../io/signature-partial.js';
+import {
+  decoderCheckpointDir,
+  partialKeeper,
+  partialPath,
+  readPartial,
+  removePartial,
+} from '../io/signature-partial.js';
 import { shardFileStore } from '../io/state-shard-files.js';
 import { readTrainCheckpoint, writeTrainCheckpoint } from '../io/train-checkpoint.js';
 import { CharLm, type Tensor } from '../models/char-lm.js';
@@ -241,8 +248,14 @@ export async function ensureSignature(
   // Finished layers of an interrupted run are kept in NAME.json.partial.json and reused when every input matches.
   const partial = partialPath(path);
   const completed = (await readPartial(partial, inputs).catch(() => null)) ?? [];
-  const resumed = completed.length ? ` (layers ${completed.map((l) => l.layer).join(', ')} kept from before)` : '';
-  ctx.log(`${name}: computing the signature (Δ = ${options.maxDelta})${resumed}`);
+  const checkpoints = layerCheckpoints(decoderCheckpointDir(path), inputs);
+  const resumed = [
+    ...(completed.length ? [`layers ${completed.map((l) => l.layer).join(', ')} kept from before`] : []),
+    ...(checkpoints.any() ? ['the decoders go on from their last round'] : []),
+  ];
+  ctx.log(
+    `${name}: computing the signature (Δ = ${options.maxDelta})${resumed.length ? ` (${resumed.join('; ')})` : ''}`,
+  );
   const keeper = partialKeeper(partial, inputs, completed);
   let lastLog = 0;
   const layersToRun = (options.layers?.length ?? model.layers) - completed.length;
@@ -256,11 +269,14 @@ export async function ensureSignature(
     yieldToHost,
     generator: ctx.generator,
     completedLayers: completed,
+    // The decoders of an unfinished layer go on from their last round when the experiment is run again.
+    decoderCheckpoints: checkpoints.store,
     decoderRunner: decoderPoolRunner({ threads: ctx.threads, backend: ctx.backend }),
     onProgress: (p) => {
       const now = performance.now();
       if (p.phase === 'layer-done') {
         keeper.add(p.layer);
+        checkpoints.layerDone(p.layer.layer);
         const acc = p.layer.deltas.map((d) => (100 * d.accuracy).toFixed(0)).join(' ');
         ctx.log(`${name}: layer ${p.layer.layer} done; accuracy by δ: ${acc} %`);
       } else if (p.phase === 'decoders') {
@@ -291,6 +307,7 @@ export async function ensureSignature(
   await writeSignature(path, sig);
   await writeRecipe(recipePath, inputs);
   await removePartial(partial);
+  checkpoints.removeAll();
   return sig;
 }
 

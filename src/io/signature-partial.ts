@@ -28,6 +28,11 @@ export function partialPath(out: string): string {
   return `${out}.partial.json`;
 }
 
+/** The folder where the decoders of an unfinished layer keep their checkpoints (io/decoder-checkpoint-files.ts). */
+export function decoderCheckpointDir(out: string): string {
+  return `${out}.partial.decoders`;
+}
+
 /** What determines a signature, bit for bit. */
 export interface SignatureInputs {
   weightsSha256: string;

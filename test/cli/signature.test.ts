@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { SignatureProgress } from '../../src/analysis/signature.js';
@@ -278,6 +278,40 @@ test('a run stopped after layer 1 resumes to the very bytes of an unbroken run',
   assert.deepEqual(trained, [2], 'only layer 2 is trained again');
   assert.deepEqual(bytes(out), bytes(whole));
   assert.equal(existsSync(partial), false);
+});
+
+test('a run stopped in the middle of the decoders of a layer resumes from their last round, to the very bytes', async (t) => {
+  const dir = tempDir(t);
+  const { corpus, model } = await trainTiny(dir, 'gru1', '--cell', 'gru');
+  const whole = join(dir, 'whole.json');
+  assert.equal((await runCli(signature(model, corpus, whole))).code, 0);
+
+  const out = join(dir, 'sig.json');
+  const checkpoints = `${out}.partial.decoders`;
+  // Stopped once the full stage trains: the sweep's rung and the half stage are behind it, checkpointed.
+  const controller = new AbortController();
+  const stopInFullStage = (p: SignatureProgress) => {
+    if (p.phase === 'decoders' && p.decoder.stage === 'full') controller.abort();
+  };
+  const stopped = await runCli(signature(model, corpus, out), {
+    hooks: { signal: controller.signal, onSignatureProgress: stopInFullStage },
+  });
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.match(
+    stopped.stderr,
+    /^no layer was finished; the decoders' finished rounds are kept in .*partial\.decoders$/m,
+  );
+  assert.ok(readdirSync(join(checkpoints, 'layer1')).length > 0, 'checkpoint files of layer 1');
+
+  const stages = new Set<string>();
+  const resumed = await runCli(signature(model, corpus, out, '--resume'), {
+    hooks: { onSignatureProgress: (p) => p.phase === 'decoders' && stages.add(p.decoder.stage) },
+  });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /the decoders of the unfinished layer go on from their last round/);
+  assert.ok(stages.has('full') && !stages.has('rung'), `the sweep's rung does not train again: ${[...stages]}`);
+  assert.deepEqual(bytes(out), bytes(whole));
+  assert.equal(existsSync(checkpoints), false, 'checkpoints removed with the finished signature');
 });
 
 test('Ctrl-C stops a signature run with exit 130 and no --out file', async (t) => {
