@@ -20,11 +20,12 @@ import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
 import { corpusSourceName } from '../data/source-name.js';
 import { ensureDir } from '../io/atomic.js';
+import { checkpointedRunner, layerCheckpoints } from '../io/decoder-checkpoint-files.js';
 import { LasPartialKeeper, lasInputsDigest, readLasPartial } from '../io/las-signature-partial.js';
 import { type LoadedLas, loadLasModel } from '../io/load-model.js';
 import { readJsonFile } from '../io/read-file.js';
 import { writeSignature } from '../io/signature-file.js';
-import { partialPath, removePartial } from '../io/signature-partial.js';
+import { decoderCheckpointDir, partialPath, removePartial } from '../io/signature-partial.js';
 import { CORPUS_INFO_FILE } from '../speech/corpus-summary.js';
 import { MANIFEST_FILE, SPLITS } from '../speech/manifest.js';
 import { loadCorpusUtterances, readSpeechCorpus, type SpeechCorpus } from './asr-data.js';
@@ -127,6 +128,11 @@ export async function computeLasSignature(
   });
   const partial = partialPath(opts.out);
   const kept = opts.resume ? await readLasPartial(partial, inputs) : null;
+  // The decoders of the layer that was training go on from their last round; a new run starts them over.
+  const checkpoints = layerCheckpoints(decoderCheckpointDir(opts.out), inputs);
+  if (!opts.resume) checkpoints.removeAll();
+  const decodersGoOn = opts.resume && checkpoints.any();
+  const goOnLine = `the decoders of the unfinished layer go on from their last round (${checkpoints.dir})`;
 
   const threads = hooks.gemm ? 1 : (opts.threads ?? defaultThreads());
   const names = probes.map(probeLabel);
@@ -142,10 +148,18 @@ export async function computeLasSignature(
       `Δ = ${o.maxDelta}${o.current ? ' and δ = 0' : ''}; backend ${gemm.name}, ${threads} thread${threads === 1 ? '' : 's'}`,
   );
   if (opts.resume && kept === null) {
-    writeLine(io.stderr, `no finished layer to resume (${partial} is not there): starting from the beginning`);
+    writeLine(
+      io.stderr,
+      decodersGoOn
+        ? `no finished layer to resume (${partial} is not there); ${goOnLine}`
+        : `no finished layer to resume (${partial} is not there): starting from the beginning`,
+    );
   } else if (kept !== null) {
     const done = kept.map((l) => names[l.index] ?? `layer ${l.index + 1}`);
-    writeLine(io.stderr, `resuming from ${partial}: ${done.length === 0 ? 'no layer' : done.join(', ')} done`);
+    writeLine(
+      io.stderr,
+      `resuming from ${partial}: ${done.length === 0 ? 'no layer' : done.join(', ')} done${decodersGoOn ? `; ${goOnLine}` : ''}`,
+    );
   }
 
   const utterances = lasUtterancesOf(
@@ -176,12 +190,15 @@ export async function computeLasSignature(
       weightsSha256: loaded.weightsSha256,
       // Worker threads train the keep probabilities side by side (and leave this thread free for Ctrl-C); an
       // injected GEMM (tests) keeps everything in this thread. Layers an earlier run finished are handed back.
-      decoderRunner: keeper.wrap(
-        yieldingRunner(
-          hooks.decoderRunner ??
-            (threads > 1 ? decoderPoolRunner({ threads, backend: opts.backend }) : defaultRunner(gemm)),
-          yieldToHost,
+      decoderRunner: checkpointedRunner(
+        keeper.wrap(
+          yieldingRunner(
+            hooks.decoderRunner ??
+              (threads > 1 ? decoderPoolRunner({ threads, backend: opts.backend }) : defaultRunner(gemm)),
+            yieldToHost,
+          ),
         ),
+        checkpoints,
       ),
       onProgress: (p) => {
         if (p.phase === 'layer-done' && keeper.replayed(p.layer.layer - 1)) {
@@ -200,7 +217,7 @@ export async function computeLasSignature(
     }
     await keeper.settled();
     const finished = keeper.count();
-    return reportStopped(io, opts, finished, probes.length, partial);
+    return reportStopped(io, opts, finished, probes.length, partial, checkpoints.any() ? checkpoints.dir : null);
   } finally {
     stop.dispose();
   }
@@ -209,6 +226,7 @@ export async function computeLasSignature(
   await ensureDir(dirname(opts.out));
   await writeSignature(opts.out, signature);
   await removePartial(partial);
+  checkpoints.removeAll();
   return { code: 0, signature, seconds: (now() - started) / 1000 };
 }
 

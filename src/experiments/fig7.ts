@@ -20,11 +20,12 @@ import { EXIT_INTERRUPTED } from '../cli/train-run.js';
 import { UserError } from '../core/errors.js';
 import { corpusSourceName } from '../data/source-name.js';
 import { ensureDir } from '../io/atomic.js';
+import { checkpointedRunner, layerCheckpoints } from '../io/decoder-checkpoint-files.js';
 import { LasPartialKeeper, lasInputsDigest, readLasPartial } from '../io/las-signature-partial.js';
 import { type LoadedLas, loadLasModel } from '../io/load-model.js';
 import { CONFIG_FILE } from '../io/model-dir.js';
 import { readSignature, writeSignature } from '../io/signature-file.js';
-import { partialPath, removePartial } from '../io/signature-partial.js';
+import { decoderCheckpointDir, partialPath, removePartial } from '../io/signature-partial.js';
 import { defaultFeatureCacheDir } from '../speech/feature-cache.js';
 import { defaultSpeechAlphabet, MANIFEST_FILE } from '../speech/manifest.js';
 import { synthesizeCorpus } from '../speech/synth-corpus.js';
@@ -374,8 +375,15 @@ async function ensureLasSignature(
   }
   const partial = partialPath(path);
   const kept = (await readLasPartial(partial, inputs).catch(() => null)) ?? [];
-  const resumed = kept.length ? ` (${kept.length} layer${kept.length === 1 ? '' : 's'} kept from before)` : '';
-  ctx.log(`${name}: computing the LAS signature (Δ = ${options.maxDelta}, ${options.probes!.length} layers)${resumed}`);
+  const checkpoints = layerCheckpoints(decoderCheckpointDir(path), inputs);
+  const resumed = [
+    ...(kept.length ? [`${kept.length} layer${kept.length === 1 ? '' : 's'} kept from before`] : []),
+    ...(checkpoints.any() ? ['the decoders go on from their last round'] : []),
+  ];
+  ctx.log(
+    `${name}: computing the LAS signature (Δ = ${options.maxDelta}, ${options.probes!.length} layers)` +
+      (resumed.length ? ` (${resumed.join('; ')})` : ''),
+  );
   const keeper = new LasPartialKeeper(partial, inputs, kept);
   const graphemes = loaded.config.graphemes;
   let lastLog = performance.now();
@@ -387,7 +395,10 @@ async function ensureLasSignature(
       generator: ctx.generator,
       weightsSha256: loaded.weightsSha256,
       yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
-      decoderRunner: keeper.wrap(decoderPoolRunner({ threads: ctx.threads, backend: ctx.backend })),
+      decoderRunner: checkpointedRunner(
+        keeper.wrap(decoderPoolRunner({ threads: ctx.threads, backend: ctx.backend })),
+        checkpoints,
+      ),
       onProgress: (p) => {
         const now = performance.now();
         if (p.phase === 'layer-done') {
@@ -412,6 +423,7 @@ async function ensureLasSignature(
   await writeSignature(path, sig);
   await writeRecipe(recipePath, inputs);
   await removePartial(partial);
+  checkpoints.removeAll();
   return sig;
 }
 

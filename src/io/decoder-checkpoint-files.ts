@@ -23,6 +23,7 @@ import type {
   DecoderRunKey,
 } from '../analysis/decoder-checkpoint.js';
 import type { KeepProbRun } from '../analysis/decoders.js';
+import type { DecoderRunner } from '../analysis/signature.js';
 import { tempPathFor } from './atomic.js';
 import { fsError } from './fs-errors.js';
 import { type NamedTensor, parseSafetensors, serializeSafetensors } from './safetensors.js';
@@ -99,6 +100,24 @@ export function layerCheckpoints(dir: string, tag: string) {
       }
     },
     removeAll: () => removeDecoderCheckpoints(dir),
+  };
+}
+
+/**
+ * A runner whose n-th call (the n-th layer, 1-based, in the order a signature trains them) keeps its decoders'
+ * checkpoints in `checkpoints` (a layerCheckpoints), and removes them once that layer's decoders are done: for
+ * signatures that take their decoder runner whole (the speech recognizer's) rather than checkpoint hooks.
+ */
+export function checkpointedRunner(
+  run: DecoderRunner,
+  checkpoints: ReturnType<typeof layerCheckpoints>,
+): DecoderRunner {
+  let calls = 0;
+  return async (data, config, hooks) => {
+    const layer = ++calls;
+    const outcomes = await run(data, config, { ...hooks, checkpoints: checkpoints.store(layer) });
+    checkpoints.layerDone(layer);
+    return outcomes;
   };
 }
 

@@ -182,6 +182,41 @@ test('a LAS signature stopped after its first layer resumes to the very bytes of
   assert.equal(existsSync(`${out}.partial.json`), false);
 });
 
+test('a LAS signature stopped in the middle of a layer resumes its decoders from their last round', async (t) => {
+  const dir = tempDir(t);
+  const { model, data } = await fixtures(dir);
+  const whole = join(dir, 'whole.json');
+  const args = (out: string) => signature(model, data, out, '--probes', 'encoder:1');
+  assert.equal((await runCli(args(whole), { hooks: { gemm: tsGemm } })).code, 0);
+
+  const out = join(dir, 'broken.json');
+  const stop = new AbortController();
+  const broken = await runCli(args(out), {
+    hooks: {
+      gemm: tsGemm,
+      signal: stop.signal,
+      onSignatureProgress: (p) => {
+        if (p.phase === 'decoders' && p.decoder.stage === 'full') stop.abort();
+      },
+    },
+  });
+  assert.equal(broken.code, 130, broken.stderr);
+  assert.match(
+    broken.stderr,
+    /^no layer was finished; the decoders' finished rounds are kept in .*partial\.decoders$/m,
+  );
+
+  const stages = new Set<string>();
+  const resumed = await runCli([...args(out), '--resume'], {
+    hooks: { gemm: tsGemm, onSignatureProgress: (p) => p.phase === 'decoders' && stages.add(p.decoder.stage) },
+  });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /the decoders of the unfinished layer go on from their last round/);
+  assert.ok(stages.has('full') && !stages.has('rung'), `the sweep's rung does not train again: ${[...stages]}`);
+  assert.deepEqual(readFileSync(out), readFileSync(whole));
+  assert.equal(existsSync(`${out}.partial.decoders`), false);
+});
+
 test('LAS signature: mistakes are one line, and nothing is written', async (t) => {
   const dir = tempDir(t);
   const { model, data } = await fixtures(dir);
