@@ -69,6 +69,18 @@ export function labelsFingerprint(labels: readonly Int32Array[]): number {
   return h >>> 0;
 }
 
+/** A deep copy with every typed array copied on its own (not the whole buffer a view lies in). */
+function deepCopy<T>(value: T): T {
+  const copy = (v: unknown): unknown => {
+    if (ArrayBuffer.isView(v)) return (v as Float32Array).slice();
+    if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, copy(x)]));
+    if (Array.isArray(v)) return v.map(copy);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)]));
+    return v;
+  };
+  return copy(value) as T;
+}
+
 /** A store in memory (tests, and callers without files): checkpoints deep-copied on save and on load. */
 export function memoryCheckpointStore(): DecoderCheckpointStore & { readonly saves: number } {
   const kept = new Map<string, DecoderRunCheckpoint>();
@@ -77,11 +89,11 @@ export function memoryCheckpointStore(): DecoderCheckpointStore & { readonly sav
   return {
     load: (key) => {
       const c = kept.get(keyOf(key));
-      return c === undefined ? null : structuredClone(c);
+      return c === undefined ? null : deepCopy(c);
     },
     save: (key, checkpoint) => {
       saves++;
-      kept.set(keyOf(key), structuredClone(checkpoint));
+      kept.set(keyOf(key), deepCopy(checkpoint));
     },
     get saves() {
       return saves;

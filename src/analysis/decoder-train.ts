@@ -91,9 +91,9 @@ export class DecoderTrainer {
     this.whitener = stats.whitening ? new InputWhitener(stats.whitening, stack.D, stack.maxBatch) : null;
   }
 
-  /** Adam's step count and moments (a copy), for checkpoints. */
+  /** Adam's step count and moments, for checkpoints: views of the live moments, to be read before the next step. */
   getOptimizerState(): AdamState {
-    return this.adam.getState();
+    return this.adam.getState(false);
   }
 
   setOptimizerState(state: AdamState): void {

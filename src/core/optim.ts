@@ -134,13 +134,16 @@ export class Adam {
     for (const p of this.params) p.grad.fill(0);
   }
 
-  /** A copy of the optimizer state (step count, m and v per parameter). */
-  getState(): AdamState {
+  /**
+   * The optimizer state (step count, m and v per parameter): copies, or with `copy` false the live moments (to be
+   * read before the next step).
+   */
+  getState(copy = true): AdamState {
     const buffers = new Map<string, Float32Array>();
     for (let k = 0; k < this.params.length; k++) {
       const name = this.params[k].name;
-      buffers.set(`${name}.exp_avg`, this.m[k].slice());
-      buffers.set(`${name}.exp_avg_sq`, this.v[k].slice());
+      buffers.set(`${name}.exp_avg`, copy ? this.m[k].slice() : this.m[k]);
+      buffers.set(`${name}.exp_avg_sq`, copy ? this.v[k].slice() : this.v[k]);
     }
     return { step: this.steps, buffers };
   }

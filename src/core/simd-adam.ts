@@ -294,14 +294,19 @@ export class SimdAdam {
     return this.steps;
   }
 
-  /** A copy of the step count and moments, named as Adam.getState() names them (for checkpoints). */
-  getState(): AdamState {
+  /**
+   * The step count and moments, named as Adam.getState() names them (for checkpoints): copies, or with `copy` false
+   * views of the live moments (to be read before the next step).
+   */
+  getState(copy = true): AdamState {
     const buffers = new Map<string, Float32Array>();
+    const take = (from: number, n: number) =>
+      copy ? this.heap.slice(from, from + n) : this.heap.subarray(from, from + n);
     this.params.forEach((p, k) => {
       const o = this.offsets[k]!;
       const n = p.data.length;
-      buffers.set(`${p.name ?? k}.exp_avg`, this.heap.slice(o.m, o.m + n));
-      buffers.set(`${p.name ?? k}.exp_avg_sq`, this.heap.slice(o.v, o.v + n));
+      buffers.set(`${p.name ?? k}.exp_avg`, take(o.m, n));
+      buffers.set(`${p.name ?? k}.exp_avg_sq`, take(o.v, n));
     });
     return { step: this.steps, buffers };
   }

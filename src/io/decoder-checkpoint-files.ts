@@ -26,7 +26,7 @@ import type { KeepProbRun } from '../analysis/decoders.js';
 import type { DecoderRunner } from '../analysis/signature.js';
 import { tempPathFor } from './atomic.js';
 import { fsError } from './fs-errors.js';
-import { type NamedTensor, parseSafetensors, serializeSafetensors } from './safetensors.js';
+import { type NamedTensor, parseSafetensors, safetensorsLayout, serializeSafetensors } from './safetensors.js';
 import { canonicalJson } from './signature-partial.js';
 
 const META_KEY = 'memsig_decoder_checkpoint';
@@ -130,7 +130,12 @@ export function removeDecoderCheckpoints(dir: string): void {
   }
 }
 
-function encode(c: DecoderRunCheckpoint, key: string): Uint8Array {
+interface Encoded {
+  tensors: Map<string, NamedTensor>;
+  metadata: Record<string, string>;
+}
+
+function encode(c: DecoderRunCheckpoint, key: string): Encoded {
   const tensors = new Map<string, NamedTensor>();
   const f32 = (name: string, data: Float32Array): void => {
     tensors.set(name, { dtype: 'F32', shape: [data.length], data });
@@ -174,7 +179,7 @@ function encode(c: DecoderRunCheckpoint, key: string): Uint8Array {
       full: c.stageBest.full.length,
     },
   };
-  return serializeSafetensors(tensors, { [META_KEY]: JSON.stringify(meta, nonFiniteAsTagged) });
+  return { tensors, metadata: { [META_KEY]: JSON.stringify(meta, nonFiniteAsTagged) } };
 }
 
 function decode(bytes: Uint8Array, key: string): DecoderRunCheckpoint | null {
@@ -230,13 +235,26 @@ function taggedAsNonFinite(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Readers see the old checkpoint or the whole new one, never a part: written beside it, synced, renamed over it. */
-function writeFileAtomicSync(path: string, data: Uint8Array): void {
+/**
+ * Readers see the old checkpoint or the whole new one, never a part: written beside it, synced, renamed over it. The
+ * tensors go to the file from their own arrays (no copy of the whole file in memory), where the host's byte order is
+ * the file's.
+ */
+function writeFileAtomicSync(path: string, { tensors, metadata }: Encoded): void {
+  const layout = safetensorsLayout(tensors, metadata);
+  const chunks = layout.littleEndianHost
+    ? [
+        layout.header,
+        ...layout.list.map(([, t]) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
+      ]
+    : [serializeSafetensors(tensors, metadata)];
   const tmp = tempPathFor(path);
   try {
     const fd = openSync(tmp, 'wx');
     try {
-      for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+      for (const data of chunks) {
+        for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);

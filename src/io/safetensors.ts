@@ -204,6 +204,28 @@ export function serializeSafetensors(
   tensors: Record<string, NamedTensor> | ReadonlyMap<string, NamedTensor>,
   metadata?: Record<string, string>,
 ): Uint8Array {
+  const { header, list, dataBytes } = safetensorsLayout(tensors, metadata);
+  const out = new Uint8Array(header.length + dataBytes);
+  out.set(header, 0);
+  let at = header.length;
+  for (const [, t] of list) {
+    const target = out.subarray(at, at + t.data.byteLength);
+    target.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    swapBytes(target, dtypeSize(t.dtype));
+    at += t.data.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The layout serializeSafetensors writes: the header (its 8-byte length, the JSON, the padding) and the tensors in
+ * the order their data follows it, so that a large file can be written tensor by tensor from the arrays themselves
+ * (on a little-endian host, where the arrays' bytes are the file's).
+ */
+export function safetensorsLayout(
+  tensors: Record<string, NamedTensor> | ReadonlyMap<string, NamedTensor>,
+  metadata?: Record<string, string>,
+): { header: Uint8Array; list: [string, NamedTensor][]; dataBytes: number; littleEndianHost: boolean } {
   const list = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   for (const [name, t] of list) checkTensorInput(name, t);
   list.sort(([an, a], [bn, b]) => dtypeRank(b.dtype) - dtypeRank(a.dtype) || compareNames(an, bn));
@@ -227,19 +249,11 @@ export function serializeSafetensors(
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
   const headerLength = Math.ceil(json.length / 8) * 8;
-
-  const out = new Uint8Array(8 + headerLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + headerLength);
-  let at = 8 + headerLength;
-  for (const [, t] of list) {
-    const target = out.subarray(at, at + t.data.byteLength);
-    target.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    swapBytes(target, dtypeSize(t.dtype));
-    at += t.data.byteLength;
-  }
-  return out;
+  const header = new Uint8Array(8 + headerLength);
+  new DataView(header.buffer).setBigUint64(0, BigInt(headerLength), true);
+  header.set(json, 8);
+  header.fill(0x20, 8 + json.length);
+  return { header, list, dataBytes: offset, littleEndianHost: HOST_LITTLE_ENDIAN };
 }
 
 // Writing is done by memsig's own code, so bad input is a programming error (TypeError), not a UserError.
