@@ -88,7 +88,8 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
         'Train decoders that read the symbol δ = 1..Δ steps back from the frozen recurrent state of each layer ' +
           "(the paper's memory signature) and write the result to --out (docs/signature.schema.json). The corpus is " +
           "read as the model's config says; on the model's training corpus its own split is used. Ctrl-C stops and " +
-          'keeps the finished layers in OUT.partial.json; --resume continues.\n' +
+          "keeps the finished layers in OUT.partial.json and the unfinished layer's decoders as of their last round " +
+          'in OUT.partial.decoders/; --resume continues.\n' +
           'Each δ also records the text-only baseline, the best guess of the symbol from the text read after it ' +
           'alone (the table’s text column; memsig render --metric excess draws recall above it).\n' +
           'With --ngram ORDER instead of --model, the signature is that of an n-gram model (modified Kneser-Ney) ' +
