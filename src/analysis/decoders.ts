@@ -594,20 +594,23 @@ export function fitKeepProb(
       for (const c of run.curves) c[stage.name === 'half' ? 'halfLr' : 'fullLr'].push(schedule.lr);
       more = schedule.next(gainInStage / deltas >= config.minImprovement);
       if (!more) for (const c of run.curves) c[stage.name === 'half' ? 'halfEnd' : 'fullEnd'] = schedule.end;
-      checkpoints?.save(key, {
-        done: false,
-        stage: stageIndex,
-        stageGoesOn: more,
-        schedule: more ? schedule.getState() : null,
-        stream: more ? stream.getState() : null,
-        epochs: epochsSoFar,
-        rng: rng.getState(),
-        bestLoss: Array.from(bestLoss),
-        run,
-        stageBest,
-        params: stack.params().map((p) => p.data),
-        adam: trainer.getOptimizerState(),
-      });
+      // After the last round of all, the finished run's checkpoint (below) follows at once.
+      const lastOfAll = !more && stageIndex === stages.length - 1;
+      if (!lastOfAll)
+        checkpoints?.save(key, {
+          done: false,
+          stage: stageIndex,
+          stageGoesOn: more,
+          schedule: more ? schedule.getState() : null,
+          stream: more ? stream.getState() : null,
+          epochs: epochsSoFar,
+          rng: rng.getState(),
+          bestLoss: Array.from(bestLoss),
+          run,
+          stageBest,
+          params: stack.params().map((p) => p.data),
+          adam: trainer.getOptimizerState(),
+        });
     }
   }
   if (final && halfStage) {
