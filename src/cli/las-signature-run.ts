@@ -35,7 +35,7 @@ import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { type LasSignatureSettings, type ProbeSpec, resolveProbes } from './las-signature-flags.js';
 import { LasSignatureProgressReporter } from './las-signature-progress.js';
 import { lasConvergenceWarnings, lasSignatureSummary, printLasSignatureTable } from './las-signature-report.js';
-import { reportStopped, type SignatureOutcome } from './signature-run.js';
+import { reportStopped, resumeLine, type SignatureOutcome } from './signature-run.js';
 import { pathExists } from './train-dir.js';
 import { generatorName } from './version.js';
 
@@ -131,8 +131,6 @@ export async function computeLasSignature(
   // The decoders of the layer that was training go on from their last round; a new run starts them over.
   const checkpoints = layerCheckpoints(decoderCheckpointDir(opts.out), inputs);
   if (!opts.resume) checkpoints.removeAll();
-  const decodersGoOn = opts.resume && checkpoints.any();
-  const goOnLine = `the decoders of the unfinished layer go on from their last round (${checkpoints.dir})`;
 
   const threads = hooks.gemm ? 1 : (opts.threads ?? defaultThreads());
   const names = probes.map(probeLabel);
@@ -147,19 +145,10 @@ export async function computeLasSignature(
       `state ${o.state} (${o.direction === 'both' ? 'both directions' : `${o.direction} half`}), ${labelling}, ` +
       `Δ = ${o.maxDelta}${o.current ? ' and δ = 0' : ''}; backend ${gemm.name}, ${threads} thread${threads === 1 ? '' : 's'}`,
   );
-  if (opts.resume && kept === null) {
-    writeLine(
-      io.stderr,
-      decodersGoOn
-        ? `no finished layer to resume (${partial} is not there); ${goOnLine}`
-        : `no finished layer to resume (${partial} is not there): starting from the beginning`,
-    );
-  } else if (kept !== null) {
-    const done = kept.map((l) => names[l.index] ?? `layer ${l.index + 1}`);
-    writeLine(
-      io.stderr,
-      `resuming from ${partial}: ${done.length === 0 ? 'no layer' : done.join(', ')} done${decodersGoOn ? `; ${goOnLine}` : ''}`,
-    );
+  if (opts.resume) {
+    const done = kept?.map((l) => names[l.index] ?? `layer ${l.index + 1}`) ?? [];
+    const which = done.length === 0 ? 'no layer' : done.join(', ');
+    writeLine(io.stderr, resumeLine(partial, kept === null ? null : which, checkpoints.any() ? checkpoints.dir : null));
   }
 
   const utterances = lasUtterancesOf(

@@ -171,19 +171,10 @@ export async function computeSignature(
       `layer${layers.length === 1 ? '' : 's'} ${layers.join(', ')}, state ${state}, Δ = ${options.maxDelta}; ` +
       `backend ${gemm.name}, ${threads} thread${threads === 1 ? '' : 's'}`,
   );
-  const decodersGoOn = opts.resume && checkpoints.any();
-  const goOnLine = `the decoders of the unfinished layer go on from their last round (${checkpoints.dir})`;
-  if (opts.resume && kept === null) {
-    writeLine(
-      io.stderr,
-      decodersGoOn
-        ? `no finished layer to resume (${partial} is not there); ${goOnLine}`
-        : `no finished layer to resume (${partial} is not there): starting from the beginning`,
-    );
-  } else if (opts.resume) {
+  if (opts.resume) {
     const done = completed.map((l) => l.layer).sort((a, b) => a - b);
     const which = done.length === 0 ? 'no layer' : `layer${done.length === 1 ? '' : 's'} ${done.join(', ')}`;
-    writeLine(io.stderr, `resuming from ${partial}: ${which} done${decodersGoOn ? `; ${goOnLine}` : ''}`);
+    writeLine(io.stderr, resumeLine(partial, kept === null ? null : which, checkpoints.any() ? checkpoints.dir : null));
   }
   if (seedCount > 1) writeLine(io.stderr, decoderSeedsCostLine(seedCount));
   if (opts.capacitySweep) {
@@ -418,6 +409,20 @@ function yieldingRunner(run: DecoderRunner, yieldToHost: () => Promise<void>): D
     if (hooks.signal?.aborted) throw hooks.signal.reason;
     return run(data, config, hooks);
   };
+}
+
+/**
+ * What a resumed signature run says first: the finished layers it keeps (`done`: which, or null when the partial file
+ * is not there), and whether the unfinished layer's decoders go on from their checkpoints (`checkpoints`: their folder).
+ */
+export function resumeLine(partial: string, done: string | null, checkpoints: string | null): string {
+  const goOn = checkpoints && `the decoders of the unfinished layer go on from their last round (${checkpoints})`;
+  if (done === null) {
+    return goOn
+      ? `no finished layer to resume (${partial} is not there); ${goOn}`
+      : `no finished layer to resume (${partial} is not there): starting from the beginning`;
+  }
+  return `resuming from ${partial}: ${done} done${goOn ? `; ${goOn}` : ''}`;
 }
 
 /**
