@@ -95,3 +95,35 @@ export function compareSeedGroups(a: ModelSeeds, b: ModelSeeds): { difference: n
   const xb = b.perSeed.map((r) => r.meanAccuracy);
   return { difference: a.meanAccuracySpread.mean - b.meanAccuracySpread.mean, pValue: welchPValue(xa, xb) };
 }
+
+/** Where two seed groups' mean marginal accuracies differ most, and how much seeds of one model differ there. */
+export interface SeedGroupGap {
+  /** The δ (1-based) of the largest |a − b| of the per-δ means. */
+  delta: number;
+  /** a − b at that δ. */
+  difference: number;
+  /** The largest sample sd over seeds, of either group, at any δ. */
+  largestSeedSd: number;
+}
+
+/** The per-δ comparison behind a difference of group means: its largest gap, set against the seeds' own spread. */
+export function largestSeedGroupGap(
+  a: Pick<ModelSeeds, 'marginalSpread'>,
+  b: Pick<ModelSeeds, 'marginalSpread'>,
+): SeedGroupGap {
+  const deltas = Math.min(a.marginalSpread.length, b.marginalSpread.length);
+  if (deltas === 0) throw new RangeError('largestSeedGroupGap: no δ');
+  let best = 0;
+  let largestSeedSd = 0;
+  for (let i = 0; i < deltas; i++) {
+    const gap = a.marginalSpread[i]!.mean - b.marginalSpread[i]!.mean;
+    const bestGap = a.marginalSpread[best]!.mean - b.marginalSpread[best]!.mean;
+    if (Math.abs(gap) > Math.abs(bestGap)) best = i;
+    largestSeedSd = Math.max(largestSeedSd, a.marginalSpread[i]!.sd, b.marginalSpread[i]!.sd);
+  }
+  return {
+    delta: best + 1,
+    difference: a.marginalSpread[best]!.mean - b.marginalSpread[best]!.mean,
+    largestSeedSd,
+  };
+}

@@ -92,7 +92,7 @@ function npy(t: NamedTensor): Buffer {
   const descr = { F32: '<f4', F16: '<f2', I32: '<i4', I64: '<i8' }[t.dtype as 'F32'];
   const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  header += `${' '.repeat(63 - ((10 + header.length) % 64))}\n`;
   const head = Buffer.alloc(10);
   head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
   head.writeUInt16LE(header.length, 8);

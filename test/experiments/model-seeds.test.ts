@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { largestSeedGroupGap } from '../../src/experiments/model-seeds.js';
 import { renderReproductionReport } from '../../src/experiments/report.js';
 import { assertOneLineError, runCli, tempDir } from '../cli/helpers.js';
 
@@ -47,4 +48,57 @@ test('experiment fig2 --quick --model-seeds 2: the GRU and LSTM pair of the sing
   assert.deepEqual(pair.lstm.perSeed[0].marginalAccuracy, sweep.marginalAccuracy);
   assert.match(r.stderr, new RegExp(`lstm-${pair.units}-seed2: training`));
   assert.ok(Number.isFinite(pair.gruMinusLstm.difference), JSON.stringify(pair.gruMinusLstm));
+});
+
+/** A seed group's record as results.json holds it: per δ the mean and sd, per seed the mean over δ. */
+function seedGroup(means: number[], sd: number, seedMeans: number[]) {
+  const mean = seedMeans.reduce((a, b) => a + b, 0) / seedMeans.length;
+  return {
+    seeds: seedMeans.map((_, i) => i + 1),
+    perSeed: seedMeans.map((m, i) => ({ seed: i + 1, meanAccuracy: m })),
+    marginalSpread: means.map((m) => ({ mean: m, sd, min: m - sd, max: m + sd })),
+    meanAccuracySpread: { mean, sd: 0.001, min: Math.min(...seedMeans), max: Math.max(...seedMeans) },
+  };
+}
+
+test('the seed pair: the largest gap by δ, set beside the seeds spread, and the report says both', (t) => {
+  const gru = seedGroup([0.99, 0.9, 0.6, 0.3], 0.004, [0.699, 0.7, 0.701]);
+  const lstm = seedGroup([0.99, 0.95, 0.7, 0.33], 0.006, [0.741, 0.742, 0.743]);
+  const gap = largestSeedGroupGap(gru, lstm);
+  assert.equal(gap.delta, 3);
+  assert.ok(Math.abs(gap.difference + 0.1) < 1e-12);
+  assert.equal(gap.largestSeedSd, 0.006);
+  assert.throws(() => largestSeedGroupGap({ marginalSpread: [] }, lstm), /no δ/);
+
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'fig2'));
+  const record = {
+    figure: 'fig2',
+    title: 'sizes',
+    panels: [],
+    numbers: {
+      models: [],
+      modelSeeds: { units: 320, gru, lstm, gruMinusLstm: { difference: -0.042, pValue: 0.0001 } },
+    },
+    quick: false,
+    wallSeconds: 60,
+  };
+  writeFileSync(join(dir, 'fig2', 'results.json'), JSON.stringify(record));
+  const md = renderReproductionReport(dir, 'figures');
+  assert.match(
+    md,
+    /At 320 units the GRU recalls slightly less than the LSTM, beyond the spread of 3 model seeds each\. \| .*GRU − LSTM −4\.20 points, Welch's t over seeds p = .* — the gap is largest at δ = 3 \(GRU − LSTM −10\.00 points\), and at no δ do a model's seeds spread by more than 0\.60 point sd.*\| yes \|/,
+  );
+  // Within the seeds' spread, the claim fails and says why.
+  writeFileSync(
+    join(dir, 'fig2', 'results.json'),
+    JSON.stringify({
+      ...record,
+      numbers: {
+        ...record.numbers,
+        modelSeeds: { ...record.numbers.modelSeeds, gruMinusLstm: { difference: -0.001, pValue: 0.4 } },
+      },
+    }),
+  );
+  assert.match(renderReproductionReport(dir, 'figures'), /the seeds do not bear the claim out \| \*\*no\*\* \|/);
 });
