@@ -3,8 +3,8 @@
 
 import type { AsrTrainConfig } from '../asr/train-config.js';
 import type { AsrSnapshot } from '../asr/train-las.js';
-import { UserError } from '../core/errors.js';
-import { type NamedTensor, readSafetensors, toFloat32, writeSafetensors } from './safetensors.js';
+import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { checkpointMeta, weightParts, weightTensors } from './training-checkpoint-parts.js';
 
 const META_KEY = 'memsig_asr_checkpoint';
 const CHECKPOINT_VERSION = 1;
@@ -32,20 +32,13 @@ export interface LoadedAsrCheckpoint {
   identity: AsrRunIdentity;
 }
 
-function f32(data: Float32Array): NamedTensor {
-  return { dtype: 'F32', shape: [data.length], data };
-}
-
 export async function writeAsrCheckpoint(
   path: string,
   s: AsrSnapshot,
   config: AsrTrainConfig,
   identity: AsrRunIdentity,
 ): Promise<void> {
-  const tensors = new Map<string, NamedTensor>();
-  for (const [name, data] of s.params) tensors.set(`param.${name}`, f32(data));
-  if (s.best) for (const [name, data] of s.best) tensors.set(`best.${name}`, f32(data));
-  for (const [name, data] of s.adam.buffers) tensors.set(`adam.${name}`, f32(data));
+  const tensors = weightTensors(s.params, s.best, s.adam.buffers);
   const { params: _p, best: _b, adam: _a, bestDevCer, ...counters } = s;
   const meta: CheckpointMeta = {
     ...counters,
@@ -61,28 +54,14 @@ export async function writeAsrCheckpoint(
 
 export async function readAsrCheckpoint(path: string): Promise<LoadedAsrCheckpoint> {
   const { tensors, metadata } = await readSafetensors(path);
-  const raw = metadata[META_KEY];
-  if (raw === undefined) throw new UserError(`${path}: not a memsig asr training checkpoint`);
-  let meta: CheckpointMeta;
-  try {
-    meta = JSON.parse(raw) as CheckpointMeta;
-  } catch {
-    throw new UserError(`${path}: the checkpoint's metadata is not valid JSON`);
-  }
-  if (meta.version !== CHECKPOINT_VERSION) {
-    throw new UserError(
-      `${path}: checkpoint version ${meta.version} is not supported (expected ${CHECKPOINT_VERSION})`,
-    );
-  }
-  const params = new Map<string, Float32Array>();
-  const best = meta.hasBest ? new Map<string, Float32Array>() : null;
-  const buffers = new Map<string, Float32Array>();
-  for (const [name, t] of tensors) {
-    const data = toFloat32(t, `${path}: tensor '${name}'`);
-    if (name.startsWith('param.')) params.set(name.slice(6), data);
-    else if (name.startsWith('best.')) best?.set(name.slice(5), data);
-    else if (name.startsWith('adam.')) buffers.set(name.slice(5), data);
-  }
+  const meta = checkpointMeta<CheckpointMeta>(
+    path,
+    metadata,
+    META_KEY,
+    CHECKPOINT_VERSION,
+    'a memsig asr training checkpoint',
+  );
+  const { params, best, adamBuffers: buffers } = weightParts(tensors, meta.hasBest, path);
   const { version: _v, config, identity, bestDevCer, hasBest: _h, adamStep, ...counters } = meta;
   const snapshot: AsrSnapshot = {
     ...counters,

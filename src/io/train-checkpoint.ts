@@ -2,10 +2,10 @@
 // moments and the carried state (the model's named arrays: F32 state vectors, I32 counts), with every counter in its
 // metadata. Written atomically.
 
-import { UserError } from '../core/errors.js';
 import type { StateArrays } from '../models/stacked-lm.js';
 import type { TrainConfig, TrainSnapshot } from '../train/train-char-lm.js';
-import { type NamedTensor, readSafetensors, toFloat32, writeSafetensors } from './safetensors.js';
+import { readSafetensors, toFloat32, writeSafetensors } from './safetensors.js';
+import { checkpointMeta, f32, weightParts, weightTensors } from './training-checkpoint-parts.js';
 
 const META_KEY = 'memsig_checkpoint';
 const CHECKPOINT_VERSION = 1;
@@ -35,20 +35,13 @@ export interface LoadedCheckpoint {
   corpusSha256: string;
 }
 
-function f32(data: Float32Array): NamedTensor {
-  return { dtype: 'F32', shape: [data.length], data };
-}
-
 export async function writeTrainCheckpoint(
   path: string,
   snapshot: TrainSnapshot,
   trainConfig: TrainConfig,
   corpusSha256: string,
 ): Promise<void> {
-  const tensors = new Map<string, NamedTensor>();
-  for (const [name, data] of snapshot.params) tensors.set(`param.${name}`, f32(data));
-  if (snapshot.best) for (const [name, data] of snapshot.best) tensors.set(`best.${name}`, f32(data));
-  for (const [name, data] of snapshot.adam.buffers) tensors.set(`adam.${name}`, f32(data));
+  const tensors = weightTensors(snapshot.params, snapshot.best, snapshot.adam.buffers);
   for (const [name, data] of snapshot.state) {
     tensors.set(
       `state.${name}`,
@@ -78,33 +71,18 @@ export async function writeTrainCheckpoint(
 
 export async function readTrainCheckpoint(path: string): Promise<LoadedCheckpoint> {
   const { tensors, metadata } = await readSafetensors(path);
-  const raw = metadata[META_KEY];
-  if (raw === undefined) throw new UserError(`${path}: not a memsig training checkpoint`);
-  let meta: CheckpointMeta;
-  try {
-    meta = JSON.parse(raw) as CheckpointMeta;
-  } catch {
-    throw new UserError(`${path}: the checkpoint's metadata is not valid JSON`);
-  }
-  if (meta.version !== CHECKPOINT_VERSION) {
-    throw new UserError(
-      `${path}: checkpoint version ${meta.version} is not supported (expected ${CHECKPOINT_VERSION})`,
-    );
-  }
-  const take = (name: string): Float32Array => {
-    const t = tensors.get(name);
-    if (!t) throw new UserError(`${path}: the checkpoint lacks tensor '${name}'`);
-    return toFloat32(t, `${path}: tensor '${name}'`);
-  };
-  const params = new Map<string, Float32Array>();
-  const best = meta.hasBest ? new Map<string, Float32Array>() : null;
-  const buffers = new Map<string, Float32Array>();
+  const meta = checkpointMeta<CheckpointMeta>(
+    path,
+    metadata,
+    META_KEY,
+    CHECKPOINT_VERSION,
+    'a memsig training checkpoint',
+  );
+  const { params, best, adamBuffers: buffers, rest } = weightParts(tensors, meta.hasBest, path);
   const state: StateArrays = new Map();
-  for (const [name, t] of tensors) {
-    if (name.startsWith('param.')) params.set(name.slice(6), take(name));
-    else if (name.startsWith('best.')) best?.set(name.slice(5), take(name));
-    else if (name.startsWith('adam.')) buffers.set(name.slice(5), take(name));
-    else if (name.startsWith('state.')) state.set(name.slice(6), t.dtype === 'I32' ? t.data : take(name));
+  for (const [name, t] of rest) {
+    if (name.startsWith('state.'))
+      state.set(name.slice(6), t.dtype === 'I32' ? t.data : toFloat32(t, `${path}: tensor '${name}'`));
   }
   const snapshot: TrainSnapshot = {
     step: meta.step,
