@@ -32,7 +32,7 @@ import {
   readPartial,
   removePartial,
 } from '../io/signature-partial.js';
-import { readShardFile, shardFileStore } from '../io/state-shard-files.js';
+import { readShardFile, shardFileStore, staleShardFoldersLine } from '../io/state-shard-files.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
 import { checkAlphabetFit } from './alphabet-fit.js';
 import { defaultThreads, makeGemm } from './backend.js';
@@ -198,7 +198,7 @@ export async function computeSignature(
   const stop = onInterrupt((line) => progress.log(line), 'stopping; finished layers are kept', hooks.signal);
   const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
   let signature: Signature;
-  const shardFiles = shardFileStore(opts.statesDir);
+  const shardFiles = shardFileStore(opts.statesDir, (stale) => progress.log(staleShardFoldersLine(stale)));
   try {
     signature = await probedMemorySignature(
       analysable,

@@ -28,7 +28,7 @@ import {
   readPartial,
   removePartial,
 } from '../io/signature-partial.js';
-import { shardFileStore } from '../io/state-shard-files.js';
+import { shardFileStore, staleShardFoldersLine } from '../io/state-shard-files.js';
 import { readTrainCheckpoint, writeTrainCheckpoint } from '../io/train-checkpoint.js';
 import { CharLm, type Tensor } from '../models/char-lm.js';
 import type { CharLmConfig } from '../models/config.js';
@@ -261,7 +261,7 @@ export async function ensureSignature(
   const layersToRun = (options.layers?.length ?? model.layers) - completed.length;
   const eta = new DecoderEta(decoderWorkPlan(options.decoder, options.maxDelta, Math.max(1, layersToRun)));
   // Train states beyond the memory budget go to shard files in the system's temporary folder, removed at the end.
-  const shardFiles = shardFileStore();
+  const shardFiles = shardFileStore(undefined, (stale) => ctx.log(`${name}: ${staleShardFoldersLine(stale)}`));
   const run = memorySignature(model, corpus, options, {
     gemm,
     shardFiles,

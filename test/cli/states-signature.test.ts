@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { hiddenSizeByRule } from '../../src/analysis/decoders.js';
@@ -85,6 +87,25 @@ test('signature --states of states dumped from PyTorch equals the signature of t
     join(dir, 'stored0.json'),
   );
   assert.deepEqual(decoded(stored0), decoded(direct0));
+});
+
+test('signature with shard files removes the states folder a killed run left in --states-dir, and says so', async (t) => {
+  const dir = tempDir(t);
+  const stale = join(dir, 'memsig-states-killed');
+  mkdirSync(stale);
+  const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+  writeFileSync(join(stale, 'owner.json'), JSON.stringify({ pid: gone, host: hostname() }));
+  writeFileSync(join(stale, 'layer0-shard-0000.f32'), new Uint8Array(1024));
+  const out = join(dir, 'sig.json');
+  const r = await runCli([
+    'signature',
+    ...['--states', STATES, '--state-memory', '0', '--states-dir', dir, '--out', out, ...SMALL, '--threads', '1'],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /removed 1 folder of train states left by killed runs \(0\.0 GB\): .*memsig-states-killed/);
+  assert.equal(existsSync(stale), false);
+  // Its own folder is gone too once the signature is written.
+  assert.deepEqual(readdirSync(dir).sort(), ['sig.json']);
 });
 
 /** A .npy file of a tensor (version 1 header, little-endian). */

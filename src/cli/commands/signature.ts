@@ -189,7 +189,8 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--states-dir <dir>',
-      "where shard files go while the decoders train (default: the system's temporary folder)",
+      "where shard files go while the decoders train (default: the system's temporary folder); a folder there that " +
+        'a killed run left is removed',
     )
     .option('--decoder-batch <n>', `decoder minibatch size (default: ${d.decoder.batch})`)
     .option('--decoder-lr <x>', `decoder Adam learning rate (default: ${d.decoder.lr})`)
