@@ -44,6 +44,7 @@ import {
   findSiblingModel,
   findSiblingSignature,
   MODEL_RECIPE_FILE,
+  markReused,
   modelRecipe,
   readRecipe,
   signatureRecipePath,
@@ -152,6 +153,7 @@ async function ensureTrained(
     if (twin) {
       await ensureDir(join(ctx.dir, 'models'));
       await copyFolder(twin, dir);
+      await markReused(ctx.dir, dir, twin);
       ctx.log(`${name}: the same model was trained in ${twin}; reusing it`);
     }
   }
@@ -230,6 +232,7 @@ export async function ensureSignature(
     if (twin) {
       await ensureDir(join(ctx.dir, 'signatures'));
       await writeSignature(path, await readSignature(twin));
+      await markReused(ctx.dir, path, twin);
       ctx.log(`${name}: the same signature was computed in ${twin}; reusing it`);
     }
   }

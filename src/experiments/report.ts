@@ -630,6 +630,14 @@ const PAPER_FIGURE: Record<string, string> = {
 };
 
 /** The report's Markdown for the experiments found under `dir` (figN/results.json). */
+/** What the wall time leaves out: the steps copied from other experiments. */
+function reusedNote(record: ExperimentRecord): string {
+  const steps = record.reused ?? [];
+  if (steps.length === 0) return '';
+  const list = steps.map((x) => `the ${x.kind} ${x.name} (${x.from})`).join(', ');
+  return `, not counting what it took from other experiments, where it was made first: ${list}`;
+}
+
 export function renderReproductionReport(dir: string, figuresDir: string): string {
   const lines: string[] = [
     '# Reproducing the paper',
@@ -670,7 +678,7 @@ export function renderReproductionReport(dir: string, figuresDir: string): strin
     }
     lines.push(`## ${PAPER_FIGURE[figure]}: ${record.title}`, '');
     lines.push(
-      `Wall time ${(record.wallSeconds / 60).toFixed(1)} min on this machine${record.quick ? ' (**--quick run: a smoke test at tiny sizes, not a reproduction**)' : ''}.`,
+      `Wall time ${(record.wallSeconds / 60).toFixed(1)} min on this machine${record.quick ? ' (**--quick run: a smoke test at tiny sizes, not a reproduction**)' : ''}${reusedNote(record)}.`,
       '',
     );
     const corpus = (record.numbers as Numbers).corpus ?? (record.numbers as Numbers).target;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { PreparedCorpus } from '../data/corpus.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { canonicalJson } from '../io/signature-partial.js';
@@ -89,6 +89,38 @@ export async function findSiblingSignature(experimentDir: string, recipe: string
     }
   }
   return null;
+}
+
+/** What an experiment copied from a sibling instead of computing it (so that its wall time is read rightly). */
+export interface ReusedStep {
+  kind: 'model' | 'signature';
+  name: string;
+  /** Where it was made, relative to the experiments' folder: fig2/models/gru-320, fig2/signatures/gru-320.json. */
+  from: string;
+}
+
+/** Suffix of the marker beside a copied step (models/NAME.reused-from, signatures/NAME.reused-from). */
+const REUSED_SUFFIX = '.reused-from';
+
+/** Notes beside a step just copied from `source` where it came from: models/NAME or signatures/NAME.json. */
+export async function markReused(experimentDir: string, step: string, source: string): Promise<void> {
+  const marker = `${step.replace(/\.json$/, '')}${REUSED_SUFFIX}`;
+  await writeFileAtomic(marker, new TextEncoder().encode(`${relative(dirname(experimentDir), source)}\n`));
+}
+
+/** Every step of an experiment that was copied from a sibling, models first, each in name order. */
+export async function reusedSteps(experimentDir: string): Promise<ReusedStep[]> {
+  const steps: ReusedStep[] = [];
+  for (const kind of ['model', 'signature'] as const) {
+    const folder = join(experimentDir, kind === 'model' ? 'models' : 'signatures');
+    if (!existsSync(folder)) continue;
+    for (const file of (await readdir(folder)).sort()) {
+      if (!file.endsWith(REUSED_SUFFIX)) continue;
+      const name = file.slice(0, -REUSED_SUFFIX.length);
+      steps.push({ kind, name, from: (await readFile(join(folder, file), 'utf8')).trim() });
+    }
+  }
+  return steps;
 }
 
 /** Copies a folder into place whole: a stopped copy leaves no half folder behind. */

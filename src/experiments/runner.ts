@@ -9,6 +9,7 @@ import type { ExperimentContext } from './context.js';
 import { writeResults } from './context.js';
 import { figure7 } from './fig7.js';
 import { type FigureResult, figure1, figure2, figure3, figure4, figure5, figure6 } from './figures.js';
+import { type ReusedStep, reusedSteps } from './reuse.js';
 
 export const EXPERIMENTS: Record<string, (ctx: ExperimentContext) => Promise<FigureResult>> = {
   fig1: figure1,
@@ -24,6 +25,8 @@ export interface ExperimentRecord extends FigureResult {
   quick: boolean;
   /** Wall time of all runs that contributed (a resumed experiment adds the earlier runs' time). */
   wallSeconds: number;
+  /** Models and signatures copied from other experiments: their time is not in wallSeconds. */
+  reused?: ReusedStep[];
   generator: string;
 }
 
@@ -48,11 +51,13 @@ export async function runExperiment(
   try {
     const result = await run(ctx);
     const figures = drawFigures ? await drawFigures(ctx, result) : [];
+    const reused = await reusedSteps(ctx.dir);
     const record: ExperimentRecord = {
       ...result,
       numbers: { ...result.numbers, figures },
       quick: ctx.quick,
       wallSeconds: elapsed(),
+      ...(reused.length ? { reused } : {}),
       generator: ctx.generator,
     };
     await writeResults(ctx, record);

@@ -215,6 +215,18 @@ test("an experiment reuses a sibling experiment's model and signature made the s
       (m) => m.cell === 'gru' && m.units === 16,
     )!;
     assert.deepEqual(row.marginalAccuracy, fig5.numbers.gruMarginal);
+    // The record and the report say what its wall time leaves out; Figure 5, which made its own, says nothing.
+    assert.deepEqual(fig2.reused, [
+      { kind: 'model', name: 'gru-16', from: join('fig5', 'models', 'gru') },
+      { kind: 'signature', name: 'gru-16', from: join('fig5', 'signatures', 'gru.json') },
+    ]);
+    assert.equal(fig5.reused, undefined);
+    const report = renderReproductionReport(root, 'figures');
+    assert.match(
+      report,
+      /Wall time [\d.]+ min on this machine[^\n]*, not counting what it took from other experiments, where it was made first: the model gru-16 \(fig5\/models\/gru\), the signature gru-16 \(fig5\/signatures\/gru\.json\)\./,
+    );
+    assert.equal((report.match(/not counting what it took/g) ?? []).length, 1);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
