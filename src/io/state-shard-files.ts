@@ -11,6 +11,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   readSync,
   rmSync,
   statSync,
@@ -30,12 +31,23 @@ const OWNER_FILE = 'owner.json';
 interface FolderOwner {
   pid: number;
   host: string;
+  /** Linux's pid namespace of the owner (/proc/self/ns/pid), where there is one: a pid means nothing outside it. */
+  pidNamespace?: string | null;
+}
+
+/** This process's pid namespace (e.g. "pid:[4026531836]"), or null where the system does not say. */
+function pidNamespace(): string | null {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
 }
 
 /** A fresh folder for shard files under `parent` (default: the system's temporary folder), its owner recorded. */
 export function makeShardFolder(parent: string = tmpdir()): string {
   const folder = mkdtempSync(join(parent, FOLDER_PREFIX));
-  const owner: FolderOwner = { pid: process.pid, host: hostname() };
+  const owner: FolderOwner = { pid: process.pid, host: hostname(), pidNamespace: pidNamespace() };
   writeFileSync(join(folder, OWNER_FILE), JSON.stringify(owner));
   return folder;
 }
@@ -56,9 +68,9 @@ export interface StaleShardFolders {
 }
 
 /**
- * Removes the shard folders under `parent` whose owner was a process of this host that no longer runs: what killed
- * runs left. A folder without an owner file (an older memsig's), of another host (a shared folder), or whose owner
- * still runs, is left alone.
+ * Removes the shard folders under `parent` whose owner was a process of this host (and pid namespace) that no longer
+ * runs: what killed runs left. A folder without an owner file (an older memsig's), of another host or container (a
+ * shared folder), or whose owner still runs, is left alone.
  */
 export function removeStaleShardFolders(
   parent: string = tmpdir(),
@@ -72,6 +84,7 @@ export function removeStaleShardFolders(
     return removed;
   }
   const host = hostname();
+  const namespace = pidNamespace();
   for (const name of names) {
     const folder = join(parent, name);
     const ownerPath = join(folder, OWNER_FILE);
@@ -82,7 +95,8 @@ export function removeStaleShardFolders(
     } catch {
       continue;
     }
-    if (owner.host !== host || !Number.isInteger(owner.pid) || owner.pid === process.pid || alive(owner.pid)) continue;
+    const sameHost = owner.host === host && (owner.pidNamespace ?? null) === namespace;
+    if (!sameHost || !Number.isInteger(owner.pid) || owner.pid === process.pid || alive(owner.pid)) continue;
     let bytes = 0;
     try {
       for (const f of readdirSync(folder)) bytes += statSync(join(folder, f)).size;

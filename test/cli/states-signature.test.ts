@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -94,7 +94,8 @@ test('signature with shard files removes the states folder a killed run left in 
   const stale = join(dir, 'memsig-states-killed');
   mkdirSync(stale);
   const gone = spawnSync(process.execPath, ['-e', '']).pid!;
-  writeFileSync(join(stale, 'owner.json'), JSON.stringify({ pid: gone, host: hostname() }));
+  const pidNamespace = readlinkSync('/proc/self/ns/pid');
+  writeFileSync(join(stale, 'owner.json'), JSON.stringify({ pid: gone, host: hostname(), pidNamespace }));
   writeFileSync(join(stale, 'layer0-shard-0000.f32'), new Uint8Array(1024));
   const out = join(dir, 'sig.json');
   const r = await runCli([

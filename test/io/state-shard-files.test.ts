@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -31,6 +31,15 @@ test('shard files keep the rows appended to each shard, in order, and the store 
   assert.equal(existsSync(folder), false);
 });
 
+/** The pid namespace as the module records it (null where /proc does not say). */
+function readNamespace(): string | null {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
+}
+
 test('the shard folders of killed runs on this host are removed; live, foreign and unowned ones stay', (t) => {
   const parent = mkdtempSync(join(tmpdir(), 'memsig-stale-'));
   t.after(() => rmSync(parent, { recursive: true, force: true }));
@@ -45,9 +54,11 @@ test('the shard folders of killed runs on this host are removed; live, foreign a
     if (bytes) writeFileSync(join(path, 'layer0-shard-0000.f32'), new Uint8Array(bytes));
     return path;
   };
-  const killed = folder('killed', { pid: gone, host: hostname() }, 4000);
-  const live = folder('live', { pid: process.pid, host: hostname() }, 4000);
-  const foreign = folder('foreign', { pid: gone, host: `not-${hostname()}` }, 4000);
+  const here = { host: hostname(), pidNamespace: readNamespace() };
+  const killed = folder('killed', { pid: gone, ...here }, 4000);
+  const live = folder('live', { pid: process.pid, ...here }, 4000);
+  const foreign = folder('foreign', { pid: gone, ...here, host: `not-${hostname()}` }, 4000);
+  const container = folder('container', { pid: gone, ...here, pidNamespace: 'pid:[1]' }, 4000);
   const unowned = folder('unowned', null, 4000);
   const mine = makeShardFolder(parent);
   const other = join(parent, 'not-memsig');
@@ -55,9 +66,9 @@ test('the shard folders of killed runs on this host are removed; live, foreign a
 
   const removed = removeStaleShardFolders(parent);
   assert.deepEqual(removed.folders, [killed]);
-  const ownerBytes = JSON.stringify({ pid: gone, host: hostname() }).length;
+  const ownerBytes = JSON.stringify({ pid: gone, ...here }).length;
   assert.equal(removed.bytes, 4000 + ownerBytes);
-  for (const kept of [live, foreign, unowned, mine, other]) assert.ok(existsSync(kept), kept);
+  for (const kept of [live, foreign, container, unowned, mine, other]) assert.ok(existsSync(kept), kept);
   assert.equal(existsSync(killed), false);
   assert.match(
     staleShardFoldersLine(removed),
@@ -68,7 +79,7 @@ test('the shard folders of killed runs on this host are removed; live, foreign a
   assert.deepEqual(removeStaleShardFolders(join(parent, 'none')).folders, []);
 
   // The store removes them when it makes its own folder, and tells its caller.
-  const again = folder('killed-again', { pid: gone, host: hostname() });
+  const again = folder('killed-again', { pid: gone, ...here });
   const told: string[][] = [];
   const store = shardFileStore(parent, (stale) => told.push(stale.folders));
   store.open(0, 1).close();
