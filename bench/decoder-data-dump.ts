@@ -45,7 +45,7 @@ const code = await main(['signature', ...argv, '--out', join(dir, 'unused-signat
       }
       writeFileSync(join(dir, `${name}.f32`), bytes(rows));
       const all = new Int32Array(deltas * n);
-      labels.forEach((l, i) => all.set(l.subarray(0, n), i * n));
+      for (const [i, l] of labels.entries()) all.set(l.subarray(0, n), i * n);
       writeFileSync(join(dir, `${name}-labels.i32`), bytes(all));
     }
     console.log(`decoder-data-dump: ${nTrain} train, ${nDev} dev, ${nEval} eval rows of ${D} values → ${dir}`);
