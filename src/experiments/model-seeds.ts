@@ -96,7 +96,7 @@ export function compareSeedGroups(a: ModelSeeds, b: ModelSeeds): { difference: n
   return { difference: a.meanAccuracySpread.mean - b.meanAccuracySpread.mean, pValue: welchPValue(xa, xb) };
 }
 
-/** Where two seed groups' mean marginal accuracies differ most, and how much seeds of one model differ there. */
+/** Where two seed groups' mean marginal accuracies differ most, and the most the seeds of either model spread. */
 export interface SeedGroupGap {
   /** The δ (1-based) of the largest |a − b| of the per-δ means. */
   delta: number;
