@@ -8,8 +8,8 @@
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import { UserError } from '../core/errors.js';
 import { benjaminiHochberg, MIN_TEST_COUNT } from '../core/stats.js';
-import { combineSeedLayers } from './seed-spread.js';
-import type { LayerSignature, Signature } from './signature-types.js';
+import { combineSeedLayers, seedSpread } from './seed-spread.js';
+import type { LayerSignature, SeedSpread, Signature } from './signature-types.js';
 
 /**
  * Two-sided p-value of Welch's t-test that two samples have the same mean. With no spread on either side, any
@@ -118,4 +118,48 @@ export function groupSignificance(
     tested[i]!.significant = found;
   });
   return { cells, tested: tested.length, q };
+}
+
+/** One δ (or the mean over δ) of two groups' marginal accuracies, with the seed as the unit. */
+export interface MarginalGroupComparison {
+  a: SeedSpread;
+  b: SeedSpread;
+  /** Mean of a − mean of b. */
+  difference: number;
+  /** Welch's t over the seeds, two-sided. */
+  pValue: number;
+  /** Whether it differs beyond the seeds' spread, Benjamini–Hochberg at q over the δ (the mean: p < q alone). */
+  significant: boolean;
+}
+
+/**
+ * The groups' marginal accuracy per δ (mean and spread over seeds, Welch's t, Benjamini–Hochberg over the δ) and
+ * their mean over δ (each seed's mean over δ as one value): the marginal view of what groupSignificance tests cell
+ * by cell.
+ */
+export function marginalGroupComparison(
+  a: readonly LayerSignature[],
+  b: readonly LayerSignature[],
+  maxDelta: number,
+  q = 0.05,
+): { perDelta: MarginalGroupComparison[]; overDelta: MarginalGroupComparison; q: number } {
+  const compare = (xa: number[], xb: number[]): MarginalGroupComparison => {
+    const sa = seedSpread(xa);
+    const sb = seedSpread(xb);
+    const pValue = welchPValue(xa, xb);
+    return { a: sa, b: sb, difference: sa.mean - sb.mean, pValue, significant: false };
+  };
+  const accuracies = (g: readonly LayerSignature[], row: number) => g.map((l) => l.deltas[row]!.accuracy);
+  const perDelta = Array.from({ length: maxDelta }, (_, row) => compare(accuracies(a, row), accuracies(b, row)));
+  benjaminiHochberg(
+    perDelta.map((c) => c.pValue),
+    q,
+  ).forEach((found, i) => {
+    perDelta[i]!.significant = found;
+  });
+  const means = (g: readonly LayerSignature[]) =>
+    g.map((l) => l.deltas.slice(0, maxDelta).reduce((s, d) => s + d.accuracy, 0) / maxDelta);
+  const overDelta = compare(means(a), means(b));
+  overDelta.significant = overDelta.pValue < q;
+  return { perDelta, overDelta, q };
 }

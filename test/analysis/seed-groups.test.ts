@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkGroups, groupMean, groupSignificance, welchPValue } from '../../src/analysis/seed-groups.js';
+import {
+  checkGroups,
+  groupMean,
+  groupSignificance,
+  marginalGroupComparison,
+  welchPValue,
+} from '../../src/analysis/seed-groups.js';
 import type { Signature } from '../../src/analysis/signature-types.js';
 import { UserError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/random.js';
@@ -75,4 +81,37 @@ test('groupMean() is the per-cell mean over the group, with the spread', () => {
   const cell = a.map((s) => s.layers[0]!.deltas[0]!.recall[0]!);
   assert.ok(Math.abs(mean.layers[0]!.deltas[0]!.recall[0]! - (cell[0]! + cell[1]! + cell[2]!) / 3) < 1e-12);
   assert.equal(mean.layers[0]!.deltas[0]!.seeds!.recallMin[0], Math.min(...cell));
+});
+
+test('marginalGroupComparison(): per δ and over δ, mean and spread of the seeds, Welch over seeds, BH over the δ', () => {
+  /** A group whose seed k has marginal accuracy accuracies[δ − 1][k]. */
+  const withAccuracies = (accuracies: number[][]) =>
+    accuracies[0]!.map((_, k) => {
+      const sig = tinySignature([CENTRE]);
+      for (const [i, d] of sig.layers[0]!.deltas.entries()) d.accuracy = accuracies[i]![k]!;
+      return sig.layers[0]!;
+    });
+  const a = withAccuracies([
+    [0.9, 0.91, 0.92],
+    [0.5, 0.52, 0.51],
+  ]);
+  const b = withAccuracies([
+    [0.9, 0.92, 0.91],
+    [0.4, 0.41, 0.42],
+  ]);
+  const m = marginalGroupComparison(a, b, 2);
+  const [d1, d2] = m.perDelta;
+  assert.ok(Math.abs(d1!.a.mean - 0.91) < 1e-12 && Math.abs(d1!.a.sd - 0.01) < 1e-12);
+  assert.ok(Math.abs(d1!.difference) < 1e-12);
+  assert.equal(d1!.significant, false);
+  assert.ok(Math.abs(d2!.difference - 0.1) < 1e-12);
+  assert.equal(d2!.pValue, welchPValue([0.5, 0.52, 0.51], [0.4, 0.41, 0.42]));
+  assert.equal(d2!.significant, true);
+  // Over δ: each seed's mean over δ is one value.
+  assert.equal(m.overDelta.pValue, welchPValue([0.7, 0.715, 0.715], [0.65, 0.665, 0.665]));
+  assert.ok(Math.abs(m.overDelta.difference - 0.05) < 1e-12);
+  // The same seeds on both sides: no difference, no spread between the groups' means.
+  const same = marginalGroupComparison(a, a, 2);
+  assert.ok(same.perDelta.every((c) => c.difference === 0 && c.pValue === 1 && !c.significant));
+  assert.equal(same.overDelta.significant, false);
 });

@@ -66,6 +66,13 @@ test('diff of two groups of seeds: the means drawn, cells marked against the see
     r.stdout,
     /^1 of 4 cells \(δ, symbol\) differ beyond the spread of the seeds: A recalls better in 1, B in 0 \(Welch's t over seeds, 3 vs 3,/m,
   );
+  // The marginal view: a row per δ and the mean over δ, each with the seeds' mean ± sd and Welch's p.
+  assert.match(r.stdout, /^marginal accuracy \(%\) by δ, mean ± sd over seeds; A − B in points; p: Welch's t/m);
+  assert.match(r.stdout, /^ {3}1 +\d+\.\d\d ± \d+\.\d\d +\d+\.\d\d ± \d+\.\d\d +[+−]\d+\.\d\d +[\d.e-]+( •)?$/m);
+  assert.match(
+    r.stdout,
+    /^mean over δ: A \d+\.\d\d ± \d+\.\d\d%, B \d+\.\d\d ± \d+\.\d\d%; A − B [+−]\d+\.\d\d points, p = /m,
+  );
   const svg = readFileSync(out, 'utf8');
   assert.match(svg, /mean of 3 seeds/);
   assert.match(svg, /Welch&#39;s t over seeds|Welch's t over seeds/);

@@ -2,8 +2,14 @@
 // recalls a symbol better, blue where the second does, aligned on the symbols and δs both have.
 
 import type { Command } from 'commander';
-import { checkGroups, groupMean, groupSignificance } from '../../analysis/seed-groups.js';
-import type { LayerSignature } from '../../analysis/signature-types.js';
+import {
+  checkGroups,
+  groupMean,
+  groupSignificance,
+  type MarginalGroupComparison,
+  marginalGroupComparison,
+} from '../../analysis/seed-groups.js';
+import type { LayerSignature, SeedSpread } from '../../analysis/signature-types.js';
 import { renderDiffSvg } from '../../render/diff.js';
 import { alignSignatures, countDifferingCells, defaultLayer, findLayer } from '../../render/signature-data.js';
 import { parseChoice, parseNumber, UsageError } from '../args.js';
@@ -41,7 +47,8 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
         'Two groups (comma-separated, each the same model trained with different seeds and read on the same ' +
         'positions) draw the difference of the group means, and • marks a cell only where it exceeds the spread ' +
         "within the groups (Welch's t-test over seeds, Benjamini-Hochberg; docs/figures.md). The groups need one " +
-        'alphabet and one Δ.',
+        "alphabet and one Δ. It then prints, per δ and over δ, each group's marginal accuracy (mean ± sd over its " +
+        "seeds) and Welch's test of the difference.",
     )
     .argument('<a>', 'signature A, or a group of seeds of one model: a1.json,a2.json,a3.json')
     .argument('<b>', 'signature B, or a group: b1.json,b2.json,b3.json')
@@ -176,4 +183,32 @@ async function drawGroupDiff(ctx: CommandContext, listA: string, listB: string, 
     `${aBetter + bBetter} of ${test.tested} cells (δ, symbol) differ beyond the spread of the seeds: A recalls better ` +
       `in ${aBetter}, B in ${bBetter} (${name}, Benjamini-Hochberg false-discovery rate ${100 * test.q}%)`,
   );
+  const marginal = marginalGroupComparison(layersOf(a, layerA), layersOf(b, layerB), meanA.maxDelta);
+  for (const line of marginalComparisonLines(marginal)) writeLine(ctx.io.stdout, line);
+}
+
+/** The marginal accuracy of two groups per δ and over δ, as the table under `memsig diff` of groups. */
+export function marginalComparisonLines(m: ReturnType<typeof marginalGroupComparison>): string[] {
+  const pct = (x: number) => (100 * x).toFixed(2);
+  const spread = (x: SeedSpread) => `${pct(x.mean)} ± ${pct(x.sd)}`;
+  const points = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
+  const p = (x: number) => (x < 0.001 ? x.toExponential(1) : x.toFixed(3));
+  const mark = (c: MarginalGroupComparison) => (c.significant ? ' •' : '');
+  const lines = [
+    `marginal accuracy (%) by δ, mean ± sd over seeds; A − B in points; p: Welch's t over seeds, • beyond the ` +
+      `seeds' spread (Benjamini-Hochberg ${100 * m.q}% over the δ)`,
+    `${'δ'.padStart(4)}${'A'.padStart(16)}${'B'.padStart(16)}${'A − B'.padStart(9)}${'p'.padStart(9)}`,
+  ];
+  m.perDelta.forEach((c, i) => {
+    lines.push(
+      `${String(i + 1).padStart(4)}${spread(c.a).padStart(16)}${spread(c.b).padStart(16)}` +
+        `${points(c.difference).padStart(9)}${p(c.pValue).padStart(9)}${mark(c)}`,
+    );
+  });
+  const o = m.overDelta;
+  lines.push(
+    `mean over δ: A ${spread(o.a)}%, B ${spread(o.b)}%; A − B ${points(o.difference)} points, p = ${p(o.pValue)}` +
+      `${o.significant ? ` (beyond the seeds' spread at ${100 * m.q}%)` : ` (within the seeds' spread at ${100 * m.q}%)`}`,
+  );
+  return lines;
 }
