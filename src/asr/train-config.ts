@@ -108,6 +108,24 @@ export function defaultAsrTrainConfig(): AsrTrainConfig {
   };
 }
 
+/** The smallest recognizer that trains end to end in seconds: smoke runs (`asr demo --quick`, `experiment --quick`). */
+export function tinyAsrTrainConfig(): AsrTrainConfig {
+  return {
+    ...defaultAsrTrainConfig(),
+    listenerLayers: 2,
+    listenerUnits: 16,
+    embed: 8,
+    spellerUnits: 24,
+    attention: 16,
+    locationFilters: 4,
+    locationKernel: 7,
+    outputHidden: 24,
+    batch: 4,
+    epochs: 2,
+    maxSteps: 4,
+  };
+}
+
 /** The flag of a config key: listenerUnits → --listener-units. */
 export function flagOf(key: keyof AsrTrainConfig): string {
   return `--${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;

@@ -2,8 +2,8 @@
 
 import { defaultLasSignatureOptions, type LasSignatureOptions } from '../analysis/las-signature.js';
 import { defaultSignatureOptions, type SignatureOptions } from '../analysis/signature.js';
-import { type AsrTrainConfig, defaultAsrTrainConfig } from '../asr/train-config.js';
-import { defaultSynthConfig, type SynthConfig } from '../speech/synth-plan.js';
+import { type AsrTrainConfig, defaultAsrTrainConfig, tinyAsrTrainConfig } from '../asr/train-config.js';
+import { defaultSynthConfig, type SynthConfig, tinySynthConfig } from '../speech/synth-plan.js';
 import { defaultTrainConfig, type TrainConfig } from '../train/train-char-lm.js';
 import type { CorpusSpec } from './corpora.js';
 
@@ -69,28 +69,8 @@ function lasSettings(quick: boolean): LasExperimentSettings {
   }
   // Seconds, not hours: half a minute of speech in three voices, a LAS of two tiny listener layers, a few steps.
   return {
-    synth: {
-      ...defaultSynthConfig(),
-      voices: ['espeak:en-us+m1', 'espeak:en-gb+f4', 'espeak:en-us+f2'],
-      heldOutVoices: ['espeak:en-us+f2'],
-      maxChars: 40,
-      hours: 0.008,
-      splitHours: { train: 0.8, dev: 0.1, eval: 0.1 },
-    },
-    train: {
-      ...defaultAsrTrainConfig(),
-      listenerLayers: 2,
-      listenerUnits: 16,
-      embed: 8,
-      spellerUnits: 24,
-      attention: 16,
-      locationFilters: 4,
-      locationKernel: 7,
-      outputHidden: 24,
-      batch: 4,
-      epochs: 2,
-      maxSteps: 4,
-    },
+    synth: tinySynthConfig(),
+    train: tinyAsrTrainConfig(),
     signature: {
       ...signature,
       maxDelta: 3,

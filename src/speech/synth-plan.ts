@@ -60,6 +60,18 @@ export function defaultSynthConfig(): SynthConfig {
   };
 }
 
+/** Half a minute of speech in three voices, one held out: the corpus of smoke runs, synthesized in seconds. */
+export function tinySynthConfig(): SynthConfig {
+  return {
+    ...defaultSynthConfig(),
+    voices: ['espeak:en-us+m1', 'espeak:en-gb+f4', 'espeak:en-us+f2'],
+    heldOutVoices: ['espeak:en-us+f2'],
+    maxChars: 40,
+    hours: 0.008,
+    splitHours: { train: 0.8, dev: 0.1, eval: 0.1 },
+  };
+}
+
 export interface PlannedUtterance {
   id: string;
   split: Split;

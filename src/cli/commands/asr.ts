@@ -4,13 +4,13 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type DecodeConfig, defaultDecodeConfig } from '../../asr/recognize.js';
-import { type AsrTrainConfig, defaultAsrTrainConfig, flagOf } from '../../asr/train-config.js';
+import { type AsrTrainConfig, defaultAsrTrainConfig, flagOf, tinyAsrTrainConfig } from '../../asr/train-config.js';
 import { UserError } from '../../core/errors.js';
 import { CONFIG_FILE } from '../../io/model-dir.js';
 import { readJsonFile } from '../../io/read-file.js';
 import { SPLITS, type Split } from '../../speech/manifest.js';
 import { synthesizeCorpus } from '../../speech/synth-corpus.js';
-import { defaultSynthConfig, type SynthConfig } from '../../speech/synth-plan.js';
+import { type SynthConfig, tinySynthConfig } from '../../speech/synth-plan.js';
 import {
   parseChoice,
   parseInteger,
@@ -262,36 +262,14 @@ export function registerAsr(program: Command, ctx: CommandContext): void {
 }
 
 export const DEMO_DIR = 'memsig-asr-demo';
-const DEMO_VOICES = ['espeak:en-us+m1', 'espeak:en-gb+f4', 'espeak:en-us+f2'];
-
 /** The demo's corpus and training; `quick` takes seconds. */
 export function asrDemoPlan(quick: boolean): { synth: SynthConfig; train: AsrTrainConfig; probeEvery: number } {
-  const synth: SynthConfig = {
-    ...defaultSynthConfig(),
-    voices: DEMO_VOICES,
-    heldOutVoices: ['espeak:en-us+f2'],
-    maxChars: quick ? 40 : 80,
-    hours: quick ? 0.008 : 0.12,
-    splitHours: { train: 0.8, dev: 0.1, eval: 0.1 },
-  };
-  const base = defaultAsrTrainConfig();
+  // The full demo: the quick run's three voices, with longer utterances and 7 minutes of them.
+  const synth: SynthConfig = quick ? tinySynthConfig() : { ...tinySynthConfig(), maxChars: 80, hours: 0.12 };
   const train: AsrTrainConfig = quick
-    ? {
-        ...base,
-        listenerLayers: 2,
-        listenerUnits: 16,
-        embed: 8,
-        spellerUnits: 24,
-        attention: 16,
-        locationFilters: 4,
-        locationKernel: 7,
-        outputHidden: 24,
-        batch: 4,
-        epochs: 2,
-        maxSteps: 4,
-      }
+    ? tinyAsrTrainConfig()
     : {
-        ...base,
+        ...defaultAsrTrainConfig(),
         listenerLayers: 2,
         listenerUnits: 64,
         embed: 16,
