@@ -20,6 +20,7 @@ import { type FeatureStats, identityStats } from './decoder-kernels.js';
 import { DecoderStack, decoderParameterCount } from './decoder-net.js';
 import { PlateauSchedule, type ScheduleConfig, stageRoundCap } from './decoder-schedule.js';
 import { DecoderTrainer, forEachChunk, type Partition, usedRows } from './decoder-train.js';
+import type { DecoderResult } from './metrics.js';
 import type { DecoderSettings } from './signature-types.js';
 import {
   dealToShards,
@@ -166,16 +167,9 @@ export interface SweepPoint {
   epochs: number;
 }
 
-export interface DecoderOutcome {
+/** A trained decoder: what a signature reads of it (DecoderResult), and how it was trained. */
+export interface DecoderOutcome extends DecoderResult {
   delta: number;
-  keepProb: number;
-  epochs: number;
-  devAccuracy: number;
-  /** Eval predictions (argmax) per eval row (-1 where the label is -1). */
-  evalPredictions: Int32Array;
-  /** Summed natural-log likelihood of the true labels over counted eval rows, and the count. */
-  evalLogLikelihood: number;
-  evalCount: number;
   trainCount: number;
   devCount: number;
   /** Trainable parameters of this decoder. */
