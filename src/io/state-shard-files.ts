@@ -20,6 +20,8 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UserError } from '../core/errors.js';
+import { fsError } from './fs-errors.js';
 
 /** Bytes buffered per shard file before a write: large sequential writes, bounded memory (k · this). */
 const WRITE_BUFFER_BYTES = 1 << 20;
@@ -147,15 +149,25 @@ export class ShardFileWriter {
   write(s: number, slot: number, row: Float32Array): void {
     const bytes = new Uint8Array(row.buffer, row.byteOffset, row.byteLength);
     const position = slot * row.byteLength;
-    for (let at = 0; at < bytes.length; ) at += writeSync(this.fds[s]!, bytes, at, bytes.length - at, position + at);
+    this.writeAll(s, bytes, position);
   }
 
   private flush(s: number): void {
     const n = this.fill[s]!;
     if (n === 0) return;
-    const bytes = new Uint8Array(this.buffers[s]!.buffer, 0, n * 4);
-    for (let at = 0; at < bytes.length; ) at += writeSync(this.fds[s]!, bytes, at, bytes.length - at);
+    this.writeAll(s, new Uint8Array(this.buffers[s]!.buffer, 0, n * 4), null);
     this.fill[s] = 0;
+  }
+
+  /** Writes all of `bytes` to shard s (at `position`, or where the file is); a full disk is the user's to fix. */
+  private writeAll(s: number, bytes: Uint8Array, position: number | null): void {
+    try {
+      for (let at = 0; at < bytes.length; ) {
+        at += writeSync(this.fds[s]!, bytes, at, bytes.length - at, position === null ? null : position + at);
+      }
+    } catch (err) {
+      throw shardWriteError(err, this.files[s]!);
+    }
   }
 
   /** Writes what is buffered and closes every file. */
@@ -165,6 +177,22 @@ export class ShardFileWriter {
       closeSync(this.fds[s]!);
     }
   }
+}
+
+/**
+ * A failed write to a shard file as a one-line UserError naming it (writes by descriptor carry no path), with what
+ * to do when the disk is full: the states of millions of positions are gigabytes.
+ */
+function shardWriteError(err: unknown, file: string): unknown {
+  const error = fsError(err, 'write', file);
+  const code = (err as NodeJS.ErrnoException).code;
+  if (!(error instanceof UserError) || (code !== 'ENOSPC' && code !== 'EDQUOT')) return error;
+  const hint = new UserError(
+    `${error.message} (the train states go to --states-dir, by default the system's temporary folder: point it, ` +
+      'or TMPDIR, at a disk with room, or lower --train-positions)',
+  );
+  hint.cause = err;
+  return hint;
 }
 
 /** Reads a whole shard file into `into` (exactly its size) and returns it. */

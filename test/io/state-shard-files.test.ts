@@ -1,14 +1,25 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { UserError } from '../../src/core/errors.js';
 import {
   makeShardFolder,
   processAlive,
   readShardFile,
   removeStaleShardFolders,
+  ShardFileWriter,
   shardFileStore,
   staleShardFoldersLine,
 } from '../../src/io/state-shard-files.js';
@@ -85,4 +96,22 @@ test('the shard folders of killed runs on this host are removed; live, foreign a
   store.open(0, 1).close();
   assert.deepEqual(told, [[again]]);
   store.dispose();
+});
+
+test('a full disk under the shard files is a one-line error that names the file and says what to do', (t) => {
+  if (!existsSync('/dev/full')) return t.skip('no /dev/full here');
+  const folder = mkdtempSync(join(tmpdir(), 'memsig-full-'));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  // A shard file that is /dev/full: every write to it fails with ENOSPC.
+  symlinkSync('/dev/full', join(folder, 'layer0-shard-0000.f32'));
+  const writer = new ShardFileWriter(folder, 'layer0-', 1);
+  const full = (e: unknown) =>
+    e instanceof UserError &&
+    /layer0-shard-0000\.f32: cannot write: no space left on device \(the train states go to --states-dir/.test(
+      e.message,
+    ) &&
+    !e.message.includes('\n');
+  assert.throws(() => writer.write(0, 0, new Float32Array(4)), full);
+  writer.append(0, new Float32Array(4));
+  assert.throws(() => writer.close(), full);
 });
