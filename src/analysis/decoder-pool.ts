@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '../backends/index.js';
+import { UserError } from '../core/errors.js';
 import { readShardFile } from '../io/state-shard-files.js';
 import type { DecoderCheckpointPlace } from './decoder-checkpoint.js';
 import type { DecoderConfig, DecoderData, DecoderHooks, KeepProbJob, KeepProbRun } from './decoders.js';
@@ -41,7 +42,8 @@ export interface DecoderJob {
 export type DecoderWorkerMessage =
   | { type: 'progress'; progress: Parameters<NonNullable<DecoderHooks['onProgress']>>[0] }
   | { type: 'done'; run: KeepProbRun }
-  | { type: 'error'; message: string };
+  /** `user`: the worker threw a UserError (a full disk, say), which stays one for the caller. */
+  | { type: 'error'; message: string; user: boolean };
 
 function shareFloat32(a: Float32Array): Float32Array {
   if (a.buffer instanceof SharedArrayBuffer) return a;
@@ -180,7 +182,7 @@ function runPool(
         }
         if (m.type === 'progress') hooks.onProgress?.(m.progress);
         else if (m.type === 'error') {
-          fail(new Error(`decoder worker: ${m.message}`));
+          fail(m.user ? new UserError(m.message) : new Error(`decoder worker: ${m.message}`));
           retire(worker);
         } else {
           runs.push(m.run);

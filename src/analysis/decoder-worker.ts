@@ -2,6 +2,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { createGemm } from '../backends/index.js';
+import { UserError } from '../core/errors.js';
 import { decoderCheckpointFiles } from '../io/decoder-checkpoint-files.js';
 import { readShardFile } from '../io/state-shard-files.js';
 import type { DecoderJob, DecoderWorkerMessage } from './decoder-pool.js';
@@ -38,7 +39,11 @@ parentPort!.on('message', (job: DecoderJob) => {
     );
     message = { type: 'done', run };
   } catch (err) {
-    message = { type: 'error', message: err instanceof Error ? err.message : String(err) };
+    message = {
+      type: 'error',
+      message: err instanceof Error ? err.message : String(err),
+      user: err instanceof UserError,
+    };
   }
   parentPort!.postMessage(message);
 });

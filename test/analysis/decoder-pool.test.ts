@@ -12,7 +12,9 @@ import {
   prepareTrainShards,
 } from '../../src/analysis/decoders.js';
 import { createGemm } from '../../src/backends/index.js';
+import { UserError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/random.js';
+import { decoderCheckpointFiles } from '../../src/io/decoder-checkpoint-files.js';
 import { readShardFile } from '../../src/io/state-shard-files.js';
 
 /** States whose first V features point at the label at δ = 1 (noisily) and carry nothing about δ = 2. */
@@ -124,4 +126,17 @@ test('decoderPoolRunner() reads train states kept in shard files, as fitDecoders
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a worker's UserError (a checkpoint it cannot write) reaches the caller as a UserError, not as a bug", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'memsig-pool-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // The checkpoints' folder lies under a plain file: every save fails with ENOTDIR.
+  writeFileSync(join(dir, 'file'), '');
+  const config = { ...defaultDecoderConfig(), hidden: [8], keepProbs: [1], maxEpochs: 2, batch: 32 };
+  const checkpoints = decoderCheckpointFiles({ dir: join(dir, 'file', 'checkpoints'), tag: 'layer1' });
+  await assert.rejects(
+    decoderPoolRunner({ threads: 2 })(learnableData(3), config, { checkpoints }),
+    (e: unknown) => e instanceof UserError && /file\/checkpoints/.test(e.message) && !/decoder worker/.test(e.message),
+  );
 });
