@@ -152,7 +152,7 @@ const LM_FIGURES = new Set(['fig1', 'fig2', 'fig3', 'fig4', 'fig5', 'fig6']);
  * The sentence on a figure's decoders: lighter than the defaults (and how), at the defaults, or — for a language-model
  * figure whose results record no settings — made by an earlier memsig whose defaults understated recall.
  */
-function signatureLine(figure: string, settings: Numbers | undefined): string | undefined {
+function signatureLine(figure: string, settings: Numbers | undefined, trainSymbols?: number): string | undefined {
   if (!settings) {
     if (!LM_FIGURES.has(figure)) return undefined;
     return (
@@ -168,7 +168,12 @@ function signatureLine(figure: string, settings: Numbers | undefined): string | 
   const p = settings.positions as { train: number; dev: number; eval: number } | undefined;
   const count = (x: number) => x.toLocaleString('en');
   if (!p) return undefined;
-  const positions = `${count(p.train)} / ${count(p.dev)} / ${count(p.eval)} train / dev / eval positions per decoder`;
+  // The train cap is a cap: a partition smaller than it gives every position it has.
+  const train =
+    trainSymbols !== undefined && trainSymbols < p.train
+      ? `the whole train partition (${count(trainSymbols)} symbols, under the cap of ${count(p.train)} positions)`
+      : `${count(p.train)} train`;
+  const positions = `${train}, ${count(p.dev)} dev and ${count(p.eval)} eval positions per decoder`;
   return departures.length
     ? `Signatures at memsig's defaults except their decoders' training: ${positions}${also}.`
     : `Signatures at memsig's defaults: ${positions}.`;
@@ -692,7 +697,9 @@ export function renderReproductionReport(dir: string, figuresDir: string): strin
     const training = trainingLine((record.numbers as Numbers).training);
     if (training) lines.push(`Training: ${training}.`, '');
     // A --quick run is lighter in every way, as its banner says.
-    const signatureNote = record.quick ? undefined : signatureLine(figure, (record.numbers as Numbers).signature);
+    const numbers = record.numbers as Numbers;
+    const trainSymbols = (numbers.corpus ?? numbers.target)?.symbols?.train as number | undefined;
+    const signatureNote = record.quick ? undefined : signatureLine(figure, numbers.signature, trainSymbols);
     if (signatureNote) lines.push(signatureNote, '');
     lines.push('| the paper | ours | agrees |', '| --- | --- | --- |');
     for (const c of claimsFor(record)) {

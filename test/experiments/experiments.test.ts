@@ -128,8 +128,23 @@ test("the report says how a figure's signatures were made lighter, and only what
     await write({ ...defaults, batch, whiten });
     const atDefaults = renderReproductionReport(root, 'figures');
     assert.doesNotMatch(atDefaults, /lighter than the defaults|minibatch|whitened/);
-    const counts = [d.trainPositions, d.devPositions, d.evalPositions].map((x) => x.toLocaleString('en')).join(' / ');
-    assert.ok(atDefaults.includes(`Signatures at memsig's defaults: ${counts} train / dev / eval positions`));
+    const [train, dev, evalCount] = [d.trainPositions, d.devPositions, d.evalPositions].map((x) =>
+      x.toLocaleString('en'),
+    );
+    const counts = `${train} train, ${dev} dev and ${evalCount} eval positions per decoder`;
+    assert.ok(atDefaults.includes(`Signatures at memsig's defaults: ${counts}.`), atDefaults);
+    // A train partition smaller than the cap: its every position, said as such.
+    const small = record({ ...defaults, batch, whiten });
+    const corpus = { source: 'sotu', maxChars: null, symbols: { train: 2_643_160 }, segmentation: 'sentence' };
+    await writeFile(
+      join(root, 'fig3', 'results.json'),
+      JSON.stringify({ ...small, numbers: { ...small.numbers, corpus: { ...corpus, sha256: 'ab' } } }),
+    );
+    assert.ok(
+      renderReproductionReport(root, 'figures').includes(
+        `Signatures at memsig's defaults: the whole train partition (2,643,160 symbols, under the cap of ${train} positions), ${dev} dev`,
+      ),
+    );
     // A dev sample smaller than today's: the report names it, with the verdicts it gave.
     await write({ ...defaults, positions: { ...defaults.positions, dev: 20_000 }, batch, whiten });
     assert.match(
@@ -141,7 +156,7 @@ test("the report says how a figure's signatures were made lighter, and only what
     // Results that record no minibatch were made with 1024, the default before 256: the report says so.
     await write({ ...defaults, whiten });
     const earlierBatch = renderReproductionReport(root, 'figures');
-    const except = `Signatures at memsig's defaults except their decoders' training: ${counts} train`;
+    const except = `Signatures at memsig's defaults except their decoders' training: ${counts}`;
     assert.ok(earlierBatch.includes(except));
     assert.match(earlierBatch, new RegExp(`decoder minibatch 1024 \\(${batch} today`));
     assert.doesNotMatch(earlierBatch, /not whitened/);
