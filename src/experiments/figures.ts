@@ -28,7 +28,7 @@ import {
   type TrainedModel,
 } from './context.js';
 import { loadCorpus } from './corpora.js';
-import { type DepthGain, depthGain, doubledDepth, upperLayers } from './decoder-depth.js';
+import { type DepthGain, deeperDecoder, depthGain, upperLayers } from './decoder-depth.js';
 import { compareSeedGroups, modelSeeds } from './model-seeds.js';
 import { experimentSettings } from './settings.js';
 
@@ -251,7 +251,7 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
         layer: layer.layer,
       });
     }
-    // Section 5's capacity claim: the upper layers read again by decoders twice as deep.
+    // Section 5's capacity claim: the upper layers read again by decoders twice as deep and as large (decoder-depth.ts).
     const depthGains: DepthGain[] = [];
     for (const layer of upperLayers(s.depth)) {
       const deep = await ensureSignature(
@@ -265,7 +265,7 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
           layers: [layer - 1],
           decoder: {
             ...s.signature(s.depthSignature).decoder,
-            hidden: doubledDepth(sig.layers.find((l) => l.layer === layer)!),
+            hidden: deeperDecoder(sig.layers.find((l) => l.layer === layer)!, sig.alphabet.length),
           },
         }),
       );

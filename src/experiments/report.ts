@@ -302,7 +302,7 @@ function depthClaim(m: Numbers): Claim {
   const beyondNoise = gains.filter((g) => g.gain > 2 * g.gainStdError);
   return {
     claim: `${String(m.cell).toUpperCase()} ${m.layers}×${m.units}: doubling the decoder depth on layer${gains.length === 1 ? '' : 's'} ${gains.map((g) => g.layer).join(' and ')} improves recall by less than 5% (the paper: "small improvements").`,
-    ours: `mean marginal accuracy over δ, one hidden layer → two: ${per}`,
+    ours: `mean marginal accuracy over δ, one hidden layer → two with at least as many decoder parameters (the paper's size rule): ${per}`,
     agrees: holds,
     note: holds
       ? beyondNoise.length === 0
