@@ -4,15 +4,22 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Signature } from '../src/analysis/signature-types.js';
 import {
   replacesEarlierRun,
   type SignatureDecoderSettings,
+  withPanelMarginals,
   withSignatureDecoderSettings,
 } from '../src/experiments/earlier-run.js';
 import { renderReproductionReport } from '../src/experiments/report.js';
 import type { ExperimentRecord } from '../src/experiments/runner.js';
 
 const readRecord = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as ExperimentRecord;
+const writeRecord = (path: string, record: ExperimentRecord) =>
+  writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
+/** A panel's signature in an experiment's folder, or null where it is missing. */
+const signatureIn = (dir: string) => (file: string) =>
+  existsSync(join(dir, file)) ? (JSON.parse(readFileSync(join(dir, file), 'utf8')) as Signature) : null;
 
 /** The decoder settings of the first finished signature in a published figure's folder (none: nothing known). */
 function publishedDecoderSettings(dir: string): SignatureDecoderSettings {
@@ -32,18 +39,21 @@ for (const figure of ['fig1', 'fig2', 'fig3', 'fig4', 'fig5', 'fig6', 'fig7']) {
   mkdirSync(join(dst, 'signatures'), { recursive: true });
   // Results made with other inputs (decoders, corpus) stay as the earlier run, so the report can say what changed.
   const published = join(dst, 'results.json');
-  if (existsSync(published) && replacesEarlierRun(readRecord(published), readRecord(join(src, 'results.json')))) {
-    // Its signatures, about to be replaced, say what its decoders were trained with where the record does not.
-    const earlier = withSignatureDecoderSettings(
-      readRecord(published),
-      publishedDecoderSettings(join(dst, 'signatures')),
+  // Each panel's recall, read from its signatures, for the figures whose numbers do not keep it (Figure 4).
+  const next = withPanelMarginals(readRecord(join(src, 'results.json')), signatureIn(src));
+  if (existsSync(published) && replacesEarlierRun(readRecord(published), next)) {
+    // Its signatures, about to be replaced, say what its decoders were trained with where the record does not, and
+    // how each panel recalled.
+    const earlier = withPanelMarginals(
+      withSignatureDecoderSettings(readRecord(published), publishedDecoderSettings(join(dst, 'signatures'))),
+      signatureIn(dst),
     );
-    writeFileSync(join(dst, 'earlier-results.json'), `${JSON.stringify(earlier, null, 2)}\n`);
+    writeRecord(join(dst, 'earlier-results.json'), earlier);
     rmSync(published);
     console.log(`${figure}: the published results kept as earlier-results.json`);
   }
-  for (const f of readdirSync(src))
-    if (f.endsWith('.svg') || f === 'results.json') copyFileSync(join(src, f), join(dst, f));
+  writeRecord(published, next);
+  for (const f of readdirSync(src)) if (f.endsWith('.svg')) copyFileSync(join(src, f), join(dst, f));
   // The finished signatures only: not their recipes or partial files (bookkeeping of the runs).
   for (const f of readdirSync(join(src, 'signatures')))
     if (f.endsWith('.json') && !f.endsWith('.partial.json'))

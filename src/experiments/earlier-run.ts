@@ -1,6 +1,7 @@
 // What a rerun of an experiment changed: which published results to keep as "earlier" when new ones replace them,
 // and the per-model recall of both, so that the report can say what moved (issue 11: converged decoders rerun).
 
+import type { Signature } from '../analysis/signature-types.js';
 import type { ExperimentRecord } from './runner.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: results.json is plain JSON read back; each figure wrote its own numbers.
@@ -78,7 +79,28 @@ export function panelRecalls(record: ExperimentRecord): PanelRecall[] {
   }
   for (const layer of (n.layers ?? []) as Numbers[])
     if (Array.isArray(layer.marginalAccuracy)) out.push({ label: layer.label, marginal: layer.marginalAccuracy });
+  for (const r of (n.restrictions ?? []) as Numbers[])
+    if (Array.isArray(r.marginalAccuracy)) out.push({ label: r.label, marginal: r.marginalAccuracy });
+  // Figures whose numbers keep no recall of their own (Figure 4) are read from their panels' signatures.
+  if (out.length === 0) for (const p of (n.panelMarginals ?? []) as PanelRecall[]) out.push(p);
   return out;
+}
+
+/**
+ * The record with each panel's marginal accuracy by δ (numbers.panelMarginals), read from the panel's signature
+ * (`signatureOf` gets the panel's file, relative to the experiment's folder, and gives null where it is missing):
+ * so that a rerun can say how each model's recall moved where the figure's numbers do not record it.
+ */
+export function withPanelMarginals(
+  record: ExperimentRecord,
+  signatureOf: (file: string) => Signature | null,
+): ExperimentRecord {
+  const panelMarginals: PanelRecall[] = [];
+  for (const panel of record.panels) {
+    const layer = signatureOf(panel.signature)?.layers.find((l) => l.layer === panel.layer);
+    if (layer) panelMarginals.push({ label: panel.label, marginal: layer.deltas.map((d) => d.accuracy) });
+  }
+  return panelMarginals.length ? { ...record, numbers: { ...record.numbers, panelMarginals } } : record;
 }
 
 export interface RecallChange {

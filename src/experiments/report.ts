@@ -288,6 +288,17 @@ function seedPairClaim(pair: Numbers): Claim {
   };
 }
 
+/**
+ * How the longer fine-tuning moved the signature from the source model's, by mean |difference| (as printed, to three
+ * places: a change below that is no move).
+ */
+function movedAway(short: number, long: number): string {
+  const change = `(|difference| ${num(short)} → ${num(long)})`;
+  return Number(num(long)) > Number(num(short))
+    ? `longer fine-tuning moves the signature away from the source model's ${change} but not past the midpoint`
+    : `longer fine-tuning does not move the signature away from the source model's ${change}`;
+}
+
 /** Section 5: doubling the decoder depth on the upper layers (3 and 4 of 4) improved recall by less than 5%. */
 function depthClaim(m: Numbers): Claim {
   const gains = m.depthGains as DepthGain[];
@@ -422,7 +433,7 @@ function claimsFor(record: ExperimentRecord): Claim[] {
                 note:
                   s.convergedVsInDomain.meanAbsoluteDifference < s.convergedVsOutOfDomain.meanAbsoluteDifference
                     ? undefined
-                    : `longer fine-tuning moves the signature away from the source model's (|difference| ${num(s.adaptedVsOutOfDomain.meanAbsoluteDifference)} → ${num(s.convergedVsOutOfDomain.meanAbsoluteDifference)}) but not past the midpoint: we think ${n.fineTuneSymbols} target symbols reshape the output statistics (perplexity) much faster than the recurrent memory learnt from the source; all signatures here are close (the source and in-domain models correlate at ${num(s.outOfDomainVsInDomain.correlation)}), and the paper's reading is qualitative, from a few symbols`,
+                    : `${movedAway(s.adaptedVsOutOfDomain.meanAbsoluteDifference, s.convergedVsOutOfDomain.meanAbsoluteDifference)}: we think ${n.fineTuneSymbols} target symbols reshape the output statistics (perplexity) much faster than the recurrent memory learnt from the source; all signatures here are close (the source and in-domain models correlate at ${num(s.outOfDomainVsInDomain.correlation)}), and the paper's reading is qualitative, from a few symbols`,
               },
             ]
           : []),

@@ -7,10 +7,12 @@ import {
   panelRecalls,
   recallChanges,
   replacesEarlierRun,
+  withPanelMarginals,
   withSignatureDecoderSettings,
 } from '../../src/experiments/earlier-run.js';
 import { renderReproductionReport } from '../../src/experiments/report.js';
 import type { ExperimentRecord } from '../../src/experiments/runner.js';
+import { tinySignature } from '../render/helpers.js';
 
 const corpus = { source: 'shakespeare.txt', sha256: 'abc', segmentation: 'line', symbols: { train: 10 } };
 
@@ -143,4 +145,53 @@ test('an earlier run that recorded no minibatch or input is described by what it
   // A record of whitened decoders at 256 compared with this earlier one: inputs differ by the input alone.
   assert.equal(replacesEarlierRun(filled, fig1([0.9], { ...settings(256), whiten: true })), true);
   assert.equal(replacesEarlierRun(filled, fig1([0.9], { ...settings(256), whiten: false })), false);
+});
+
+test('a figure whose numbers keep no recall (Figure 4) is compared by its panels, read from their signatures', () => {
+  const sig = (accuracies: number[]) => {
+    const s = tinySignature([accuracies.map((a) => [a, a, a, a])]);
+    for (const [i, d] of s.layers[0]!.deltas.entries()) d.accuracy = accuracies[i]!;
+    return s;
+  };
+  const record = (files: string[]): ExperimentRecord => ({
+    figure: 'fig4',
+    title: 'adaptation',
+    panels: files.map((f) => ({ label: `model ${f}`, signature: `signatures/${f}.json`, layer: 1 })),
+    numbers: { similarity: {} },
+    quick: false,
+    wallSeconds: 1,
+    generator: 'test',
+  });
+  const files: Record<string, ReturnType<typeof sig>> = {
+    'signatures/a.json': sig([0.9, 0.5]),
+    'signatures/b.json': sig([0.8, 0.4]),
+  };
+  const earlier = withPanelMarginals(record(['a', 'b', 'gone']), (f) => files[f] ?? null);
+  assert.deepEqual(
+    panelRecalls(earlier).map((p) => [p.label, p.marginal]),
+    [
+      ['model a', [0.9, 0.5]],
+      ['model b', [0.8, 0.4]],
+    ],
+    'the panel whose signature is missing is left out',
+  );
+  files['signatures/a.json'] = sig([0.95, 0.7]);
+  const now = withPanelMarginals(record(['a', 'b']), (f) => files[f] ?? null);
+  const [a] = recallChanges(earlier, now);
+  assert.equal(a!.label, 'model a');
+  assert.deepEqual(
+    a!.byDelta.map((d) => Math.round(d * 100) / 100),
+    [0.05, 0.2],
+  );
+  // Without any signature the record is left as it was; a figure's own recall numbers come before its panels'.
+  const untouched = record(['gone']);
+  assert.equal(
+    withPanelMarginals(untouched, () => null),
+    untouched,
+  );
+  const own = withPanelMarginals({ ...fig1([0.5]), panels: record(['a']).panels }, (f) => files[f] ?? null);
+  assert.deepEqual(
+    panelRecalls(own).map((p) => p.label),
+    ['GRU'],
+  );
 });

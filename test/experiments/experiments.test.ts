@@ -279,3 +279,55 @@ test('the depth claim weighs each step against sampling noise: a rise within two
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test("Figure 4's longer fine-tuning: the report says whether it moved the signature from the source model's", async () => {
+  const root = await mkdtemp(join(tmpdir(), 'memsig-fig4-'));
+  const pair = (meanAbsoluteDifference: number) => ({ correlation: 0.99, meanAbsoluteDifference });
+  const record = (shortFromSource: number, longFromSource: number) => ({
+    figure: 'fig4',
+    title: 'adaptation',
+    panels: [],
+    numbers: {
+      fineTuneSymbols: 131703,
+      fineTuneEpochs: { adapted: 2, converged: 10 },
+      targetEvalPerplexity: { outOfDomain: 5.47, adapted: 3.61, adaptedConverged: 3.38, inDomain: 2.93 },
+      gapAdaptedToInDomain: 0.68,
+      gapOutOfDomainToAdapted: 1.86,
+      gapConvergedToInDomain: 0.45,
+      gapOutOfDomainToConverged: 2.09,
+      similarity: {
+        adaptedVsInDomain: pair(0.033),
+        adaptedVsOutOfDomain: pair(shortFromSource),
+        convergedVsInDomain: pair(0.032),
+        convergedVsOutOfDomain: pair(longFromSource),
+        outOfDomainVsInDomain: pair(0.035),
+      },
+    },
+    quick: false,
+    wallSeconds: 60,
+  });
+  try {
+    await mkdir(join(root, 'fig4'));
+    const verdictOf = async (short: number, long: number) => {
+      await writeFile(join(root, 'fig4', 'results.json'), JSON.stringify(record(short, long)));
+      const row = renderReproductionReport(root, 'figures')
+        .split('\n')
+        .find((l) => l.startsWith('| The same, for a fine-tuning run'));
+      assert.ok(row, 'the converged fine-tuning row');
+      return row;
+    };
+    // Equal to the third place (0.0112 and 0.0108 print as 0.011): no move.
+    assert.match(
+      await verdictOf(0.0112, 0.0108),
+      /longer fine-tuning does not move the signature away from the source model's \(\\\|difference\\\| 0\.011 → 0\.011\): we think 131703 target symbols/,
+    );
+    assert.match(
+      await verdictOf(0.013, 0.023),
+      /longer fine-tuning moves the signature away from the source model's \(\\\|difference\\\| 0\.013 → 0\.023\) but not past the midpoint/,
+    );
+    // Past the midpoint, the claim holds and there is nothing to explain.
+    assert.doesNotMatch(await verdictOf(0.013, 0.04), /longer fine-tuning/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
