@@ -261,6 +261,8 @@ export async function ensureSignature(
   );
   const keeper = partialKeeper(partial, inputs, completed);
   let lastLog = 0;
+  // Each layer's time (its states and decoders) is logged with it: what plans the next long run.
+  let layerStart = performance.now();
   const layersToRun = (options.layers?.length ?? model.layers) - completed.length;
   const eta = new DecoderEta(decoderWorkPlan(options.decoder, options.maxDelta, Math.max(1, layersToRun)));
   // Train states beyond the memory budget go to shard files in the system's temporary folder, removed at the end.
@@ -281,7 +283,9 @@ export async function ensureSignature(
         keeper.add(p.layer);
         checkpoints.layerDone(p.layer.layer);
         const acc = p.layer.deltas.map((d) => (100 * d.accuracy).toFixed(0)).join(' ');
-        ctx.log(`${name}: layer ${p.layer.layer} done; accuracy by δ: ${acc} %`);
+        const minutes = ((now - layerStart) / 60_000).toFixed(1);
+        layerStart = now;
+        ctx.log(`${name}: layer ${p.layer.layer} done in ${minutes} min; accuracy by δ: ${acc} %`);
       } else if (p.phase === 'decoders') {
         eta.record(p.layer, p.decoder, now);
         if (now - lastLog <= 30_000) return;

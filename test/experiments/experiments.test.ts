@@ -190,7 +190,7 @@ test('an experiment stopped after a signature layer keeps that layer and resumes
       signal: stop.signal,
       log: (line: string) => {
         lines.push(line);
-        if (/layer 1 done/.test(line)) stop.abort(new Error('stopped by the test'));
+        if (/layer 1 done in \d+\.\d min; accuracy by δ: \d/.test(line)) stop.abort(new Error('stopped by the test'));
       },
     };
     await assert.rejects(runExperiment('fig3', stopping), /stopped by the test/);
