@@ -2,21 +2,22 @@
 // (a trained model, a signature) that make a long experiment resumable: a finished step is found and reused.
 
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AnalysableModel } from '../analysis/analysable-model.js';
+import { type AnalysableModel, charLmAnalysable } from '../analysis/analysable-model.js';
 import { DecoderEta, decoderWorkPlan } from '../analysis/decoder-eta.js';
 import { decoderPoolRunner } from '../analysis/decoder-pool.js';
 import { memorySignature, type SignatureOptions } from '../analysis/signature.js';
-import type { Signature } from '../analysis/signature-types.js';
+import type { Signature, SignatureModel } from '../analysis/signature-types.js';
 import type { BackendName } from '../backends/index.js';
 import { createGemm } from '../backends/index.js';
 import { formatDuration } from '../cli/format.js';
+import { UserError } from '../core/errors.js';
 import type { Gemm } from '../core/gemm.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
 import { layerCheckpoints } from '../io/decoder-checkpoint-files.js';
-import { loadModel } from '../io/load-model.js';
+import { charLmShape, loadModel } from '../io/load-model.js';
 import { validateModelConfig } from '../io/model-config.js';
 import { CONFIG_FILE, saveModelDir, WEIGHTS_FILE } from '../io/model-dir.js';
 import { readSafetensors, toFloat32 } from '../io/safetensors.js';
@@ -215,11 +216,120 @@ async function ensureTrained(
   return { model: result.model, config: modelConfig, weightsSha256, fresh: true };
 }
 
+/**
+ * A model known by its description before its weights: a carried record (below) stands for a model whose weights
+ * are not on disk, and `load` trains them (bit for bit the same) only when a signature of it is still to compute.
+ */
+export interface DeferredModel {
+  describe(): SignatureModel;
+  load(): Promise<AnalysableModel>;
+}
+
+/**
+ * What `scripts/carry-experiments.sh save` keeps of a finished model in models/NAME/: its config, its recipe and
+ * the sha256 of its weights, not the weights. A session that restores it finds the model's signatures without
+ * retraining it (experiments-in-progress/README.md).
+ */
+export const CARRIED_MODEL_FILE = 'carried.json';
+
+interface CarriedModel {
+  recipe: string;
+  weightsSha256: string;
+  config: CharLmConfig;
+}
+
+async function readCarriedModel(dir: string): Promise<CarriedModel | null> {
+  const path = join(dir, CARRIED_MODEL_FILE);
+  if (!existsSync(path)) return null;
+  const value = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  const hex = /^[0-9a-f]{64}$/;
+  if (
+    value.format !== 'memsig-carried-model' ||
+    typeof value.recipe !== 'string' ||
+    typeof value.weightsSha256 !== 'string' ||
+    !hex.test(value.recipe) ||
+    !hex.test(value.weightsSha256)
+  ) {
+    throw new UserError(`${path}: not a carried model record (format memsig-carried-model, recipe, weightsSha256)`);
+  }
+  const config = validateModelConfig(value.config, path);
+  if (config.kind !== 'char-lm')
+    throw new UserError(`${path}: a carried record of an LSTM/GRU language model expected`);
+  return { recipe: value.recipe, weightsSha256: value.weightsSha256, config };
+}
+
+/** A language model step of an experiment: what its signatures need to know of it, and the model itself. */
+export interface ModelStep {
+  config: CharLmConfig;
+  /** The model as a signature sees it: loaded, or deferred when only its carried record is on disk. */
+  analysable: AnalysableModel | DeferredModel;
+}
+
+/**
+ * The LSTM/GRU model ctx.dir/models/NAME as ensureModel makes it, except where only a carried record of it is on
+ * disk with this run's recipe: then its training waits until a signature of it must be computed, and the
+ * retrained weights must be the recorded ones.
+ */
+export async function modelStep(
+  ctx: ExperimentContext,
+  name: string,
+  corpus: PreparedCorpus,
+  train: TrainConfig,
+): Promise<ModelStep> {
+  const dir = join(ctx.dir, 'models', name);
+  const carried = existsSync(join(dir, CONFIG_FILE)) ? null : await readCarriedModel(dir);
+  if (carried && carried.recipe === modelRecipe(train, corpus)) {
+    ctx.log(
+      `${name}: carried record found (eval perplexity ${carried.config.metrics.evalPerplexity?.toFixed(3)}); trained only if a signature of it is still to compute`,
+    );
+    const gemm = contextGemm(ctx);
+    let loading: Promise<AnalysableModel> | null = null;
+    const load = async () => {
+      const trained = await ensureModel(ctx, name, corpus, train);
+      if (trained.weightsSha256 !== carried.weightsSha256) {
+        throw new UserError(
+          `${name}: retrained, its weights (sha256 ${trained.weightsSha256.slice(0, 12)}…) differ from the carried record's (${carried.weightsSha256.slice(0, 12)}…); delete ${join(dir, CARRIED_MODEL_FILE)} and the signatures made from it`,
+        );
+      }
+      return charLmAnalysable(trained.model, gemm, trained.weightsSha256);
+    };
+    const described = charLmAnalysable(new CharLm(charLmShape(carried.config)), gemm, carried.weightsSha256);
+    return {
+      config: carried.config,
+      analysable: {
+        describe: () => described.describe(),
+        load: () => {
+          loading ??= load();
+          return loading;
+        },
+      },
+    };
+  }
+  const trained = await ensureModel(ctx, name, corpus, train);
+  return {
+    config: trained.config,
+    analysable: charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
+  };
+}
+
+/** A language model step and its signature, each found if finished. */
+export async function modelWithSignature(
+  ctx: ExperimentContext,
+  name: string,
+  corpus: PreparedCorpus,
+  train: TrainConfig,
+  options: SignatureOptions,
+): Promise<{ step: ModelStep; sig: Signature }> {
+  const step = await modelStep(ctx, name, corpus, train);
+  const sig = await ensureSignature(ctx, name, step.analysable, corpus, options);
+  return { step, sig };
+}
+
 /** The signature ctx.dir/signatures/NAME.json: read if finished, otherwise computed and written. */
 export async function ensureSignature(
   ctx: ExperimentContext,
   name: string,
-  model: AnalysableModel,
+  model: AnalysableModel | DeferredModel,
   corpus: PreparedCorpus,
   options: SignatureOptions,
 ): Promise<Signature> {
@@ -256,6 +366,7 @@ export async function ensureSignature(
     ...(completed.length ? [`layers ${completed.map((l) => l.layer).join(', ')} kept from before`] : []),
     ...(checkpoints.any() ? ['the decoders go on from their last round'] : []),
   ];
+  const analysable = 'load' in model ? await model.load() : model;
   ctx.log(
     `${name}: computing the signature (Δ = ${options.maxDelta})${resumed.length ? ` (${resumed.join('; ')})` : ''}`,
   );
@@ -263,11 +374,11 @@ export async function ensureSignature(
   let lastLog = 0;
   // Each layer's time (its states and decoders) is logged with it: what plans the next long run.
   let layerStart = performance.now();
-  const layersToRun = (options.layers?.length ?? model.layers) - completed.length;
+  const layersToRun = (options.layers?.length ?? analysable.layers) - completed.length;
   const eta = new DecoderEta(decoderWorkPlan(options.decoder, options.maxDelta, Math.max(1, layersToRun)));
   // Train states beyond the memory budget go to shard files in the system's temporary folder, removed at the end.
   const shardFiles = shardFileStore(undefined, (stale) => ctx.log(`${name}: ${staleShardFoldersLine(stale)}`));
-  const run = memorySignature(model, corpus, options, {
+  const run = memorySignature(analysable, corpus, options, {
     gemm,
     shardFiles,
     signal: ctx.signal,
@@ -320,7 +431,7 @@ export async function ensureSignature(
 
 /** What determines an experiment's signature: the model (as it describes itself), corpus, options, backend. */
 function experimentSignatureDigest(
-  model: AnalysableModel,
+  model: Pick<AnalysableModel, 'describe'>,
   corpus: PreparedCorpus,
   options: SignatureOptions,
   backend: string,

@@ -10,8 +10,8 @@ import type { SignatureOptions } from '../analysis/signature.js';
 import type { LayerSignature, Signature } from '../analysis/signature-types.js';
 import { memoryVersusPrediction, signatureSimilarity } from '../analysis/similarity.js';
 import type { KernelRestriction } from '../core/factorized-lstm.js';
-import type { PreparedCorpus } from '../data/corpus.js';
 import { subsampleTrain } from '../data/subsample.js';
+import { charLmShape } from '../io/load-model.js';
 import { CharLm } from '../models/char-lm.js';
 import type { CellKind } from '../models/config.js';
 import { basesOfBigrams } from '../models/factorized-lm.js';
@@ -25,7 +25,7 @@ import {
   ensureFactorizedModel,
   ensureModel,
   ensureSignature,
-  type TrainedModel,
+  modelWithSignature,
 } from './context.js';
 import { loadCorpus } from './corpora.js';
 import { type DepthGain, deeperDecoder, depthGain, upperLayers } from './decoder-depth.js';
@@ -68,25 +68,11 @@ function stateFor(cell: CellKind): 'c' | 'h' {
   return cell === 'lstm' ? 'c' : 'h';
 }
 
-/** A character LM trained (or found) under NAME, and its signature on the same corpus, also under NAME. */
-async function modelWithSignature(
-  ctx: ExperimentContext,
-  name: string,
-  corpus: PreparedCorpus,
-  train: TrainConfig,
-  options: SignatureOptions,
-): Promise<{ trained: TrainedModel; sig: Signature }> {
-  const trained = await ensureModel(ctx, name, corpus, train);
-  const model = charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256);
-  const sig = await ensureSignature(ctx, name, model, corpus, options);
-  return { trained, sig };
-}
-
 /** Figure 1: a 1-layer GRU on Shakespeare; its signature, its next-symbol accuracy, and how the two relate. */
 export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
   const s = experimentSettings(ctx.quick);
   const corpus = await loadCorpus(s.shakespeare, ctx.shakespeare);
-  const { trained, sig } = await modelWithSignature(
+  const { step, sig } = await modelWithSignature(
     ctx,
     'gru',
     corpus,
@@ -96,7 +82,7 @@ export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
   const layer = layerOf(sig);
   const relation = memoryVersusPrediction(sig, layer);
   // Our addition, the control: the same GRU with random weights, read by the same decoders.
-  const untrained = new CharLm(trained.model.shape);
+  const untrained = new CharLm(charLmShape(step.config));
   const seed = 1;
   const gemm = contextGemm(ctx);
   const controlModel = withRandomWeights(charLmAnalysable(untrained, gemm, drawRandomWeights(untrained, seed)), seed);
@@ -117,14 +103,14 @@ export async function figure1(ctx: ExperimentContext): Promise<FigureResult> {
     figure: 'fig1',
     title: 'Memory signature and next-symbol accuracy of a 1-layer GRU on Shakespeare',
     panels: [
-      { label: trained.config.cell.toUpperCase(), signature: 'signatures/gru.json', layer: 1 },
+      { label: step.config.cell.toUpperCase(), signature: 'signatures/gru.json', layer: 1 },
       { label: 'the same GRU, random weights', signature: 'signatures/gru-random-weights.json', layer: 1 },
     ],
     numbers: {
       corpus: corpus.record,
       training: trainingSettings(s.train({})),
       signature: signatureSettings(s.signature({ state: 'h' })),
-      evalPerplexity: trained.config.metrics.evalPerplexity,
+      evalPerplexity: step.config.metrics.evalPerplexity,
       marginalAccuracy: marginal(layer),
       marginalInterval: layer.deltas.map((d) => d.accuracyInterval),
       chance: layer.deltas.map((d) => d.chanceAccuracy),
@@ -174,7 +160,7 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
   for (const { cell, units } of order) {
     if (seedPairDue && !seedPair && units > s.units) await runSeedPair();
     const name = `${cell}-${units}`;
-    const { trained, sig } = await modelWithSignature(
+    const { step, sig } = await modelWithSignature(
       ctx,
       name,
       corpus,
@@ -186,7 +172,7 @@ export async function figure2(ctx: ExperimentContext): Promise<FigureResult> {
     rows.push({
       cell,
       units,
-      evalPerplexity: trained.config.metrics.evalPerplexity,
+      evalPerplexity: step.config.metrics.evalPerplexity,
       marginalAccuracy: marginal(layer),
       meanAccuracy: mean(marginal(layer)),
       meanAccuracyStdError: meanAccuracyStdError(layer),
@@ -237,7 +223,7 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
   const panels: Panel[] = [];
   for (const cell of ['gru', 'lstm'] as const) {
     const name = `${cell}-${s.depth}x${s.depthUnits}`;
-    const { trained, sig } = await modelWithSignature(
+    const { step, sig } = await modelWithSignature(
       ctx,
       name,
       corpus,
@@ -257,7 +243,7 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
       const deep = await ensureSignature(
         ctx,
         `${name}-deep-decoder-layer${layer}`,
-        charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256),
+        step.analysable,
         corpus,
         s.signature({
           state: stateFor(cell),
@@ -276,7 +262,7 @@ export async function figure3(ctx: ExperimentContext): Promise<FigureResult> {
       layers: s.depth,
       units: s.depthUnits,
       depthGains,
-      evalPerplexity: trained.config.metrics.evalPerplexity,
+      evalPerplexity: step.config.metrics.evalPerplexity,
       marginalAccuracyByLayer: sig.layers.map((l) => marginal(l)),
       meanAccuracyByLayer: sig.layers.map((l) => mean(marginal(l))),
       meanAccuracyStdErrorByLayer: sig.layers.map(meanAccuracyStdError),

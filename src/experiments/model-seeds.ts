@@ -3,7 +3,6 @@
 // the seeds. Seed 1 is the figure's own model; seed k > 1 lives beside it as NAME-seedK, found again when the run
 // resumes like every other step.
 
-import { charLmAnalysable } from '../analysis/analysable-model.js';
 import { welchPValue } from '../analysis/seed-groups.js';
 import { seedSpread } from '../analysis/seed-spread.js';
 import type { SignatureOptions } from '../analysis/signature.js';
@@ -11,7 +10,7 @@ import type { LayerSignature, SeedSpread, Signature } from '../analysis/signatur
 import { memoryVersusPrediction } from '../analysis/similarity.js';
 import type { PreparedCorpus } from '../data/corpus.js';
 import type { TrainConfig } from '../train/train-char-lm.js';
-import { contextGemm, type ExperimentContext, ensureModel, ensureSignature } from './context.js';
+import { type ExperimentContext, modelWithSignature } from './context.js';
 
 /** One seed's model and what the figures judge of it. */
 export interface SeedRecord {
@@ -57,10 +56,8 @@ export async function modelSeeds(
   const perSeed: SeedRecord[] = [];
   for (const seed of modelSeedList(count)) {
     const seedModel = seedName(name, seed);
-    const trained = await ensureModel(ctx, seedModel, corpus, { ...train, seed });
-    const analysable = charLmAnalysable(trained.model, contextGemm(ctx), trained.weightsSha256);
-    const sig = await ensureSignature(ctx, seedModel, analysable, corpus, options);
-    perSeed.push(seedRecord(seed, seedModel, trained.config.metrics.evalPerplexity ?? null, sig));
+    const { step, sig } = await modelWithSignature(ctx, seedModel, corpus, { ...train, seed }, options);
+    perSeed.push(seedRecord(seed, seedModel, step.config.metrics.evalPerplexity ?? null, sig));
   }
   const deltas = perSeed[0]!.marginalAccuracy.length;
   return {

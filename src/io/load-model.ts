@@ -2,7 +2,8 @@
 // factorized-lstm config; a speech recognizer's (kind "las") as a Las.
 
 import { CharLm } from '../models/char-lm.js';
-import { CORPUS_LAMBDA } from '../models/config.js';
+import type { CharLmShape } from '../models/char-lm-params.js';
+import { type CharLmConfig, CORPUS_LAMBDA } from '../models/config.js';
 import { FactorizedLm, type LambdaSource } from '../models/factorized-lm.js';
 import { Las } from '../models/las.js';
 import { type LoadedLasModelDir, type LoadedModel, loadLasModelDir, loadModelDir } from './model-dir.js';
@@ -25,16 +26,19 @@ export async function loadModel(dir: string): Promise<LoadedAnyModel> {
       model: new FactorizedLm({ layers, units, embed, vocab }, source, params),
     };
   }
+  return { ...loaded, kind: 'char-lm', model: new CharLm(charLmShape(config), params) };
+}
+
+/** The shape of the LSTM/GRU language model a config describes. */
+export function charLmShape(config: CharLmConfig): CharLmShape {
+  const { layers, units, embed } = config;
+  const vocab = config.normalization.alphabet.length;
   // The cell variants of imported models (forward only), where the config names them.
   const variants = {
     ...(config.resetAfter === false ? { resetAfter: false } : {}),
     ...(config.gateActivation === 'hard_sigmoid' ? { gate: 'hard_sigmoid' as const } : {}),
   };
-  return {
-    ...loaded,
-    kind: 'char-lm',
-    model: new CharLm({ cell: config.cell, layers, units, embed, vocab, ...variants }, params),
-  };
+  return { cell: config.cell, layers, units, embed, vocab, ...variants };
 }
 
 export type LoadedLas = LoadedLasModelDir & { model: Las };

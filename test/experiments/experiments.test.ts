@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { defaultSignatureOptions } from '../../src/analysis/signature.js';
-import type { ExperimentContext } from '../../src/experiments/context.js';
+import { CARRIED_MODEL_FILE, type ExperimentContext } from '../../src/experiments/context.js';
 import { renderReproductionReport } from '../../src/experiments/report.js';
 import { EXPERIMENTS, runExperiment } from '../../src/experiments/runner.js';
+
+// The script that carries an unfinished experiment to the next session, from the repository (dist/test/… → ../../..).
+const CARRY_SCRIPT = fileURLToPath(new URL('../../../scripts/carry-experiments.sh', import.meta.url));
 
 function context(dir: string, lines: string[]): ExperimentContext {
   return {
@@ -242,6 +248,55 @@ test("an experiment reuses a sibling experiment's model and signature made the s
       /Wall time [\d.]+ min on this machine[^\n]*, not counting what it took from other experiments, where it was made first: the model gru-16 \(fig5\/models\/gru\), the signature gru-16 \(fig5\/signatures\/gru\.json\)\./,
     );
     assert.equal((report.match(/not counting what it took/g) ?? []).length, 1);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a carried experiment (signatures and model records, no weights) is found again without training', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'memsig-carried-'));
+  const carry = (action: 'save' | 'restore') =>
+    execFileSync('bash', [CARRY_SCRIPT, action, 'fig2'], {
+      env: { ...process.env, EXPERIMENTS: root, KEPT: join(root, 'kept') },
+      encoding: 'utf8',
+    });
+  const run = (lines: string[]) => runExperiment('fig2', { ...context(join(root, 'fig2'), lines), modelSeeds: 2 });
+  try {
+    const first = await run([]);
+    assert.match(
+      carry('save'),
+      /kept fig2: \d+ finished signatures, 0 unfinished with finished layers, 6 model records/,
+    );
+    await rm(join(root, 'fig2'), { recursive: true });
+    carry('restore');
+    assert.ok(!existsSync(join(root, 'fig2', 'models', 'gru-16', 'model.safetensors')), 'weights were carried');
+    const again: string[] = [];
+    const second = await run(again);
+    assert.ok(
+      again.some((l) => /^gru-16-seed2: carried record found \(eval perplexity/.test(l)),
+      again.join(' / '),
+    );
+    assert.ok(!again.some((l) => /training|computing/.test(l)), `rerun recomputed: ${again.join(' / ')}`);
+    assert.deepEqual(second.numbers, first.numbers);
+    // A signature still to compute retrains its model, which must come out as recorded, and only that model.
+    await rm(join(root, 'fig2', 'signatures', 'lstm-8.json'));
+    const third: string[] = [];
+    const recomputed = await run(third);
+    assert.deepEqual(
+      third.filter((l) => /training|computing/.test(l)).map((l) => l.split(':')[0]),
+      ['lstm-8', 'lstm-8'],
+      third.join(' / '),
+    );
+    assert.deepEqual(recomputed.numbers, first.numbers);
+    // A record whose weights the retraining does not reproduce is refused, not used.
+    const record = join(root, 'fig2', 'models', 'gru-8', CARRIED_MODEL_FILE);
+    const carried = JSON.parse(await readFile(record, 'utf8'));
+    await writeFile(record, JSON.stringify({ ...carried, weightsSha256: '0'.repeat(64) }));
+    await rm(join(root, 'fig2', 'signatures', 'gru-8.json'));
+    await assert.rejects(
+      run([]),
+      /gru-8: retrained, its weights \(sha256 [0-9a-f]{12}…\) differ from the carried record's/,
+    );
   } finally {
     await rm(root, { recursive: true, force: true });
   }
