@@ -241,9 +241,16 @@ interface CarriedModel {
 async function readCarriedModel(dir: string): Promise<CarriedModel | null> {
   const path = join(dir, CARRIED_MODEL_FILE);
   if (!existsSync(path)) return null;
-  const value = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`${path}: not readable as JSON (${(err as Error).message})`);
+  }
   const hex = /^[0-9a-f]{64}$/;
   if (
+    typeof value !== 'object' ||
+    value === null ||
     value.format !== 'memsig-carried-model' ||
     typeof value.recipe !== 'string' ||
     typeof value.weightsSha256 !== 'string' ||

@@ -297,6 +297,9 @@ test('a carried experiment (signatures and model records, no weights) is found a
       run([]),
       /gru-8: retrained, its weights \(sha256 [0-9a-f]{12}…\) differ from the carried record's/,
     );
+    // A damaged record is named in one line.
+    await writeFile(join(root, 'fig2', 'models', 'lstm-16', CARRIED_MODEL_FILE), '{"format":');
+    await assert.rejects(run([]), /lstm-16[/\\]carried\.json: not readable as JSON/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
