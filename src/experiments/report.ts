@@ -206,12 +206,16 @@ function signatureLine(figure: string, settings: Numbers | undefined, trainSymbo
     : `Signatures at memsig's defaults: ${positions}.`;
 }
 
-/** The decoder minibatch until the measurements of docs/convergence.md made it 256: results that record no minibatch. */
+/**
+ * The minibatch assumed for results that record none: the default just before the measurements of
+ * docs/convergence.md made it 256. Results older still used 256, which their signatures record: the publish step
+ * completes published results from their signatures (scripts/publish-reproduction.ts), so this is a last resort.
+ */
 const EARLIER_DEFAULT_BATCH = 1024;
 
 /**
  * How the decoders were trained where that is not today's default (each changes what a signature recalls): the
- * minibatch (results that record none used 1024), the dev sample (and with it the convergence verdicts) and the
+ * minibatch (EARLIER_DEFAULT_BATCH where results record none), the dev sample (and with it the convergence verdicts) and the
  * input (results that record nothing read it unwhitened).
  */
 function decoderDepartures(settings: Numbers): string[] {
