@@ -26,7 +26,7 @@ function publishedDecoderSettings(dir: string): SignatureDecoderSettings {
   const file = readdirSync(dir).find((f) => f.endsWith('.json') && !f.endsWith('.partial.json'));
   if (!file) return {};
   const { settings } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { settings?: SignatureDecoderSettings };
-  return { batch: settings?.batch, whiten: settings?.whiten };
+  return { batch: settings?.batch, whiten: settings?.whiten, lr: settings?.lr, maxEpochs: settings?.maxEpochs };
 }
 
 const from = process.argv[2] ?? 'runs/experiments';
@@ -60,8 +60,8 @@ for (const figure of ['fig1', 'fig2', 'fig3', 'fig4', 'fig5', 'fig6', 'fig7']) {
       copyFileSync(join(src, 'signatures', f), join(dst, 'signatures', f));
   console.log(`published ${figure}`);
 }
-// Published results written before experiments recorded their decoders' minibatch and input say them as their own
-// signatures do, so that the report does not describe them by a guess.
+// Published results written before experiments recorded their decoders' minibatch and input (and those of the first
+// defaults' learning rate) say them as their own signatures do, so that the report does not describe them by a guess.
 for (const figure of readdirSync(to)) {
   const published = join(to, figure, 'results.json');
   if (!existsSync(published)) continue;
@@ -69,7 +69,7 @@ for (const figure of readdirSync(to)) {
   const completed = withSignatureDecoderSettings(record, publishedDecoderSettings(join(to, figure, 'signatures')));
   if (JSON.stringify(completed) !== JSON.stringify(record)) {
     writeRecord(published, completed);
-    console.log(`${figure}: its decoders' minibatch and input completed from its signatures`);
+    console.log(`${figure}: its decoders' settings completed from its signatures`);
   }
 }
 writeFileSync(join(docs, 'reproduction.md'), renderReproductionReport(to, 'reproduction'));

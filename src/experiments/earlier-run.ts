@@ -1,6 +1,7 @@
 // What a rerun of an experiment changed: which published results to keep as "earlier" when new ones replace them,
 // and the per-model recall of both, so that the report can say what moved (issue 11: converged decoders rerun).
 
+import { defaultDecoderConfig } from '../analysis/decoders.js';
 import type { Signature } from '../analysis/signature-types.js';
 import type { ExperimentRecord } from './runner.js';
 
@@ -28,12 +29,18 @@ export function measurementInputs(record: ExperimentRecord): string {
 export interface SignatureDecoderSettings {
   batch?: number;
   whiten?: boolean;
+  /** The decoders' learning rate and epoch cap (a stage's, today; a keep probability's, before the schedule). */
+  lr?: number;
+  maxEpochs?: number;
 }
 
 /**
  * A record whose decoder settings lack the minibatch or the input (results written before they recorded them),
  * completed from one of its own signature files, which always did: so that an earlier run is described by what its
- * decoders were trained with, not by the default of the day. Fields the record has are kept.
+ * decoders were trained with, not by the default of the day. Fields the record has are kept. A learning rate other
+ * than today's (the first defaults: 0.001, at most 10 epochs a keep probability, no schedule) is added with the epoch
+ * cap, since results never record it; today's rate is not, so that a rerun's record and its published one compare
+ * equal when their inputs are.
  */
 export function withSignatureDecoderSettings(
   record: ExperimentRecord,
@@ -43,10 +50,15 @@ export function withSignatureDecoderSettings(
   const key = n.signature ? 'signature' : n.lasSignature ? 'lasSignature' : null;
   if (key === null) return record;
   const settings = n[key];
+  const earlierRate =
+    settings.lr === undefined && signature.lr !== undefined && signature.lr !== defaultDecoderConfig().lr
+      ? { lr: signature.lr, maxEpochs: signature.maxEpochs }
+      : {};
   const filled = {
     ...settings,
     batch: settings.batch ?? signature.batch,
     whiten: settings.whiten ?? signature.whiten ?? false,
+    ...earlierRate,
   };
   return { ...record, numbers: { ...n, [key]: filled } };
 }

@@ -215,7 +215,8 @@ const EARLIER_DEFAULT_BATCH = 1024;
 
 /**
  * How the decoders were trained where that is not today's default (each changes what a signature recalls): the
- * minibatch (EARLIER_DEFAULT_BATCH where results record none), the dev sample (and with it the convergence verdicts) and the
+ * minibatch (EARLIER_DEFAULT_BATCH where results record none), the first defaults' learning rate (recorded only where
+ * it is not today's), the dev sample (and with it the convergence verdicts) and the
  * input (results that record nothing read it unwhitened).
  */
 function decoderDepartures(settings: Numbers): string[] {
@@ -226,6 +227,10 @@ function decoderDepartures(settings: Numbers): string[] {
   if (batch !== today.batch)
     out.push(
       `decoder minibatch ${batch} (${today.batch} today, which recalled up to 1.1 points more at δ = 4–6 on Figure 1's GRU: docs/convergence.md)`,
+    );
+  if (settings.lr !== undefined && settings.lr !== today.lr)
+    out.push(
+      `decoders trained at learning rate ${settings.lr}${settings.maxEpochs ? ` for at most ${settings.maxEpochs} epochs a keep probability` : ''}, without today's schedule (rate ${today.lr}, decayed on plateaus, in rounds of ${today.roundPositions.toLocaleString('en')} positions: docs/convergence.md)`,
     );
   const dev: number | undefined = settings.positions?.dev;
   const todayDev = defaults.devPositions;
@@ -603,7 +608,7 @@ function earlierInputs(earlier: Numbers, now: Numbers): string {
     const p = s.positions;
     const count = (x: number) => x.toLocaleString('en');
     parts.push(
-      `decoders on ${count(p.train)} / ${count(p.dev)} / ${count(p.eval)} train / dev / eval positions, minibatch ${s.batch ?? EARLIER_DEFAULT_BATCH}, keep probabilities ${s.keepProbs.join(', ')}, ${s.whiten ? 'whitened' : 'standardized'} input`,
+      `decoders on ${count(p.train)} / ${count(p.dev)} / ${count(p.eval)} train / dev / eval positions, minibatch ${s.batch ?? EARLIER_DEFAULT_BATCH}, keep probabilities ${s.keepProbs.join(', ')}, ${s.whiten ? 'whitened' : 'standardized'} input${s.lr !== undefined ? `, learning rate ${s.lr}${s.maxEpochs ? ` for at most ${s.maxEpochs} epochs a keep probability` : ''}` : ''}`,
     );
   }
   const hash = (n: Numbers) => n.speechCorpus?.sha256 ?? n.corpus?.sha256;

@@ -147,6 +147,45 @@ test('an earlier run that recorded no minibatch or input is described by what it
   assert.equal(replacesEarlierRun(filled, fig1([0.9], { ...settings(256), whiten: false })), false);
 });
 
+test("the first defaults' learning rate, which results never recorded, is taken from the signatures and named", async () => {
+  const unrecorded = fig1([0.9], settings());
+  const first = withSignatureDecoderSettings(unrecorded, { batch: 256, lr: 0.001, maxEpochs: 10 });
+  assert.deepEqual((first.numbers as { signature: unknown }).signature, {
+    ...settings(),
+    batch: 256,
+    whiten: false,
+    lr: 0.001,
+    maxEpochs: 10,
+  });
+  // Today's rate is not added: a rerun's record, which does not hold it, compares equal with the published one.
+  const today = withSignatureDecoderSettings(unrecorded, { batch: 256, lr: 0.003, maxEpochs: 20 });
+  assert.deepEqual((today.numbers as { signature: unknown }).signature, { ...settings(), batch: 256, whiten: false });
+  assert.equal(replacesEarlierRun(today, fig1([0.9], { ...settings(256), whiten: false })), false);
+  assert.equal(replacesEarlierRun(first, fig1([0.9], { ...settings(256), whiten: false })), true);
+  const root = await mkdtemp(join(tmpdir(), 'memsig-first-rate-'));
+  try {
+    await mkdir(join(root, 'fig1'), { recursive: true });
+    await writeFile(join(root, 'fig1', 'results.json'), JSON.stringify(first));
+    assert.match(
+      renderReproductionReport(root, 'figures'),
+      /decoders trained at learning rate 0\.001 for at most 10 epochs a keep probability, without today's schedule \(rate 0\.003, decayed on plateaus, in rounds of 500,000 positions/,
+    );
+    await writeFile(join(root, 'fig1', 'earlier-results.json'), JSON.stringify(first));
+    await writeFile(
+      join(root, 'fig1', 'results.json'),
+      JSON.stringify(fig1([0.95], { ...settings(256), whiten: true })),
+    );
+    const md = renderReproductionReport(root, 'figures');
+    assert.match(
+      md,
+      /The earlier run: decoders on [^\n]*standardized input, learning rate 0\.001 for at most 10 epochs a keep probability\./,
+    );
+    assert.doesNotMatch(md, /without today's schedule/, "the rerun is at today's rate");
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
 test('a figure whose numbers keep no recall (Figure 4) is compared by its panels, read from their signatures', () => {
   const sig = (accuracies: number[]) => {
     const s = tinySignature([accuracies.map((a) => [a, a, a, a])]);
