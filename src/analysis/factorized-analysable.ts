@@ -64,6 +64,7 @@ export function factorizedAnalysable(
   };
   let part = 'full kernel';
   if (restrict.kind === 'base') part = 'base kernel';
+  if (restrict.kind === 'none') part = 'no recurrent kernel';
   if (oneBasis) {
     const i = restrict.index;
     details.basis = i;

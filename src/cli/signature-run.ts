@@ -93,6 +93,7 @@ export interface SignatureRunOptions {
 export type KernelChoice =
   | { kind: 'full' }
   | { kind: 'base' }
+  | { kind: 'none' }
   | { kind: 'basis'; bigram: string }
   | { kind: 'basis-alone'; bigram: string };
 
@@ -381,7 +382,7 @@ function checkedLayers(asked: number[] | null, count: number): number[] {
 
 /** The layer restriction of a kernel choice; a bigram outside the alphabet is a UserError. */
 function kernelRestriction(kernel: KernelChoice, symbols: readonly string[]): KernelRestriction {
-  if (kernel.kind === 'full' || kernel.kind === 'base') return { kind: kernel.kind };
+  if (kernel.kind === 'full' || kernel.kind === 'base' || kernel.kind === 'none') return { kind: kernel.kind };
   const [index] = basesOfBigrams([kernel.bigram], symbols);
   return { kind: kernel.kind, index: index! };
 }

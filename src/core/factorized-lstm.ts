@@ -24,14 +24,22 @@ export interface FactorizedParams extends RecurrentParams {
 
 /**
  * Which part of the kernel a forward uses: all of it, the base W0 alone, W0 + λ_i·u_i v_iᵀ for the one basis i
- * (every other λ taken as zero), or that basis alone, λ_i·u_i v_iᵀ without W0 ('basis-alone': for analysis only,
- * backward refuses it). The restricted kernels are what the per-basis memory signatures analyse.
+ * (every other λ taken as zero), that basis alone, λ_i·u_i v_iᵀ without W0 ('basis-alone'), or no recurrent kernel at
+ * all ('none': the gates read the input and the biases only, a control of what the cell keeps without one). The last
+ * two are for analysis only: backward refuses them. The restricted kernels are what the per-basis memory signatures
+ * analyse.
  */
 export type KernelRestriction =
   | { kind: 'full' }
   | { kind: 'base' }
+  | { kind: 'none' }
   | { kind: 'basis'; index: number }
   | { kind: 'basis-alone'; index: number };
+
+/** Restrictions without W0, whose forward is for analysis only. */
+function withoutBase(r: KernelRestriction): boolean {
+  return r.kind === 'basis-alone' || r.kind === 'none';
+}
 
 /**
  * λ of every step and stream. λ is data, not a parameter: it gets no gradient.
@@ -83,7 +91,7 @@ export class FactorizedLstmLayer extends LstmLayer {
   private byCols: Float32Array = new Float32Array(0); // (K', T·B) ys or dZ, column t·B + b for step t, stream b
   private dUa: Float32Array = new Float32Array(0); // (4H, K')
   private dVT: Float32Array = new Float32Array(0); // (K', H) the gradient of V'ᵀ
-  private zeroKernel: Float32Array = new Float32Array(0); // (4H, H) the kernel of a 'basis-alone' forward
+  private zeroKernel: Float32Array = new Float32Array(0); // (4H, H) the kernel of a forward without W0
 
   constructor(
     inputSize: number,
@@ -132,8 +140,8 @@ export class FactorizedLstmLayer extends LstmLayer {
     dOut: Float32Array,
     dX: Float32Array | null,
   ): void {
-    if (this.restriction.kind === 'basis-alone') {
-      throw new Error("FactorizedLstmLayer.backward: a 'basis-alone' forward is for analysis only");
+    if (withoutBase(this.restriction)) {
+      throw new Error(`FactorizedLstmLayer.backward: a '${this.restriction.kind}' forward is for analysis only`);
     }
     this.gradTarget = grads;
     this.dZ = ensureCapacity(this.dZ, this.T * this.B * this.Ka);
@@ -148,7 +156,7 @@ export class FactorizedLstmLayer extends LstmLayer {
   }
 
   protected override recurrentKernel(p: RecurrentParams): Float32Array {
-    if (this.restriction.kind !== 'basis-alone') return p.wHh;
+    if (!withoutBase(this.restriction)) return p.wHh;
     const n = 4 * this.hiddenSize * this.hiddenSize;
     if (this.zeroKernel.length !== n) this.zeroKernel = new Float32Array(n);
     return this.zeroKernel;

@@ -468,7 +468,7 @@ export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
   const options = s.signature({ state: 'c', ...s.factorizedSignature });
   const basisOf = (bigram: string) => indices[bigrams.indexOf(bigram)]!;
   // The paper does not say how it formed a basis's states: W0 plus that basis (as the task reads it), and, as our
-  // addition, the basis alone without W0.
+  // addition, the basis alone without W0; last, our control: no recurrent kernel at all, what the cell's gates keep.
   const restrictions: { name: string; label: string; restrict: KernelRestriction; bigram?: string }[] = [
     { name: 'full', label: 'full kernel', restrict: { kind: 'full' } },
     { name: 'base', label: 'base W0', restrict: { kind: 'base' } },
@@ -484,6 +484,7 @@ export async function figure6(ctx: ExperimentContext): Promise<FigureResult> {
       bigram,
       restrict: { kind: 'basis-alone', index: basisOf(bigram) } as KernelRestriction,
     })),
+    { name: 'no-kernel', label: 'no recurrent kernel', restrict: { kind: 'none' } },
   ];
   const sigs: { name: string; label: string; bigram?: string; sig: Signature; perplexity: number }[] = [];
   for (const r of restrictions) {

@@ -86,27 +86,29 @@ function mostDiffering(pairs: Numbers[]): string {
 }
 
 /**
- * Figure 6's first claim set against the states of no recurrent kernel to speak of (each basis alone, our addition):
- * how much of W0's recall the cell keeps through its gates without it, and whether the full kernel's bases add or take
- * away. Undefined without those rows.
+ * Figure 6's first claim set against what the cell keeps without a recurrent kernel: our control with none at all
+ * ('no-kernel'), or else each basis alone (a nearly zero kernel); how much of W0's recall that is, and whether the
+ * full kernel's bases add or take away. Undefined without those rows.
  */
 function withoutKernelNote(full: Numbers, base: Numbers, rows: Numbers[]): string | undefined {
+  const none = rows.find((r) => r.name === 'no-kernel');
   const alone = rows.filter((r) => String(r.name).startsWith('alone-'));
-  if (alone.length === 0) return undefined;
-  const meanAlone = alone.reduce((a, r) => a + r.meanAccuracy, 0) / alone.length;
-  const gap = (100 * (base.meanAccuracy - meanAlone)).toFixed(1);
-  const share = meanAlone / base.meanAccuracy;
+  const meanAlone = alone.length ? alone.reduce((a, r) => a + r.meanAccuracy, 0) / alone.length : Number.NaN;
+  if (!none && alone.length === 0) return undefined;
+  const without: number = none ? none.meanAccuracy : meanAlone;
+  const gap = (100 * (base.meanAccuracy - without)).toFixed(1);
+  const measured = none
+    ? `with no recurrent kernel at all (our control) the cell state recalls ${pct(without)}, ${gap} points less than W0 alone${alone.length ? ` (each basis alone, a nearly zero kernel, ${pct(meanAlone)} on average)` : ''}`
+    : `each basis alone, a nearly zero recurrent kernel (the last row), recalls ${pct(without)} on average, ${gap} points less than W0 alone`;
+  const share =
+    without / base.meanAccuracy >= 0.9
+      ? 'most of what this cell state holds, its gates keep without a recurrent kernel, and W0 dominates only the rest'
+      : `W0 adds ${gap} points to what the gates keep without a recurrent kernel`;
   const fullSide =
     full.meanAccuracy < base.meanAccuracy
       ? `; the full kernel, W0 with every basis, recalls less than W0 alone (${pct(full.meanAccuracy)} against ${pct(base.meanAccuracy)})`
       : '';
-  return (
-    `each basis alone, a nearly zero recurrent kernel (the last row), recalls ${pct(meanAlone)} on average, ${gap} points less than W0 alone: ` +
-    (share >= 0.9
-      ? `most of what this cell state holds, its gates keep without a recurrent kernel, and W0 dominates only the rest`
-      : `W0 adds ${gap} points to what the gates keep without a recurrent kernel`) +
-    fullSide
-  );
+  return `${measured}: ${share}${fullSide}`;
 }
 
 /** Figure 1's control (our addition): the trained GRU's signature against its architecture's with random weights. */

@@ -504,6 +504,11 @@ test('signature of a factorized-lstm model: one file per --basis bigram, and the
   const alone = join(dir, 'alone.json');
   assert.equal((await runCli(signature(model, corpus, alone, '--basis', 'th', '--basis-alone'))).code, 0);
   assert.equal((await readSignature(alone)).model.details?.restrict, 'basis-alone');
+  const none = join(dir, 'none.json');
+  assert.equal((await runCli(signature(model, corpus, none, '--kernel', 'none'))).code, 0);
+  const control = await readSignature(none);
+  assert.equal(control.model.details?.restrict, 'none');
+  assert.match(control.model.label, /: no recurrent kernel$/);
 });
 
 test('signature --kernel/--basis: one-line errors for a plain model, a bad bigram and a missing {basis}', async (t) => {
@@ -518,6 +523,8 @@ test('signature --kernel/--basis: one-line errors for a plain model, a bad bigra
   assertOneLineError(unknown, /basis "t!": not two symbols of the model's alphabet/, 1);
   const lone = await runCli(signature(factorized, corpus, join(dir, 's.json'), '--basis-alone'));
   assertOneLineError(lone, /--basis-alone needs --basis/, 2);
+  const both = await runCli(signature(factorized, corpus, join(dir, 's.json'), '--basis', 'th', '--kernel', 'none'));
+  assertOneLineError(both, /--basis and --kernel none exclude each other/, 2);
   assert.equal(existsSync(join(dir, 's.json')), false);
 });
 

@@ -367,6 +367,53 @@ test("FactorizedLstmLayer 'basis-alone' equals an LstmLayer whose kernel is λ_i
   assert.throws(() => fact.backward(tsGemm, p, zeroLike(p), new Float32Array(T * B * H), null), /for analysis only/);
 });
 
+test("FactorizedLstmLayer 'none' equals an LstmLayer with no recurrent kernel, whatever λ; backward refuses it", () => {
+  const rng = new Rng(22);
+  const p = makeParams(rng);
+  const x = randomArray(rng, T * B * I, 1);
+  const state = () => ({ h: new Float32Array(B * H), c: new Float32Array(B * H) });
+  const fact = new FactorizedLstmLayer(I, H, K);
+  const out = fact
+    .forward(
+      tsGemm,
+      p,
+      x,
+      T,
+      B,
+      state(),
+      { resets: null, lambda: { table: perStep, index: null }, restrict: { kind: 'none' } },
+      null,
+    )
+    .slice();
+  const ref = new LstmLayer(I, H).forward(
+    tsGemm,
+    { ...p, wHh: new Float32Array(G * H) },
+    x,
+    T,
+    B,
+    state(),
+    { resets: null },
+    null,
+  );
+  assertAllClose(out, ref, 1e-6, "'none' forward");
+  // The kernel mattered: the full forward of the same input differs.
+  const full = new FactorizedLstmLayer(I, H, K).forward(
+    tsGemm,
+    p,
+    x,
+    T,
+    B,
+    state(),
+    { resets: null, lambda: { table: perStep, index: null } },
+    null,
+  );
+  assert.ok(full.some((v, i) => Math.abs(v - out[i]!) > 1e-3));
+  assert.throws(
+    () => fact.backward(tsGemm, p, zeroLike(p), new Float32Array(T * B * H), null),
+    /'none' forward is for analysis only/,
+  );
+});
+
 function assertAllClose(a: Float32Array, b: Float32Array, tol: number, what: string): void {
   assert.equal(a.length, b.length, `${what}: lengths`);
   for (let i = 0; i < a.length; i++) {

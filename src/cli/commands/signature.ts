@@ -215,7 +215,11 @@ export function registerSignature(program: Command, ctx: CommandContext): void {
       "line, sentence, none (each file one stream, the state carried across lines), or auto (as memsig eval: none for a stream model, else the model's recorded one, sentence for sotu, line otherwise)",
       'auto',
     )
-    .option('--kernel <part>', 'factorized-lstm models: the kernel analysed, full or base (W0 alone)', 'full')
+    .option(
+      '--kernel <part>',
+      'factorized-lstm models: the kernel analysed, full, base (W0 alone) or none (no recurrent kernel: a control)',
+      'full',
+    )
     .option(
       '--basis <bigrams>',
       'factorized-lstm models: analyse W0 plus the basis of each bigram, e.g. th,ha,in; with several, --out must ' +
@@ -338,12 +342,12 @@ export function parseSignatureFlags(raw: RawSignatureFlags, commandLine: string[
 
 /** One run per part of the kernel asked for: the whole run, or one per --basis bigram (--out's {basis} filled in). */
 export function signatureRuns(opts: SignatureRunOptions, raw: RawSignatureFlags): SignatureRunOptions[] {
-  const kernel = parseChoice('--kernel', raw.kernel ?? 'full', ['full', 'base'] as const);
+  const kernel = parseChoice('--kernel', raw.kernel ?? 'full', ['full', 'base', 'none'] as const);
   if (raw.basis === undefined) {
     if (raw.basisAlone) throw new UsageError('--basis-alone needs --basis');
     return [{ ...opts, kernel: { kind: kernel } }];
   }
-  if (kernel !== 'full') throw new UsageError('--basis and --kernel base exclude each other');
+  if (kernel !== 'full') throw new UsageError(`--basis and --kernel ${kernel} exclude each other`);
   const bigrams = noRepeats('--basis', parseBigramList('--basis', raw.basis));
   const kind = raw.basisAlone ? 'basis-alone' : 'basis';
   const pattern = opts.out.includes('{basis}');
