@@ -64,7 +64,7 @@ for (const figure of ['fig1', 'fig2', 'fig3', 'fig4', 'fig5', 'fig6', 'fig7']) {
 // defaults' learning rate) say them as their own signatures do, so that the report does not describe them by a guess.
 for (const figure of readdirSync(to)) {
   const published = join(to, figure, 'results.json');
-  if (!existsSync(published)) continue;
+  if (!existsSync(published) || !existsSync(join(to, figure, 'signatures'))) continue;
   const record = readRecord(published);
   const completed = withSignatureDecoderSettings(record, publishedDecoderSettings(join(to, figure, 'signatures')));
   if (JSON.stringify(completed) !== JSON.stringify(record)) {
