@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Signature } from '../src/analysis/signature-types.js';
+import { drawFigures } from '../src/experiments/draw.js';
 import {
   replacesEarlierRun,
   type SignatureDecoderSettings,
@@ -70,6 +71,21 @@ for (const figure of readdirSync(to)) {
   if (JSON.stringify(completed) !== JSON.stringify(record)) {
     writeRecord(published, completed);
     console.log(`${figure}: its decoders' settings completed from its signatures`);
+  }
+}
+// Every published figure drawn again from its published signatures, so that the figures are today's drawings of
+// what the folder holds (a figure added since a figure's run, such as the seeds' one, appears with it).
+for (const figure of readdirSync(to)) {
+  const dir = join(to, figure);
+  const published = join(dir, 'results.json');
+  if (!existsSync(published)) continue;
+  const record = readRecord(published);
+  if (!record.panels.every((p) => existsSync(join(dir, p.signature)))) continue;
+  const figures = await drawFigures({ dir }, record);
+  const before = (record.numbers as { figures?: string[] }).figures ?? [];
+  if (JSON.stringify(figures) !== JSON.stringify(before)) {
+    writeRecord(published, { ...record, numbers: { ...record.numbers, figures } });
+    console.log(`${figure}: figures ${figures.filter((f) => !before.includes(f)).join(', ') || 'redrawn'}`);
   }
 }
 writeFileSync(join(docs, 'reproduction.md'), renderReproductionReport(to, 'reproduction'));

@@ -40,33 +40,41 @@ export interface SignatureGroup {
 }
 
 /**
- * Refuses (one-line UserError) groups that cannot be compared cell by cell: fewer than two signatures on a side, or
- * any signature whose alphabet (symbols and order) or Δ differs from the first one's.
+ * Refuses (one-line UserError) a group whose mean means nothing: fewer than two signatures, or one whose alphabet
+ * (symbols and order) or Δ differs from the first one's. `name` says which group ("A").
  */
+export function checkGroup(g: SignatureGroup, name: string): void {
+  checkSize(g, name);
+  g.signatures.forEach((sig, i) => {
+    checkComparable(sig, g.paths[i]!, g.signatures[0]!, g.paths[0]!);
+  });
+}
+
+/** Refuses groups that cannot be compared cell by cell: as checkGroup, with one alphabet and Δ for both groups. */
 export function checkGroups(a: SignatureGroup, b: SignatureGroup): void {
-  for (const [name, g] of [
-    ['A', a],
-    ['B', b],
-  ] as const) {
-    if (g.signatures.length < 2) {
-      throw new UserError(
-        `group ${name} has ${g.signatures.length} signature: the spread over seeds needs at least 2 a side (a1.json,a2.json)`,
-      );
-    }
+  checkSize(a, 'A');
+  checkSize(b, 'B');
+  for (const g of [a, b]) {
+    g.signatures.forEach((sig, i) => {
+      checkComparable(sig, g.paths[i]!, a.signatures[0]!, a.paths[0]!);
+    });
   }
-  const ref = a.signatures[0]!;
-  const refPath = a.paths[0]!;
-  const all = [
-    ...a.signatures.map((s, i) => [s, a.paths[i]!] as const),
-    ...b.signatures.map((s, i) => [s, b.paths[i]!] as const),
-  ];
-  for (const [sig, path] of all) {
-    if (sig.alphabet.join('\u0000') !== ref.alphabet.join('\u0000')) {
-      throw new UserError(`${path}: its alphabet differs from ${refPath}'s; groups compare signatures of one alphabet`);
-    }
-    if (sig.maxDelta !== ref.maxDelta) {
-      throw new UserError(`${path}: Δ = ${sig.maxDelta}, but ${refPath} has Δ = ${ref.maxDelta}; groups need one Δ`);
-    }
+}
+
+function checkSize(g: SignatureGroup, name: string): void {
+  if (g.signatures.length < 2) {
+    throw new UserError(
+      `group ${name} has ${g.signatures.length} signature: the spread over seeds needs at least 2 a side (a1.json,a2.json)`,
+    );
+  }
+}
+
+function checkComparable(sig: Signature, path: string, ref: Signature, refPath: string): void {
+  if (sig.alphabet.join('\u0000') !== ref.alphabet.join('\u0000')) {
+    throw new UserError(`${path}: its alphabet differs from ${refPath}'s; groups compare signatures of one alphabet`);
+  }
+  if (sig.maxDelta !== ref.maxDelta) {
+    throw new UserError(`${path}: Δ = ${sig.maxDelta}, but ${refPath} has Δ = ${ref.maxDelta}; groups need one Δ`);
   }
 }
 
@@ -78,7 +86,7 @@ export function groupMean(g: SignatureGroup, layer: number, seeds: number[]): Si
     return found;
   });
   const first = g.signatures[0]!;
-  return { ...first, layers: [{ ...combineSeedLayers(layers, seeds), layer }] };
+  return { ...first, layers: [{ ...combineSeedLayers(layers, seeds, 'model'), layer }] };
 }
 
 export interface GroupCellTest {

@@ -15,6 +15,9 @@ import type {
 } from './signature-types.js';
 import { pairedDifferenceInterval } from './text-baseline.js';
 
+/** What several seeds seeded: one decoder (--decoder-seeds) or the model read (signatures of its seeds combined). */
+export type SeedsOf = 'decoder' | 'model';
+
 /** The mean, taken about the first value: seeds that agree give exactly their value (and a spread of exactly 0). */
 function average(values: readonly number[]): number {
   const first = values[0]!;
@@ -36,8 +39,13 @@ export function seedSpread(values: readonly number[]): SeedSpread {
  * matrix (so that recall and the bits drawn from it agree), cross-entropy (information recovered from it) and the
  * text-only baseline's pairing. pValue and excessPValue are the largest over seeds: "beyond chance" must hold for
  * every seed. keepProb, epochs and the learning curve are the first seed's; converged only if every seed converged.
+ * `of`: what the seeds seeded, the decoder (the default) or the model.
  */
-export function combineSeedDeltas(perSeed: readonly DeltaSignature[], seeds: readonly number[]): DeltaSignature {
+export function combineSeedDeltas(
+  perSeed: readonly DeltaSignature[],
+  seeds: readonly number[],
+  of: SeedsOf = 'decoder',
+): DeltaSignature {
   const first = perSeed[0];
   if (!first) throw new RangeError('combineSeedDeltas: no seeds');
   if (seeds.length !== perSeed.length) {
@@ -53,6 +61,7 @@ export function combineSeedDeltas(perSeed: readonly DeltaSignature[], seeds: rea
   const recalls = (s: number) => perSeed.map((d) => d.recall[s]).filter((r): r is number => r !== null);
   const spreads = Array.from({ length: V }, (_, s) => (first.count[s]! > 0 ? seedSpread(recalls(s)) : null));
   const seedRecord: DeltaSeeds = {
+    ...(of === 'model' ? { of } : {}),
     seeds: [...seeds],
     accuracy,
     accuracySpread: seedSpread(accuracy),
@@ -85,7 +94,11 @@ export function combineSeedDeltas(perSeed: readonly DeltaSignature[], seeds: rea
 }
 
 /** The decoders of one layer from its seeds (the same layer, the same δs), combined δ by δ. */
-export function combineSeedLayers(perSeed: readonly LayerSignature[], seeds: readonly number[]): LayerSignature {
+export function combineSeedLayers(
+  perSeed: readonly LayerSignature[],
+  seeds: readonly number[],
+  of: SeedsOf = 'decoder',
+): LayerSignature {
   const first = perSeed[0];
   if (!first) throw new RangeError('combineSeedLayers: no seeds');
   for (const l of perSeed) {
@@ -101,6 +114,7 @@ export function combineSeedLayers(perSeed: readonly LayerSignature[], seeds: rea
       combineSeedDeltas(
         perSeed.map((l) => l.deltas[i]!),
         seeds,
+        of,
       ),
     ),
   };
@@ -108,6 +122,7 @@ export function combineSeedLayers(perSeed: readonly LayerSignature[], seeds: rea
     combined.current = combineSeedDeltas(
       perSeed.map((l) => l.current!),
       seeds,
+      of,
     );
   }
   return combined;

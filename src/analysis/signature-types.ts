@@ -191,6 +191,11 @@ export interface SeedSpread {
 
 /** How far the seeds of one decoder (δ, l) disagree (seed-spread.ts). */
 export interface DeltaSeeds {
+  /**
+   * What was seeded: the decoder (absent: --decoder-seeds), or the model, when the signatures of several seeds of a
+   * model were combined (memsig compare or diff of a group a1.json,a2.json,…).
+   */
+  of?: 'model';
   /** The seeds combined, in order; the first is the one a single-seed run uses. */
   seeds: number[];
   /** Eval accuracy per seed (seed order), and its spread. */

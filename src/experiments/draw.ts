@@ -2,20 +2,47 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Signature } from '../analysis/signature-types.js';
+import { groupMean, groupSignificance } from '../analysis/seed-groups.js';
+import type { LayerSignature, Signature } from '../analysis/signature-types.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { validateSignature } from '../io/signature-file.js';
+import type { CompareEntry } from '../render/compare.js';
 import { renderCompareSvg, renderDiffSvg, renderSignatureSvg } from '../render/index.js';
 import type { ExperimentContext } from './context.js';
 import type { FigureResult } from './figures.js';
 
-async function load(ctx: ExperimentContext, path: string): Promise<Signature> {
+async function load(ctx: Pick<ExperimentContext, 'dir'>, path: string): Promise<Signature> {
   const full = join(ctx.dir, path);
   return validateSignature(JSON.parse(await readFile(full, 'utf8')), full);
 }
 
+/**
+ * One model's seeds as --model-seeds recorded them (numbers.modelSeeds: perSeed[].name and seed), read from their
+ * signatures: their layer 1 each, and the mean over them as a figure entry. Null without several seeds.
+ */
+async function seedGroup(
+  ctx: Pick<ExperimentContext, 'dir'>,
+  recorded: unknown,
+  label: string,
+): Promise<{ entry: CompareEntry; layers: LayerSignature[] } | null> {
+  const perSeed = (recorded as { perSeed?: { name: string; seed: number }[] } | undefined)?.perSeed;
+  if (!perSeed || perSeed.length < 2) return null;
+  const paths = perSeed.map((r) => `signatures/${r.name}.json`);
+  const signatures = await Promise.all(paths.map((p) => load(ctx, p)));
+  const group = { paths, signatures };
+  const mean = groupMean(
+    group,
+    1,
+    perSeed.map((r) => r.seed),
+  );
+  return {
+    entry: { sig: mean, label: `${label} (mean of ${perSeed.length} model seeds)`, layer: 1 },
+    layers: signatures.map((s) => s.layers.find((l) => l.layer === 1)!),
+  };
+}
+
 /** Writes the experiment's SVG figures into its folder; returns their file names. */
-export async function drawFigures(ctx: ExperimentContext, result: FigureResult): Promise<string[]> {
+export async function drawFigures(ctx: Pick<ExperimentContext, 'dir'>, result: FigureResult): Promise<string[]> {
   const written: string[] = [];
   const write = async (name: string, svg: string) => {
     await writeFileAtomic(join(ctx.dir, name), svg);
@@ -40,6 +67,11 @@ export async function drawFigures(ctx: ExperimentContext, result: FigureResult):
         'fig1-control-diff.svg',
         renderDiffSvg(first.sig, control.sig, { labelA: 'trained GRU', labelB: 'random weights' }),
       );
+    }
+    const seeds = await seedGroup(ctx, result.numbers.modelSeeds, 'GRU');
+    if (seeds) {
+      const title = 'A 1-layer GRU on Shakespeare: mean and spread over its model seeds';
+      await write('fig1-seeds-marginal.svg', renderCompareSvg([seeds.entry], { kind: 'marginal', title }));
     }
     return written;
   }
@@ -77,6 +109,27 @@ export async function drawFigures(ctx: ExperimentContext, result: FigureResult):
       renderCompareSvg(entries, { kind: 'signature', title: result.title }),
     );
     await write(`${result.figure}-marginal.svg`, renderCompareSvg(entries, { kind: 'marginal', title: result.title }));
+  }
+  if (result.figure === 'fig2' && result.numbers.modelSeeds) {
+    // --model-seeds: the GRU and LSTM of one size, each the mean of its seeds; the cells marked where the groups
+    // differ beyond the seeds' spread (Welch's t over seeds, as memsig diff of groups).
+    const pair = result.numbers.modelSeeds as { units: number; gru: unknown; lstm: unknown };
+    const gru = await seedGroup(ctx, pair.gru, `GRU [1,${pair.units}]`);
+    const lstm = await seedGroup(ctx, pair.lstm, `LSTM [1,${pair.units}]`);
+    if (gru && lstm) {
+      const title = `GRU and LSTM of ${pair.units} units: mean and spread over their model seeds`;
+      await write('fig2-seeds-marginal.svg', renderCompareSvg([gru.entry, lstm.entry], { kind: 'marginal', title }));
+      const test = groupSignificance(gru.layers, lstm.layers, gru.entry.sig.maxDelta);
+      const name = `Welch's t over seeds, ${gru.layers.length} vs ${lstm.layers.length}`;
+      await write(
+        'fig2-seeds-diff.svg',
+        renderDiffSvg(gru.entry.sig, lstm.entry.sig, {
+          labelA: gru.entry.label,
+          labelB: lstm.entry.label,
+          cellTest: { ...test, name },
+        }),
+      );
+    }
   }
   if (result.figure === 'fig5' && entries.length >= 2) {
     const [a, b] = entries;

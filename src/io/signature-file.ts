@@ -254,6 +254,7 @@ function canonicalDelta(d: DeltaSignature): DeltaSignature {
 function canonicalSeeds(x: DeltaSeeds): DeltaSeeds {
   const spread = (s: SeedSpread): SeedSpread => ({ mean: s.mean, sd: s.sd, min: s.min, max: s.max });
   return {
+    ...(x.of ? { of: x.of } : {}),
     seeds: [...x.seeds],
     accuracy: [...x.accuracy],
     accuracySpread: spread(x.accuracySpread),

@@ -10,6 +10,7 @@ import { isNotConverged, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from './conver
 import { columnLabels, deltaLabels, drawGrid, type GridCell, type GridGeometry, rowLabels } from './heatmap.js';
 import { BODY_TOP, deltaAxisTitle, GUTTER, MARGIN, positionsText, stateName, titleBlock } from './layout.js';
 import { capacityPanel, onlineCodePanel, type PanelBox, type ProbeSeries } from './probe-panels.js';
+import { seedCountText } from './seed-label.js';
 import { excessAccuracy, findLayer, type Metric } from './signature-data.js';
 import {
   AXIS_COLOR,
@@ -212,11 +213,11 @@ export function marginalDetails(d: DeltaSignature): string {
   );
 }
 
-/** "over 3 decoder seeds: accuracy 52.3% ± 1.2 pp (51.0%–53.6%)": the mean, sample sd and range. */
+/** "over 3 decoder seeds: accuracy 52.3% ± 1.2 pp (51.0%–53.6%)" (or model seeds): the mean, sample sd and range. */
 export function seedSpreadText(x: DeltaSeeds): string {
   const a = x.accuracySpread;
   return (
-    `over ${x.seeds.length} decoder seeds: accuracy ${percent(a.mean)} ± ${(100 * a.sd).toFixed(1)} pp ` +
+    `over ${seedCountText(x)}: accuracy ${percent(a.mean)} ± ${(100 * a.sd).toFixed(1)} pp ` +
     `(${percent(a.min)}–${percent(a.max)})`
   );
 }
@@ -318,7 +319,7 @@ function lineChart(
     const color = seriesColor(i);
     const deltas = s.deltas.slice(0, D);
     const value = (d: DeltaSignature) => (metric !== 'bits' ? d.accuracy : d.informationBits);
-    // --decoder-seeds: mean ± one sample sd over the seeds, a band under the line (drawn only where every δ has it).
+    // Several decoder or model seeds: mean ± one sample sd over the seeds, a band under the line (drawn only where every δ has it).
     if (deltas.length > 0 && deltas.every((d) => d.seeds)) {
       const upper = deltas.map((d) => `${num(px(d.delta))},${num(py(value(d) + seedSpreadOf(d, metric)!.sd))}`);
       const lower = deltas.map((d) => `${num(px(d.delta))},${num(py(value(d) - seedSpreadOf(d, metric)!.sd))}`);
@@ -397,7 +398,7 @@ function lineChart(
   if (seeded) {
     entry(
       `<rect class="legend-seed-band" x="${num(left)}" y="${num(ly - 4)}" width="20" height="8" fill="#555555" fill-opacity="0.25"/>`,
-      `± 1 sd over ${seeded.deltas[0]!.seeds!.seeds.length} decoder seeds`,
+      `± 1 sd over ${seedCountText(seeded.deltas[0]!.seeds!)}`,
     );
   }
   if (series.some((s) => s.deltas.slice(0, D).some(isNotConverged))) {

@@ -19,6 +19,7 @@ import {
 import { renderDiffSvg } from './diff.js';
 import { stateName } from './layout.js';
 import { hasTextBaseline } from './metric.js';
+import { seedCountText } from './seed-label.js';
 import { renderSignatureSvg } from './signature-figure.js';
 import { bitsText, displaySymbol, esc, FONT_STACK, groupDigits, percent, pValueText } from './svg.js';
 
@@ -273,7 +274,7 @@ export function summaryTable(sig: Signature): string {
   // --decoder-seeds: accuracy is then the mean over the seeds, shown with their sample sd.
   const seeds = sig.layers.find((l) => l.deltas.some((d) => d.seeds))?.deltas.find((d) => d.seeds)?.seeds;
   const accuracyHead = seeds
-    ? `accuracy, mean ± sd over ${seeds.seeds.length} decoder seeds (95% interval)`
+    ? `accuracy, mean ± sd over ${seedCountText(seeds)} (95% interval)`
     : 'accuracy (95% interval)';
   const head2 = `<tr>${sig.layers.map(() => `<th class="num">${accuracyHead}</th><th class="num">bits</th><th class="num">p</th>`).join('')}</tr>`;
   const rows: string[] = [];

@@ -27,7 +27,7 @@ export const PAGE_SCRIPT = '/app/web/page/main.js';
  * stay pure and import nothing at run time but others of this list (types only otherwise): a browser loads it as it
  * is. test/web/server.test.ts follows the page's import graph to check it.
  */
-export const SHARED_RENDER_MODULES = ['colors.js', 'metric.js', 'convergence-marks.js'] as const;
+export const SHARED_RENDER_MODULES = ['colors.js', 'metric.js', 'convergence-marks.js', 'seed-label.js'] as const;
 
 /** The modules of src/core/ the page imports (the difference view's significance tests), under the same rule. */
 export const SHARED_CORE_MODULES = ['stats.js'] as const;

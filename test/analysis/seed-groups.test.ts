@@ -10,6 +10,7 @@ import {
 import type { Signature } from '../../src/analysis/signature-types.js';
 import { UserError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/random.js';
+import { serializeSignature, validateSignature } from '../../src/io/signature-file.js';
 import { tinySignature } from '../render/helpers.js';
 
 test("welchPValue() matches Welch's t-test (scipy: t −3.4125, df 3.806, p 0.029145)", () => {
@@ -81,6 +82,10 @@ test('groupMean() is the per-cell mean over the group, with the spread', () => {
   const cell = a.map((s) => s.layers[0]!.deltas[0]!.recall[0]!);
   assert.ok(Math.abs(mean.layers[0]!.deltas[0]!.recall[0]! - (cell[0]! + cell[1]! + cell[2]!) / 3) < 1e-12);
   assert.equal(mean.layers[0]!.deltas[0]!.seeds!.recallMin[0], Math.min(...cell));
+  // A group is a model's seeds; the mean says so, and a signature file keeps it.
+  assert.equal(mean.layers[0]!.deltas[0]!.seeds!.of, 'model');
+  const reread = validateSignature(JSON.parse(serializeSignature(mean)), 'mean');
+  assert.equal(reread.layers[0]!.deltas[0]!.seeds!.of, 'model');
 });
 
 test('marginalGroupComparison(): per δ and over δ, mean and spread of the seeds, Welch over seeds, BH over the δ', () => {

@@ -34,6 +34,12 @@ test('combineSeedDeltas() of identical seeds keeps every number and records a ze
   assert.deepEqual(s.recallMax, d.recall);
 });
 
+test('combineSeedDeltas() records what was seeded: nothing for a decoder\'s seeds, "model" for a model\'s', () => {
+  const d = deltaOf([0.8, 0.5, 1, null]);
+  assert.equal(combineSeedDeltas([d, structuredClone(d)], [1, 2]).seeds!.of, undefined);
+  assert.equal(combineSeedDeltas([d, structuredClone(d)], [1, 2], 'model').seeds!.of, 'model');
+});
+
 test('combineSeedDeltas() averages recall, accuracy and confusion and keeps each seed apart', () => {
   const a = deltaOf([0.8, 0.5, 1, null]);
   const b = deltaOf([0.6, 0.7, 1, null]);

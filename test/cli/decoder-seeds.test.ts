@@ -74,7 +74,7 @@ test('diff of two groups of seeds: the means drawn, cells marked against the see
     /^mean over δ: A \d+\.\d\d ± \d+\.\d\d%, B \d+\.\d\d ± \d+\.\d\d%; A − B [+−]\d+\.\d\d points, p = /m,
   );
   const svg = readFileSync(out, 'utf8');
-  assert.match(svg, /mean of 3 seeds/);
+  assert.match(svg, /mean of 3 model seeds/);
   assert.match(svg, /Welch&#39;s t over seeds|Welch's t over seeds/);
   const other = write('other.json', tinySignature([[centre]], ['a', 'b', 'c', '#']));
   assertOneLineError(
@@ -85,4 +85,37 @@ test('diff of two groups of seeds: the means drawn, cells marked against the see
   const longer = write('longer.json', tinySignature([[centre, centre]]));
   assertOneLineError(await runCli(['diff', a.join(','), `${b[0]},${longer}`, '--out', out]), /Δ = 2, but .* Δ = 1/, 1);
   assertOneLineError(await runCli(['diff', a.join(','), b[0]!, '--out', out]), /group B has 1 signature/, 1);
+});
+
+test('compare of groups of seeds: each group drawn as its mean, with a band of ± 1 sd over its model seeds', async (t) => {
+  const dir = tempDir(t);
+  const write = (name: string, sig: Signature) => {
+    const path = join(dir, name);
+    writeFileSync(path, serializeSignature(sig));
+    return path;
+  };
+  const a = [0.1, 0.2, 0.3].map((x, k) => write(`a${k + 1}.json`, tinySignature([[[0.9, x, 0.7, 0.4]]])));
+  const single = write('single.json', tinySignature([[[0.5, 0.5, 0.5, 0.5]]]));
+  const out = join(dir, 'c.svg');
+  const r = await runCli(['compare', '--kind', 'marginal', a.join(','), single, '--labels', 'A,B', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const svg = readFileSync(out, 'utf8');
+  // One band (the group's, none for the single file), its legend, and the group's label.
+  assert.equal(svg.match(/class="seed-band"/g)?.length, 1);
+  assert.match(svg, /± 1 sd over 3 model seeds/);
+  assert.match(svg, /A \(mean of 3 model seeds\)/);
+  assert.ok(!svg.includes('B (mean'));
+  // The group's line is the mean of its seeds: symbol b's recall 0.1, 0.2, 0.3 → 0.2, as one file of it draws.
+  const meanOnly = write('mean.json', tinySignature([[[0.9, 0.2, 0.7, 0.4]]]));
+  const outMean = join(dir, 'm.svg');
+  assert.equal((await runCli(['compare', '--kind', 'marginal', meanOnly, single, '--out', outMean])).code, 0);
+  const line = (x: string) => x.match(/<polyline class="series" points="([^"]+)"/)?.[1];
+  assert.equal(line(svg), line(readFileSync(outMean, 'utf8')));
+  const other = write('other.json', tinySignature([[[0.9, 0.5, 0.7]]], ['a', 'b', 'c']));
+  assertOneLineError(
+    await runCli(['compare', '--kind', 'marginal', `${a[0]},${other}`, '--out', out]),
+    /other\.json: its alphabet differs from .*a1\.json's/,
+    1,
+  );
+  assertOneLineError(await runCli(['compare', `${a[0]},`, '--out', out]), /group 1 .* has an empty file name/, 2);
 });

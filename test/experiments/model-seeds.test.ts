@@ -21,7 +21,14 @@ test('experiment fig1 --quick --model-seeds 2: each seed trained and read, the s
     assert.ok(Math.abs(x.mean - (values[0] + values[1]) / 2) < 1e-12);
     assert.ok(Math.abs(x.sd - Math.abs(values[0] - values[1]) / Math.SQRT2) < 1e-12);
   });
+  // The seeds' figure: the mean of the two seeds' marginal recall with a band of ± 1 sd over them.
+  assert.ok(results.numbers.figures.includes('fig1-seeds-marginal.svg'), results.numbers.figures.join(', '));
+  const seedFigure = readFileSync(join(dir, 'fig1', 'fig1-seeds-marginal.svg'), 'utf8');
+  assert.match(seedFigure, /class="seed-band"/);
+  assert.match(seedFigure, /± 1 sd over 2 model seeds/);
+  assert.match(seedFigure, /GRU \(mean of 2 model seeds\)/);
   const report = renderReproductionReport(dir, dir);
+  assert.match(report, /!\[fig1\]\([^)]*fig1-seeds-marginal\.svg\)/);
   assert.match(
     report,
     /Recall declines continuously as the history length δ grows\. \(every one of 2 model seeds\) \| holds for \d of 2 seeds/,
@@ -48,6 +55,13 @@ test('experiment fig2 --quick --model-seeds 2: the GRU and LSTM pair of the sing
   assert.deepEqual(pair.lstm.perSeed[0].marginalAccuracy, sweep.marginalAccuracy);
   assert.match(r.stderr, new RegExp(`lstm-${pair.units}-seed2: training`));
   assert.ok(Number.isFinite(pair.gruMinusLstm.difference), JSON.stringify(pair.gruMinusLstm));
+  // The pair's figures: both means with their seed bands, and their difference tested with the seed as the unit.
+  for (const f of ['fig2-seeds-marginal.svg', 'fig2-seeds-diff.svg']) assert.ok(results.numbers.figures.includes(f), f);
+  const marginal = readFileSync(join(dir, 'fig2', 'fig2-seeds-marginal.svg'), 'utf8');
+  assert.equal(marginal.match(/class="seed-band"/g)?.length, 2);
+  assert.match(marginal, new RegExp(`LSTM \\[1,${pair.units}\\] \\(mean of 2 model seeds\\)`));
+  const diff = readFileSync(join(dir, 'fig2', 'fig2-seeds-diff.svg'), 'utf8');
+  assert.match(diff, /Welch(&#39;|')s t over seeds, 2 vs 2/);
 });
 
 /** A seed group's record as results.json holds it: per δ the mean and sd, per seed the mean over δ. */

@@ -71,8 +71,10 @@ function delta(d: number): DeltaSignature {
       excessPValue: 0.5,
       excessInterval: { low: -0.2, high: 0.5 },
     },
-    // Two decoder seeds that agree (--decoder-seeds 2): the means above are theirs.
+    // Two seeds that agree: the means above are theirs. Seeds of the model here (`of`: a group's mean, as memsig
+    // compare or diff of a group makes it); without `of`, of the decoder (--decoder-seeds 2).
     seeds: {
+      of: 'model',
       seeds: [1, 100001],
       accuracy: [5 / 7, 5 / 7],
       accuracySpread: { mean: 5 / 7, sd: 0, min: 5 / 7, max: 5 / 7 },
@@ -499,6 +501,12 @@ test('decoder seeds are optional; their means must be those of the seeds, and on
     for (const l of s.layers) for (const d of [l.current, ...l.deltas]) delete d.seeds;
   });
   assert.equal(validateSignature(without, LABEL).layers[0]!.deltas[0]!.seeds, undefined);
+  // What was seeded is optional too (absent: the decoder), and only "model" names another.
+  const decoderSeeds = changed((s) => {
+    for (const l of s.layers) for (const d of [l.current, ...l.deltas]) delete d.seeds.of;
+  });
+  assert.equal(validateSignature(decoderSeeds, LABEL).layers[0]!.deltas[0]!.seeds!.of, undefined);
+  rejects((s) => (s.layers[0].deltas[0].seeds.of = 'weights'), /\/seeds\/of must be one of "model" \(found "weights"\)$/);
   // A mean over seeds: fractional counts whose rows sum to the count up to rounding.
   const fractional = changed((s) => {
     s.layers[0].deltas[0].confusion[0] = [1 / 3 + 2 / 3, 0.6 + 0.4 - 1e-12, 0];

@@ -69,7 +69,24 @@ export async function openViewerPage(
   watch?: (page: Page, viewer: Viewer, problems: string[]) => void,
 ): Promise<ViewerPage> {
   const viewer = await startViewer(files, { port: 0 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 20_000 });
+    return await readyPage(viewer, browser, watch);
+  } catch (err) {
+    // A page that never became ready must not leave Chromium and the server running: the test file would then
+    // never exit, and the whole suite would hang instead of failing.
+    await browser?.close().catch(() => {});
+    await viewer.close().catch(() => {});
+    throw err;
+  }
+}
+
+async function readyPage(
+  viewer: Viewer,
+  browser: Browser,
+  watch?: (page: Page, viewer: Viewer, problems: string[]) => void,
+): Promise<ViewerPage> {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   page.setDefaultTimeout(10_000);
   const problems: string[] = [];

@@ -2,12 +2,14 @@
 // Figures 4, 6 and 7), or their marginal recall together (Figure 2).
 
 import type { Command } from 'commander';
+import { checkGroup, groupMean } from '../../analysis/seed-groups.js';
 import { type CompareEntry, renderCompareSvg } from '../../render/compare.js';
-import { findLayer } from '../../render/signature-data.js';
+import { defaultLayer, findLayer } from '../../render/signature-data.js';
 import { parseChoice, parseInteger, UsageError } from '../args.js';
 import type { CommandContext } from './common.js';
 import {
   figureFormat,
+  groupPaths,
   METRICS,
   PALETTES,
   parseScale,
@@ -45,6 +47,41 @@ export function parseLayers(raw: string | undefined, files: number): (number | u
   return parts.length === 1 ? new Array(files).fill(layers[0]) : layers;
 }
 
+/**
+ * What each argument draws: a file's signature, or a group's mean over its model seeds (seed-groups.ts), labelled
+ * "… (mean of K model seeds)"; at the layer --layer names for it, or its first.
+ */
+export async function compareEntries(
+  args: readonly string[],
+  layers: readonly (number | undefined)[],
+  rawLabels: string | undefined,
+): Promise<CompareEntry[]> {
+  const groups = args.map((arg, i) => (arg.includes(',') ? groupPaths(arg, `${i + 1} (${arg})`) : [arg]));
+  const read = await Promise.all(groups.map((paths) => readSignatures(paths)));
+  const sigs = read.map((members, i) => {
+    if (members.length === 1) return members[0]!;
+    const group = { paths: groups[i]!, signatures: members };
+    checkGroup(group, `${i + 1} (${args[i]})`);
+    const layer = layers[i] ?? defaultLayer(members[0]!);
+    return groupMean(
+      group,
+      layer,
+      members.map((_, k) => k + 1),
+    );
+  });
+  const labels = resolveLabels(
+    rawLabels,
+    sigs,
+    groups.map((g) => g[0]!),
+  );
+  return sigs.map((sig, i) => {
+    const layer = layers[i];
+    const size = groups[i]!.length;
+    if (layer !== undefined && size === 1) findLayer(sig, layer, args[i]);
+    return { sig, label: size > 1 ? `${labels[i]} (mean of ${size} model seeds)` : labels[i]!, layer };
+  });
+}
+
 export function registerCompare(program: Command, ctx: CommandContext): void {
   program
     .command('compare')
@@ -52,9 +89,11 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
     .description(
       'Draw several signatures in one figure: labelled memory-signature panels on one shared colour scale ' +
         '(--kind signature), or their marginal recall per δ, one column and one line per signature (--kind marginal). ' +
-        'A file may be given more than once, with --layer choosing a layer for each.',
+        'A file may be given more than once, with --layer choosing a layer for each. An argument a1.json,a2.json,a3.json ' +
+        '(the signatures of several seeds of one model, on the same positions) is drawn as their mean, with the ' +
+        'spread over the seeds as a band in the marginal chart.',
     )
-    .argument('<signatures...>', 'signature files')
+    .argument('<signatures...>', 'signature files, or groups of seeds a1.json,a2.json,…')
     .option('--out <file>', '(required) FILE.svg or FILE.png')
     .option('--labels <names>', "panel names separated by commas, one per file (default the models' labels)")
     .option('--kind <kind>', 'signature or marginal', 'signature')
@@ -73,13 +112,7 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
       const layers = parseLayers(raw.layer, paths.length);
       const columns = raw.columns === undefined ? undefined : parseInteger('--columns', raw.columns, 1, 12);
       const scale = parseScale(raw.scale);
-      const sigs = await readSignatures(paths);
-      const labels = resolveLabels(raw.labels, sigs, paths);
-      const entries: CompareEntry[] = sigs.map((sig, i) => {
-        const layer = layers[i];
-        if (layer !== undefined) findLayer(sig, layer, paths[i]);
-        return { sig, label: labels[i]!, layer };
-      });
+      const entries = await compareEntries(paths, layers, raw.labels);
       const svg = renderFor(paths.join(', '), () =>
         renderCompareSvg(entries, { kind, metric, palette, columns, title: raw.title }),
       );

@@ -17,6 +17,7 @@ import { writeLine } from '../io.js';
 import type { CommandContext } from './common.js';
 import {
   figureFormat,
+  groupPaths,
   METRICS,
   parseLayer,
   parseScale,
@@ -125,14 +126,8 @@ interface GroupDiffFlags {
 
 /** `memsig diff a1,a2,a3 b1,b2,b3`: the difference of the group means, cells marked against the seed spread. */
 async function drawGroupDiff(ctx: CommandContext, listA: string, listB: string, f: GroupDiffFlags): Promise<void> {
-  const paths = (list: string, side: string) => {
-    const items = list.split(',').map((x) => x.trim());
-    if (items.some((x) => x === ''))
-      throw new UsageError(`group ${side} has an empty file name: ${JSON.stringify(list)}`);
-    return items;
-  };
-  const pathsA = paths(listA, 'A');
-  const pathsB = paths(listB, 'B');
+  const pathsA = groupPaths(listA, 'A');
+  const pathsB = groupPaths(listB, 'B');
   const a = { paths: pathsA, signatures: await readSignatures(pathsA) };
   const b = { paths: pathsB, signatures: await readSignatures(pathsB) };
   checkGroups(a, b);
@@ -152,7 +147,7 @@ async function drawGroupDiff(ctx: CommandContext, listA: string, listB: string, 
   const test = groupSignificance(layersOf(a, layerA), layersOf(b, layerB), meanA.maxDelta);
   const name = `Welch's t over seeds, ${pathsA.length} vs ${pathsB.length}`;
   const [labelA, labelB] = resolveLabels(f.labels, [meanA, meanB], [pathsA[0]!, pathsB[0]!]).map(
-    (label, i) => `${label} (mean of ${[pathsA, pathsB][i]!.length} seeds)`,
+    (label, i) => `${label} (mean of ${[pathsA, pathsB][i]!.length} model seeds)`,
   );
   const svg = renderFor(`${listA} vs ${listB}`, () =>
     renderDiffSvg(meanA, meanB, {

@@ -55,6 +55,14 @@ export async function readSignatures(paths: readonly string[]): Promise<Signatur
   return out;
 }
 
+/** The files of a group argument (a1.json,a2.json,a3.json): the seeds of one model. */
+export function groupPaths(list: string, name: string): string[] {
+  const items = list.split(',').map((x) => x.trim());
+  if (items.some((x) => x === ''))
+    throw new UsageError(`group ${name} has an empty file name: ${JSON.stringify(list)}`);
+  return items;
+}
+
 /**
  * One label per signature: --labels split at commas (as many as files), else the model's label, with the file's
  * name added where two different files would otherwise share one.

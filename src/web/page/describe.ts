@@ -4,6 +4,7 @@
 import type { LayerSignature, Signature } from '../../analysis/signature-types.js';
 import { isNotConverged, NOT_CONVERGED_MARK, NOT_CONVERGED_NOTE } from '../../render/convergence-marks.js';
 import { excessRecall, symbolInformationBits } from '../../render/metric.js';
+import { seedCountText } from '../../render/seed-label.js';
 import { type CurveChart, learningCurveChart } from './curve.js';
 import { displaySymbol, formatBits, formatCount, formatPercent, formatPoints } from './format.js';
 import { confusionTop, type DiffGrid, type Share, type Side } from './grid.js';
@@ -170,7 +171,7 @@ function probeRows(layer: LayerSignature, row: number, col: number): TipRow[] {
     const sd = d.seeds.recallSd[col] ?? null;
     rows.push({
       field: 'seeds',
-      label: `over ${d.seeds.seeds.length} decoder seeds`,
+      label: `over ${seedCountText(d.seeds)}`,
       value:
         `recall ± ${formatPoints(sd).replace(/^\+/, '')} (${formatPercent(d.seeds.recallMin[col] ?? null)}–` +
         `${formatPercent(d.seeds.recallMax[col] ?? null)}), all symbols ± ${formatPoints(d.seeds.accuracySpread.sd).replace(/^\+/, '')}`,

@@ -11,6 +11,7 @@ import {
   NOT_CONVERGED_NOTE,
 } from '../../render/convergence-marks.js';
 import { colorBarTicks, hasTextBaseline } from '../../render/metric.js';
+import { seedCountText } from '../../render/seed-label.js';
 import { paletteAccent, paletteEnds } from './color.js';
 import {
   describeDiffCell,
@@ -153,7 +154,7 @@ function signatureFigure(state: ViewState, loaded: readonly Loaded[]): FigureRes
         ? 'Accuracy per δ against the text alone'
         : 'Accuracy per δ, all symbols',
     hollowNote: series.some((s) => s.hollow?.some((h) => h)) ? 'not converged' : null,
-    bandNote: seeded ? `± 1 sd over ${seeded.seeds.length} decoder seeds` : null,
+    bandNote: seeded ? `± 1 sd over ${seedCountText(seeded)}` : null,
   };
   const marked = heatmap.rowNote
     ? ` ${NOT_CONVERGED_MARK} beside δ, a ring in the chart: that decoder is ${NOT_CONVERGED_NOTE}.`
