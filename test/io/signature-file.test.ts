@@ -506,7 +506,10 @@ test('decoder seeds are optional; their means must be those of the seeds, and on
     for (const l of s.layers) for (const d of [l.current, ...l.deltas]) delete d.seeds.of;
   });
   assert.equal(validateSignature(decoderSeeds, LABEL).layers[0]!.deltas[0]!.seeds!.of, undefined);
-  rejects((s) => (s.layers[0].deltas[0].seeds.of = 'weights'), /\/seeds\/of must be one of "model" \(found "weights"\)$/);
+  rejects(
+    (s) => (s.layers[0].deltas[0].seeds.of = 'weights'),
+    /\/seeds\/of must be one of "model" \(found "weights"\)$/,
+  );
   // A mean over seeds: fractional counts whose rows sum to the count up to rounding.
   const fractional = changed((s) => {
     s.layers[0].deltas[0].confusion[0] = [1 / 3 + 2 / 3, 0.6 + 0.4 - 1e-12, 0];
