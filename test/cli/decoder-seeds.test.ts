@@ -9,6 +9,15 @@ import { assertOneLineError, runCli, SMALL_SIGNATURE, TINY, tempDir, writeTinyCo
 
 const SIG = [...SMALL_SIGNATURE];
 
+/** Writes a signature as NAME into dir and returns its path. */
+function signatureWriter(dir: string): (name: string, sig: Signature) => string {
+  return (name, sig) => {
+    const path = join(dir, name);
+    writeFileSync(path, serializeSignature(sig));
+    return path;
+  };
+}
+
 test('signature --decoder-seeds 2: the cost up front, mean ± sd in the table, the spread in the file and --json', async (t) => {
   const dir = tempDir(t);
   const corpus = writeTinyCorpus(dir);
@@ -49,11 +58,7 @@ test('signature --decoder-seeds: a count below 1 or on a speech model is a one-l
 
 test('diff of two groups of seeds: the means drawn, cells marked against the seed spread; mismatches refused', async (t) => {
   const dir = tempDir(t);
-  const write = (name: string, sig: Signature) => {
-    const path = join(dir, name);
-    writeFileSync(path, serializeSignature(sig));
-    return path;
-  };
+  const write = signatureWriter(dir);
   const centre = [0.9, 0.5, 0.7, 0.4];
   const shifted = [0.9, 0.1, 0.7, 0.4];
   const jitter = (row: number[], k: number) => row.map((r, s) => (s === 2 ? r + 0.1 * (k % 2) : r));
@@ -89,11 +94,7 @@ test('diff of two groups of seeds: the means drawn, cells marked against the see
 
 test('compare of groups of seeds: each group drawn as its mean, with a band of ± 1 sd over its model seeds', async (t) => {
   const dir = tempDir(t);
-  const write = (name: string, sig: Signature) => {
-    const path = join(dir, name);
-    writeFileSync(path, serializeSignature(sig));
-    return path;
-  };
+  const write = signatureWriter(dir);
   const a = [0.1, 0.2, 0.3].map((x, k) => write(`a${k + 1}.json`, tinySignature([[[0.9, x, 0.7, 0.4]]])));
   const single = write('single.json', tinySignature([[[0.5, 0.5, 0.5, 0.5]]]));
   const out = join(dir, 'c.svg');
