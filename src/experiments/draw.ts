@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { validateSignature } from '../io/signature-file.js';
 import type { CompareEntry } from '../render/compare.js';
 import { renderCompareSvg, renderDiffSvg, renderSignatureSvg } from '../render/index.js';
+import { seedGroupLabel } from '../render/seed-label.js';
 import type { ExperimentContext } from './context.js';
 import type { FigureResult } from './figures.js';
 
@@ -36,7 +37,7 @@ async function seedGroup(
     perSeed.map((r) => r.seed),
   );
   return {
-    entry: { sig: mean, label: `${label} (mean of ${perSeed.length} model seeds)`, layer: 1 },
+    entry: { sig: mean, label: seedGroupLabel(label, perSeed.length), layer: 1 },
     layers: signatures.map((s) => s.layers.find((l) => l.layer === 1)!),
   };
 }

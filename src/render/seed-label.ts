@@ -7,3 +7,8 @@ import type { DeltaSeeds } from '../analysis/signature-types.js';
 export function seedCountText(x: Pick<DeltaSeeds, 'of' | 'seeds'>): string {
   return `${x.seeds.length} ${x.of === 'model' ? 'model' : 'decoder'} seeds`;
 }
+
+/** A group's name in a figure: "GRU (mean of 3 model seeds)". */
+export function seedGroupLabel(label: string, count: number): string {
+  return `${label} (mean of ${count} model seeds)`;
+}

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { checkGroup, groupMean } from '../../analysis/seed-groups.js';
 import { type CompareEntry, renderCompareSvg } from '../../render/compare.js';
+import { seedGroupLabel } from '../../render/seed-label.js';
 import { defaultLayer, findLayer } from '../../render/signature-data.js';
 import { parseChoice, parseInteger, UsageError } from '../args.js';
 import type { CommandContext } from './common.js';
@@ -78,7 +79,7 @@ export async function compareEntries(
     const layer = layers[i];
     const size = groups[i]!.length;
     if (layer !== undefined && size === 1) findLayer(sig, layer, args[i]);
-    return { sig, label: size > 1 ? `${labels[i]} (mean of ${size} model seeds)` : labels[i]!, layer };
+    return { sig, label: size > 1 ? seedGroupLabel(labels[i]!, size) : labels[i]!, layer };
   });
 }
 

@@ -11,6 +11,7 @@ import {
 } from '../../analysis/seed-groups.js';
 import type { LayerSignature, SeedSpread } from '../../analysis/signature-types.js';
 import { renderDiffSvg } from '../../render/diff.js';
+import { seedGroupLabel } from '../../render/seed-label.js';
 import { alignSignatures, countDifferingCells, defaultLayer, findLayer } from '../../render/signature-data.js';
 import { parseChoice, parseNumber, UsageError } from '../args.js';
 import { writeLine } from '../io.js';
@@ -146,8 +147,8 @@ async function drawGroupDiff(ctx: CommandContext, listA: string, listB: string, 
   const layersOf = (g: typeof a, layer: number) => g.signatures.map((s, i) => findLayer(s, layer, g.paths[i]));
   const test = groupSignificance(layersOf(a, layerA), layersOf(b, layerB), meanA.maxDelta);
   const name = `Welch's t over seeds, ${pathsA.length} vs ${pathsB.length}`;
-  const [labelA, labelB] = resolveLabels(f.labels, [meanA, meanB], [pathsA[0]!, pathsB[0]!]).map(
-    (label, i) => `${label} (mean of ${[pathsA, pathsB][i]!.length} model seeds)`,
+  const [labelA, labelB] = resolveLabels(f.labels, [meanA, meanB], [pathsA[0]!, pathsB[0]!]).map((label, i) =>
+    seedGroupLabel(label, [pathsA, pathsB][i]!.length),
   );
   const svg = renderFor(`${listA} vs ${listB}`, () =>
     renderDiffSvg(meanA, meanB, {
