@@ -34,33 +34,62 @@ function decreasing(xs: readonly number[]): { violations: number; steps: number 
  * √(se[i−1]² + se[i]²), and the whole fall must exceed two standard errors of its own; without se (results written
  * before standard errors were recorded) every step up counts and any fall does (the strict reading).
  */
-function fallBeyondNoise(
-  xs: readonly number[],
-  se?: readonly number[],
-): { falls: boolean; rises: { step: number; by: number; margin: number }[] } {
+function fallBeyondNoise(xs: readonly number[], se?: readonly number[]): Trend {
   const margin = (i: number, j: number) => (se ? 2 * Math.hypot(se[i]!, se[j]!) : 1e-9);
-  const rises: { step: number; by: number; margin: number }[] = [];
+  const rises: Trend['rises'] = [];
   for (let i = 1; i < xs.length; i++) {
     const by = xs[i]! - xs[i - 1]!;
     if (by > 1e-9) rises.push({ step: i, by, margin: margin(i - 1, i) });
   }
   const last = xs.length - 1;
+  const fall = { by: xs[0]! - xs[last]!, margin: margin(0, last) };
   const significant = rises.filter((r) => r.by > r.margin);
-  const falls = last > 0 && xs[0]! - xs[last]! > margin(0, last) && significant.length === 0;
-  return { falls, rises };
+  const falls = last > 0 && fall.by > fall.margin && significant.length === 0;
+  return { falls, rises, fall };
 }
 
-/** The note that explains steps up within sampling noise (none when there are none). */
+interface Trend {
+  falls: boolean;
+  /** Each step up: at index step, by how much, against two standard errors of the difference. */
+  rises: { step: number; by: number; margin: number }[];
+  /** First value minus last, against two standard errors of that difference. */
+  fall: { by: number; margin: number };
+}
+
+/**
+ * The note that explains a verdict against sampling noise: for a "yes", the steps up it let pass as noise; for a
+ * "no", what stood against the fall (a step up beyond noise, or a whole fall within it). None without standard errors.
+ */
 function noiseNote(
-  trend: ReturnType<typeof fallBeyondNoise>,
+  trend: Trend,
   label: (step: number) => string,
+  span: string,
   se?: readonly number[],
 ): string | undefined {
+  if (!se) return undefined;
+  const points = (x: number) => (100 * x).toFixed(1);
+  const stepsUp = (rises: Trend['rises']) => rises.map((r) => `${label(r.step)} by ${points(r.by)} points`).join(', ');
+  const margins = (rises: Trend['rises']) => rises.map((r) => points(r.margin)).join(', ');
   const within = trend.rises.filter((r) => r.by <= r.margin);
-  if (!se || within.length === 0) return undefined;
-  const steps = within.map((r) => `${label(r.step)} by ${(100 * r.by).toFixed(1)} points`).join(', ');
-  const margins = within.map((r) => (100 * r.margin).toFixed(1)).join(', ');
-  return `up from ${steps}: within sampling error (we count a step against the trend when it exceeds two standard errors of the difference, ${margins} points; standard error of a layer's mean from its eval positions per δ); read strictly, every step in the same direction, this row would be "no"`;
+  if (trend.falls) {
+    if (within.length === 0) return undefined;
+    return `up from ${stepsUp(within)}: within sampling error (we count a step against the trend when it exceeds two standard errors of the difference, ${margins(within)} points; standard error of a layer's mean from its eval positions per δ); read strictly, every step in the same direction, this row would be "no"`;
+  }
+  const reasons: string[] = [];
+  const beyond = trend.rises.filter((r) => r.by > r.margin);
+  if (beyond.length) {
+    reasons.push(
+      `up from ${stepsUp(beyond)}, beyond two standard errors of the difference (${margins(beyond)} points)`,
+    );
+  }
+  const { by, margin } = trend.fall;
+  if (by <= 0) reasons.push(`no fall ${span} (a rise of ${points(-by)} points)`);
+  else if (by <= margin) {
+    reasons.push(
+      `the fall ${span}, ${points(by)} points, is within two standard errors of the difference (${points(margin)} points)`,
+    );
+  }
+  return reasons.length ? reasons.join('; ') : undefined;
 }
 
 /**
@@ -405,7 +434,12 @@ function claimsFor(record: ExperimentRecord): Claim[] {
           claim: `${cell.toUpperCase()}: a larger state holds more information about prior input.`,
           ours: `mean marginal accuracy over δ: ${r.map((x) => `${x.units}: ${pct(x.meanAccuracy)}`).join(', ')}`,
           agrees: trend.falls,
-          note: noiseNote(trend, (i) => `${units[i - 1]} to ${units[i]} units (downwards)`, se),
+          note: noiseNote(
+            trend,
+            (i) => `${units[i - 1]} to ${units[i]} units (downwards)`,
+            `from ${units[0]} down to ${units[units.length - 1]} units`,
+            se,
+          ),
         });
       }
       const gru = rows.filter((x) => x.cell === 'gru');
@@ -434,7 +468,7 @@ function claimsFor(record: ExperimentRecord): Claim[] {
           claim: `${String(m.cell).toUpperCase()} ${m.layers}×${m.units}: decodable history decreases from layer 1 to layer ${m.layers}.`,
           ours: `mean marginal accuracy by layer: ${byLayer.map(pct).join(', ')}${errors}; eval perplexity ${num(m.evalPerplexity)}`,
           agrees: trend.falls,
-          note: noiseNote(trend, (i) => `layer ${i} to layer ${i + 1}`, se),
+          note: noiseNote(trend, (i) => `layer ${i} to layer ${i + 1}`, `from layer 1 to layer ${byLayer.length}`, se),
         };
       });
       // Section 5's capacity claim, for results recorded since it is measured.

@@ -320,6 +320,8 @@ test('the depth claim weighs each step against sampling noise: a rise within two
     const models = [
       row('lstm', [0.542, 0.543, 0.503, 0.494], se), // up 0.1 points from layer 1 to 2: noise
       row('gru', [0.5, 0.52, 0.48, 0.47], se), // up 2 points: a real rise
+      row('rnn', [0.5, 0.501, 0.5005, 0.502], se), // every rise within noise, but no fall at all
+      row('mgu', [0.5, 0.4995, 0.499, 0.4986], se), // a fall, but within noise
     ];
     const record = { figure: 'fig3', title: 'depth', panels: [], numbers: { models }, quick: false, wallSeconds: 60 };
     await mkdir(join(root, 'fig3'));
@@ -328,6 +330,17 @@ test('the depth claim weighs each step against sampling noise: a rise within two
     assert.match(md, /LSTM 4×320: .*up from layer 1 to layer 2 by 0\.1 points: within sampling error.*\| yes \|/);
     assert.match(md, /GRU 4×320: decodable history decreases .*\| \*\*no\*\* \|/);
     assert.doesNotMatch(md, /GRU 4×320: .*within sampling error/);
+    // A "no" says what stood against the fall, and never that a strict reading would make it "no".
+    assert.match(
+      md,
+      /GRU 4×320: .*up from layer 1 to layer 2 by 2\.0 points, beyond two standard errors.*\| \*\*no\*\* \|/,
+    );
+    assert.match(md, /RNN 4×320: .*no fall from layer 1 to layer 4 \(a rise of 0\.2 points\).*\| \*\*no\*\* \|/);
+    assert.match(
+      md,
+      /MGU 4×320: .*the fall from layer 1 to layer 4, 0\.1 points, is within two standard errors.*\| \*\*no\*\* \|/,
+    );
+    for (const cell of ['GRU', 'RNN', 'MGU']) assert.doesNotMatch(md, new RegExp(`${cell} 4×320: .*read strictly`));
     // Results written before standard errors were recorded are read strictly: any rise counts.
     record.numbers.models = [row('lstm', [0.542, 0.543, 0.503, 0.494])];
     await writeFile(join(root, 'fig3', 'results.json'), JSON.stringify(record));
