@@ -26,6 +26,7 @@ import { type LoadedLas, loadLasModel } from '../io/load-model.js';
 import { CONFIG_FILE } from '../io/model-dir.js';
 import { readSignature, writeSignature } from '../io/signature-file.js';
 import { decoderCheckpointDir, partialPath, removePartial } from '../io/signature-partial.js';
+import { pValueClause } from '../render/svg.js';
 import { defaultFeatureCacheDir } from '../speech/feature-cache.js';
 import { defaultSpeechAlphabet, MANIFEST_FILE } from '../speech/manifest.js';
 import { synthesizeCorpus } from '../speech/synth-corpus.js';
@@ -232,7 +233,7 @@ export function judgeClaims(
     ours: early
       .map(
         (d) =>
-          `δ = ${d.delta}: ${pct(d.accuracy)} (chance ${pct(d.chanceAccuracy)}, p = ${d.pValue.toExponential(1)}, ${d.positions.eval} eval positions)`,
+          `δ = ${d.delta}: ${pct(d.accuracy)} (chance ${pct(d.chanceAccuracy)}, ${pValueClause(d.pValue)}, ${d.positions.eval} eval positions)`,
       )
       .join('; '),
     agrees: early.length > 0 && early.every(beats),

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSignatureOptions } from '../analysis/signature.js';
 import { corpusSourceName } from '../data/source-name.js';
+import { pValueClause } from '../render/svg.js';
 import { DEPTH_GAIN_BOUND, type DepthGain, depthClaimHolds } from './decoder-depth.js';
 import { recallChanges } from './earlier-run.js';
 import { largestSeedGroupGap } from './model-seeds.js';
@@ -347,7 +348,7 @@ function seedPairClaim(pair: Numbers): Claim {
   const sizeNote = `the gap is largest at δ = ${gap.delta} (GRU − LSTM ${points(gap.difference)} points), and at no δ do a model's seeds spread by more than ${(100 * gap.largestSeedSd).toFixed(2)} point sd; "slightly" is the paper's word and is not tested`;
   return {
     claim: `At ${pair.units} units the GRU recalls slightly less than the LSTM, beyond the spread of ${pair.gru.seeds.length} model seeds each.`,
-    ours: `mean marginal accuracy over δ, mean ± sd over seeds: GRU ${side(pair.gru)}, LSTM ${side(pair.lstm)}; GRU − LSTM ${points(difference)} points, Welch's t over seeds p = ${num(pValue, 3)}`,
+    ours: `mean marginal accuracy over δ, mean ± sd over seeds: GRU ${side(pair.gru)}, LSTM ${side(pair.lstm)}; GRU − LSTM ${points(difference)} points, Welch's t over seeds ${pValueClause(pValue)}`,
     agrees: difference < 0 && beyond,
     note: beyond
       ? sizeNote

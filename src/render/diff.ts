@@ -42,7 +42,17 @@ import {
   type Metric,
   recallSignificance,
 } from './signature-data.js';
-import { bitsText, displaySymbol, FONT, groupDigits, nameSymbol, percent, svgDocument, textEl } from './svg.js';
+import {
+  bitsText,
+  displaySymbol,
+  FONT,
+  groupDigits,
+  nameSymbol,
+  percent,
+  pValueClause,
+  svgDocument,
+  textEl,
+} from './svg.js';
 
 export interface DiffOptions {
   /** Layers compared (1-based); default each signature's first layer. */
@@ -129,7 +139,7 @@ export function renderDiffSvg(a: Signature, b: Signature, options: DiffOptions =
           ? ''
           : test.p === null
             ? ' · too few positions to test'
-            : ` · p = ${formatP(test.p)}${test.significant ? `, beyond chance at FDR ${significance!.q * 100}%` : ''}`;
+            : ` · ${pValueClause(test.p)}${test.significant ? `, beyond chance at FDR ${significance!.q * 100}%` : ''}`;
       cells.push({
         row,
         col,
@@ -243,11 +253,6 @@ function signed(x: number, metric: Metric): string {
     metric === 'accuracy' ? `${Number((100 * Math.abs(x)).toFixed(1))} pp` : `${Number(Math.abs(x).toFixed(2))}`;
   if (Math.abs(x) < 1e-12) return metric === 'accuracy' ? '0 pp' : '0';
   return `${x > 0 ? '+' : '−'}${text}`;
-}
-
-/** "0.003", "2.1e-7": a p-value in a tooltip. */
-function formatP(p: number): string {
-  return p >= 0.001 ? p.toFixed(3) : p.toExponential(1);
 }
 
 /** data-converged-a / -b = "false" where that side's decoder is not converged (nothing for converged or version 1). */

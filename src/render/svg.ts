@@ -71,6 +71,12 @@ export function pValueText(p: number): string {
   return `${mantissa}e${exponent}`;
 }
 
+/** "p = 0.031", "p = 2.1e-12", "p < 1e-300": a p-value in a sentence. */
+export function pValueClause(p: number): string {
+  const text = pValueText(p);
+  return text.startsWith('<') ? `p ${text}` : `p = ${text}`;
+}
+
 /** A rough text width for layout (no font metrics here): average glyph ≈ 0.6 em for sans-serif. */
 export function textWidth(text: string, size: number): number {
   return [...text].length * size * 0.6;

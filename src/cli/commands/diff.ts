@@ -13,6 +13,7 @@ import type { LayerSignature, SeedSpread } from '../../analysis/signature-types.
 import { renderDiffSvg } from '../../render/diff.js';
 import { seedGroupLabel } from '../../render/seed-label.js';
 import { alignSignatures, countDifferingCells, defaultLayer, findLayer } from '../../render/signature-data.js';
+import { pValueClause, pValueText } from '../../render/svg.js';
 import { parseChoice, parseNumber, UsageError } from '../args.js';
 import { writeLine } from '../io.js';
 import type { CommandContext } from './common.js';
@@ -188,7 +189,6 @@ export function marginalComparisonLines(m: ReturnType<typeof marginalGroupCompar
   const pct = (x: number) => (100 * x).toFixed(2);
   const spread = (x: SeedSpread) => `${pct(x.mean)} ± ${pct(x.sd)}`;
   const points = (x: number) => `${x >= 0 ? '+' : '−'}${pct(Math.abs(x))}`;
-  const p = (x: number) => (x < 0.001 ? x.toExponential(1) : x.toFixed(3));
   const mark = (c: MarginalGroupComparison) => (c.significant ? ' •' : '');
   const lines = [
     `marginal accuracy (%) by δ, mean ± sd over seeds; A − B in points; p: Welch's t over seeds, • beyond the ` +
@@ -198,12 +198,12 @@ export function marginalComparisonLines(m: ReturnType<typeof marginalGroupCompar
   m.perDelta.forEach((c, i) => {
     lines.push(
       `${String(i + 1).padStart(4)}${spread(c.a).padStart(16)}${spread(c.b).padStart(16)}` +
-        `${points(c.difference).padStart(9)}${p(c.pValue).padStart(9)}${mark(c)}`,
+        `${points(c.difference).padStart(9)}${pValueText(c.pValue).padStart(9)}${mark(c)}`,
     );
   });
   const o = m.overDelta;
   lines.push(
-    `mean over δ: A ${spread(o.a)}%, B ${spread(o.b)}%; A − B ${points(o.difference)} points, p = ${p(o.pValue)}` +
+    `mean over δ: A ${spread(o.a)}%, B ${spread(o.b)}%; A − B ${points(o.difference)} points, ${pValueClause(o.pValue)}` +
       `${o.significant ? ` (beyond the seeds' spread at ${100 * m.q}%)` : ` (within the seeds' spread at ${100 * m.q}%)`}`,
   );
   return lines;
