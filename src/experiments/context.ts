@@ -86,6 +86,11 @@ export function contextGemm(ctx: ExperimentContext): Gemm {
   return createGemm(ctx.backend, ctx.threads);
 }
 
+/** The log's line while a signature reads a partition's states (minutes on a large corpus, before any decoder). */
+export function statesLine(name: string, p: { partition: string; done: number; total: number }): string {
+  return `${name}: reading the ${p.partition} states: ${p.done}/${p.total} chunks`;
+}
+
 const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -404,6 +409,10 @@ export async function ensureSignature(
         const minutes = ((now - layerStart) / 60_000).toFixed(1);
         layerStart = now;
         ctx.log(`${name}: layer ${p.layer.layer} done in ${minutes} min; accuracy by δ: ${acc} %`);
+      } else if (p.phase === 'states') {
+        if (p.done < p.total && now - lastLog <= 30_000) return;
+        lastLog = now;
+        ctx.log(statesLine(name, p));
       } else if (p.phase === 'decoders') {
         eta.record(p.layer, p.decoder, now);
         if (now - lastLog <= 30_000) return;

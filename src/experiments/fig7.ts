@@ -30,7 +30,7 @@ import { pValueClause } from '../render/svg.js';
 import { defaultFeatureCacheDir } from '../speech/feature-cache.js';
 import { defaultSpeechAlphabet, MANIFEST_FILE } from '../speech/manifest.js';
 import { synthesizeCorpus } from '../speech/synth-corpus.js';
-import { contextGemm, type ExperimentContext } from './context.js';
+import { contextGemm, type ExperimentContext, statesLine } from './context.js';
 import { type FigureResult, marginal, mean, meanAccuracyStdError } from './figures.js';
 import { digestOf, MODEL_RECIPE_FILE, readRecipe, signatureRecipePath, writeRecipe } from './reuse.js';
 import { experimentSettings, type LasExperimentSettings } from './settings.js';
@@ -406,6 +406,9 @@ async function ensureLasSignature(
           const acc = p.layer.deltas.map((d) => (100 * d.accuracy).toFixed(0)).join(' ');
           const d0 = p.layer.current ? `δ = 0: ${(100 * p.layer.current.accuracy).toFixed(0)} %, ` : '';
           ctx.log(`${name}: ${lasLayerName(p.layer)} done; ${d0}accuracy by δ ≥ 1: ${acc} %`);
+        } else if (p.phase === 'states' && (p.done >= p.total || now - lastLog > 30_000)) {
+          lastLog = now;
+          ctx.log(statesLine(name, p));
         } else if (p.phase === 'decoders' && now - lastLog > 30_000) {
           lastLog = now;
           const d = p.decoder;

@@ -10,6 +10,10 @@ test('memsig experiment fig5 --quick writes its numbers, figures and the reprodu
   const r = await runCli(['experiment', 'fig5', '--quick', '--out', dir, '--report', report]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /fig5: done in/);
+  // The minutes of reading states before the decoders are not silent: each partition says when it is read.
+  for (const part of ['train', 'dev', 'eval']) {
+    assert.match(r.stderr, new RegExp(`: reading the ${part} states: (\\d+)/\\1 chunks$`, 'm'));
+  }
   const results = JSON.parse(readFileSync(join(dir, 'fig5', 'results.json'), 'utf8'));
   assert.equal(results.figure, 'fig5');
   assert.ok(Array.isArray(results.numbers.gruMarginal));
