@@ -40,6 +40,12 @@ export function decoderWorkPlan(config: DecoderConfig, deltas: number, layers: n
 
 /** The rate goes by the batches of about the last two minutes, so that the estimate follows a change of load. */
 const RATE_WINDOW_MS = 120_000;
+/**
+ * A new layer's rate starts afresh: the minutes between two layers (their states read, not decoders trained) would
+ * otherwise count as a very slow rate ("ETA ≤ 14418h" at the first batch of Figure 3's layer 2). Until the new
+ * layer's samples span this long, the previous layer's rate stands in for it.
+ */
+const MIN_RATE_SPAN_MS = 20_000;
 
 interface TaskState {
   stage: DecoderProgress['stage'];
@@ -58,6 +64,8 @@ export class DecoderEta {
   /** Batches of one round of the first stage's positions (the rung's and the half stage's), once seen. */
   private firstStageBatches: number | null = null;
   private fullStageBatches: number | null = null;
+  /** The previous layer's batches per second, for the first seconds of the next one. */
+  private carriedRate: number | null = null;
 
   constructor(private readonly plan: DecoderWorkPlan) {
     this.layersLeft = plan.layers;
@@ -66,7 +74,11 @@ export class DecoderEta {
   /** One progress event of the decoders of `layer`; a new layer means the previous one's decoders are done. */
   record(layer: number, p: DecoderProgress, now: number): void {
     if (layer !== this.layer) {
-      if (this.layer !== null) this.layersLeft = Math.max(1, this.layersLeft - 1);
+      if (this.layer !== null) {
+        this.layersLeft = Math.max(1, this.layersLeft - 1);
+        this.carriedRate = this.windowRate() ?? this.carriedRate;
+        this.samples = [];
+      }
       this.layer = layer;
       this.tasks = new Map();
     }
@@ -90,10 +102,20 @@ export class DecoderEta {
   /** Seconds the decoders may still take, at the rate of the last minutes; null until there is a rate to go by. */
   secondsLeft(now: number): number | null {
     const first = this.samples[0];
-    if (!first || now <= first.at || this.doneBatches <= first.done) return null;
-    const rate = (this.doneBatches - first.done) / ((now - first.at) / 1000);
+    const span = first ? now - first.at : 0;
+    let rate =
+      first && span > 0 && this.doneBatches > first.done ? (this.doneBatches - first.done) / (span / 1000) : null;
+    if (this.carriedRate !== null && span < MIN_RATE_SPAN_MS) rate = this.carriedRate;
     const left = this.batchesLeft();
-    return left === null ? null : left / rate;
+    return left === null || rate === null ? null : left / rate;
+  }
+
+  // Batches per second between the window's first and last samples (the last event, not now).
+  private windowRate(): number | null {
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    if (!first || !last || last.at <= first.at || last.done <= first.done) return null;
+    return (last.done - first.done) / ((last.at - first.at) / 1000);
   }
 
   /** Batches the schedule may still train, this layer and the ones after it; null while a round's size is unknown. */

@@ -87,6 +87,27 @@ describe('DecoderEta', () => {
     assert.equal(eta.batchesLeft(), layer - 1 + layer);
   });
 
+  it('does not count the minutes between two layers as a slow rate: the last layer’s rate bridges them', () => {
+    const plan = { ...PLAN, keepProbs: 1, finalists: 1, stageRounds: 100, roundPositions: 0, layers: 2 };
+    const eta = new DecoderEta(plan);
+    // Layer 1: 4 batches a second for a minute.
+    let batch = 0;
+    for (let t = 0; t <= 60_000; t += 250)
+      eta.record(1, event('half', 1, 1 + Math.floor(batch / 4), (batch++ % 4) + 1), t);
+    // Layer 2 starts after five minutes of reading its states.
+    eta.record(2, event('half', 1, 1, 1), 360_000);
+    const left = eta.batchesLeft()!;
+    const seconds = eta.secondsLeft(361_000)!;
+    assert.ok(Math.abs(seconds - left / 4) / (left / 4) < 0.05, `${seconds} s for ${left} batches`);
+    // Once layer 2 has its own samples, its own rate (2 a second) takes over.
+    batch = 1;
+    for (let t = 360_500; t <= 420_000; t += 500)
+      eta.record(2, event('half', 1, 1 + Math.floor(batch / 4), (batch++ % 4) + 1), t);
+    const later = eta.batchesLeft()!;
+    const own = eta.secondsLeft(420_000)!;
+    assert.ok(Math.abs(own - later / 2) / (later / 2) < 0.05, `${own} s for ${later} batches`);
+  });
+
   it('takes a full round to be a first-stage round when rounds are capped by positions', () => {
     const eta = new DecoderEta({ ...PLAN, roundPositions: 40 }); // 40 positions = 4 batches of 10
     eta.record(1, event('rung', 0.5, 1, 4), 0);
