@@ -3,8 +3,10 @@
 // then the data buffer, which the tensors tile exactly (offsets are relative to its start).
 // Files come from users, so every header field is checked before any offset is used to touch the data.
 
+import fsp from 'node:fs/promises';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { fsError } from './fs-errors.js';
 import { readFileBytes } from './read-file.js';
 import {
   arrayNameFor,
@@ -277,6 +279,42 @@ function checkTensorInput(name: string, t: NamedTensor): void {
 /** Reads and parses a safetensors file; every problem is a UserError naming `path`. */
 export async function readSafetensors(path: string): Promise<SafetensorsFile> {
   return parseSafetensors(await readFileBytes(path), path);
+}
+
+/** A safetensors file's header alone, and the offset in the file where its data buffer starts. */
+export interface SafetensorsHeader {
+  entries: SafetensorsEntry[];
+  metadata: Record<string, string>;
+  dataStart: number;
+}
+
+/**
+ * Reads only the header of a safetensors file (its tensors stay on disk: files too large to load whole, or a
+ * checkpoint's metadata). Every problem is a UserError naming `path`; `hint` follows "not a safetensors file".
+ */
+export async function readSafetensorsHeader(path: string, hint = ''): Promise<SafetensorsHeader> {
+  const notSafetensors = (why: string) => new UserError(`${path}: not a safetensors file (${why})${hint}`);
+  const fh = await fsp.open(path, 'r').catch((err) => {
+    throw fsError(err, 'read', path);
+  });
+  try {
+    const size = (await fh.stat()).size;
+    const head = new Uint8Array(8);
+    if (size < 8 || (await fh.read(head, 0, 8, 0)).bytesRead < 8) throw notSafetensors('too short');
+    const length = new DataView(head.buffer).getBigUint64(0, true);
+    if (length > BigInt(MAX_HEADER_BYTES) || 8 + Number(length) > size) throw notSafetensors('bad header length');
+    const raw = new Uint8Array(Number(length));
+    await fh.read(raw, 0, raw.length, 8);
+    const dataStart = 8 + raw.length;
+    return { ...parseSafetensorsHeader(raw, size - dataStart, path), dataStart };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The metadata of a safetensors file, from its header alone. */
+export async function readSafetensorsMetadata(path: string): Promise<Record<string, string>> {
+  return (await readSafetensorsHeader(path)).metadata;
 }
 
 /** Writes a safetensors file atomically (see serializeSafetensors for the layout). */

@@ -19,7 +19,7 @@ import { UserError } from '../core/errors.js';
 import { fsError } from './fs-errors.js';
 import { NPY_HEADER_PROBE_BYTES, parseNpyHeader } from './npy-header.js';
 import { readJsonFile } from './read-file.js';
-import { MAX_HEADER_BYTES, parseSafetensorsHeader } from './safetensors.js';
+import { readSafetensorsHeader } from './safetensors.js';
 import { FLOAT_DTYPES, INTEGER_DTYPES, type StoredArray } from './stored-array.js';
 
 export interface StatesFile {
@@ -48,7 +48,7 @@ export async function openStatesFile(path: string): Promise<StatesFile> {
   } catch (err) {
     throw fsError(err, 'read', path);
   }
-  const opened = stat.isDirectory() ? await openNpyFolder(path) : await openSafetensors(path, Number(stat.size));
+  const opened = stat.isDirectory() ? await openNpyFolder(path) : await openSafetensors(path);
   return checkArrays(path, opened.format, opened.arrays, opened.metadata, opened.files);
 }
 
@@ -80,40 +80,24 @@ interface OpenedArrays {
   files: string[];
 }
 
-async function openSafetensors(path: string, size: number): Promise<OpenedArrays> {
-  const fail = (message: string) => new UserError(`${path}: ${message}`);
-  const fh = await fsp.open(path, 'r').catch((err) => {
-    throw fsError(err, 'read', path);
-  });
-  try {
-    const head = new Uint8Array(8);
-    if (size < 8 || (await fh.read(head, 0, 8, 0)).bytesRead < 8) {
-      throw fail('not a safetensors file (too short); a states file is .safetensors or a folder of .npy files');
-    }
-    const length = new DataView(head.buffer).getBigUint64(0, true);
-    if (length > BigInt(MAX_HEADER_BYTES) || 8 + Number(length) > size) {
-      throw fail('not a safetensors file (bad header length); a states file is .safetensors or a folder of .npy files');
-    }
-    const raw = new Uint8Array(Number(length));
-    await fh.read(raw, 0, raw.length, 8);
-    const dataStart = 8 + raw.length;
-    const { entries, metadata } = parseSafetensorsHeader(raw, size - dataStart, path);
-    const arrays = new Map<string, StoredArray>();
-    for (const e of entries) {
-      arrays.set(e.name, {
-        path,
-        label: `${path}: tensor '${e.name}'`,
-        dtype: e.dtype,
-        shape: e.shape,
-        offset: dataStart + e.begin,
-      });
-    }
-    const parsed: Record<string, unknown> = {};
-    for (const [key, text] of Object.entries(metadata)) parsed[key] = parseJsonOrString(text);
-    return { format: 'safetensors', arrays, metadata: parsed, files: [path] };
-  } finally {
-    await fh.close();
+async function openSafetensors(path: string): Promise<OpenedArrays> {
+  const { entries, metadata, dataStart } = await readSafetensorsHeader(
+    path,
+    '; a states file is .safetensors or a folder of .npy files',
+  );
+  const arrays = new Map<string, StoredArray>();
+  for (const e of entries) {
+    arrays.set(e.name, {
+      path,
+      label: `${path}: tensor '${e.name}'`,
+      dtype: e.dtype,
+      shape: e.shape,
+      offset: dataStart + e.begin,
+    });
   }
+  const parsed: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(metadata)) parsed[key] = parseJsonOrString(text);
+  return { format: 'safetensors', arrays, metadata: parsed, files: [path] };
 }
 
 async function openNpyFolder(folder: string): Promise<OpenedArrays> {

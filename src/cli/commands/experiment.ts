@@ -9,6 +9,8 @@ import { UserError } from '../../core/errors.js';
 import { FIG6_BIGRAMS } from '../../experiments/figures.js';
 import { renderReproductionReport } from '../../experiments/report.js';
 import { EXPERIMENTS, type FigureDrawer, runExperiment } from '../../experiments/runner.js';
+import { readExperimentStatus } from '../../experiments/status.js';
+import { experimentStatusLines } from '../../experiments/status-text.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { parseBigramList, parseInteger, parsePath, UsageError } from '../args.js';
 import { defaultThreads } from '../backend.js';
@@ -27,6 +29,7 @@ interface RawExperimentFlags {
   data?: string;
   model?: string;
   modelSeeds?: string;
+  status?: boolean;
   backend?: string;
   threads?: string;
 }
@@ -64,15 +67,28 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
       '--model-seeds <k>',
       'fig1, fig2: also train the GRU of Figure 1 (fig2: the GRU and LSTM of 320 units) with seeds 2..K, take each ' +
         "one's signature, and judge the claims against the spread over seeds (K times those models' time)",
+    )
+    .option(
+      '--status',
+      "say what the experiment's folder holds (models, signatures and their layers finished, time spent, whether a " +
+        'run is going on) and run nothing',
     );
   addBackendOptions(cmd).action(async (name: string, raw: RawExperimentFlags) => {
     if (name !== 'all' && !EXPERIMENTS[name]) {
       throw new UsageError(`unknown experiment '${name}': choose ${names.join(', ')} or all`);
     }
     const out = resolve(parsePath('--out', raw.out ?? 'experiments'));
+    const selectedNames = name === 'all' ? names : [name];
+    if (raw.status) {
+      if (raw.report !== undefined) throw new UsageError('--status runs nothing: leave out --report');
+      for (const n of selectedNames)
+        for (const line of experimentStatusLines(await readExperimentStatus(join(out, n), n)))
+          writeLine(ctx.io.stdout, line);
+      return;
+    }
     const shakespeare = raw.shakespeare ? parsePath('--shakespeare', raw.shakespeare) : defaultShakespeare();
     const { backend, threads } = parseBackend(raw);
-    const selected = name === 'all' ? names : [name];
+    const selected = selectedNames;
     const bases = raw.basis === undefined ? undefined : parseBigramList('--basis', raw.basis);
     if (bases && !selected.includes('fig6')) throw new UsageError('--basis is for fig6 (or all)');
     for (const [flag, value] of [
