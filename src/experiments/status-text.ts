@@ -20,7 +20,8 @@ export function experimentStatusLines(s: ExperimentStatus): string[] {
 }
 
 function headline(s: ExperimentStatus): string {
-  if (s.finishedSeconds !== null) return `finished in ${(s.finishedSeconds / 60).toFixed(1)} min (results.json)`;
+  if (s.finishedSeconds !== null)
+    return `finished in ${(s.finishedSeconds / 60).toFixed(1)} min (results.json${s.quick ? '; a --quick run' : ''})`;
   if (s.empty) return 'not started';
   const spent = s.secondsSpent === null ? '' : `, ${formatDuration(s.secondsSpent)} spent so far`;
   if (s.secondsSinceWritten !== null && s.secondsSinceWritten <= RUNNING_WITHIN_SECONDS)

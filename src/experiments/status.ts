@@ -52,6 +52,8 @@ export interface ExperimentStatus {
   empty: boolean;
   /** results.json: the experiment finished, in this many seconds of all its runs. */
   finishedSeconds: number | null;
+  /** results.json says it was a --quick run (tiny sizes). */
+  quick: boolean;
   /** Seconds spent so far (time.json), and how long ago a run last wrote it (it does every 30 s while running). */
   secondsSpent: number | null;
   secondsSinceWritten: number | null;
@@ -67,6 +69,7 @@ export async function readExperimentStatus(dir: string, figure: string, now = Da
     dir,
     empty: !existsSync(dir),
     finishedSeconds: null,
+    quick: false,
     secondsSpent: null,
     secondsSinceWritten: null,
     corpus: null,
@@ -76,6 +79,7 @@ export async function readExperimentStatus(dir: string, figure: string, now = Da
   if (status.empty) return status;
   const results = await readJson(join(dir, 'results.json'));
   if (results && typeof results.wallSeconds === 'number') status.finishedSeconds = results.wallSeconds;
+  status.quick = results?.quick === true;
   const timePath = join(dir, 'time.json');
   const time = await readJson(timePath);
   if (time && typeof time.seconds === 'number') {

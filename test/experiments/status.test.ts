@@ -72,7 +72,15 @@ test('experimentStatusLines() tells a running experiment, a finished one and one
   await halfDoneExperiment(running);
   assert.match(experimentStatusLines(await readExperimentStatus(running, 'fig1'))[0]!, /: running, 1h02m spent so far/);
   json(join(running, 'results.json'), { wallSeconds: 4000 });
-  assert.match(experimentStatusLines(await readExperimentStatus(running, 'fig1'))[0]!, /: finished in 66\.7 min/);
+  assert.match(
+    experimentStatusLines(await readExperimentStatus(running, 'fig1'))[0]!,
+    /: finished in 66\.7 min \(results\.json\)$/,
+  );
+  json(join(running, 'results.json'), { wallSeconds: 6, quick: true });
+  assert.match(
+    experimentStatusLines(await readExperimentStatus(running, 'fig1'))[0]!,
+    /: finished in 0\.1 min \(results\.json; a --quick run\)$/,
+  );
   assert.deepEqual(experimentStatusLines(await readExperimentStatus(join(root, 'fig2'), 'fig2')), [
     `fig2 (${join(root, 'fig2')}): not started`,
   ]);
