@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.js';
+import { acquireRunLock } from '../io/run-lock.js';
 import type { ExperimentContext } from './context.js';
 import { writeResults } from './context.js';
 import { figure7 } from './fig7.js';
@@ -32,6 +33,9 @@ export interface ExperimentRecord extends FigureResult {
 
 export type FigureDrawer = (ctx: ExperimentContext, result: FigureResult) => Promise<string[]>;
 
+/** The lock a run holds on its experiment's folder (io/run-lock.ts): one run at a time writes there. */
+export const RUN_LOCK_FILE = 'run.lock';
+
 export async function runExperiment(
   name: string,
   ctx: ExperimentContext,
@@ -41,6 +45,13 @@ export async function runExperiment(
   if (!run)
     throw new UserError(`unknown experiment ${name}: choose one of ${Object.keys(EXPERIMENTS).join(', ')}, all`);
   await ensureDir(ctx.dir);
+  const lock = acquireRunLock(join(ctx.dir, RUN_LOCK_FILE), `${name} in ${ctx.dir}`);
+  if (lock.takenOver) {
+    const { pid, host, started } = lock.takenOver;
+    ctx.log(
+      `a run that stopped without finishing left its lock (pid ${pid} on ${host}, started ${started}); taken over`,
+    );
+  }
   const timePath = join(ctx.dir, 'time.json');
   const previous = readSeconds(timePath);
   const t0 = performance.now();
@@ -64,7 +75,11 @@ export async function runExperiment(
     return record;
   } finally {
     clearInterval(timer);
-    await writeJsonAtomic(timePath, { seconds: elapsed() });
+    try {
+      await writeJsonAtomic(timePath, { seconds: elapsed() });
+    } finally {
+      lock.release();
+    }
   }
 }
 

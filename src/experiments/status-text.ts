@@ -24,6 +24,8 @@ function headline(s: ExperimentStatus): string {
     return `finished in ${(s.finishedSeconds / 60).toFixed(1)} min (results.json${s.quick ? '; a --quick run' : ''})`;
   if (s.empty) return 'not started';
   const spent = s.secondsSpent === null ? '' : `, ${formatDuration(s.secondsSpent)} spent so far`;
+  if (s.runner) return `running (pid ${s.runner.pid} on ${s.runner.host})${spent} (steps not begun yet are not listed)`;
+  // A run of an older memsig holds no lock; its time file, written every 30 s, tells it.
   if (s.secondsSinceWritten !== null && s.secondsSinceWritten <= RUNNING_WITHIN_SECONDS)
     return `running${spent} (steps not begun yet are not listed)`;
   const since = s.secondsSinceWritten === null ? '' : `, last run ${formatDuration(s.secondsSinceWritten)} ago`;

@@ -6,8 +6,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerSignature } from '../analysis/signature-types.js';
+import { type LockHolder, lockHolder } from '../io/run-lock.js';
 import { readSafetensorsMetadata } from '../io/safetensors.js';
 import { CARRIED_MODEL_FILE } from './context.js';
+import { RUN_LOCK_FILE } from './runner.js';
 
 export interface ModelStatus {
   name: string;
@@ -57,6 +59,8 @@ export interface ExperimentStatus {
   /** Seconds spent so far (time.json), and how long ago a run last wrote it (it does every 30 s while running). */
   secondsSpent: number | null;
   secondsSinceWritten: number | null;
+  /** The run holding the experiment's lock: one is going on. */
+  runner: LockHolder | null;
   corpus: CorpusStatus | null;
   models: ModelStatus[];
   signatures: SignatureStatus[];
@@ -72,6 +76,7 @@ export async function readExperimentStatus(dir: string, figure: string, now = Da
     quick: false,
     secondsSpent: null,
     secondsSinceWritten: null,
+    runner: null,
     corpus: null,
     models: [],
     signatures: [],
@@ -86,6 +91,7 @@ export async function readExperimentStatus(dir: string, figure: string, now = Da
     status.secondsSpent = time.seconds;
     status.secondsSinceWritten = Math.max(0, (now - (await stat(timePath)).mtimeMs) / 1000);
   }
+  status.runner = lockHolder(join(dir, RUN_LOCK_FILE), now);
   status.corpus = await corpusStatus(join(dir, 'corpus'));
   status.models = await modelStatuses(join(dir, 'models'));
   status.signatures = await signatureStatuses(join(dir, 'signatures'));

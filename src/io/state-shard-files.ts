@@ -11,17 +11,17 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   readSync,
   rmSync,
   statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { fsError } from './fs-errors.js';
+import { currentOwner, ownerGone, type ProcessOwner, processAlive } from './process-owner.js';
 
 /** Bytes buffered per shard file before a write: large sequential writes, bounded memory (k · this). */
 const WRITE_BUFFER_BYTES = 1 << 20;
@@ -30,38 +30,11 @@ const FOLDER_PREFIX = 'memsig-states-';
 /** The file in each shard folder that names the process that made it. */
 const OWNER_FILE = 'owner.json';
 
-interface FolderOwner {
-  pid: number;
-  host: string;
-  /** Linux's pid namespace of the owner (/proc/self/ns/pid), where there is one: a pid means nothing outside it. */
-  pidNamespace?: string | null;
-}
-
-/** This process's pid namespace (e.g. "pid:[4026531836]"), or null where the system does not say. */
-function pidNamespace(): string | null {
-  try {
-    return readlinkSync('/proc/self/ns/pid');
-  } catch {
-    return null;
-  }
-}
-
 /** A fresh folder for shard files under `parent` (default: the system's temporary folder), its owner recorded. */
 export function makeShardFolder(parent: string = tmpdir()): string {
   const folder = mkdtempSync(join(parent, FOLDER_PREFIX));
-  const owner: FolderOwner = { pid: process.pid, host: hostname(), pidNamespace: pidNamespace() };
-  writeFileSync(join(folder, OWNER_FILE), JSON.stringify(owner));
+  writeFileSync(join(folder, OWNER_FILE), JSON.stringify(currentOwner()));
   return folder;
-}
-
-/** Whether a process of this machine is running (EPERM: it is, under another user). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface StaleShardFolders {
@@ -85,20 +58,17 @@ export function removeStaleShardFolders(
   } catch {
     return removed;
   }
-  const host = hostname();
-  const namespace = pidNamespace();
   for (const name of names) {
     const folder = join(parent, name);
     const ownerPath = join(folder, OWNER_FILE);
-    let owner: FolderOwner;
+    let owner: ProcessOwner;
     try {
       if (!existsSync(ownerPath)) continue;
-      owner = JSON.parse(readFileSync(ownerPath, 'utf8')) as FolderOwner;
+      owner = JSON.parse(readFileSync(ownerPath, 'utf8')) as ProcessOwner;
     } catch {
       continue;
     }
-    const sameHost = owner.host === host && (owner.pidNamespace ?? null) === namespace;
-    if (!sameHost || !Number.isInteger(owner.pid) || owner.pid === process.pid || alive(owner.pid)) continue;
+    if (!ownerGone(owner, alive)) continue;
     let bytes = 0;
     try {
       for (const f of readdirSync(folder)) bytes += statSync(join(folder, f)).size;

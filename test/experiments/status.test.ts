@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { RUN_LOCK_FILE } from '../../src/experiments/runner.js';
 import { readExperimentStatus } from '../../src/experiments/status.js';
 import { experimentStatusLines } from '../../src/experiments/status-text.js';
+import { acquireRunLock } from '../../src/io/run-lock.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
 import { runCli, tempDir } from '../cli/helpers.js';
 
@@ -95,6 +97,20 @@ test('experimentStatusLines() tells a running experiment, a finished one and one
   );
   writeFileSync(join(speech, 'corpus', 'manifest.jsonl'), '{}\n{}\n{}\n');
   assert.equal(experimentStatusLines(await readExperimentStatus(speech, 'fig7'))[1], '  corpus: 3 utterances');
+});
+
+test('a run holds its experiment’s lock: --status names it, and a second run is refused with one line', async (t) => {
+  const out = tempDir(t);
+  await halfDoneExperiment(join(out, 'fig5'));
+  // This process holds it, as a run in another terminal would.
+  const lock = acquireRunLock(join(out, 'fig5', RUN_LOCK_FILE), 'fig5');
+  t.after(() => lock.release());
+  const status = await runCli(['experiment', 'fig5', '--out', out, '--status']);
+  assert.match(status.stdout, new RegExp(`^fig5 \\(.*\\): running \\(pid ${process.pid} on `));
+  const second = await runCli(['experiment', 'fig5', '--quick', '--out', out]);
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /^memsig: fig5 in .*fig5: another run is going on \(pid \d+ on /);
+  assert.equal(second.stderr.trim().split('\n').length, 1);
 });
 
 test('memsig experiment --status prints the status and runs nothing; with --report it is refused', async (t) => {

@@ -14,9 +14,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UserError } from '../../src/core/errors.js';
+import { processAlive } from '../../src/io/process-owner.js';
 import {
   makeShardFolder,
-  processAlive,
   readShardFile,
   removeStaleShardFolders,
   ShardFileWriter,
