@@ -3,6 +3,7 @@
 // before it is renamed over the target.
 
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 // The default export (the fs.promises object) rather than named imports, so tests can inject failures.
 import fsp from 'node:fs/promises';
@@ -32,6 +33,31 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     throw fsError(err, 'write', path);
   }
   await syncDirectory(dirname(path));
+}
+
+/**
+ * writeFileAtomic for callers that cannot wait for a promise (worker threads in the middle of a training loop, a
+ * lock taken before a run starts): the same steps, synchronous. `data` may come in pieces, written in order.
+ */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
+  const pieces =
+    typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
+  const tmp = tempPathFor(path);
+  try {
+    const fd = openSync(tmp, 'wx');
+    try {
+      for (const piece of pieces) {
+        for (let at = 0; at < piece.length; ) at += writeSync(fd, piece, at, piece.length - at);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw fsError(err, 'write', path);
+  }
 }
 
 /** Writes `value` as 2-space-indented JSON with a final newline, atomically. */

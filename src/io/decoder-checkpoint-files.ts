@@ -4,17 +4,7 @@
 // middle of their training loop, in worker threads.
 
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   DecoderCheckpointPlace,
@@ -24,7 +14,7 @@ import type {
 } from '../analysis/decoder-checkpoint.js';
 import type { KeepProbRun } from '../analysis/decoders.js';
 import type { DecoderRunner } from '../analysis/signature.js';
-import { tempPathFor } from './atomic.js';
+import { writeFileAtomicSync } from './atomic.js';
 import { fsError } from './fs-errors.js';
 import { type NamedTensor, parseSafetensors, safetensorsLayout, serializeSafetensors } from './safetensors.js';
 import { canonicalJson } from './signature-partial.js';
@@ -76,7 +66,7 @@ export function decoderCheckpointFiles(place: DecoderCheckpointPlace): DecoderCh
       } catch (err) {
         throw fsError(err, 'create', place.dir);
       }
-      writeFileAtomicSync(path, encode(checkpoint, d));
+      writeCheckpointFile(path, encode(checkpoint, d));
     },
   };
 }
@@ -236,11 +226,10 @@ function taggedAsNonFinite(_key: string, value: unknown): unknown {
 }
 
 /**
- * Readers see the old checkpoint or the whole new one, never a part: written beside it, synced, renamed over it. The
- * tensors go to the file from their own arrays (no copy of the whole file in memory), where the host's byte order is
- * the file's.
+ * Readers see the old checkpoint or the whole new one, never a part (written atomically). The tensors go to the file
+ * from their own arrays (no copy of the whole file in memory), where the host's byte order is the file's.
  */
-function writeFileAtomicSync(path: string, { tensors, metadata }: Encoded): void {
+function writeCheckpointFile(path: string, { tensors, metadata }: Encoded): void {
   const layout = safetensorsLayout(tensors, metadata);
   const chunks = layout.littleEndianHost
     ? [
@@ -248,20 +237,5 @@ function writeFileAtomicSync(path: string, { tensors, metadata }: Encoded): void
         ...layout.list.map(([, t]) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
       ]
     : [serializeSafetensors(tensors, metadata)];
-  const tmp = tempPathFor(path);
-  try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      for (const data of chunks) {
-        for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
-      }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw fsError(err, 'write', path);
-  }
+  writeFileAtomicSync(path, chunks);
 }

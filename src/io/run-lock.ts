@@ -2,9 +2,9 @@
 // terminal, or a background job forgotten — stops at once with one line instead of writing the same files. The lock
 // file names its process and is touched while the run goes on; one left by a run that was killed is taken over.
 
-import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
-import { tempPathFor } from './atomic.js';
+import { writeFileAtomicSync } from './atomic.js';
 import { fsError } from './fs-errors.js';
 import { currentOwner, ownerGone, ownerIsLocal, type ProcessOwner, processAlive } from './process-owner.js';
 
@@ -58,7 +58,7 @@ export function acquireRunLock(path: string, what: string, alive: (pid: number) 
       );
     }
     takenOver = readHolder(path);
-    replace(path, mine);
+    writeFileAtomicSync(path, JSON.stringify(mine));
   }
   const timer = setInterval(() => {
     const t = new Date();
@@ -94,22 +94,6 @@ function tryCreate(path: string, holder: LockHolder): boolean {
     closeSync(fd);
   }
   return true;
-}
-
-function replace(path: string, holder: LockHolder): void {
-  const tmp = tempPathFor(path);
-  try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      writeSync(fd, JSON.stringify(holder));
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw fsError(err, 'write', path);
-  }
 }
 
 function readHolder(path: string): LockHolder | null {

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ensureDir, tempPathFor, writeFileAtomic, writeJsonAtomic } from '../../src/io/atomic.js';
+import { UserError } from '../../src/core/errors.js';
+import { ensureDir, tempPathFor, writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from '../../src/io/atomic.js';
 import { rejectsUserError, tempDir, tempFilesIn } from './helpers.js';
 
 test('writes a new file, then replaces it, leaving no temporary files', async (t) => {
@@ -13,6 +14,22 @@ test('writes a new file, then replaces it, leaving no temporary files', async (t
   assert.deepEqual([...readFileSync(path)], [1, 2, 3]);
   await writeFileAtomic(path, 'héllo');
   assert.equal(readFileSync(path, 'utf8'), 'héllo');
+  assert.deepEqual(readdirSync(dir), ['out.bin']);
+});
+
+test('writeFileAtomicSync writes text or pieces in order, replaces the old file, and fails cleanly', (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'out.bin');
+  writeFileAtomicSync(path, [new Uint8Array([1, 2]), new Uint8Array([]), new Uint8Array([3])]);
+  assert.deepEqual([...readFileSync(path)], [1, 2, 3]);
+  writeFileAtomicSync(path, 'héllo');
+  assert.equal(readFileSync(path, 'utf8'), 'héllo');
+  assert.deepEqual(readdirSync(dir), ['out.bin']);
+  const nowhere = join(dir, 'missing', 'out.bin');
+  assert.throws(
+    () => writeFileAtomicSync(nowhere, 'x'),
+    (err: Error) => err instanceof UserError && err.message.includes(nowhere),
+  );
   assert.deepEqual(readdirSync(dir), ['out.bin']);
 });
 
