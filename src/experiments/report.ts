@@ -378,15 +378,27 @@ function depthClaim(m: Numbers): Claim {
     )
     .join('; ');
   const holds = depthClaimHolds(gains);
-  const beyondNoise = gains.filter((g) => g.gain > 2 * g.gainStdError);
+  const layersOf = (gs: DepthGain[]) => `layer${gs.length === 1 ? '' : 's'} ${gs.map((g) => g.layer).join(' and ')}`;
+  const gainsBeyond = gains.filter((g) => g.gain > 2 * g.gainStdError);
+  const lossesBeyond = gains.filter((g) => g.gain < -2 * g.gainStdError);
+  // A deeper decoder that recalls less is no evidence that the layer holds less: it says how the two decoders learn.
+  const notes = [
+    ...(gainsBeyond.length ? [`a gain beyond two standard errors on ${layersOf(gainsBeyond)}, under 5 points`] : []),
+    ...(lossesBeyond.length
+      ? [
+          `the deeper decoders recall less on ${layersOf(lossesBeyond)}, beyond two standard errors: with as many ` +
+            "parameters and the same training, two narrower hidden layers read less of the state than the rule's one",
+        ]
+      : []),
+  ];
   return {
     claim: `${String(m.cell).toUpperCase()} ${m.layers}×${m.units}: doubling the decoder depth on layer${gains.length === 1 ? '' : 's'} ${gains.map((g) => g.layer).join(' and ')} improves recall by less than 5% (the paper: "small improvements").`,
     ours: `mean marginal accuracy over δ, one hidden layer → two with at least as many decoder parameters (the paper's size rule): ${per}`,
     agrees: holds,
     note: holds
-      ? beyondNoise.length === 0
+      ? notes.length === 0
         ? 'no gain beyond two standard errors: the deeper decoders read no more than the standard ones'
-        : undefined
+        : notes.join('; ')
       : `we read "< 5%" as 5 points of accuracy; a gain of 5 points or more says the standard decoder understates what layer ${gains
           .filter((g) => g.gain >= DEPTH_GAIN_BOUND)
           .map((g) => g.layer)
