@@ -1,6 +1,7 @@
-// `node dist/bench/decoders.js [--batch 256] [--keep 0.5] [--n 100000] [--epochs 1]`: speed of one decoder training epoch on the
-// paper's standard layer (GRU, 320 units, input 32; V = 30, Δ = 10, rule-sized decoders) against the machine's
-// measured fp32 GEMM peak through the same backend. Prints figures; asserts nothing.
+// `node dist/bench/decoders.js [--batch 256] [--keep 0.5] [--n 100000] [--epochs 1] [--hidden 629,629]`: speed of one
+// decoder training epoch on the paper's standard layer (GRU, 320 units, input 32; V = 30, Δ = 10, rule-sized decoders,
+// or the hidden layers given) against the machine's measured fp32 GEMM peak through the same backend. Prints figures;
+// asserts nothing.
 
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -105,6 +106,8 @@ function main(): void {
       n: { type: 'string', default: '100000' },
       /** Timed epochs; the fastest is reported (other processes on the machine make single runs noisy). */
       epochs: { type: 'string', default: '1' },
+      /** Hidden layer sizes, e.g. 629,629 (Figure 3's deeper decoders); default: the rule's one layer. */
+      hidden: { type: 'string' },
     },
   });
   const batch = Number(values.batch);
@@ -114,20 +117,22 @@ function main(): void {
   const backend = createGemm('auto');
   const gemm = new CountingGemm(backend);
   const target = 3 * D * (GRU_INPUT + D) + 2 * 3 * D; // GRU kernel + input projection, with both bias vectors
-  const h = hiddenSizeByRule(D, V, target);
+  const hidden = values.hidden ? values.hidden.split(',').map(Number) : [hiddenSizeByRule(D, V, target)];
   console.log(
     `backend ${backend.name}; load average before: ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  console.log(`D=${D} V=${V} Δ=${DELTAS} hidden=${h} (rule target ${target}) batch=${batch} keep=${keep} rows=${n}`);
+  console.log(
+    `D=${D} V=${V} Δ=${DELTAS} hidden=${hidden.join(',')} (rule target ${target}) batch=${batch} keep=${keep} rows=${n}`,
+  );
 
   const peakBefore = measurePeak(backend);
   const rng = new Rng(1);
   const train = randomPartition(n, rng);
   const rows = usedRows(train);
   const stats = featureStats(train.x, D, rows);
-  const stack = new DecoderStack(D, V, DELTAS, [h], batch);
+  const stack = new DecoderStack(D, V, DELTAS, hidden, batch);
   stack.initialize(rng.fork(1));
   const trainer = new DecoderTrainer(gemm, stack, stats, keep, 1e-3, rng.fork(2));
   const stream = new ShardRowStream(
