@@ -35,6 +35,7 @@ import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { type LasSignatureSettings, type ProbeSpec, resolveProbes } from './las-signature-flags.js';
 import { LasSignatureProgressReporter } from './las-signature-progress.js';
 import { lasConvergenceWarnings, lasSignatureSummary, printLasSignatureTable } from './las-signature-report.js';
+import { holdSignatureOut } from './signature-out.js';
 import { reportStopped, resumeLine, type SignatureOutcome } from './signature-run.js';
 import { pathExists } from './train-dir.js';
 import { generatorName } from './version.js';
@@ -91,10 +92,22 @@ export async function computeLasSignature(
   io: CliIo,
   hooks: CliHooks = {},
 ): Promise<SignatureOutcome> {
+  const lock = await holdSignatureOut(opts.out, opts.force);
+  try {
+    return await computeLasSignatureHeld(opts, io, hooks);
+  } finally {
+    lock.release();
+  }
+}
+
+/** computeLasSignature, with --out checked and its lock held. */
+async function computeLasSignatureHeld(
+  opts: LasSignatureRunOptions,
+  io: CliIo,
+  hooks: CliHooks,
+): Promise<SignatureOutcome> {
   const now = hooks.now ?? (() => performance.now());
   const started = now();
-  await checkOut(opts.out, opts.force);
-
   const loaded = await loadLasModel(opts.model);
   const { model, config } = loaded;
   const las = config.las;
@@ -260,12 +273,6 @@ function showAlphabet(symbols: readonly string[]): string {
 }
 
 /** Refuses to start when the run could not write its result: OUT exists (without --force) or is a directory. */
-async function checkOut(out: string, force: boolean): Promise<void> {
-  if (!(await pathExists(out))) return;
-  if ((await fsp.stat(out)).isDirectory()) throw new UserError(`--out ${out}: is a directory; give a file name`);
-  if (!force) throw new UserError(`${out} already exists; pass --force to replace it once the new signature is done`);
-}
-
 function defaultRunner(gemm: Gemm): DecoderRunner {
   return async (data, config, hooks) => fitDecoders(gemm, data, config, hooks);
 }

@@ -3,7 +3,6 @@
 // (so that --resume after a Ctrl-C or a crash only redoes unfinished layers), and write OUT once, atomically, at the
 // very end. An existing OUT is only replaced with --force.
 
-import fsp from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type AnalysableModel, charLmAnalysable } from '../analysis/analysable-model.js';
 import { decoderWorkPlan } from '../analysis/decoder-eta.js';
@@ -43,10 +42,10 @@ import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { type NgramChoice, ngramOfCorpus } from './ngram-corpus.js';
 import { capacitySweepCostLine, onlineCodeCostLine } from './probe-cost.js';
+import { holdSignatureOut } from './signature-out.js';
 import { SignatureProgressReporter } from './signature-progress.js';
 import { convergenceWarnings, printSignatureTable, signatureSummary } from './signature-report.js';
 import { type StatesChoice, statesSubject } from './states-subject.js';
-import { pathExists } from './train-dir.js';
 import { EXIT_INTERRUPTED } from './train-run.js';
 import { generatorName } from './version.js';
 
@@ -127,10 +126,18 @@ export async function computeSignature(
   io: CliIo,
   hooks: CliHooks = {},
 ): Promise<SignatureOutcome> {
+  const lock = await holdSignatureOut(opts.out, opts.force);
+  try {
+    return await computeSignatureHeld(opts, io, hooks);
+  } finally {
+    lock.release();
+  }
+}
+
+/** computeSignature, with --out checked and its lock held. */
+async function computeSignatureHeld(opts: SignatureRunOptions, io: CliIo, hooks: CliHooks): Promise<SignatureOutcome> {
   const now = hooks.now ?? (() => performance.now());
   const started = now();
-  await checkOut(opts.out, opts.force);
-
   const gemm: Gemm = hooks.gemm ?? makeGemm(opts.backend, opts.threads ?? defaultThreads());
   const subject = opts.states
     ? await statesSubject(opts.states, { state: opts.state, layers: opts.layers, segmentation: opts.segmentation }, io)
@@ -388,12 +395,6 @@ function kernelRestriction(kernel: KernelChoice, symbols: readonly string[]): Ke
 }
 
 /** Refuses to start when the run could not write its result: OUT exists (without --force) or is a directory. */
-async function checkOut(out: string, force: boolean): Promise<void> {
-  if (!(await pathExists(out))) return;
-  if ((await fsp.stat(out)).isDirectory()) throw new UserError(`--out ${out}: is a directory; give a file name`);
-  if (!force) throw new UserError(`${out} already exists; pass --force to replace it once the new signature is done`);
-}
-
 /** The decoders of a layer trained in this thread (as memorySignature does by default). */
 function defaultRunner(gemm: Gemm): DecoderRunner {
   return async (data, config, hooks) => fitDecoders(gemm, data, config, { ...hooks, readShardFile });

@@ -8,6 +8,7 @@ import { SignatureProgressReporter } from '../../src/cli/signature-progress.js';
 import { Rng } from '../../src/core/random.js';
 import { defaultNormalization } from '../../src/data/index.js';
 import { type ParamTensor, saveModelDir } from '../../src/io/model-dir.js';
+import { acquireRunLock } from '../../src/io/run-lock.js';
 import { readSignature } from '../../src/io/signature-file.js';
 import { charLmParamShapes } from '../../src/models/char-lm-params.js';
 import type { CharLmConfig } from '../../src/models/config.js';
@@ -228,6 +229,18 @@ test('signature never overwrites --out without --force', async (t) => {
   assert.match(
     r.stderr,
     /^no finished layer to resume \(.*sig\.json\.partial\.json is not there\): starting from the beginning$/m,
+  );
+  assert.equal((await readSignature(out)).maxDelta, 1);
+  assert.equal(existsSync(`${out}.lock`), false);
+
+  // A run going on with the same --out (here: this process holds its lock) refuses a second one, which would clear
+  // the first's decoder checkpoints; the lock is its own file, the signature stays.
+  const lock = acquireRunLock(`${out}.lock`, out);
+  t.after(() => lock.release());
+  assertOneLineError(
+    await runCli(signature(model, corpus, out, ...quick, '--force')),
+    /sig\.json: another run is going on \(pid \d+ on .+\); let it finish or stop it/,
+    1,
   );
   assert.equal((await readSignature(out)).maxDelta, 1);
 });
