@@ -78,17 +78,16 @@ export function registerExperiment(program: Command, ctx: CommandContext, draw?:
       throw new UsageError(`unknown experiment '${name}': choose ${names.join(', ')} or all`);
     }
     const out = resolve(parsePath('--out', raw.out ?? 'experiments'));
-    const selectedNames = name === 'all' ? names : [name];
+    const selected = name === 'all' ? names : [name];
     if (raw.status) {
       if (raw.report !== undefined) throw new UsageError('--status runs nothing: leave out --report');
-      for (const n of selectedNames)
+      for (const n of selected)
         for (const line of experimentStatusLines(await readExperimentStatus(join(out, n), n)))
           writeLine(ctx.io.stdout, line);
       return;
     }
     const shakespeare = raw.shakespeare ? parsePath('--shakespeare', raw.shakespeare) : defaultShakespeare();
     const { backend, threads } = parseBackend(raw);
-    const selected = selectedNames;
     const bases = raw.basis === undefined ? undefined : parseBigramList('--basis', raw.basis);
     if (bases && !selected.includes('fig6')) throw new UsageError('--basis is for fig6 (or all)');
     for (const [flag, value] of [
