@@ -1,12 +1,10 @@
 // The lines `memsig experiment NAME --status` prints for an experiment's status (status.ts): pure.
 
-import { formatDuration } from '../cli/format.js';
+import { formatDuration, formatPercent } from '../cli/format.js';
 import type { ExperimentStatus, ModelStatus, SignatureStatus } from './status.js';
 
 /** A run writes the experiment's time every 30 s: a file written more recently than this means one is going on. */
 const RUNNING_WITHIN_SECONDS = 90;
-
-const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
 
 export function experimentStatusLines(s: ExperimentStatus): string[] {
   const lines = [`${s.figure} (${s.dir}): ${headline(s)}`];
@@ -35,7 +33,7 @@ function headline(s: ExperimentStatus): string {
 function modelText(m: ModelStatus): string {
   const score = [
     m.evalPerplexity === undefined ? null : `eval perplexity ${m.evalPerplexity.toFixed(3)}`,
-    m.evalCer === undefined ? null : `eval CER ${percent(m.evalCer)}`,
+    m.evalCer === undefined ? null : `eval CER ${formatPercent(m.evalCer)}`,
   ].filter((x) => x !== null);
   const reused = m.reusedFrom ? `, copied from ${m.reusedFrom}` : '';
   if (m.state === 'training') return `training${m.step === undefined ? '' : `, checkpoint at step ${m.step}`}`;
@@ -45,7 +43,7 @@ function modelText(m: ModelStatus): string {
 }
 
 function signatureText(s: SignatureStatus): string {
-  const recalls = s.layers.map((l) => `${l.label} ${percent(l.meanRecall)}`).join(', ');
+  const recalls = s.layers.map((l) => `${l.label} ${formatPercent(l.meanRecall)}`).join(', ');
   const reused = s.reusedFrom ? `; copied from ${s.reusedFrom}` : '';
   if (s.finished) return `finished; mean recall over δ: ${recalls}${reused}`;
   const done = s.layers.length ? `finished so far: ${recalls}` : 'no layer finished yet';

@@ -6,8 +6,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerSignature } from '../analysis/signature-types.js';
+import { ASR_CHECKPOINT_META_KEY } from '../io/las-checkpoint.js';
 import { type LockHolder, lockHolder } from '../io/run-lock.js';
 import { readSafetensorsMetadata } from '../io/safetensors.js';
+import { TRAIN_CHECKPOINT_META_KEY } from '../io/train-checkpoint.js';
 import { CARRIED_MODEL_FILE } from './context.js';
 import { RUN_LOCK_FILE } from './runner.js';
 
@@ -147,7 +149,7 @@ function scores(config: Record<string, unknown> | null | undefined): Pick<ModelS
 async function checkpointStep(path: string): Promise<number | undefined> {
   try {
     const metadata = await readSafetensorsMetadata(path);
-    for (const key of ['memsig_checkpoint', 'memsig_asr_checkpoint']) {
+    for (const key of [TRAIN_CHECKPOINT_META_KEY, ASR_CHECKPOINT_META_KEY]) {
       if (metadata[key] === undefined) continue;
       const step = (JSON.parse(metadata[key]) as { step?: unknown }).step;
       return typeof step === 'number' ? step : undefined;

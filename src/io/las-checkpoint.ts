@@ -6,7 +6,8 @@ import type { AsrSnapshot } from '../asr/train-las.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import { checkpointMeta, weightParts, weightTensors } from './training-checkpoint-parts.js';
 
-const META_KEY = 'memsig_asr_checkpoint';
+/** The metadata key of the checkpoint's counters (experiments/status.ts reads the step from it). */
+export const ASR_CHECKPOINT_META_KEY = 'memsig_asr_checkpoint';
 const CHECKPOINT_VERSION = 1;
 
 /** What identifies a run besides its config: the data it reads. */
@@ -49,7 +50,7 @@ export async function writeAsrCheckpoint(
     hasBest: s.best !== null,
     adamStep: s.adam.step,
   };
-  await writeSafetensors(path, tensors, { [META_KEY]: JSON.stringify(meta) });
+  await writeSafetensors(path, tensors, { [ASR_CHECKPOINT_META_KEY]: JSON.stringify(meta) });
 }
 
 export async function readAsrCheckpoint(path: string): Promise<LoadedAsrCheckpoint> {
@@ -57,7 +58,7 @@ export async function readAsrCheckpoint(path: string): Promise<LoadedAsrCheckpoi
   const meta = checkpointMeta<CheckpointMeta>(
     path,
     metadata,
-    META_KEY,
+    ASR_CHECKPOINT_META_KEY,
     CHECKPOINT_VERSION,
     'a memsig asr training checkpoint',
   );

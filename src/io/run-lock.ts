@@ -74,8 +74,8 @@ export function acquireRunLock(path: string, what: string, alive: (pid: number) 
     release() {
       clearInterval(timer);
       // Only our own: a lock that a later run took over (after this one was thought gone) stays with it.
-      if (readHolder(path)?.pid === mine.pid && readHolder(path)?.started === mine.started)
-        rmSync(path, { force: true });
+      const holder = readHolder(path);
+      if (holder?.pid === mine.pid && holder.started === mine.started) rmSync(path, { force: true });
     },
   };
 }

@@ -7,7 +7,8 @@ import type { TrainConfig, TrainSnapshot } from '../train/train-char-lm.js';
 import { readSafetensors, toFloat32, writeSafetensors } from './safetensors.js';
 import { checkpointMeta, f32, weightParts, weightTensors } from './training-checkpoint-parts.js';
 
-const META_KEY = 'memsig_checkpoint';
+/** The metadata key of the checkpoint's counters (experiments/status.ts reads the step from it). */
+export const TRAIN_CHECKPOINT_META_KEY = 'memsig_checkpoint';
 const CHECKPOINT_VERSION = 1;
 
 interface CheckpointMeta {
@@ -66,7 +67,7 @@ export async function writeTrainCheckpoint(
     elapsedSeconds: snapshot.elapsedSeconds,
     finished: snapshot.finished,
   };
-  await writeSafetensors(path, tensors, { [META_KEY]: JSON.stringify(meta) });
+  await writeSafetensors(path, tensors, { [TRAIN_CHECKPOINT_META_KEY]: JSON.stringify(meta) });
 }
 
 export async function readTrainCheckpoint(path: string): Promise<LoadedCheckpoint> {
@@ -74,7 +75,7 @@ export async function readTrainCheckpoint(path: string): Promise<LoadedCheckpoin
   const meta = checkpointMeta<CheckpointMeta>(
     path,
     metadata,
-    META_KEY,
+    TRAIN_CHECKPOINT_META_KEY,
     CHECKPOINT_VERSION,
     'a memsig training checkpoint',
   );
