@@ -35,7 +35,7 @@ import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { type LasSignatureSettings, type ProbeSpec, resolveProbes } from './las-signature-flags.js';
 import { LasSignatureProgressReporter } from './las-signature-progress.js';
 import { lasConvergenceWarnings, lasSignatureSummary, printLasSignatureTable } from './las-signature-report.js';
-import { holdSignatureOut } from './signature-out.js';
+import { withSignatureOut } from './signature-out.js';
 import { reportStopped, resumeLine, type SignatureOutcome } from './signature-run.js';
 import { pathExists } from './train-dir.js';
 import { generatorName } from './version.js';
@@ -92,12 +92,7 @@ export async function computeLasSignature(
   io: CliIo,
   hooks: CliHooks = {},
 ): Promise<SignatureOutcome> {
-  const lock = await holdSignatureOut(opts.out, opts.force);
-  try {
-    return await computeLasSignatureHeld(opts, io, hooks);
-  } finally {
-    lock.release();
-  }
+  return withSignatureOut(opts.out, opts.force, () => computeLasSignatureHeld(opts, io, hooks));
 }
 
 /** computeLasSignature, with --out checked and its lock held. */

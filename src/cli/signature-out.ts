@@ -8,8 +8,19 @@ import { ensureDir } from '../io/atomic.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { pathExists } from './train-dir.js';
 
-/** Refuses an --out that is a directory, or a file that exists without --force; then takes OUT.lock. */
-export async function holdSignatureOut(out: string, force: boolean): Promise<RunLock> {
+/**
+ * Runs `work` with --out checked (a directory, or a file that exists without --force, is refused) and OUT.lock held.
+ */
+export async function withSignatureOut<T>(out: string, force: boolean, work: () => Promise<T>): Promise<T> {
+  const lock = await holdSignatureOut(out, force);
+  try {
+    return await work();
+  } finally {
+    lock.release();
+  }
+}
+
+async function holdSignatureOut(out: string, force: boolean): Promise<RunLock> {
   if (await pathExists(out)) {
     if ((await fsp.stat(out)).isDirectory()) throw new UserError(`--out ${out}: is a directory; give a file name`);
     if (!force) throw new UserError(`${out} already exists; pass --force to replace it once the new signature is done`);

@@ -42,7 +42,7 @@ import { onInterrupt } from './interrupt.js';
 import { type CliHooks, type CliIo, writeLine } from './io.js';
 import { type NgramChoice, ngramOfCorpus } from './ngram-corpus.js';
 import { capacitySweepCostLine, onlineCodeCostLine } from './probe-cost.js';
-import { holdSignatureOut } from './signature-out.js';
+import { withSignatureOut } from './signature-out.js';
 import { SignatureProgressReporter } from './signature-progress.js';
 import { convergenceWarnings, printSignatureTable, signatureSummary } from './signature-report.js';
 import { type StatesChoice, statesSubject } from './states-subject.js';
@@ -126,12 +126,7 @@ export async function computeSignature(
   io: CliIo,
   hooks: CliHooks = {},
 ): Promise<SignatureOutcome> {
-  const lock = await holdSignatureOut(opts.out, opts.force);
-  try {
-    return await computeSignatureHeld(opts, io, hooks);
-  } finally {
-    lock.release();
-  }
+  return withSignatureOut(opts.out, opts.force, () => computeSignatureHeld(opts, io, hooks));
 }
 
 /** computeSignature, with --out checked and its lock held. */
